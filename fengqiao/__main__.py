@@ -1,0 +1,3 @@
+from fengqiao.cli import main
+
+raise SystemExit(main())
