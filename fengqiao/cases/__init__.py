@@ -1,0 +1,1 @@
+"""Case lifecycle: filing, codes, progress, audit."""

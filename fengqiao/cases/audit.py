@@ -1,0 +1,98 @@
+"""The one audit log: append-only, hash-chained. Every change to a case goes through `append`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fengqiao.storage.models import AuditEntry, utcnow
+
+GENESIS = "0" * 64
+# One advisory-lock key for the chain: appends are serialised so the chain never forks.
+_PG_LOCK_KEY = 0x46510001
+
+
+def entry_hash(
+    prev_hash: str,
+    case_id: int | None,
+    actor: str,
+    action: str,
+    detail: dict[str, Any],
+    created_at: datetime,
+) -> str:
+    payload = json.dumps(
+        [prev_hash, case_id, actor, action, detail, created_at.isoformat(timespec="microseconds")],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+async def append(
+    session: AsyncSession,
+    *,
+    case_id: int | None,
+    actor: str,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Add an entry in the caller's transaction; it commits or rolls back with the change."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    last = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    prev = last or GENESIS
+    created = at or utcnow()
+    detail = detail or {}
+    entry = AuditEntry(
+        case_id=case_id,
+        actor=actor,
+        action=action,
+        detail=detail,
+        created_at=created,
+        prev_hash=prev,
+        hash=entry_hash(prev, case_id, actor, action, detail, created),
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    first_broken_id: int | None = None
+    reason: str | None = None
+
+
+async def verify_chain(session: AsyncSession, batch: int = 5000) -> ChainReport:
+    prev = GENESIS
+    count = 0
+    last_id = 0
+    while True:
+        rows = (
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+            )
+        ).all()
+        if not rows:
+            return ChainReport(ok=True, entries=count)
+        for row in rows:
+            if row.prev_hash != prev:
+                return ChainReport(False, count, row.id, "prev_hash does not match the entry before")
+            expected = entry_hash(
+                row.prev_hash, row.case_id, row.actor, row.action, row.detail, row.created_at
+            )
+            if expected != row.hash:
+                return ChainReport(False, count, row.id, "entry content does not match its hash")
+            prev = row.hash
+            count += 1
+            last_id = row.id

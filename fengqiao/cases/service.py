@@ -1,0 +1,251 @@
+"""The one case service: every edge (chat, mini-program, console) files and reads cases here."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from fengqiao.cases import audit, codes, statuses
+from fengqiao.storage.db import Database
+from fengqiao.storage.models import AuditEntry, Case, CaseParty, Person, utcnow
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class PartyInfo:
+    name: str | None = None
+    phone: str | None = None
+    openid: str | None = None
+    channel: str = "console"
+
+
+@dataclass
+class NewCase:
+    description: str
+    channel: str
+    actor: str
+    type_code: str
+    type_name: str
+    risk: str
+    confidence: float = 0.0
+    risk_reasons: list[str] = field(default_factory=list)
+    department: str | None = None
+    applicant: PartyInfo = field(default_factory=PartyInfo)
+    respondent: PartyInfo | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    transcript: list[Any] = field(default_factory=list)
+    region: str | None = None
+    intake_key: str | None = None
+
+
+@dataclass(frozen=True)
+class FiledCase:
+    id: int
+    code: str
+    status: str
+    risk: str
+    created: bool  # False when a retried submission found the case it had already made
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+def load_deadline_days(config_dir: Path) -> dict[str, int]:
+    path = config_dir / "deadlines.toml"
+    data = tomllib.loads(path.read_text("utf-8")) if path.exists() else {}
+    days = {"red": 0, "yellow": 1, "blue": 30}
+    days.update({k: int(v) for k, v in data.get("days_by_risk", {}).items()})
+    return days
+
+
+class CaseService:
+    def __init__(self, db: Database, config_dir: Path) -> None:
+        self.db = db
+        self.deadline_days = load_deadline_days(config_dir)
+
+    def deadline_for(self, risk: str, now: datetime) -> datetime:
+        """Red: today (local); yellow: next day; others within N days, end of local day."""
+        days = self.deadline_days.get(risk, 30)
+        local = now.astimezone(LOCAL_TZ).date() + timedelta(days=days)
+        return datetime.combine(local, time(23, 59, 59), LOCAL_TZ).astimezone(now.tzinfo)
+
+    async def _person(self, session: Any, party: PartyInfo) -> Person | None:
+        if not party.openid:
+            return None
+        person = await session.scalar(
+            select(Person).where(Person.channel == party.channel, Person.openid == party.openid)
+        )
+        if person is None:
+            person = Person(channel=party.channel, openid=party.openid)
+            session.add(person)
+        if party.name:
+            person.name = party.name
+        if party.phone:
+            person.phone = party.phone
+        await session.flush()
+        return person
+
+    async def file_case(self, new: NewCase) -> FiledCase:
+        """Create a case in status 受理. Idempotent on `intake_key`."""
+        if new.intake_key:
+            existing = await self._by_intake_key(new.intake_key)
+            if existing is not None:
+                return existing
+        now = utcnow()
+        for _attempt in range(5):  # a random code may, very rarely, already exist
+            try:
+                async with self.db.transaction() as session:
+                    applicant = await self._person(session, new.applicant)
+                    case = Case(
+                        code=codes.new_code(now.astimezone(LOCAL_TZ)),
+                        status=statuses.ACCEPTED,
+                        type_code=new.type_code,
+                        type_name=new.type_name,
+                        confidence=new.confidence,
+                        risk=new.risk,
+                        risk_reasons=list(new.risk_reasons),
+                        description=new.description,
+                        answers=dict(new.answers),
+                        transcript=list(new.transcript),
+                        channel=new.channel,
+                        applicant_id=applicant.id if applicant else None,
+                        department=new.department,
+                        region=new.region,
+                        intake_key=new.intake_key,
+                        created_at=now,
+                        updated_at=now,
+                        deadline_at=self.deadline_for(new.risk, now),
+                    )
+                    session.add(case)
+                    await session.flush()
+                    session.add(
+                        CaseParty(
+                            case_id=case.id,
+                            person_id=applicant.id if applicant else None,
+                            role="applicant",
+                            name=new.applicant.name,
+                            phone=new.applicant.phone,
+                        )
+                    )
+                    if new.respondent and (new.respondent.name or new.respondent.phone):
+                        session.add(
+                            CaseParty(
+                                case_id=case.id,
+                                role="respondent",
+                                name=new.respondent.name,
+                                phone=new.respondent.phone,
+                            )
+                        )
+                    await audit.append(
+                        session,
+                        case_id=case.id,
+                        actor=new.actor,
+                        action="case.filed",
+                        detail={
+                            "status": statuses.ACCEPTED,
+                            "channel": new.channel,
+                            "type": new.type_code,
+                            "risk": new.risk,
+                        },
+                        at=now,
+                    )
+                    return FiledCase(case.id, case.code, case.status, case.risk, True)
+            except IntegrityError:
+                if new.intake_key:
+                    existing = await self._by_intake_key(new.intake_key)
+                    if existing is not None:
+                        return existing
+        raise RuntimeError("could not allocate a unique case code")
+
+    async def _by_intake_key(self, key: str) -> FiledCase | None:
+        async with self.db.read() as session:
+            case = await session.scalar(select(Case).where(Case.intake_key == key))
+            if case is None:
+                return None
+            return FiledCase(case.id, case.code, case.status, case.risk, False)
+
+    async def get(self, code: str) -> Case:
+        canonical = codes.normalise(code)
+        if canonical is None:
+            raise CaseNotFound(code)
+        async with self.db.read() as session:
+            case = await session.scalar(select(Case).where(Case.code == canonical))
+        if case is None:
+            raise CaseNotFound(code)
+        return case
+
+    async def progress(self, code: str) -> dict[str, Any]:
+        """Public progress: status, steps with times, next deadline. No personal data."""
+        case = await self.get(code)
+        async with self.db.read() as session:
+            entries = (
+                await session.scalars(
+                    select(AuditEntry)
+                    .where(AuditEntry.case_id == case.id)
+                    .order_by(AuditEntry.id)
+                )
+            ).all()
+        steps = []
+        for entry in entries:
+            status = entry.detail.get("status") if isinstance(entry.detail, dict) else None
+            if status in statuses.NAMES:
+                steps.append(
+                    {
+                        "status": status,
+                        "name": statuses.NAMES[status],
+                        "description": statuses.DESCRIPTIONS[status],
+                        "at": entry.created_at.astimezone(LOCAL_TZ).isoformat(),
+                    }
+                )
+        open_case = case.status not in (statuses.ARCHIVED, statuses.WITHDRAWN, statuses.MERGED)
+        return {
+            "code": case.code,
+            "status": case.status,
+            "status_name": statuses.NAMES.get(case.status, case.status),
+            "type": case.type_code,
+            "type_name": case.type_name,
+            "filed_at": case.created_at.astimezone(LOCAL_TZ).isoformat(),
+            "steps": steps,
+            "next_deadline": (
+                case.deadline_at.astimezone(LOCAL_TZ).isoformat()
+                if case.deadline_at and open_case
+                else None
+            ),
+        }
+
+    async def cases_of(self, channel: str, openid: str) -> list[Case]:
+        """A resident's own cases, newest first."""
+        async with self.db.read() as session:
+            rows = await session.scalars(
+                select(Case)
+                .join(Person, Person.id == Case.applicant_id)
+                .where(Person.channel == channel, Person.openid == openid)
+                .order_by(Case.id.desc())
+            )
+            return list(rows.all())
+
+    async def record_consent(self, channel: str, openid: str, at: datetime | None = None) -> None:
+        async with self.db.transaction() as session:
+            person = await self._person(session, PartyInfo(openid=openid, channel=channel))
+            assert person is not None
+            person.privacy_consent_at = at or utcnow()
+            await audit.append(
+                session,
+                case_id=None,
+                actor=f"{channel}:{openid}",
+                action="privacy.consent",
+                detail={"person_id": person.id},
+            )
+
+    async def verify_audit(self) -> audit.ChainReport:
+        async with self.db.read() as session:
+            return await audit.verify_chain(session)

@@ -1,0 +1,67 @@
+"""The `fengqiao` command: serve, chat, classify, demo, db."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fengqiao", description="枫桥 — 综治中心矛盾纠纷多元化解平台")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the service")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--workers", type=int, default=1)
+
+    p = sub.add_parser("chat", help="talk to the intake dialog from a terminal")
+    p.add_argument("--openid", default="cli-user")
+    p.add_argument("--jsonl", action="store_true", help="one message per stdin line, JSON out")
+
+    p = sub.add_parser("classify", help="classify dispute text")
+    p.add_argument("text", nargs="?")
+    p.add_argument("--jsonl", action="store_true")
+
+    p = sub.add_parser("demo", help="fill the database with a demo centre")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("db", help="database maintenance")
+    dbsub = p.add_subparsers(dest="db_command", required=True)
+    dbsub.add_parser("upgrade", help="run migrations")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        from fengqiao.serve import serve
+
+        return serve(args.host, args.port, args.workers)
+    if args.command == "db":
+        from fengqiao.settings import Settings
+        from fengqiao.storage.migrate import upgrade
+
+        settings = Settings.from_env()
+        upgrade(settings.effective_database_url)
+        print("database is up to date")
+        return 0
+    if args.command == "chat":
+        from fengqiao.dialogs.terminal import run_chat
+
+        return run_chat(args.openid, args.jsonl, sys.stdin, sys.stdout)
+    if args.command == "classify":
+        from fengqiao.nlp.cli_classify import run_classify
+        from fengqiao.settings import Settings
+
+        settings = Settings.from_env()
+        return run_classify(args.text, args.jsonl, sys.stdin, sys.stdout, settings.data_dir)
+    if args.command == "demo":
+        from fengqiao.demo import run_demo
+
+        return run_demo(as_json=args.json)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

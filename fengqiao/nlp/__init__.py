@@ -1,0 +1,1 @@
+"""Reading residents' free text: dispute type, risk colour, extraction, masking."""

@@ -1,0 +1,89 @@
+"""`fengqiao serve`: one process, or N worker processes sharing one port (SO_REUSEPORT)."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import signal
+import sys
+import time
+
+from aiohttp import web
+
+from fengqiao import logs
+from fengqiao.settings import Settings, SettingsError
+from fengqiao.storage.migrate import upgrade
+
+log = logging.getLogger("fengqiao.serve")
+
+
+def _worker(host: str, port: int, reuse_port: bool) -> None:
+    from fengqiao.app import create_app
+
+    settings = Settings.from_env()
+    logs.configure(settings.log_level)
+    # Migrations ran once in the parent before any worker started.
+    app = create_app(settings, migrate=False)
+    web.run_app(
+        app, host=host, port=port, reuse_port=reuse_port, print=None, access_log=None,
+        handle_signals=True,
+    )
+
+
+def serve(host: str, port: int, workers: int) -> int:
+    try:
+        settings = Settings.from_env().with_secret()
+    except SettingsError as exc:
+        print(f"配置错误: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level)
+    if workers > 1 and not (settings.redis_url and settings.database_url):
+        print(
+            "--workers > 1 needs shared state: set FENGQIAO_DATABASE_URL (PostgreSQL) and "
+            "FENGQIAO_REDIS_URL",
+            file=sys.stderr,
+        )
+        return 2
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    log.info(
+        "serving",
+        extra={"url": f"http://{host}:{port}", "workers": workers,
+               "database": "sqlite" if not settings.database_url else "postgresql"},
+    )
+    print(f"Fengqiao listening on http://{host}:{port} ({workers} worker(s))", flush=True)
+    if workers <= 1:
+        _worker(host, port, reuse_port=False)
+        return 0
+    return _supervise(host, port, workers)
+
+
+def _supervise(host: str, port: int, workers: int) -> int:
+    ctx = mp.get_context("spawn")
+    procs: list[mp.process.BaseProcess] = []
+    stopping = False
+
+    def start() -> mp.process.BaseProcess:
+        p = ctx.Process(target=_worker, args=(host, port, True), daemon=False)
+        p.start()
+        return p
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    procs = [start() for _ in range(workers)]
+    # A worker that dies (crash, OOM kill) is replaced; WeChat's retry reaches a live one.
+    while not stopping:
+        time.sleep(0.5)
+        for i, p in enumerate(procs):
+            if not p.is_alive() and not stopping:
+                log.warning("worker exited, restarting", extra={"exitcode": p.exitcode})
+                procs[i] = start()
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.join(10)
+    return 0

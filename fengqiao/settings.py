@@ -1,0 +1,133 @@
+"""One typed Settings object, read from FENGQIAO_* variables and an optional TOML file.
+
+Precedence: environment > TOML file named by FENGQIAO_CONFIG > built-in defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# config/ sits beside the package in a checkout; an installed wheel carries it inside the package.
+CONFIG_DIR = next(
+    (p for p in (PACKAGE_DIR.parent / "config", PACKAGE_DIR / "config") if p.is_dir()),
+    PACKAGE_DIR.parent / "config",
+)
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: str = ""
+    public_url: str = "http://127.0.0.1:8080"
+    wechat_token: str = ""
+    wechat_appid: str = ""
+    wechat_secret: str = ""
+    wechat_aes_key: str = ""
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wxa_appid: str = ""
+    wxa_secret: str = ""
+    ice_servers: list[dict[str, Any]] = field(default_factory=list)
+    centre_name: str = "县综治中心"
+    hotline: str = "12345"
+    config_dir: Path = CONFIG_DIR
+    log_level: str = "INFO"
+    # WeChat gives the server 5 s; leave margin for the network and the reply.
+    reply_budget_seconds: float = 3.5
+    dialog_ttl_seconds: int = 72 * 3600
+    max_body_bytes: int = 64 * 1024
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'fengqiao.db').resolve()}"
+
+    @property
+    def secret(self) -> bytes:
+        return self.secret_key.encode()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        config_file = env.get("FENGQIAO_CONFIG")
+        if config_file:
+            try:
+                values.update(tomllib.loads(Path(config_file).read_text("utf-8")))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise SettingsError(f"FENGQIAO_CONFIG={config_file}: {exc}") from exc
+        for f in fields(cls):
+            raw = env.get(f"FENGQIAO_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = raw
+        return cls._build(values)
+
+    @classmethod
+    def _build(cls, values: dict[str, Any]) -> Settings:
+        known = {f.name: f for f in fields(cls)}
+        unknown = set(values) - set(known)
+        if unknown:
+            raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
+        out: dict[str, Any] = {}
+        for name, value in values.items():
+            out[name] = _coerce(name, known[name].type, value)
+        settings = cls(**out)
+        if settings.wechat_aes_key and len(settings.wechat_aes_key) != 43:
+            raise SettingsError("FENGQIAO_WECHAT_AES_KEY must be the 43-character EncodingAESKey")
+        if settings.database_url and not settings.database_url.startswith(
+            ("postgresql", "sqlite")
+        ):
+            raise SettingsError("FENGQIAO_DATABASE_URL must be a postgresql:// or sqlite URL")
+        return settings
+
+    def with_secret(self) -> Settings:
+        """Fill secret_key from the data directory, creating it once, so restarts keep tokens valid."""
+        if self.secret_key:
+            return self
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        return _replace(self, secret_key=path.read_text().strip())
+
+
+def _replace(settings: Settings, **changes: Any) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
+
+
+def _coerce(name: str, type_: Any, value: Any) -> Any:
+    type_name = type_ if isinstance(type_, str) else getattr(type_, "__name__", str(type_))
+    try:
+        if type_name == "Path":
+            return Path(value)
+        if type_name == "int":
+            return int(value)
+        if type_name == "float":
+            return float(value)
+        if type_name.startswith("list"):
+            parsed = json.loads(value) if isinstance(value, str) else value
+            if not isinstance(parsed, list):
+                raise ValueError("expected a JSON list")
+            return parsed
+        return str(value)
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(f"FENGQIAO_{name.upper()}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Persistence: SQL records, the key-value store and the file store."""

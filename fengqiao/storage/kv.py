@@ -1,0 +1,199 @@
+"""Key-value store for ephemeral shared state: dialog sessions, message de-dup, locks, tokens.
+
+Two implementations of one interface: in-process (embedded default, one worker) and Redis
+(shared by all workers and hosts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+
+class StoreUnavailable(RuntimeError):
+    """The key-value store cannot be reached; callers answer 503 or a polite retry message."""
+
+
+class KeyValueStore(Protocol):
+    async def get(self, key: str) -> bytes | None: ...
+    async def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None: ...
+    async def set_if_absent(self, key: str, value: bytes | str, ttl: float) -> bool: ...
+    async def delete(self, key: str) -> None: ...
+    async def incr(self, key: str, ttl: float) -> int: ...
+    def lock(self, name: str, ttl: float, wait: float) -> AbstractAsyncContextManager[bool]: ...
+    async def publish(self, channel: str, message: bytes | str) -> None: ...
+    def subscribe(self, channel: str) -> AsyncIterator[bytes]: ...
+    async def ping(self) -> bool: ...
+    async def close(self) -> None: ...
+
+
+def _b(value: bytes | str) -> bytes:
+    return value.encode() if isinstance(value, str) else value
+
+
+class MemoryStore:
+    """In-process store with TTLs; correct for one process only."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[bytes, float | None]] = {}
+        self._channels: dict[str, set[asyncio.Queue[bytes]]] = {}
+
+    def _live(self, key: str) -> bytes | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires is not None and expires <= time.monotonic():
+            del self._data[key]
+            return None
+        return value
+
+    async def get(self, key: str) -> bytes | None:
+        return self._live(key)
+
+    async def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None:
+        self._data[key] = (_b(value), time.monotonic() + ttl if ttl else None)
+
+    async def set_if_absent(self, key: str, value: bytes | str, ttl: float) -> bool:
+        if self._live(key) is not None:
+            return False
+        self._data[key] = (_b(value), time.monotonic() + ttl)
+        return True
+
+    async def delete(self, key: str) -> None:
+        self._data.pop(key, None)
+
+    async def incr(self, key: str, ttl: float) -> int:
+        current = self._live(key)
+        value = int(current or 0) + 1
+        expires = self._data[key][1] if current is not None else time.monotonic() + ttl
+        self._data[key] = (str(value).encode(), expires)
+        return value
+
+    @asynccontextmanager
+    async def lock(self, name: str, ttl: float, wait: float) -> AsyncIterator[bool]:
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + wait
+        key = f"lock:{name}"
+        while not await self.set_if_absent(key, token, ttl):
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"lock {name} busy")
+            await asyncio.sleep(0.01)
+        try:
+            yield True
+        finally:
+            if self._live(key) == token.encode():
+                del self._data[key]
+
+    async def publish(self, channel: str, message: bytes | str) -> None:
+        for queue in list(self._channels.get(channel, ())):
+            queue.put_nowait(_b(message))
+
+    async def subscribe(self, channel: str) -> AsyncIterator[bytes]:
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
+        self._channels.setdefault(channel, set()).add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._channels[channel].discard(queue)
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._data.clear()
+
+
+# Release only if we still own the lock, atomically.
+_UNLOCK = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+class RedisStore:
+    def __init__(self, url: str) -> None:
+        self._redis = aioredis.from_url(
+            url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=15
+        )
+        self._unlock = self._redis.register_script(_UNLOCK)
+
+    async def _call(self, coro):  # type: ignore[no-untyped-def]
+        try:
+            return await coro
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    async def get(self, key: str) -> bytes | None:
+        return await self._call(self._redis.get(key))  # type: ignore[no-any-return]
+
+    async def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None:
+        px = int(ttl * 1000) if ttl else None
+        await self._call(self._redis.set(key, _b(value), px=px))
+
+    async def set_if_absent(self, key: str, value: bytes | str, ttl: float) -> bool:
+        return bool(await self._call(self._redis.set(key, _b(value), px=int(ttl * 1000), nx=True)))
+
+    async def delete(self, key: str) -> None:
+        await self._call(self._redis.delete(key))
+
+    async def incr(self, key: str, ttl: float) -> int:
+        async def run() -> int:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.incr(key)
+            pipe.pexpire(key, int(ttl * 1000), nx=True)
+            value, _ = await pipe.execute()
+            return int(value)
+
+        return await self._call(run())  # type: ignore[no-any-return]
+
+    @asynccontextmanager
+    async def lock(self, name: str, ttl: float, wait: float) -> AsyncIterator[bool]:
+        token = uuid.uuid4().hex
+        key = f"lock:{name}"
+        deadline = time.monotonic() + wait
+        while not await self.set_if_absent(key, token, ttl):
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"lock {name} busy")
+            await asyncio.sleep(0.02)
+        try:
+            yield True
+        finally:
+            try:
+                await self._unlock(keys=[key], args=[token])
+            except (RedisError, OSError):
+                pass  # the lock expires by its TTL
+
+    async def publish(self, channel: str, message: bytes | str) -> None:
+        await self._call(self._redis.publish(channel, _b(message)))
+
+    async def subscribe(self, channel: str) -> AsyncIterator[bytes]:
+        pubsub = self._redis.pubsub()
+        await self._call(pubsub.subscribe(channel))
+        try:
+            async for message in pubsub.listen():
+                if message.get("type") == "message":
+                    yield message["data"]
+        finally:
+            await pubsub.aclose()
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except (RedisError, OSError):
+            return False
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def open_store(redis_url: str) -> KeyValueStore:
+    return RedisStore(redis_url) if redis_url else MemoryStore()  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""HTTP edges: JSON API, pages and their static assets."""
