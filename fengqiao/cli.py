@@ -7,7 +7,9 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fengqiao", description="枫桥 — 综治中心矛盾纠纷多元化解平台")
+    parser = argparse.ArgumentParser(
+        prog="fengqiao", description="枫桥 — 综治中心矛盾纠纷多元化解平台"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("serve", help="run the service")

@@ -25,7 +25,12 @@ def _worker(host: str, port: int, reuse_port: bool) -> None:
     # Migrations ran once in the parent before any worker started.
     app = create_app(settings, migrate=False)
     web.run_app(
-        app, host=host, port=port, reuse_port=reuse_port, print=None, access_log=None,
+        app,
+        host=host,
+        port=port,
+        reuse_port=reuse_port,
+        print=None,
+        access_log=None,
         handle_signals=True,
     )
 
@@ -48,8 +53,11 @@ def serve(host: str, port: int, workers: int) -> int:
     upgrade(settings.effective_database_url)
     log.info(
         "serving",
-        extra={"url": f"http://{host}:{port}", "workers": workers,
-               "database": "sqlite" if not settings.database_url else "postgresql"},
+        extra={
+            "url": f"http://{host}:{port}",
+            "workers": workers,
+            "database": "sqlite" if not settings.database_url else "postgresql",
+        },
     )
     print(f"Fengqiao listening on http://{host}:{port} ({workers} worker(s))", flush=True)
     if workers <= 1:

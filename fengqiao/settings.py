@@ -88,14 +88,12 @@ class Settings:
         settings = cls(**out)
         if settings.wechat_aes_key and len(settings.wechat_aes_key) != 43:
             raise SettingsError("FENGQIAO_WECHAT_AES_KEY must be the 43-character EncodingAESKey")
-        if settings.database_url and not settings.database_url.startswith(
-            ("postgresql", "sqlite")
-        ):
+        if settings.database_url and not settings.database_url.startswith(("postgresql", "sqlite")):
             raise SettingsError("FENGQIAO_DATABASE_URL must be a postgresql:// or sqlite URL")
         return settings
 
     def with_secret(self) -> Settings:
-        """Fill secret_key from the data directory, creating it once, so restarts keep tokens valid."""
+        """Fill secret_key from the data directory (made once), so restarts keep tokens valid."""
         if self.secret_key:
             return self
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -80,14 +80,19 @@ async def verify_chain(session: AsyncSession, batch: int = 5000) -> ChainReport:
     while True:
         rows = (
             await session.scalars(
-                select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+                select(AuditEntry)
+                .where(AuditEntry.id > last_id)
+                .order_by(AuditEntry.id)
+                .limit(batch)
             )
         ).all()
         if not rows:
             return ChainReport(ok=True, entries=count)
         for row in rows:
             if row.prev_hash != prev:
-                return ChainReport(False, count, row.id, "prev_hash does not match the entry before")
+                return ChainReport(
+                    False, count, row.id, "prev_hash does not match the entry before"
+                )
             expected = entry_hash(
                 row.prev_hash, row.case_id, row.actor, row.action, row.detail, row.created_at
             )

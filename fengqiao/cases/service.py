@@ -189,9 +189,7 @@ class CaseService:
         async with self.db.read() as session:
             entries = (
                 await session.scalars(
-                    select(AuditEntry)
-                    .where(AuditEntry.case_id == case.id)
-                    .order_by(AuditEntry.id)
+                    select(AuditEntry).where(AuditEntry.case_id == case.id).order_by(AuditEntry.id)
                 )
             ).all()
         steps = []

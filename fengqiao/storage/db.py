@@ -58,8 +58,6 @@ async def ping(engine: AsyncEngine) -> bool:
         return False
 
 
-
-
 class Database:
     """Engine + sessions, with write transactions serialised where the engine needs it."""
 
