@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from fengqiao.bot.client import WeChatClient
+    from fengqiao.bot.limits import BotConfig
+    from fengqiao.bot.mp import MpBot
+    from fengqiao.dialogs.service import IntakeService
     from fengqiao.cases.service import CaseService
     from fengqiao.settings import Settings
     from fengqiao.storage.db import Database
@@ -18,3 +22,10 @@ DB: web.AppKey[Database] = web.AppKey("db")
 KV: web.AppKey[KeyValueStore] = web.AppKey("kv")
 FILES: web.AppKey[FileStore] = web.AppKey("files")
 CASES: web.AppKey[CaseService] = web.AppKey("cases")
+INTAKE: web.AppKey[IntakeService] = web.AppKey("intake")
+# WeChat edges (fengqiao/bot): the official account's API client, the mini-program's, the
+# callback's state, and the edges' tunables.
+WECHAT: web.AppKey[WeChatClient] = web.AppKey("wechat")
+WXA: web.AppKey[WeChatClient] = web.AppKey("wxa")
+WECHAT_MP: web.AppKey[MpBot] = web.AppKey("wechat_mp")
+BOT_CONFIG: web.AppKey[BotConfig] = web.AppKey("bot_config")
