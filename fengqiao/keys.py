@@ -10,8 +10,8 @@ if TYPE_CHECKING:
     from fengqiao.bot.client import WeChatClient
     from fengqiao.bot.limits import BotConfig
     from fengqiao.bot.mp import MpBot
-    from fengqiao.dialogs.service import IntakeService
     from fengqiao.cases.service import CaseService
+    from fengqiao.dialogs.service import IntakeService
     from fengqiao.settings import Settings
     from fengqiao.storage.db import Database
     from fengqiao.storage.files import FileStore
