@@ -138,7 +138,8 @@ DELIVERY_STATUS = {
 }
 
 PACKAGE = {
-    "readme": "司法确认申请材料：调解协议书、当事人身份信息、调解记录。各文件的 SHA-256 见 manifest.json。",
+    "readme": "司法确认申请材料：调解协议书、当事人身份信息、调解记录。"
+    "各文件的 SHA-256 见 manifest.json。",
     "parties_title": "当事人身份信息",
     "record_title": "调解记录",
 }
