@@ -60,7 +60,7 @@ AGREEMENT = {
     "signed_date": "请填写协议日期。",
     "font_missing": "找不到可嵌入的中文字体。请安装 fonts-noto-cjk（或 fonts-wqy-zenhei），"
     "或用 FENGQIAO_CJK_FONT 指定字体文件路径。",
-    "verify_hint": "扫码核验本协议书真伪",
+    "verify_hint": "扫码核验本文书真伪",
     "page": "第 {page} 页 / 共 {pages} 页",
     "doc_code": "文书编号：{code}",
     "sign_party": "{role}（签名）：{name}",
