@@ -131,7 +131,8 @@ def _write_markup(pdf: DocumentPdf, text: str) -> None:
 
 
 def _paragraphs(text: str) -> list[str]:
-    blocks, current = [], []
+    blocks: list[str] = []
+    current: list[str] = []
     for line in text.splitlines():
         if not line.strip():
             if current:

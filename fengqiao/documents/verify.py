@@ -109,7 +109,7 @@ async def _check_one(sig, trust_roots, intermediates, tsa_roots) -> SignatureRep
                                str(subject.get("organizational_unit_name", "")),
                                str(subject.get("organization_name", "")), moment, None,
                                False, False, False, "partial", "other", None, False, problems)
-    coverage = _COVERAGE.get(status.coverage, "partial")
+    coverage = _COVERAGE.get(status.coverage, "partial") if status.coverage else "partial"
     level = status.modification_level
     level_name = level.name.lower() if level is not None else "other"
     ts = status.timestamp_validity
