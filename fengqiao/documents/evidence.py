@@ -18,7 +18,7 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
-from fengqiao.documents.filestore_protocol import FileStore
+from fengqiao.storage.files import FileStore
 from fengqiao.documents.filetypes import UnsupportedFile, safe_display_name, sniff
 from fengqiao.documents.texts import UPLOAD
 

@@ -13,7 +13,7 @@ from fengqiao.documents.evidence import (
     prepare_evidence,
     save_evidence,
 )
-from fengqiao.documents.filestore_protocol import FileStore
+from fengqiao.storage.files import FileStore
 
 GPS_TAG = 0x8825
 
