@@ -7,12 +7,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from fengqiao import keys
-from fengqiao.cases.service import CaseService
+from fengqiao.services import build_services
 from fengqiao.settings import Settings
-from fengqiao.storage.db import Database
-from fengqiao.storage.files import LocalFileStore
-from fengqiao.storage.kv import open_store
-from fengqiao.storage.migrate import upgrade_async
 from fengqiao.web import api
 from fengqiao.web.errors import error_middleware
 
@@ -24,20 +20,16 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
     )
     app[keys.SETTINGS] = settings
 
-    async def storage(app: web.Application) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        if migrate:
-            await upgrade_async(settings.effective_database_url)
-        db = Database(settings.effective_database_url)
-        kv = open_store(settings.redis_url)
-        app[keys.DB] = db
-        app[keys.KV] = kv
-        app[keys.FILES] = LocalFileStore(settings.data_dir / "files")
-        app[keys.CASES] = CaseService(db, settings.config_dir)
+    async def services(app: web.Application) -> AsyncIterator[None]:
+        built = await build_services(settings, migrate=migrate)
+        app[keys.DB] = built.db
+        app[keys.KV] = built.kv
+        app[keys.FILES] = built.files
+        app[keys.CASES] = built.cases
+        app[keys.INTAKE] = built.intake
         yield
-        await kv.close()
-        await db.dispose()
+        await built.close()
 
-    app.cleanup_ctx.append(storage)
+    app.cleanup_ctx.append(services)
     api.setup(app)
     return app

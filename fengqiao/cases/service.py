@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fengqiao.cases import audit, codes, statuses
 from fengqiao.storage.db import Database
-from fengqiao.storage.models import AuditEntry, Case, CaseParty, Person, utcnow
+from fengqiao.storage.models import AuditEntry, Case, CaseFile, CaseParty, Person, utcnow
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -247,3 +247,49 @@ class CaseService:
     async def verify_audit(self) -> audit.ChainReport:
         async with self.db.read() as session:
             return await audit.verify_chain(session)
+
+    async def add_file(
+        self,
+        code: str,
+        *,
+        kind: str,
+        key: str,
+        sha256: str,
+        mime: str,
+        size: int,
+        submitted_by: str,
+        ref: str | None = None,
+        original_name: str | None = None,
+        visibility: str = "parties",
+    ) -> int:
+        """Record a stored file on a case. Idempotent on `ref` (e.g. a WeChat MsgId)."""
+        case = await self.get(code)
+        async with self.db.transaction() as session:
+            if ref:
+                existing = await session.scalar(
+                    select(CaseFile.id).where(CaseFile.source_ref == ref)
+                )
+                if existing is not None:
+                    return int(existing)
+            row = CaseFile(
+                case_id=case.id,
+                kind=kind,
+                file_key=key,
+                sha256=sha256,
+                mime=mime,
+                size=size,
+                original_name=original_name,
+                submitted_by=submitted_by,
+                visibility=visibility,
+                source_ref=ref,
+            )
+            session.add(row)
+            await session.flush()
+            await audit.append(
+                session,
+                case_id=case.id,
+                actor=submitted_by,
+                action="file.added",
+                detail={"kind": kind, "sha256": sha256, "mime": mime, "size": size},
+            )
+            return row.id

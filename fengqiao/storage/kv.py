@@ -1,16 +1,18 @@
 """Key-value store for ephemeral shared state: dialog sessions, message de-dup, locks, tokens.
 
-Two implementations of one interface: in-process (embedded default, one worker) and Redis
-(shared by all workers and hosts).
+Two implementations of one interface: in-process (embedded default, one worker, kept in a
+SQLite file so a restart loses nothing) and Redis (shared by all workers and hosts).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -38,43 +40,61 @@ def _b(value: bytes | str) -> bytes:
     return value.encode() if isinstance(value, str) else value
 
 
-class MemoryStore:
-    """In-process store with TTLs; correct for one process only."""
+class LocalStore:
+    """Embedded store: one SQLite file in the data directory, so dialog sessions survive a
+    restart of the service. Correct for one process; several workers need Redis."""
 
-    def __init__(self) -> None:
-        self._data: dict[str, tuple[bytes, float | None]] = {}
+    def __init__(self, path: Path | None) -> None:
+        # ":memory:" for tests and throwaway runs; a file for the service.
+        self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB, expires REAL)"
+        )
+        self._db.execute(
+            "DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?", (time.time(),)
+        )
         self._channels: dict[str, set[asyncio.Queue[bytes]]] = {}
 
     def _live(self, key: str) -> bytes | None:
-        item = self._data.get(key)
-        if item is None:
+        row = self._db.execute("SELECT value, expires FROM kv WHERE key = ?", (key,)).fetchone()
+        if row is None:
             return None
-        value, expires = item
-        if expires is not None and expires <= time.monotonic():
-            del self._data[key]
+        if row[1] is not None and row[1] <= time.time():
+            self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
             return None
-        return value
+        return bytes(row[0])
+
+    def _put(self, key: str, value: bytes, expires: float | None) -> None:
+        self._db.execute(
+            "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
+            (key, value, expires),
+        )
 
     async def get(self, key: str) -> bytes | None:
         return self._live(key)
 
     async def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None:
-        self._data[key] = (_b(value), time.monotonic() + ttl if ttl else None)
+        self._put(key, _b(value), time.time() + ttl if ttl else None)
 
     async def set_if_absent(self, key: str, value: bytes | str, ttl: float) -> bool:
         if self._live(key) is not None:
             return False
-        self._data[key] = (_b(value), time.monotonic() + ttl)
+        self._put(key, _b(value), time.time() + ttl)
         return True
 
     async def delete(self, key: str) -> None:
-        self._data.pop(key, None)
+        self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
 
     async def incr(self, key: str, ttl: float) -> int:
         current = self._live(key)
-        value = int(current or 0) + 1
-        expires = self._data[key][1] if current is not None else time.monotonic() + ttl
-        self._data[key] = (str(value).encode(), expires)
+        if current is None:
+            self._put(key, b"1", time.time() + ttl)
+            return 1
+        value = int(current) + 1
+        self._db.execute("UPDATE kv SET value = ? WHERE key = ?", (str(value).encode(), key))
         return value
 
     @asynccontextmanager
@@ -90,7 +110,7 @@ class MemoryStore:
             yield True
         finally:
             if self._live(key) == token.encode():
-                del self._data[key]
+                await self.delete(key)
 
     async def publish(self, channel: str, message: bytes | str) -> None:
         for queue in list(self._channels.get(channel, ())):
@@ -109,7 +129,7 @@ class MemoryStore:
         return True
 
     async def close(self) -> None:
-        self._data.clear()
+        self._db.close()
 
 
 # Release only if we still own the lock, atomically.
@@ -195,5 +215,7 @@ class RedisStore:
         await self._redis.aclose()
 
 
-def open_store(redis_url: str) -> KeyValueStore:
-    return RedisStore(redis_url) if redis_url else MemoryStore()  # type: ignore[return-value]
+def open_store(redis_url: str, local_path: Path | None = None) -> KeyValueStore:
+    if redis_url:
+        return RedisStore(redis_url)  # type: ignore[return-value]
+    return LocalStore(local_path)  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""Guided intake dialog: a resident's messages in, a filed case out."""

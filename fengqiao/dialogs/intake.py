@@ -1,0 +1,526 @@
+"""The intake interview: what is still unknown decides the next question (docassemble-style);
+a `transitions` state machine guards which step may follow which.
+
+Pure logic: no I/O. `IntakeService` loads and saves the session and files the case.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from transitions import Machine
+
+from fengqiao.cases.codes import CODE_IN_TEXT
+from fengqiao.dialogs import texts, validators
+
+STATES = [
+    "start",
+    "consent",
+    "describe",
+    "confirm_type",
+    "choose_type",
+    "asking",
+    "review",
+    "editing",
+    "filed",
+]
+TRANSITIONS = [
+    {"trigger": "show_notice", "source": "start", "dest": "consent"},
+    {"trigger": "agree", "source": ["start", "consent"], "dest": "describe"},
+    {"trigger": "propose", "source": ["describe", "choose_type"], "dest": "confirm_type"},
+    {
+        "trigger": "offer_menu",
+        "source": ["describe", "confirm_type", "review"],
+        "dest": "choose_type",
+    },
+    {
+        "trigger": "ask",
+        "source": ["confirm_type", "choose_type", "editing", "describe"],
+        "dest": "asking",
+    },
+    {"trigger": "to_review", "source": ["asking", "editing", "review"], "dest": "review"},
+    {"trigger": "edit", "source": "review", "dest": "editing"},
+    {"trigger": "file", "source": "review", "dest": "filed"},
+    {"trigger": "new_case", "source": "filed", "dest": "describe"},
+    {"trigger": "restart", "source": "*", "dest": "describe"},
+    {"trigger": "reset", "source": "*", "dest": "start"},
+]
+# One machine for the process; each turn binds the session to it and unbinds it afterwards.
+_MACHINE = Machine(
+    model=None, states=STATES, transitions=TRANSITIONS, initial="start", auto_transitions=False
+)
+APPLICANT_QUESTIONS = [
+    {"key": "applicant_name", "prompt": texts.ASK_APPLICANT_NAME, "kind": "text"},
+    {"key": "applicant_phone", "prompt": texts.ASK_APPLICANT_PHONE, "kind": "applicant_phone"},
+]
+QUESTION_LABELS = {
+    "other_party_name": "对方",
+    "other_party_phone": "对方电话",
+    "when": "发生时间",
+    "where": "发生地点",
+    "amount": "涉及金额",
+    "wants": "您的诉求",
+}
+RISK_ORDER = {"blue": 0, "yellow": 1, "red": 2}
+MIN_DESCRIPTION = 6
+SNAPSHOT_KEYS = ("state", "type", "type_name", "menu", "answers", "current", "editing")
+
+
+class AnalyzerLike(Protocol):
+    def analyze(self, text: str, now: datetime | None = None) -> Any: ...
+
+    @property
+    def taxonomy(self) -> Any: ...
+
+
+@dataclass
+class Session:
+    """Everything the dialog knows about one resident's intake; stored as JSON."""
+
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    state: str = "start"
+    consent: bool = False
+    description: str = ""
+    analysis: dict[str, Any] = field(default_factory=dict)
+    type: str | None = None
+    type_name: str | None = None
+    menu: list[str] = field(default_factory=list)
+    answers: dict[str, Any] = field(default_factory=dict)
+    current: str | None = None
+    editing: str | None = None
+    risk: str = "blue"
+    risk_reasons: list[str] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    transcript: list[dict[str, str]] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    case_code: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        # Only the dataclass fields: the state machine binds trigger methods onto the instance.
+        return {k: copy.deepcopy(getattr(self, k)) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Session:
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class Outcome:
+    replies: list[str]
+    submit: bool = False  # the service must file the case, then call `filed` or `submit_failed`
+    progress_query: str | None = None  # "mine" or a case code: the service answers it
+    wants_human: bool = False
+    consented: bool = False  # the service records the consent on the person
+
+
+class Intake:
+    def __init__(self, analyzer: AnalyzerLike, centre: str, hotline: str) -> None:
+        self.analyzer = analyzer
+        self.fmt = {"centre": centre, "hotline": hotline}
+        self.types = {t.code: t for t in analyzer.taxonomy}
+
+    # -- turn entry points -------------------------------------------------------------
+    def turn(self, session: Session, raw: str, now: datetime) -> Outcome:
+        text = validators.normalise_input(raw)
+        _MACHINE.add_model(session, initial=session.state)
+        try:
+            if session.state != "start" or session.consent:
+                session.transcript.append({"from": "user", "text": text, "at": now.isoformat()})
+            outcome = self._dispatch(session, text, now)
+            for reply in outcome.replies:
+                if session.consent:
+                    session.transcript.append({"from": "bot", "text": reply, "at": now.isoformat()})
+            return outcome
+        finally:
+            _MACHINE.remove_model(session)
+
+    def begin(self, session: Session, now: datetime) -> Outcome:
+        """Start an intake (menu "我要调解"), or repeat the current question if one is open."""
+        if session.state != "start":
+            return Outcome([self._repeat(session)])
+        return self.turn(session, "", now)
+
+    def _dispatch(self, s: Session, text: str, now: datetime) -> Outcome:
+        command = self._command(text)
+        if command == "help":
+            return Outcome([texts.HELP.format(step_hint=self._hint(s))])
+        if command == "cancel":
+            consent = s.consent
+            self._clear(s)
+            s.consent = consent
+            s.reset()
+            return Outcome([texts.CANCELLED])
+        if command == "human":
+            return Outcome([texts.HUMAN.format(**self.fmt)], wants_human=True)
+        if command == "progress":
+            return Outcome([], progress_query="mine")
+        if s.state in ("start", "filed"):
+            code = CODE_IN_TEXT.search(text)
+            if code:
+                return Outcome([], progress_query=code.group())
+        if command == "restart" and s.consent:
+            self._clear(s)
+            s.consent = True
+            s.restart()
+            return Outcome([texts.RESTARTED, texts.ASK_DESCRIPTION])
+        if command == "back":
+            return self._back(s)
+        handler = getattr(self, f"_step_{s.state}")
+        return handler(s, text, now)  # type: ignore[no-any-return]
+
+    # -- steps ---------------------------------------------------------------------------
+    def _step_start(self, s: Session, text: str, now: datetime) -> Outcome:
+        if s.consent:
+            s.agree()
+            return self._step_describe(s, text, now) if text else Outcome([texts.ASK_DESCRIPTION])
+        s.show_notice()
+        return Outcome([texts.PRIVACY_NOTICE.format(**self.fmt)])
+
+    def _step_consent(self, s: Session, text: str, now: datetime) -> Outcome:
+        word = validators.bare(text)
+        if word in texts.NO_WORDS or word.startswith("不同意"):
+            self._clear(s)
+            s.reset()
+            return Outcome([texts.CONSENT_DECLINED.format(**self.fmt)])
+        if word in texts.YES_WORDS or word.startswith("同意"):
+            s.consent = True
+            s.transcript.append({"from": "user", "text": text, "at": now.isoformat()})
+            s.agree()
+            return Outcome([texts.ASK_DESCRIPTION], consented=True)
+        return Outcome([texts.CONSENT_REASK])
+
+    def _step_describe(self, s: Session, text: str, now: datetime) -> Outcome:
+        meaningful = sum(1 for ch in text if ch.isalnum())
+        if meaningful < MIN_DESCRIPTION:
+            return Outcome([texts.DESCRIPTION_TOO_SHORT])
+        if len(text) > 2000:
+            return Outcome([texts.DESCRIPTION_TOO_LONG])
+        self._push(s)
+        analysis = self.analyzer.analyze(text, now)
+        s.description = text
+        s.analysis = {
+            "type": analysis.type,
+            "type_name": analysis.type_name,
+            "confidence": float(analysis.confidence),
+            "top": [[code, float(score)] for code, score in analysis.top],
+            "keywords": list(analysis.keywords),
+            "department": analysis.department,
+            "risk": analysis.risk,
+            "risk_reasons": list(analysis.risk_reasons),
+        }
+        replies = self._raise_risk(s, analysis)
+        self._prefill(s, analysis)
+        if getattr(analysis, "low_confidence", False) or analysis.type not in self.types:
+            s.menu = [code for code, _ in analysis.top if code in self.types][:3]
+            s.menu.append("__more__")
+            s.offer_menu()
+            return Outcome(replies + [self._menu_text(s, low=True)])
+        s.type, s.type_name = analysis.type, analysis.type_name
+        keywords = "、".join(analysis.keywords[:4]) or analysis.type_name
+        s.propose()
+        return Outcome(
+            replies + [texts.PROPOSE_TYPE.format(type_name=s.type_name, keywords=keywords)]
+        )
+
+    def _step_confirm_type(self, s: Session, text: str, now: datetime) -> Outcome:
+        word = validators.bare(text)
+        if word in ("1", "是", "是的", "对", "确认", "好", "嗯"):
+            self._push(s)
+            s.ask()
+            return self._next_question(s)
+        if word in ("2", "不是", "不对", "否", "选择其他类型"):
+            self._push(s)
+            s.menu = list(self.types)
+            s.offer_menu()
+            return Outcome([self._menu_text(s)])
+        return Outcome([texts.CONFIRM_REASK])
+
+    def _step_choose_type(self, s: Session, text: str, now: datetime) -> Outcome:
+        word = validators.bare(text)
+        chosen: str | None = None
+        if word.isdigit() and 1 <= int(word) <= len(s.menu):
+            chosen = s.menu[int(word) - 1]
+        else:
+            chosen = next(
+                (c for c in s.menu if c in self.types and self.types[c].name == text), None
+            )
+        if chosen is None:
+            return Outcome([texts.TYPE_REASK + "\n" + self._menu_list(s)])
+        self._push(s)
+        if chosen == "__more__":
+            s.menu = list(self.types)
+            return Outcome([self._menu_text(s)])
+        self._set_type(s, chosen)
+        if s.editing == "type":
+            s.editing = None
+        s.ask()
+        return self._next_question(s)
+
+    def _step_asking(self, s: Session, text: str, now: datetime) -> Outcome:
+        question = self._question(s, s.current)
+        if question is None:
+            return self._next_question(s)
+        ok, value, replies = self._accept(s, question, text, now)
+        if not ok:
+            return Outcome(replies)
+        self._push(s)
+        s.answers[question["key"]] = value
+        return Outcome(replies + self._next_question(s).replies)
+
+    def _step_review(self, s: Session, text: str, now: datetime) -> Outcome:
+        word = validators.bare(text)
+        if word in texts.SUBMIT_WORDS:
+            return Outcome([], submit=True)
+        number = word.removeprefix("修改").removeprefix("改")
+        items = self._review_items(s)
+        if number.isdigit() and 1 <= int(number) <= len(items):
+            key = items[int(number) - 1][0]
+            self._push(s)
+            s.editing = key
+            if key == "type":
+                s.menu = list(self.types)
+                s.offer_menu()
+                return Outcome([self._menu_text(s)])
+            s.edit()
+            label, prompt = self._label(s, key), self._prompt(s, key)
+            return Outcome([texts.EDIT_PROMPT.format(label=label, prompt=prompt)])
+        return Outcome([texts.REVIEW_REASK])
+
+    def _step_editing(self, s: Session, text: str, now: datetime) -> Outcome:
+        key = s.editing or ""
+        replies: list[str] = []
+        if key == "description":
+            if sum(1 for ch in text if ch.isalnum()) < MIN_DESCRIPTION:
+                return Outcome([texts.DESCRIPTION_TOO_SHORT])
+            replies = self._raise_risk(s, self.analyzer.analyze(text, now))
+            s.description = text
+        else:
+            question = self._question(s, key)
+            if question is None:
+                s.editing = None
+                s.to_review()
+                return Outcome([self._review_text(s)])
+            ok, value, replies = self._accept(s, question, text, now)
+            if not ok:
+                return Outcome(replies)
+            s.answers[key] = value
+        s.editing = None
+        s.to_review()
+        return Outcome(replies + [self._review_text(s)])
+
+    def _step_filed(self, s: Session, text: str, now: datetime) -> Outcome:
+        if self._command(text) == "new":
+            code = s.case_code
+            consent = s.consent
+            self._clear(s)
+            s.consent = consent
+            s.new_case()
+            return Outcome([texts.ASK_DESCRIPTION] if code else [texts.ASK_DESCRIPTION])
+        return Outcome([texts.AFTER_FILED.format(code=s.case_code)])
+
+    # -- results from the service ----------------------------------------------------------
+    def filed(self, session: Session, code: str, deadline: str, progress_url: str) -> str:
+        _MACHINE.add_model(session, initial=session.state)
+        try:
+            session.file()
+        finally:
+            _MACHINE.remove_model(session)
+        session.case_code = code
+        session.history.clear()
+        reply = texts.FILED.format(code=code, deadline=deadline, progress_url=progress_url)
+        if session.risk == "red":
+            reply += "\n" + texts.FILED_RED
+        return reply
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _accept(
+        self, s: Session, question: dict[str, Any], text: str, now: datetime
+    ) -> tuple[bool, Any, list[str]]:
+        kind = question["kind"]
+        analysis = self.analyzer.analyze(text, now)
+        replies = self._raise_risk(s, analysis)
+        if kind != "applicant_phone" and validators.is_skip(text):
+            return True, None, replies
+        value: Any
+        if kind in ("phone", "applicant_phone"):
+            value = validators.phone_answer(text)
+        elif kind == "amount":
+            value = validators.amount_answer(text, analysis)
+        elif kind == "date":
+            value = validators.date_answer(text, analysis, now)
+        elif kind == "choice":
+            value = validators.choice_answer(text, list(question.get("options") or []))
+        else:
+            value = validators.text_answer(text)
+        if value is None:
+            reask = texts.INVALID.get(kind, texts.INVALID["text"])
+            if kind == "choice":
+                reask += "\n" + self._options_text(question)
+            return False, None, replies + [reask]
+        return True, value, replies
+
+    def _raise_risk(self, s: Session, analysis: Any) -> list[str]:
+        risk = getattr(analysis, "risk", "blue")
+        if RISK_ORDER.get(risk, 0) > RISK_ORDER.get(s.risk, 0):
+            s.risk = risk
+        for reason in getattr(analysis, "risk_reasons", []) or []:
+            if reason not in s.risk_reasons and risk != "blue":
+                s.risk_reasons.append(reason)
+        if risk == "red":
+            return [texts.RED_GUIDANCE.format(**self.fmt)]
+        return []
+
+    def _prefill(self, s: Session, analysis: Any) -> None:
+        amounts = list(getattr(analysis, "amounts_yuan", []) or [])
+        if len(amounts) == 1:
+            s.answers.setdefault("amount", amounts[0])
+        dates = list(getattr(analysis, "dates", []) or [])
+        if len(dates) == 1:
+            s.answers.setdefault("when", dates[0].isoformat())
+
+    def _set_type(self, s: Session, code: str) -> None:
+        s.type, s.type_name = code, self.types[code].name
+        allowed = {q["key"] for q in self._questions(s)}
+        s.answers = {k: v for k, v in s.answers.items() if k in allowed}
+
+    def _questions(self, s: Session) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        if s.type in self.types:
+            for q in self.types[s.type].questions:
+                out.append(
+                    {
+                        "key": q.key,
+                        "prompt": q.prompt,
+                        "kind": q.kind,
+                        "options": list(getattr(q, "options", None) or []),
+                        "label": getattr(q, "label", None),
+                    }
+                )
+        return out + APPLICANT_QUESTIONS
+
+    def _question(self, s: Session, key: str | None) -> dict[str, Any] | None:
+        return next((q for q in self._questions(s) if q["key"] == key), None)
+
+    def _next_question(self, s: Session) -> Outcome:
+        for question in self._questions(s):
+            if question["key"] not in s.answers:
+                s.current = question["key"]
+                prompt = question["prompt"]
+                if question["kind"] == "choice":
+                    prompt += "\n" + self._options_text(question)
+                return Outcome([prompt])
+        s.current = None
+        s.to_review()
+        return Outcome([self._review_text(s)])
+
+    def _options_text(self, question: dict[str, Any]) -> str:
+        return "\n".join(f"{i}. {o}" for i, o in enumerate(question.get("options") or [], 1))
+
+    def _review_items(self, s: Session) -> list[tuple[str, str]]:
+        items = [("type", s.type_name or ""), ("description", s.description)]
+        for question in self._questions(s):
+            value = s.answers.get(question["key"])
+            if question["kind"] == "amount" and value is not None:
+                shown = validators.format_amount(value)
+            else:
+                shown = texts.UNKNOWN_ANSWER if value in (None, "") else str(value)
+            items.append((question["key"], shown))
+        return items
+
+    def _review_text(self, s: Session) -> str:
+        lines = [
+            f"{i}. {self._label(s, key)}：{value}"
+            for i, (key, value) in enumerate(self._review_items(s), 1)
+        ]
+        return texts.REVIEW_HEADER + "\n".join(lines) + texts.REVIEW_FOOTER
+
+    def _label(self, s: Session, key: str) -> str:
+        if key in texts.FIELD_LABELS:
+            return texts.FIELD_LABELS[key]
+        question = self._question(s, key)
+        if question and question.get("label"):
+            return str(question["label"])
+        if key in QUESTION_LABELS:
+            return QUESTION_LABELS[key]
+        prompt = question["prompt"] if question else key
+        return prompt.split("？")[0].split("?")[0][:16]
+
+    def _prompt(self, s: Session, key: str) -> str:
+        if key == "description":
+            return texts.ASK_DESCRIPTION
+        question = self._question(s, key)
+        if question is None:
+            return ""
+        prompt = str(question["prompt"])
+        if question["kind"] == "choice":
+            prompt += "\n" + self._options_text(question)
+        return prompt
+
+    def _menu_list(self, s: Session) -> str:
+        lines = []
+        for i, code in enumerate(s.menu, 1):
+            name = texts.MORE_TYPES if code == "__more__" else self.types[code].name
+            lines.append(f"{i}. {name}")
+        return "\n".join(lines)
+
+    def _menu_text(self, s: Session, low: bool = False) -> str:
+        template = texts.CHOOSE_TYPE_LOW_CONFIDENCE if low else texts.CHOOSE_TYPE
+        return template.format(menu=self._menu_list(s))
+
+    def _hint(self, s: Session) -> str:
+        return texts.STEP_HINTS.get(s.state, "")
+
+    def _command(self, text: str) -> str | None:
+        word = validators.bare(text)
+        for command, words in texts.COMMAND_WORDS.items():
+            if word in (w.lower() for w in words):
+                return command
+        return None
+
+    def _push(self, s: Session) -> None:
+        s.history.append({k: copy.deepcopy(getattr(s, k)) for k in SNAPSHOT_KEYS})
+        del s.history[:-30]
+
+    def _back(self, s: Session) -> Outcome:
+        if not s.history or s.state in ("start", "consent", "filed"):
+            return Outcome([texts.BACK_AT_START, self._repeat(s)])
+        snapshot = s.history.pop()
+        for key, value in snapshot.items():
+            if key != "state":
+                setattr(s, key, value)
+        _MACHINE.set_state(snapshot["state"], model=s)
+        return Outcome([self._repeat(s)])
+
+    def _repeat(self, s: Session) -> str:
+        """The question of the current step, asked again."""
+        if s.state == "describe":
+            return texts.ASK_DESCRIPTION
+        if s.state == "confirm_type":
+            keywords = "、".join(s.analysis.get("keywords", [])[:4]) or (s.type_name or "")
+            return texts.PROPOSE_TYPE.format(type_name=s.type_name, keywords=keywords)
+        if s.state == "choose_type":
+            return self._menu_text(s)
+        if s.state == "asking" and s.current:
+            return self._prompt(s, s.current)
+        if s.state == "review":
+            return self._review_text(s)
+        if s.state == "editing" and s.editing:
+            return texts.EDIT_PROMPT.format(
+                label=self._label(s, s.editing), prompt=self._prompt(s, s.editing)
+            )
+        if s.state == "consent":
+            return texts.CONSENT_REASK
+        if s.state == "filed":
+            return texts.AFTER_FILED.format(code=s.case_code)
+        return texts.STEP_HINTS["start"]
+
+    def _clear(self, s: Session) -> None:
+        fresh = Session()
+        for key in fresh.__dataclass_fields__:
+            if key != "state":
+                setattr(s, key, getattr(fresh, key))

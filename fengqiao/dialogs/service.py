@@ -1,0 +1,251 @@
+"""IntakeService: loads a resident's dialog session, runs one turn, saves it, files the case.
+
+Every edge (official account, mini-program, terminal) calls this one service.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fengqiao.cases import codes
+from fengqiao.cases.service import LOCAL_TZ, CaseNotFound, CaseService, NewCase, PartyInfo
+from fengqiao.dialogs import texts
+from fengqiao.dialogs.intake import AnalyzerLike, Intake, Session
+from fengqiao.settings import Settings
+from fengqiao.storage.files import FileStore
+from fengqiao.storage.kv import KeyValueStore
+from fengqiao.storage.models import utcnow
+
+log = logging.getLogger("fengqiao.dialogs")
+
+IMAGE_MAGIC = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"GIF8": "image/gif",
+}
+
+
+@dataclass
+class Turn:
+    reply: str
+    state: str
+    case_code: str | None
+
+
+def _user_ref(channel: str, user_id: str) -> str:
+    """A stable pseudonym for logs: never the openid itself."""
+    return hashlib.sha256(f"{channel}:{user_id}".encode()).hexdigest()[:12]
+
+
+class IntakeService:
+    def __init__(
+        self,
+        kv: KeyValueStore,
+        cases: CaseService,
+        files: FileStore,
+        analyzer: AnalyzerLike,
+        settings: Settings,
+    ) -> None:
+        self.kv = kv
+        self.cases = cases
+        self.files = files
+        self.settings = settings
+        self.intake = Intake(analyzer, settings.centre_name, settings.hotline)
+        self.fmt = {"centre": settings.centre_name, "hotline": settings.hotline}
+
+    # -- session storage -----------------------------------------------------------------
+    def _key(self, channel: str, user_id: str) -> str:
+        return f"dialog:{channel}:{user_id}"
+
+    async def load(self, channel: str, user_id: str) -> Session:
+        raw = await self.kv.get(self._key(channel, user_id))
+        if raw is None:
+            return Session()
+        try:
+            return Session.from_json(json.loads(raw))
+        except (ValueError, TypeError):
+            log.warning(
+                "unreadable dialog session replaced", extra={"user": _user_ref(channel, user_id)}
+            )
+            return Session()
+
+    async def save(self, channel: str, user_id: str, session: Session) -> None:
+        await self.kv.set(
+            self._key(channel, user_id),
+            json.dumps(session.to_json(), ensure_ascii=False, default=str),
+            ttl=self.settings.dialog_ttl_seconds,
+        )
+
+    def _lock(self, channel: str, user_id: str) -> Any:
+        # One turn at a time per resident, across all workers.
+        return self.kv.lock(f"turn:{channel}:{user_id}", ttl=30, wait=10)
+
+    # -- entry points --------------------------------------------------------------------
+    async def handle_text(
+        self, channel: str, user_id: str, text: str, *, at: datetime | None = None
+    ) -> Turn:
+        now = at or utcnow()
+        async with self._lock(channel, user_id):
+            session = await self.load(channel, user_id)
+            before = session.state
+            outcome = self.intake.turn(session, text, now)
+            replies = list(outcome.replies)
+            if outcome.consented:
+                await self.cases.record_consent(channel, user_id, now)
+            if outcome.submit:
+                replies.append(await self._submit(channel, user_id, session, now))
+            if outcome.progress_query:
+                replies.append(await self._progress(channel, user_id, outcome.progress_query))
+            if outcome.wants_human:
+                log.info("resident asked for a person", extra={"user": _user_ref(channel, user_id)})
+            await self.save(channel, user_id, session)
+        log.info(
+            "dialog turn",
+            extra={"user": _user_ref(channel, user_id), "from": before, "to": session.state},
+        )
+        code = session.case_code if outcome.submit and session.state == "filed" else None
+        return Turn("\n\n".join(r for r in replies if r), session.state, code)
+
+    async def handle_image(
+        self,
+        channel: str,
+        user_id: str,
+        data: bytes,
+        *,
+        source_ref: str,
+        at: datetime | None = None,
+    ) -> Turn:
+        async with self._lock(channel, user_id):
+            session = await self.load(channel, user_id)
+            if not session.consent:
+                return Turn(texts.IMAGE_BEFORE_CONSENT, session.state, None)
+            mime = next((m for magic, m in IMAGE_MAGIC.items() if data.startswith(magic)), None)
+            if mime is None:
+                return Turn(texts.IMAGE_REJECTED, session.state, None)
+            if any(a["ref"] == source_ref for a in session.attachments):
+                return Turn(texts.IMAGE_RECEIVED, session.state, None)
+            digest = hashlib.sha256(data).hexdigest()
+            key = f"evidence/{uuid.uuid4().hex}"
+            await self.files.put(key, data)
+            item = {
+                "key": key,
+                "sha256": digest,
+                "mime": mime,
+                "size": len(data),
+                "ref": source_ref,
+            }
+            if session.state == "filed" and session.case_code:
+                await self.cases.add_file(
+                    session.case_code, kind="evidence", submitted_by=f"{channel}:{user_id}", **item
+                )
+                reply = texts.IMAGE_RECEIVED_FILED.format(code=session.case_code)
+            else:
+                session.attachments.append(item)
+                reply = texts.IMAGE_RECEIVED
+            await self.save(channel, user_id, session)
+        return Turn(reply, session.state, None)
+
+    async def handle_event(
+        self, channel: str, user_id: str, event: str, key: str | None = None
+    ) -> Turn:
+        if key and codes.normalise(key):
+            reply = await self._progress(channel, user_id, key)
+            if event == "subscribe":
+                reply = texts.WELCOME.format(**self.fmt) + "\n\n" + reply
+            session = await self.load(channel, user_id)
+            return Turn(reply, session.state, None)
+        if event == "subscribe":
+            session = await self.load(channel, user_id)
+            return Turn(texts.WELCOME.format(**self.fmt), session.state, None)
+        if event == "menu_progress":
+            return await self.handle_text(channel, user_id, "进度")
+        if event == "menu_human":
+            return await self.handle_text(channel, user_id, "人工")
+        if event == "menu_mediate":
+            async with self._lock(channel, user_id):
+                session = await self.load(channel, user_id)
+                if session.state == "filed":
+                    session = Session(consent=session.consent)
+                outcome = self.intake.begin(session, utcnow())
+                await self.save(channel, user_id, session)
+            return Turn("\n\n".join(outcome.replies), session.state, None)
+        session = await self.load(channel, user_id)
+        return Turn("", session.state, None)
+
+    # -- actions ---------------------------------------------------------------------------
+    async def _submit(self, channel: str, user_id: str, session: Session, now: datetime) -> str:
+        answers = dict(session.answers)
+        new = NewCase(
+            description=session.description,
+            channel=channel,
+            actor=f"{channel}:{user_id}",
+            type_code=session.type or "other",
+            type_name=session.type_name or "其他纠纷",
+            risk=session.risk,
+            confidence=float(session.analysis.get("confidence", 0.0)),
+            risk_reasons=list(session.risk_reasons),
+            department=session.analysis.get("department")
+            if session.type == session.analysis.get("type")
+            else None,
+            applicant=PartyInfo(
+                name=answers.get("applicant_name"),
+                phone=answers.get("applicant_phone"),
+                openid=user_id,
+                channel=channel,
+            ),
+            respondent=PartyInfo(
+                name=answers.get("other_party_name"), phone=answers.get("other_party_phone")
+            ),
+            answers=answers,
+            transcript=list(session.transcript),
+            intake_key=session.id,
+        )
+        try:
+            filed = await self.cases.file_case(new)
+            for item in session.attachments:
+                await self.cases.add_file(
+                    filed.code, kind="evidence", submitted_by=f"{channel}:{user_id}", **item
+                )
+        except Exception:
+            log.exception("filing failed", extra={"user": _user_ref(channel, user_id)})
+            return texts.SUBMIT_FAILED
+        case = await self.cases.get(filed.code)
+        deadline = (
+            case.deadline_at.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日")
+            if case.deadline_at
+            else ""
+        )
+        url = f"{self.settings.public_url.rstrip('/')}/h5/progress?code={filed.code}"
+        return self.intake.filed(session, filed.code, deadline, url)
+
+    async def _progress(self, channel: str, user_id: str, query: str) -> str:
+        if query == "mine":
+            mine = await self.cases.cases_of(channel, user_id)
+            if not mine:
+                return texts.PROGRESS_NONE
+            return "\n\n".join([await self._progress_text(c.code) for c in mine[:3]])
+        try:
+            return await self._progress_text(query)
+        except CaseNotFound:
+            return texts.PROGRESS_NOT_FOUND
+
+    async def _progress_text(self, code: str) -> str:
+        p = await self.cases.progress(code)
+        steps = "\n".join(
+            texts.PROGRESS_STEP.format(
+                at=s["at"][:16].replace("T", " "), name=s["name"], description=s["description"]
+            )
+            for s in p["steps"]
+        )
+        out = texts.PROGRESS_LINE.format(
+            code=p["code"], type_name=p["type_name"], status_name=p["status_name"], steps=steps
+        )
+        if p.get("next_deadline"):
+            out += "\n" + texts.PROGRESS_DEADLINE.format(deadline=p["next_deadline"][:10])
+        return out

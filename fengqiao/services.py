@@ -1,0 +1,41 @@
+"""Builds the storage and services once, for the web app and for the command line alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fengqiao.cases.service import CaseService
+from fengqiao.dialogs.service import IntakeService
+from fengqiao.nlp import get_analyzer
+from fengqiao.settings import Settings
+from fengqiao.storage.db import Database
+from fengqiao.storage.files import FileStore, LocalFileStore
+from fengqiao.storage.kv import KeyValueStore, open_store
+from fengqiao.storage.migrate import upgrade_async
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    kv: KeyValueStore
+    files: FileStore
+    cases: CaseService
+    intake: IntakeService
+
+    async def close(self) -> None:
+        await self.kv.close()
+        await self.db.dispose()
+
+
+async def build_services(settings: Settings, *, migrate: bool = True) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        await upgrade_async(settings.effective_database_url)
+    db = Database(settings.effective_database_url)
+    kv = open_store(settings.redis_url, settings.data_dir / "kv.sqlite")
+    files = LocalFileStore(settings.data_dir / "files")
+    cases = CaseService(db, settings.config_dir)
+    analyzer = get_analyzer(settings.config_dir, settings.data_dir / "cache")
+    intake = IntakeService(kv, cases, files, analyzer, settings)
+    return Services(settings, db, kv, files, cases, intake)

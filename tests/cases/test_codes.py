@@ -1,0 +1,45 @@
+from datetime import datetime
+
+from fengqiao.cases import codes
+
+
+def test_new_code_shape_and_validity():
+    code = codes.new_code(datetime(2026, 11, 22))
+    assert code.startswith("FQ2611-")
+    assert codes.is_valid(code)
+    assert codes.normalise(code) == code
+
+
+def test_every_single_character_typo_is_rejected():
+    for _ in range(50):
+        code = codes.new_code(datetime(2026, 11, 22))
+        compact = code.replace("-", "")
+        for i in range(2, len(compact)):
+            for ch in codes.ALPHABET:
+                if ch == compact[i]:
+                    continue
+                typo = compact[:i] + ch + compact[i + 1 :]
+                assert codes.normalise(typo) is None, (code, typo)
+
+
+def test_adjacent_swaps_are_mostly_rejected():
+    rejected = total = 0
+    for _ in range(200):
+        compact = codes.new_code(datetime(2026, 1, 1)).replace("-", "")
+        for i in range(6, len(compact) - 1):
+            if compact[i] == compact[i + 1]:
+                continue
+            swapped = compact[:i] + compact[i + 1] + compact[i] + compact[i + 2 :]
+            total += 1
+            rejected += codes.normalise(swapped) is None
+    assert rejected / total > 0.95
+
+
+def test_lenient_reading_of_what_people_type():
+    code = codes.new_code(datetime(2026, 11, 22))
+    assert codes.normalise(code.lower()) == code
+    assert codes.normalise(code.replace("-", " ")) == code
+    assert codes.normalise(" " + code.replace("-", "") + " ") == code
+    assert codes.normalise("FQ2611-ABCDEF") is None
+    assert codes.normalise("") is None
+    assert codes.normalise("../../etc/passwd") is None

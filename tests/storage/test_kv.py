@@ -1,0 +1,88 @@
+import asyncio
+
+import pytest
+
+from fengqiao.storage.kv import LocalStore, RedisStore
+from tests.conftest import require, reset_redis
+
+
+@pytest.fixture(params=["local", "redis"])
+async def store(request, tmp_path):
+    if request.param == "local":
+        s = LocalStore(tmp_path / "kv.sqlite")
+    else:
+        url = require("FENGQIAO_TEST_REDIS_URL")
+        await reset_redis(url)
+        s = RedisStore(url)
+    yield s
+    await s.close()
+
+
+async def test_set_get_ttl(store):
+    await store.set("a", "1")
+    await store.set("b", b"2", ttl=0.05)
+    assert await store.get("a") == b"1"
+    assert await store.get("b") == b"2"
+    await asyncio.sleep(0.12)
+    assert await store.get("b") is None
+    await store.delete("a")
+    assert await store.get("a") is None
+
+
+async def test_set_if_absent_is_exclusive(store):
+    results = await asyncio.gather(*(store.set_if_absent("k", str(i), 5) for i in range(20)))
+    assert results.count(True) == 1
+
+
+async def test_incr_counts_and_expires(store):
+    assert [await store.incr("n", 0.1) for _ in range(3)] == [1, 2, 3]
+    await asyncio.sleep(0.15)
+    assert await store.incr("n", 0.1) == 1
+
+
+async def test_lock_serialises_holders(store):
+    inside = 0
+    peak = 0
+
+    async def worker():
+        nonlocal inside, peak
+        async with store.lock("L", ttl=5, wait=5):
+            inside += 1
+            peak = max(peak, inside)
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    await asyncio.gather(*(worker() for _ in range(8)))
+    assert peak == 1
+
+
+async def test_lock_times_out_when_held(store):
+    async with store.lock("held", ttl=5, wait=1):
+        with pytest.raises(TimeoutError):
+            async with store.lock("held", ttl=5, wait=0.1):
+                pass
+
+
+async def test_publish_reaches_subscriber(store):
+    received = []
+
+    async def listen():
+        async for message in store.subscribe("room"):
+            received.append(message)
+            return
+
+    task = asyncio.create_task(listen())
+    await asyncio.sleep(0.1)
+    await store.publish("room", "hello")
+    await asyncio.wait_for(task, 2)
+    assert received == [b"hello"]
+
+
+async def test_local_store_survives_reopen(tmp_path):
+    path = tmp_path / "kv.sqlite"
+    first = LocalStore(path)
+    await first.set("dialog:x", "state", ttl=60)
+    await first.close()
+    second = LocalStore(path)
+    assert await second.get("dialog:x") == b"state"
+    await second.close()

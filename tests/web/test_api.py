@@ -1,0 +1,64 @@
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from fengqiao import keys
+from fengqiao.app import create_app
+from fengqiao.cases.service import NewCase, PartyInfo
+
+
+@pytest.fixture
+async def client(settings):
+    app = create_app(settings)
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+async def test_healthz_reports_database_and_store(client, settings):
+    resp = await client.get("/healthz")
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] and body["store"]["ok"]
+    assert body["database"]["engine"] == ("postgresql" if settings.database_url else "sqlite")
+    assert body["store"]["engine"] == ("redis" if settings.redis_url else "memory")
+
+
+async def test_progress_api(client):
+    cases = client.app[keys.CASES]
+    filed = await cases.file_case(
+        NewCase(
+            description="邻居漏水",
+            channel="console",
+            actor="staff:1",
+            type_code="neighbor",
+            type_name="邻里纠纷",
+            risk="blue",
+            applicant=PartyInfo(name="李四", phone="13700001111"),
+        )
+    )
+    resp = await client.get(f"/api/v1/cases/{filed.code}/progress")
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["code"] == filed.code and body["status_name"] == "受理"
+    assert "李四" not in await resp.text() and "13700001111" not in await resp.text()
+
+    typo = filed.code[:-3] + "ZZ" + filed.code[-1]
+    for bad in (typo, "nonsense", "FQ0000-000000-0"):
+        resp = await client.get(f"/api/v1/cases/{bad}/progress")
+        assert resp.status == 404
+        body = await resp.json()
+        assert body["error"]["code"] == "case_not_found"
+
+
+async def test_unknown_api_path_is_json_404(client):
+    resp = await client.get("/api/v1/nothing-here")
+    assert resp.status == 404
+    assert (await resp.json())["error"]["code"] == "not_found"
+
+
+async def test_openapi_describes_the_api(client):
+    resp = await client.get("/api/v1/openapi.json")
+    spec = await resp.json()
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/cases/{code}/progress" in spec["paths"]
+    assert "404" in spec["paths"]["/api/v1/cases/{code}/progress"]["get"]["responses"]
