@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from fengqiao import keys
+from fengqiao import bot, keys
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
 from fengqiao.web import api
@@ -32,4 +32,5 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
 
     app.cleanup_ctx.append(services)
     api.setup(app)
+    bot.setup(app)  # after the services context: it needs keys.KV
     return app

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from fengqiao import bot, keys
 from fengqiao.bot.limits import BotConfig
 from fengqiao.settings import Settings
-from fengqiao.storage.kv import MemoryStore
+from fengqiao.storage.kv import LocalStore
 from fengqiao.web.errors import error_middleware
 from tests.bot import wx
 from tests.fakes.wechat_server import FakeWeChat
@@ -65,6 +65,18 @@ class FakeIntake:
         return await self._turn(("event", channel, user_id, event, key), reply)
 
 
+class CountingStore(LocalStore):
+    """The embedded store in memory, remembering every key written (to prove nothing was)."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.written: list[str] = []
+
+    def _put(self, key: str, value: bytes, expires: float | None) -> None:
+        self.written.append(key)
+        super()._put(key, value, expires)
+
+
 @pytest.fixture
 def intake() -> FakeIntake:
     return FakeIntake()
@@ -81,7 +93,7 @@ async def bot_client(
     clients: list[TestClient] = []
 
     async def make(
-        config: BotConfig | None = None, kv: MemoryStore | None = None, **overrides: Any
+        config: BotConfig | None = None, kv: LocalStore | None = None, **overrides: Any
     ) -> TestClient:
         values: dict[str, Any] = {
             "data_dir": tmp_path,
@@ -97,7 +109,7 @@ async def bot_client(
         values.update(overrides)
         app = web.Application(middlewares=[error_middleware])
         app[keys.SETTINGS] = Settings(**values)
-        app[keys.KV] = kv or MemoryStore()  # share one to play two workers
+        app[keys.KV] = kv or CountingStore()  # share one to play two workers
         app[keys.INTAKE] = intake  # type: ignore[assignment]
         bot.setup(app, config)
         client = TestClient(TestServer(app, host="127.0.0.1"))

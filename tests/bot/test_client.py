@@ -18,7 +18,7 @@ from fengqiao.bot.client import (
     WeChatClient,
     WeChatUnavailable,
 )
-from fengqiao.storage.kv import MemoryStore
+from fengqiao.storage.kv import LocalStore
 from tests.bot import wx
 from tests.fakes.wechat_server import FakeWeChat
 
@@ -34,7 +34,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 def make(http, fake: FakeWeChat, kv=None, appid=wx.APPID, secret=wx.MP_SECRET) -> WeChatClient:
     return WeChatClient(
         http,
-        kv or MemoryStore(),
+        kv or LocalStore(None),
         api_base=fake.base_url,
         appid=appid,
         secret=secret,
@@ -52,7 +52,7 @@ async def test_token_is_fetched_once_and_cached(http, wechat_fake):
 
 async def test_concurrent_callers_share_one_token_fetch(http, wechat_fake):
     wechat_fake.delays["/cgi-bin/stable_token"] = 0.05  # keep the first fetch in flight
-    kv = MemoryStore()
+    kv = LocalStore(None)
     # Two clients on one store play two worker processes.
     a, b = make(http, wechat_fake, kv), make(http, wechat_fake, kv)
     tokens = await asyncio.gather(a.access_token(), b.access_token(), a.access_token())
@@ -89,7 +89,7 @@ async def test_token_refused_twice_gives_up(http, wechat_fake):
 
 
 async def test_concurrent_token_errors_refresh_once(http, wechat_fake):
-    kv = MemoryStore()
+    kv = LocalStore(None)
     a, b = make(http, wechat_fake, kv), make(http, wechat_fake, kv)
     await a.access_token()
     wechat_fake.fail(CUSTOM_SEND, 40001, times=2)

@@ -9,7 +9,7 @@ import xmltodict
 
 from fengqiao.bot import texts
 from fengqiao.bot.limits import BotConfig
-from fengqiao.storage.kv import MemoryStore
+from fengqiao.storage.kv import LocalStore
 from tests.bot import wx
 
 CUSTOM_SEND = "/cgi-bin/message/custom/send"
@@ -51,7 +51,7 @@ async def test_repeat_arriving_during_the_first_waits_for_its_reply(bot_client, 
 
 
 async def test_repeat_on_another_worker_is_not_handled_twice(bot_client, intake):
-    shared = MemoryStore()
+    shared = LocalStore(None)
     worker_a = await bot_client(kv=shared)
     worker_b = await bot_client(kv=shared)
     body = wx.text("o-w", "欠款", 9003)
