@@ -80,6 +80,7 @@ async def test_invalid_login_code_is_401_and_wechat_down_is_503(bot_client, wech
     assert resp.status == 401
     assert (await resp.json())["error"]["code"] == "invalid_code"
     wechat_fake.js_codes["c2"] = "o2"
+    client.server.app[keys.WXA].backoff = (0.01, 0.01, 0.01)
     wechat_fake.fail("/sns/jscode2session", -1, times=10)
     resp = await client.post("/api/v1/auth/wxa-login", json={"code": "c2"})
     assert resp.status == 503
