@@ -12,12 +12,13 @@ from fengqiao.dialogs import texts
 
 CODE = re.compile(r"案件编号：(FQ\d{4}-[0-9A-Z]{6}-[0-9A-Z])")
 MAX_TURNS = 40
+NOISE = "邻居家装修噪音很大，每天晚上十点以后还在施工，多次沟通无果，想请中心调解。"
 
 
 class Resident:
     def __init__(
         self,
-        description: str = "邻居家装修噪音很大，每天晚上十点以后还在施工，多次沟通无果，想请中心调解。",
+        description: str = NOISE,
         name: str = "张三",
         phone: str = "13912345678",
     ) -> None:
