@@ -55,11 +55,21 @@ _DIALOG_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan", "click"})
 _DIALOG_MESSAGES = frozenset({"text", "voice", "image"})
 
 
-def message_key(message: BaseMessage) -> str:
-    """WeChat's own identity of a delivery: MsgId, or FromUserName + CreateTime for events."""
-    if message.type == "event":
-        return f"evt:{message.source}:{message.time}"
-    return f"msg:{message.id}"
+def message_key(fields: dict[str, Any]) -> str:
+    """WeChat's own identity of a delivery: MsgId, or FromUserName + CreateTime for events.
+
+    Taken from the raw fields: wechatpy gives events it does not know a MsgId of 0.
+    """
+    if fields["MsgType"].lower() == "event":
+        return f"evt:{fields['FromUserName']}:{fields['CreateTime']}"
+    return f"msg:{fields['MsgId']}"
+
+
+def reaches_dialog(fields: dict[str, Any], message: BaseMessage) -> bool:
+    """Whether the delivery gets a turn; system events (template sent, location...) do not."""
+    if fields["MsgType"].lower() == "event":
+        return message.type == "event" and message.event in _DIALOG_EVENTS
+    return True  # every message gets an answer, if only "please send text"
 
 
 def _scene_code(scene: str | None) -> str | None:
@@ -106,8 +116,8 @@ class MpBot:
         check_fresh(timestamp, self.config.clock(), self.config.replay_window_seconds)
         check_signature((timestamp, nonce, *extra), self.settings.wechat_token, query.get(signed))
 
-    async def inbound(self, request: web.Request) -> tuple[BaseMessage, bool]:
-        """The verified, decrypted message and whether the request came in safe mode."""
+    async def inbound(self, request: web.Request) -> tuple[BaseMessage, dict[str, Any], bool]:
+        """The verified, decrypted message, its raw fields, and whether it came in safe mode."""
         body = await read_body(request, self.settings.max_body_bytes)
         query = request.query
         safe = query.get("encrypt_type", "raw").lower() == "aes"
@@ -136,19 +146,21 @@ class MpBot:
         else:
             inner, fields = body.decode("utf-8", "replace"), outer
         check_fields(fields)
-        return parse_message(inner), safe
+        return parse_message(inner), fields, safe
 
     # -- one message, once --------------------------------------------------------------------
 
-    async def answer(self, message: BaseMessage, started: float) -> str | None:
+    async def answer(
+        self, message: BaseMessage, fields: dict[str, Any], started: float
+    ) -> str | None:
         """The passive reply text for `message`, or None to answer "success"."""
         budget = self.settings.reply_budget_seconds - (time.monotonic() - started)
-        key = message_key(message)
+        key = message_key(fields)
         if not await self.ledger.claim(key):
             outcome = await self.ledger.wait(key, max(budget, 0.0))
             log.info("repeat delivery", extra={"key": key, "answered": outcome is not None})
             return outcome.reply if outcome and not outcome.deferred else None
-        if not self._reaches_dialog(message):
+        if not reaches_dialog(fields, message):
             await self.ledger.finish(key, Outcome(reply=None, deferred=False))
             return None
         if await over_limit(
@@ -177,12 +189,6 @@ class MpBot:
         self._late.add(late)
         late.add_done_callback(self._late.discard)
         return None
-
-    @staticmethod
-    def _reaches_dialog(message: BaseMessage) -> bool:
-        if message.type == "event":
-            return message.event in _DIALOG_EVENTS
-        return True  # every message gets an answer, if only "please send text"
 
     async def turn(self, message: BaseMessage) -> str | None:
         user = message.source
@@ -292,11 +298,11 @@ async def receive(request: web.Request) -> web.Response:
     started = time.monotonic()
     bot = _configured(request)
     try:
-        message, safe = await bot.inbound(request)
+        message, fields, safe = await bot.inbound(request)
     except Rejected as exc:
         log.warning("callback rejected: %s", exc.reason, extra={"status": exc.status})
         return web.Response(status=exc.status, text=exc.reason)
-    reply = await bot.answer(message, started)
+    reply = await bot.answer(message, fields, started)
     if reply is None:
         return web.Response(text="success")
     xml = TextReply(message=message, content=reply).render()

@@ -6,6 +6,7 @@ import time
 
 import xmltodict
 
+from fengqiao import keys
 from fengqiao.bot.limits import BotConfig
 from tests.bot import wx
 
@@ -188,3 +189,24 @@ async def test_unconfigured_callback_is_503(bot_client):
     client = await bot_client(wechat_token="")
     resp = await client.get("/wechat/mp", params=wx.signed(echostr="x"))
     assert resp.status == 503
+
+
+async def test_system_and_unknown_events_get_no_reply_and_do_not_collide(bot_client, intake):
+    client = await bot_client()
+    for i, name in enumerate(("TEMPLATESENDJOBFINISH", "weird_event", "LOCATION", "VIEW")):
+        resp = await client.post(
+            "/wechat/mp", params=wx.signed(), data=wx.event(f"o-sys-{i}", name, create_time=i)
+        )
+        assert await resp.text() == "success"
+    assert intake.calls == []
+    kv = client.server.app[keys.KV]
+    assert len({k for k in kv.written if ":evt:o-sys-" in k}) == 4  # one ledger key each
+
+
+async def test_unknown_message_kind_gets_a_polite_note(bot_client, intake):
+    client = await bot_client()
+    body = wx.text("o-vid", "x", 31).replace("[text]", "[shortvideo]")
+    body = body.replace("<Content><![CDATA[x]]></Content>", "<MediaId><![CDATA[v]]></MediaId>")
+    resp = await client.post("/wechat/mp", params=wx.signed(), data=body)
+    assert "文字" in _reply_content(await resp.text())["Content"]
+    assert intake.calls == []
