@@ -178,3 +178,17 @@ async def test_unreachable_wechat_is_unavailable(http, wechat_fake):
     client.api_base = "http://127.0.0.1:9"  # discard port: connection refused
     with pytest.raises(WeChatUnavailable):
         await client.send_text("o-1", "x")
+
+
+async def test_fake_plain_token_endpoint_invalidates_older_tokens(http, wechat_fake):
+    url = wechat_fake.base_url + "/cgi-bin/token"
+    query = {"grant_type": "client_credential", "appid": wx.APPID, "secret": wx.MP_SECRET}
+    async with http.get(url, params=query) as resp:
+        first = (await resp.json())["access_token"]
+    async with http.get(url, params=query) as resp:
+        second = (await resp.json())["access_token"]
+    send = wechat_fake.base_url + CUSTOM_SEND
+    async with http.post(send, params={"access_token": first}, json={"touser": "o"}) as resp:
+        assert (await resp.json())["errcode"] == 40001
+    async with http.post(send, params={"access_token": second}, json={"touser": "o"}) as resp:
+        assert (await resp.json())["errcode"] == 0

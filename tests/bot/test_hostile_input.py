@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import xmltodict
 
@@ -88,5 +90,18 @@ async def test_oversized_body_without_content_length_is_400(bot_client, intake):
             yield b"x" * 1024
 
     resp = await client.post("/wechat/mp", params=wx.signed(), data=chunks())
+    assert resp.status == 400
+    assert intake.calls == []
+
+
+@pytest.mark.parametrize("garbage", ["AAAA", "!!!!", "QUJDRA==" * 3, "x" * 2000])
+async def test_undecryptable_encrypt_is_400(bot_client, intake, garbage):
+    client = await bot_client()
+    ts = str(int(time.time()))
+    params = wx.signed(
+        ts, "5", encrypt_type="aes", msg_signature=wx.sign(wx.TOKEN, ts, "5", garbage)
+    )
+    body = f"<xml><ToUserName>a</ToUserName><Encrypt><![CDATA[{garbage}]]></Encrypt></xml>"
+    resp = await client.post("/wechat/mp", params=params, data=body)
     assert resp.status == 400
     assert intake.calls == []
