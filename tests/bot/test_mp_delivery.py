@@ -122,13 +122,14 @@ async def test_failed_turn_answers_politely_and_lets_a_repeat_retry(bot_client, 
 
 
 async def test_user_over_the_limit_gets_a_polite_reply(bot_client, intake):
-    client = await bot_client(BotConfig(user_messages_per_minute=3))
+    now = 1_700_000_010  # a fixed clock: the minute cannot roll over mid-test
+    client = await bot_client(BotConfig(user_messages_per_minute=3, clock=lambda: float(now)))
     replies = []
     for i in range(5):
-        resp = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-l", "x", i))
+        resp = await client.post("/wechat/mp", params=wx.signed(now), data=wx.text("o-l", "x", i))
         replies.append(content(await resp.text()))
     assert replies[:3] == ["收到：x"] * 3
     assert replies[3:] == [texts.RATE_LIMITED] * 2
-    resp = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-other", "y", 99))
+    resp = await client.post("/wechat/mp", params=wx.signed(now), data=wx.text("o-other", "y", 99))
     assert content(await resp.text()) == "收到：y"
     assert len(intake.calls) == 4

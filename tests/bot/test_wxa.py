@@ -122,7 +122,10 @@ async def test_too_long_message_is_400(bot_client, wechat_fake, intake):
 
 
 async def test_per_user_and_per_ip_limits_are_429_json(bot_client, wechat_fake, intake):
-    client = await bot_client(BotConfig(user_messages_per_minute=2, ip_requests_per_minute=5))
+    config = BotConfig(
+        user_messages_per_minute=2, ip_requests_per_minute=5, clock=lambda: 1_700_000_010.0
+    )
+    client = await bot_client(config)
     token = await login(client, wechat_fake)  # 1 request from this address
     headers = {"Authorization": f"Bearer {token}"}
     statuses = []
