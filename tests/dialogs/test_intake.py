@@ -114,7 +114,7 @@ async def test_invalid_answers_are_re_asked_politely(services):
     turn = await say(services, "12345")
     assert texts.INVALID["phone"] in turn.reply
     assert (await services.intake.load("mp", "u1")).current == before
-    turn = await say(services, "１３８ ０００１ １１１１")  # full-width digits with spaces
+    turn = await say(services, "１３８ ００００ １１１１")  # full-width digits with spaces
     session = await services.intake.load("mp", "u1")
     assert session.answers[before] == "13800001111"
 
