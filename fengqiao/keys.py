@@ -9,6 +9,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from fengqiao.cases.service import CaseService
     from fengqiao.dialogs.service import IntakeService
+    from fengqiao.documents.service import DocumentService
     from fengqiao.settings import Settings
     from fengqiao.storage.db import Database
     from fengqiao.storage.files import FileStore
@@ -20,3 +21,4 @@ KV: web.AppKey[KeyValueStore] = web.AppKey("kv")
 FILES: web.AppKey[FileStore] = web.AppKey("files")
 CASES: web.AppKey[CaseService] = web.AppKey("cases")
 INTAKE: web.AppKey[IntakeService] = web.AppKey("intake")
+DOCUMENTS: web.AppKey[DocumentService] = web.AppKey("documents")
