@@ -127,6 +127,10 @@ EVENT_NAMES = {
     "sealed": "加盖电子印章",
     "delivered": "送达",
     "read": "阅读",
+    "issued": "生成待签署文书",
+    "downloaded": "下载文书",
+    "paper_requested": "申请纸质文书",
+    "delivery_failed": "送达失败",
 }
 
 DELIVERY_STATUS = {

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, unquote
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from fengqiao import keys
 from fengqiao.documents import errors
@@ -125,7 +125,7 @@ async def read_upload(request: web.Request, limit: int) -> tuple[bytes, str | No
         reader = await request.multipart()
         data, name = b"", None
         while (part := await reader.next()) is not None:
-            if not isinstance(part, web.BodyPartReader):
+            if not isinstance(part, BodyPartReader):
                 continue
             if part.name == "file":
                 name, data = part.filename, await _read_limited(part.read_chunk, limit,
