@@ -128,8 +128,9 @@ async def read_upload(request: web.Request, limit: int) -> tuple[bytes, str | No
             if not isinstance(part, BodyPartReader):
                 continue
             if part.name == "file":
-                name, data = part.filename, await _read_limited(part.read_chunk, limit,
-                                                                too_large)
+                # Some clients percent-encode non-ASCII names; the name is for display only.
+                name = unquote(part.filename) if part.filename else None
+                data = await _read_limited(part.read_chunk, limit, too_large)
             elif part.name:
                 fields[part.name] = (await part.text())[:64]
         return data, name, fields
