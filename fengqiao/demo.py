@@ -117,7 +117,7 @@ if __name__ == "__main__":
 
 
 # --- documents: an agreement for the demo labour case, ready to preview and sign ----------
-DEMO_AGREEMENT = {
+DEMO_AGREEMENT: dict[str, Any] = {
     "ids": ("110101198001011234", "110101197502023456"),
     "addresses": ("县城关镇锦绣家园5栋1单元", "县城关镇建设路18号"),
     "disputed_matters": "拖欠工资的数额和支付期限。",
@@ -133,7 +133,7 @@ DEMO_AGREEMENT = {
 _build_demo_cases = build_demo
 
 
-async def build_demo(settings: Settings) -> dict[str, Any]:  # noqa: F811 - extends the above
+async def build_demo(settings: Settings) -> dict[str, Any]:  # type: ignore[no-redef]  # noqa: F811
     result = await _build_demo_cases(settings)
     labor = next(c for c in result["cases"] if c["type"] == "labor")
     result["agreement"] = await build_demo_agreement(settings, labor["code"])

@@ -110,7 +110,7 @@ class EvidenceService:
         return await self.upload(case_code, viewer, data, filename, channel=channel,
                                  source_ref=f"wx:{msg_id}")
 
-    async def list(self, case_code: str, viewer: Viewer) -> list[dict[str, Any]]:
+    async def list_for(self, case_code: str, viewer: Viewer) -> list[dict[str, Any]]:
         async with self.db.read() as session:
             case = await lookup.case_by_code(session, case_code)
             viewer.require_case(case.id, "evidence")

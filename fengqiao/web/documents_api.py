@@ -184,7 +184,7 @@ async def upload_evidence(request: web.Request) -> web.Response:
 async def list_evidence(request: web.Request) -> web.Response:
     docs, code = docs_of(request), request.match_info["code"]
     viewer = await viewer_for(request, lambda: docs.case_id_of_case(code))
-    return _json({"evidence": await docs.evidence.list(code, viewer)})
+    return _json({"evidence": await docs.evidence.list_for(code, viewer)})
 
 
 def _evidence_id(request: web.Request) -> int:

@@ -6,6 +6,7 @@ pages carry their texts; they call the JSON API with the token from their own UR
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -20,7 +21,7 @@ PAGE_HEADERS = {
 }
 
 
-def _page(name: str) -> web.Handler:
+def _page(name: str) -> Callable[[web.Request], Awaitable[web.Response]]:
     path = STATIC / name
 
     async def handler(request: web.Request) -> web.Response:

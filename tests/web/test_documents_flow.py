@@ -6,8 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 import zipfile
-from datetime import timedelta
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from aiohttp import FormData
