@@ -9,7 +9,7 @@ from aiohttp import web
 from fengqiao import bot, keys
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
-from fengqiao.web import api
+from fengqiao.web import api, documents_api
 from fengqiao.web.errors import error_middleware
 
 
@@ -27,10 +27,12 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         app[keys.FILES] = built.files
         app[keys.CASES] = built.cases
         app[keys.INTAKE] = built.intake
+        app[keys.DOCUMENTS] = built.documents
         yield
         await built.close()
 
     app.cleanup_ctx.append(services)
     api.setup(app)
     bot.setup(app)  # after the services context: it needs keys.KV
+    documents_api.setup(app)
     return app

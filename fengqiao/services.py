@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fengqiao.cases.service import CaseService
 from fengqiao.dialogs.service import IntakeService
+from fengqiao.documents.service import DocumentService, build_document_service
 from fengqiao.nlp import get_analyzer
 from fengqiao.settings import Settings
 from fengqiao.storage.db import Database
@@ -22,6 +23,7 @@ class Services:
     files: FileStore
     cases: CaseService
     intake: IntakeService
+    documents: DocumentService
 
     async def close(self) -> None:
         await self.kv.close()
@@ -38,4 +40,5 @@ async def build_services(settings: Settings, *, migrate: bool = True) -> Service
     cases = CaseService(db, settings.config_dir)
     analyzer = get_analyzer(settings.config_dir, settings.data_dir / "cache")
     intake = IntakeService(kv, cases, files, analyzer, settings)
-    return Services(settings, db, kv, files, cases, intake)
+    documents = await build_document_service(settings, db, kv, files)
+    return Services(settings, db, kv, files, cases, intake, documents)
