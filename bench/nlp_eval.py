@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from fengqiao.nlp.analyzer import Analyzer, default_config_dir  # noqa: E402
+from fengqiao.nlp.analyzer import Analyzer, default_config_dir
 
 TARGETS = {"top1": 0.90, "top3": 0.98, "red_recall": 1.0, "red_precision": 0.80, "amounts": 0.95}
 

@@ -18,13 +18,13 @@ from pathlib import Path
 import jieba
 
 from fengqiao.nlp import dates, money, pii, tokenize
-from fengqiao.nlp.model import STOP_WORDS, NaiveBayes, load_examples, train_model
+from fengqiao.nlp.model import STOP_WORDS, Classifier, Example, load_examples, train_model
 from fengqiao.nlp.risk import RiskAssessor
 from fengqiao.nlp.taxonomy import DisputeType, load_taxonomy
 from fengqiao.nlp.text import Normalizer
 
 # Bump when feature extraction or the model changes, so old caches are not reused.
-MODEL_VERSION = "nb-3"
+MODEL_VERSION = "nb-lr-1"
 LOW_CONFIDENCE = 0.6
 KEYWORD_COUNT = 5
 FALLBACK_TYPE = "other"
@@ -95,7 +95,7 @@ def _atomic_write(path: Path, payload: bytes) -> None:
 
 class Analyzer:
     def __init__(self, taxonomy: list[DisputeType], normalizer: Normalizer,
-                 tokenizer: jieba.Tokenizer, model: NaiveBayes, idf: dict[str, float],
+                 tokenizer: jieba.Tokenizer, model: Classifier, idf: dict[str, float],
                  median_idf: float, risk: RiskAssessor) -> None:
         self.taxonomy = taxonomy
         self._types = {t.code: t for t in taxonomy}
@@ -132,7 +132,7 @@ class Analyzer:
             for old in nlp_cache.glob("model-*.marshal"):
                 if old != path:
                     old.unlink(missing_ok=True)
-        model = NaiveBayes.from_data(data["model"])
+        model = Classifier.from_data(data["model"])
         if model.classes != [t.code for t in taxonomy]:
             raise ValueError("cached model does not match the taxonomy; delete the cache")
         return cls(taxonomy, normalizer, tokenizer, model, data["idf"], data["median_idf"], risk)
@@ -151,7 +151,7 @@ class Analyzer:
 
         model = train_model(examples, classes, featurize)
         idf_all, median = _load_idf()
-        words = {f[2:] for f in model.weights if f.startswith("w:")}
+        words = {f[2:] for f in model.nb.weights if f.startswith("w:")}
         idf = {w: idf_all[w] for w in words if w in idf_all}
         return {"model": model.to_data(), "idf": idf, "median_idf": median}
 
@@ -159,11 +159,17 @@ class Analyzer:
     def analyze(self, text: str, now: datetime | None = None) -> Analysis:
         text = self._normalizer.normalize(text or "")
         features, words = _features(text, self._tokenizer)
-        known = [f for f in features if f in self._model.weights]
+        known = [f for f in features if self._model.knows(f)]
         classes = self._model.classes
         if known:
             probs = self._model.probabilities(known)
             ranked = sorted(zip(classes, probs), key=lambda cp: cp[1], reverse=True)
+            if ranked[0][1] < LOW_CONFIDENCE and all(c != FALLBACK_TYPE for c, _ in ranked[:3]):
+                # Unsure: the resident is offered a choice of three, and "other" is the honest
+                # third option when nothing fits well.
+                other = next(cp for cp in ranked if cp[0] == FALLBACK_TYPE)
+                ranked.remove(other)
+                ranked.insert(2, other)
         else:
             share = 1.0 / len(classes)
             ranked = [(FALLBACK_TYPE, share)] + [(c, share) for c in classes if c != FALLBACK_TYPE]
@@ -205,8 +211,7 @@ class Analyzer:
         ranked: list[tuple[bool, float, str]] = []
         for w, n in counts.items():
             tfidf = n / total * self._idf.get(w, self._median_idf)
-            vec = self._model.weights.get("w:" + w)
-            relevance = max(vec[class_index], 0.0) if vec is not None else 0.0
+            relevance = max(self._model.word_weight(w, class_index), 0.0)
             ranked.append((relevance > 0, tfidf * (1.0 + relevance), w))
         ranked.sort(reverse=True)
         return [w for _, _, w in ranked[:KEYWORD_COUNT]]
@@ -216,12 +221,11 @@ def _features(text: str, tokenizer: jieba.Tokenizer) -> tuple[set[str], list[str
     words = tokenize.cut(tokenizer, text)
     features = {"w:" + w for w in words if w not in STOP_WORDS}
     features.update("b:" + g for g in tokenize.han_bigrams(text))
+    features.update("u:" + c for c in tokenize.han_chars(text))
     return features, words
 
 
-def _seed_examples(kind: DisputeType) -> list:
-    from fengqiao.nlp.model import Example
-
+def _seed_examples(kind: DisputeType) -> list[Example]:
     seeds = [Example(kind.description, kind.code)]
     seeds.extend(Example(word, kind.code) for word in kind.keywords)
     return seeds

@@ -89,7 +89,7 @@ def _past_year(today: date, month: int, day: int) -> date | None:
     return found
 
 
-def _resolve(m: re.Match[str], today: date) -> date | None:  # noqa: C901 - one branch a form
+def _resolve(m: re.Match[str], today: date) -> date | None:
     g = m.groupdict()
     if g["iso"]:
         return _safe(int(g["iy"]), int(g["im"]), int(g["id"]))

@@ -40,7 +40,8 @@ _OTHER_UNIT_AFTER = re.compile(
 _MONEY_CUE = re.compile(
     r"钱|费|款|资|薪|价|赔|借|欠|还|付|交|收|花|补偿|补贴|押金|彩礼|定金|订金|租|罚|扣|退|报销|损失|"
     r"利息|本金|贷|转账|转了|提成|奖金|共计|总共|一共|合计|金额|值|买|卖|亏|投资|存|要了|给了|"
-    r"给我|给他|每月|每个月|一个月|每年|一年|每天|一天|每亩|一亩|每平|月入|收入|挣|赚|骗"
+    r"给我|给他|每月|每个月|一个月|每年|一年|每天|一天|每亩|一亩|每平|月入|收入|挣|赚|骗|拿|领|发|充|"
+    r"首付|月供|尾款|余额|差|涨|降|多收|少给|分红|补助|奖励|开价|报价|估价|评估|标准|块|元|贵|便宜"
 )
 _CLAUSE_BREAK = re.compile(r"[，。！？；,!?;\n、]")
 _VAGUE_BEFORE = re.compile(r"(?:几|好几|百分之|第|之|No\.?|no\.?|#)$")
@@ -143,12 +144,15 @@ def find_amounts(text: str) -> list[float | int]:
             _CURRENCY_AFTER.match(after) or _CURRENCY_BEFORE.search(before)
         )
         if not currency:
-            if multiplier == 1 and _OTHER_UNIT_AFTER.match(after):
+            if _OTHER_UNIT_AFTER.match(after):
                 continue
-            clause = _CLAUSE_BREAK.split(before)[-1]
-            tail = _CLAUSE_BREAK.split(after)[0]
-            if not (_MONEY_CUE.search(clause) or _MONEY_CUE.search(tail[:4])):
-                continue
+            # 14万 with no other unit after it is money in a complaint; smaller numbers need
+            # the clause to be about money.
+            if not ("万" in token or "亿" in token):
+                clause = _CLAUSE_BREAK.split(before)[-1]
+                tail = _CLAUSE_BREAK.split(after)[0]
+                if not (_MONEY_CUE.search(clause) or _MONEY_CUE.search(tail[:4])):
+                    continue
             is_plain_cn = not any(ch.isdigit() for ch in token)
             if is_plain_cn and value < 10:
                 continue  # 一直, 两人: single Chinese digits need a currency word

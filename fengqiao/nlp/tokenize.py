@@ -59,3 +59,8 @@ def han_bigrams(text: str) -> list[str]:
     for run in _HAN.findall(text):
         grams.extend(run[i : i + 2] for i in range(len(run) - 1))
     return grams
+
+
+def han_chars(text: str) -> set[str]:
+    """Single Chinese characters: the last resort for words never seen whole (欠 in 欠咱)."""
+    return {ch for run in _HAN.findall(text) for ch in run}
