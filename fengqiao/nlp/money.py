@@ -35,15 +35,17 @@ _OTHER_UNIT_AFTER = re.compile(
     r"^\s*(?:多|余|来)?\s*(?:个|人|名|位|天|日|号|年|月|周|岁|次|趟|遍|回|小时|分钟|分|秒|点|层|楼|"
     r"户|家|间|套|辆|台|只|头|条|匹|棵|亩|米|公里|里|平|方|斤|公斤|克|吨|kg|KG|km|%|％|倍|级|栋|"
     r"座|张|本|件|份|期|集|度|成|公分|厘米|cm|个月|组|队|班|届|辈|代|口|顿|下|针|瓶|箱|袋|包|粒|颗|"
-    r"块地|块田|块砖|元钱以上)"
+    r"块地|块田|块砖|室|单元|幢|弄|巷|路|床|房间|届|年级|分钟)"
 )
 _MONEY_CUE = re.compile(
     r"钱|费|款|资|薪|价|赔|借|欠|还|付|交|收|花|补偿|补贴|押金|彩礼|定金|订金|租|罚|扣|退|报销|损失|"
     r"利息|本金|贷|转账|转了|提成|奖金|共计|总共|一共|合计|金额|值|买|卖|亏|投资|存|要了|给了|"
     r"给我|给他|每月|每个月|一个月|每年|一年|每天|一天|每亩|一亩|每平|月入|收入|挣|赚|骗|拿|领|发|充|"
-    r"首付|月供|尾款|余额|差|涨|降|多收|少给|分红|补助|奖励|开价|报价|估价|评估|标准|块|元|贵|便宜"
+    r"首付|月供|尾款|余额|差|涨|降|多收|少给|分红|补助|奖励|开价|报价|估价|评估|标准|块|元|贵|便宜|"
+    r"每人|一人|每户|一户|出"
 )
 _CLAUSE_BREAK = re.compile(r"[，。！？；,!?;\n、]")
+_APPROX_INSIDE = re.compile(rf"([\d{_NUM_CHARS}])(多|来|余)([万千百亿])")
 _VAGUE_BEFORE = re.compile(r"(?:几|好几|百分之|第|之|No\.?|no\.?|#)$")
 
 
@@ -98,8 +100,8 @@ def cn_to_number(token: str) -> float | None:
             last_big = unit
             last_small = 0
             after_zero = False
-    if not has_digit and last_small != 10:
-        return None
+    if not has_digit and parts[0] not in ("十", "拾"):
+        return None  # 千, 万: a unit with no digit is not an amount (but 十 is ten)
     if num is not None:
         if after_zero or (not last_small and not last_big):
             section += num
@@ -120,6 +122,9 @@ def find_amounts(text: str) -> list[float | int]:
     amounts: list[float | int] = []
     if not text:
         return amounts
+    # 二十多万 / 三千来块: the approximation word sits inside the number; drop it (the same
+    # length is kept with a space so positions stay meaningful).
+    text = _APPROX_INSIDE.sub(lambda m: m.group(1) + m.group(3) + " ", text)
     for m in _CANDIDATE.finditer(text):
         token = m.group(0)
         multiplier = 1
@@ -133,25 +138,26 @@ def find_amounts(text: str) -> list[float | int]:
         if _VAGUE_BEFORE.search(before) or after.startswith(("几", "把")):
             continue
         digits_only = re.sub(r"\D", "", token)
-        if len(digits_only) >= 11 or (start > 0 and text[start - 1].isalpha() and
-                                      text[start - 1].isascii()):
+        before_currency = bool(_CURRENCY_BEFORE.search(before))
+        if len(digits_only) >= 11 or (not before_currency and start > 0 and
+                                      text[start - 1].isalpha() and text[start - 1].isascii()):
             continue  # phone, ID or card number, or a code such as A3000
         value = cn_to_number(token)
         if value is None or value <= 0:
             continue
         value *= multiplier
-        currency = multiplier == 10_000 or bool(
-            _CURRENCY_AFTER.match(after) or _CURRENCY_BEFORE.search(before)
-        )
+        currency = multiplier == 10_000 or before_currency or bool(_CURRENCY_AFTER.match(after))
         if not currency:
             if _OTHER_UNIT_AFTER.match(after):
                 continue
             # 14万 with no other unit after it is money in a complaint; smaller numbers need
             # the clause to be about money.
             if not ("万" in token or "亿" in token):
-                clause = _CLAUSE_BREAK.split(before)[-1]
+                # The money word may sit in the clause before (花了不少钱，打疫苗1100) but
+                # not far away: look back 20 characters and into the rest of this clause.
+                context = text[max(0, start - 20) : start]
                 tail = _CLAUSE_BREAK.split(after)[0]
-                if not (_MONEY_CUE.search(clause) or _MONEY_CUE.search(tail[:4])):
+                if not (_MONEY_CUE.search(context) or _MONEY_CUE.search(tail[:4])):
                     continue
             is_plain_cn = not any(ch.isdigit() for ch in token)
             if is_plain_cn and value < 10:
