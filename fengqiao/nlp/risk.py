@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RED, YELLOW, BLUE = "red", "yellow", "blue"
-_NEGATION = re.compile(r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于)[^，。！？,.!?]{0,3}$")
+_NEGATION = re.compile(
+    r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于|差点|险些)[^，。！？,.!?]{0,3}$"
+)
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n]")
 LARGE_SUM_REASON = "涉及金额较大"
 
