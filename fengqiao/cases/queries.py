@@ -33,6 +33,7 @@ from fengqiao.storage.models import (
 )
 
 PAGE = 50
+_STATS_LOCK = 0x46510004
 DIMENSIONS = {
     "type": "c.type_name",
     "month": "s.month",
@@ -285,10 +286,16 @@ class QueryMixin:
         }
 
     # -- statistics --------------------------------------------------------------------------
-    async def refresh_stats(self) -> int:
-        """Rebuild the rollup in one transaction; readers see the old or the new one whole."""
+    async def refresh_stats(self, *, only_if_unlocked: bool = False) -> bool:
+        """Rebuild the rollup in one transaction; readers see the old or the new one whole.
+        With only_if_unlocked, give up (False) when another worker is already rebuilding."""
         now = utcnow()
         async with self.db.transaction() as session:
+            if not self.db.is_sqlite:
+                lock = "pg_try_advisory_xact_lock" if only_if_unlocked else "pg_advisory_xact_lock"
+                got = await session.scalar(text(f"SELECT {lock}(:k)"), {"k": _STATS_LOCK})
+                if only_if_unlocked and not got:
+                    return False
             await session.execute(text("DELETE FROM case_stats"))
             for dim, expr in DIMENSIONS.items():
                 where = "s.cycle_hours IS NOT NULL AND " if dim == "cycle_day" else ""
@@ -303,12 +310,11 @@ class QueryMixin:
                         " sum(CASE WHEN s.satisfaction IS NOT NULL THEN 1 ELSE 0 END),"
                         " COALESCE(sum(s.cycle_hours), 0), :now "
                         "FROM cases c JOIN case_state s ON s.case_id = c.id "
-                        f"WHERE {where}c.status <> 'merged' GROUP BY {expr}"
+                        f"WHERE {where}c.status <> 'merged' GROUP BY 2"
                     ),
                     {"dim": dim, "now": now},
                 )
-            count = await session.scalar(select(func.count()).select_from(CaseStat))
-        return int(count or 0)
+        return True
 
     async def stats(self, *, now: datetime | None = None) -> dict[str, Any]:
         """化解率, satisfaction, cycle times, overdue counts, and cases by type, month, region,

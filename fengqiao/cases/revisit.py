@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, text
 
 from fengqiao.cases import audit, codes, notify, statuses, texts
 from fengqiao.cases.actions import LifecycleMixin
@@ -18,6 +18,7 @@ from fengqiao.cases.rules import LOCAL_TZ
 from fengqiao.storage.models import Case, CaseState, Revisit, utcnow
 
 POOR = (statuses.BASIC, statuses.UNSATISFIED)
+_SAMPLE_LOCK = 0x46510003
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,8 @@ class RevisitMixin(LifecycleMixin):
         )
         rng = random.Random(seed)  # noqa: S311 - sampling, not security
         async with self.db.transaction() as session:
+            if not self.db.is_sqlite:  # two workers drawing at once: the second sees the first
+                await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SAMPLE_LOCK})
             already = (
                 await session.scalars(
                     select(Case.code)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from fengqiao.cases import audit, codes, notify, statuses, texts
+from fengqiao.cases import audit, codes, notify, outbox, statuses, texts
 from fengqiao.cases.errors import ActionRefused, CaseNotFound
 from fengqiao.cases.queries import QueryMixin
 from fengqiao.cases.revisit import RevisitMixin
@@ -300,6 +300,10 @@ class CaseService(RevisitMixin, QueryMixin):
                 action="privacy.consent",
                 detail={"person_id": person.id},
             )
+
+    async def handle_template_event(self, msg_id: int | str, status: str) -> bool:
+        """TEMPLATESENDJOBFINISH from the official account: record the delivery status."""
+        return await outbox.handle_template_event(self.db, msg_id, status)
 
     async def verify_audit(self) -> audit.ChainReport:
         async with self.db.read() as session:

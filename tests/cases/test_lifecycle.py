@@ -45,9 +45,7 @@ async def test_full_loop_is_audited_notified_and_visible_in_progress(services):
     assert detail["outcome_name"] == "调解成功"
 
     async with services.db.read() as session:
-        notices = (
-            await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
-        ).all()
+        notices = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     events = [n.payload["event"] for n in notices]
     assert events == ["routed", "handling", "feedback", "revisit", "archived"]
     assert all(n.openid == "openid-1" and n.status == "pending" for n in notices)
