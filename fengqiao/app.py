@@ -9,7 +9,7 @@ from aiohttp import web
 from fengqiao import keys
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
-from fengqiao.web import api
+from fengqiao.web import api, case_pages
 from fengqiao.web.errors import error_middleware
 
 
@@ -27,9 +27,12 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         app[keys.FILES] = built.files
         app[keys.CASES] = built.cases
         app[keys.INTAKE] = built.intake
+        app[keys.CONSOLE_SESSIONS] = case_pages.session_store(built.kv, settings)
         yield
         await built.close()
 
     app.cleanup_ctx.append(services)
+    app.cleanup_ctx.append(case_pages.background)
     api.setup(app)
+    case_pages.setup(app)
     return app

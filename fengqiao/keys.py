@@ -7,12 +7,16 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    import jinja2
+
+    from fengqiao.cases.outbox import Notifier
     from fengqiao.cases.service import CaseService
     from fengqiao.dialogs.service import IntakeService
     from fengqiao.settings import Settings
     from fengqiao.storage.db import Database
     from fengqiao.storage.files import FileStore
     from fengqiao.storage.kv import KeyValueStore
+    from fengqiao.web.sessions import SessionStore
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 DB: web.AppKey[Database] = web.AppKey("db")
@@ -20,3 +24,9 @@ KV: web.AppKey[KeyValueStore] = web.AppKey("kv")
 FILES: web.AppKey[FileStore] = web.AppKey("files")
 CASES: web.AppKey[CaseService] = web.AppKey("cases")
 INTAKE: web.AppKey[IntakeService] = web.AppKey("intake")
+TEMPLATES: web.AppKey[jinja2.Environment] = web.AppKey("templates")
+CONSOLE_SESSIONS: web.AppKey[SessionStore] = web.AppKey("console_sessions")
+# The WeChat client that sends the outbox (fengqiao.bot's client); unset: notices wait.
+NOTIFIER: web.AppKey[Notifier] = web.AppKey("notifier")
+# False in tests that drive the scheduler themselves.
+RUN_SCHEDULER: web.AppKey[bool] = web.AppKey("run_scheduler")
