@@ -267,6 +267,7 @@ class QueryMixin:
                     "kind": n.kind,
                     "channel": n.channel,
                     "event": n.payload.get("event"),
+                    "title": n.payload.get("status_name") if n.kind != "revisit" else "回访",
                     "status": n.status,
                     "delivery": n.delivery,
                     "attempts": n.attempts,

@@ -50,6 +50,7 @@
                      borderColor: palette[0], backgroundColor: palette[0] }]
       },
       options: { animation: false, responsive: true, maintainAspectRatio: false,
+                 scales: { y: { beginAtZero: true } },
                  plugins: { legend: { display: false } } }
     });
     bar("chart-region", stats.by_region.slice(0, 12), false, palette[1]);
