@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from fengqiao import keys
+from fengqiao import bot, keys
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
 from fengqiao.web import api, case_pages
@@ -32,7 +32,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         await built.close()
 
     app.cleanup_ctx.append(services)
-    app.cleanup_ctx.append(case_pages.background)
     api.setup(app)
     case_pages.setup(app)
+    bot.setup(app)  # after the services context: it needs keys.KV
+    app.cleanup_ctx.append(case_pages.background)  # after bot: it sends through keys.WECHAT
     return app

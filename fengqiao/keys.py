@@ -9,6 +9,9 @@ from aiohttp import web
 if TYPE_CHECKING:
     import jinja2
 
+    from fengqiao.bot.client import WeChatClient
+    from fengqiao.bot.limits import BotConfig
+    from fengqiao.bot.mp import MpBot
     from fengqiao.cases.outbox import Notifier
     from fengqiao.cases.service import CaseService
     from fengqiao.dialogs.service import IntakeService
@@ -30,3 +33,9 @@ CONSOLE_SESSIONS: web.AppKey[SessionStore] = web.AppKey("console_sessions")
 NOTIFIER: web.AppKey[Notifier] = web.AppKey("notifier")
 # False in tests that drive the scheduler themselves.
 RUN_SCHEDULER: web.AppKey[bool] = web.AppKey("run_scheduler")
+# WeChat edges (fengqiao/bot): the official account's API client, the mini-program's, the
+# callback's state, and the edges' tunables.
+WECHAT: web.AppKey[WeChatClient] = web.AppKey("wechat")
+WXA: web.AppKey[WeChatClient] = web.AppKey("wxa")
+WECHAT_MP: web.AppKey[MpBot] = web.AppKey("wechat_mp")
+BOT_CONFIG: web.AppKey[BotConfig] = web.AppKey("bot_config")

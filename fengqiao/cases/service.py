@@ -55,6 +55,7 @@ class NewCase:
     transcript: list[Any] = field(default_factory=list)
     region: str | None = None
     intake_key: str | None = None
+    privacy_consent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ class CaseService(RevisitMixin, QueryMixin):
         local = now.astimezone(LOCAL_TZ).date() + timedelta(days=days)
         return datetime.combine(local, time(23, 59, 59), LOCAL_TZ).astimezone(now.tzinfo)
 
-    async def _person(self, session: Any, party: PartyInfo) -> Person | None:
+    async def _person(
+        self, session: Any, party: PartyInfo, consent_at: datetime | None = None
+    ) -> Person | None:
         if not party.openid:
             return None
         person = await session.scalar(
@@ -108,6 +111,8 @@ class CaseService(RevisitMixin, QueryMixin):
             person.name = party.name
         if party.phone:
             person.phone = party.phone
+        if consent_at:
+            person.privacy_consent_at = consent_at
         await session.flush()
         return person
 
@@ -121,7 +126,7 @@ class CaseService(RevisitMixin, QueryMixin):
         for _attempt in range(5):  # a random code may, very rarely, already exist
             try:
                 async with self.db.transaction() as session:
-                    applicant = await self._person(session, new.applicant)
+                    applicant = await self._person(session, new.applicant, new.privacy_consent_at)
                     case = Case(
                         code=codes.new_code(now.astimezone(LOCAL_TZ)),
                         status=statuses.ACCEPTED,
@@ -180,6 +185,9 @@ class CaseService(RevisitMixin, QueryMixin):
                             "channel": new.channel,
                             "type": new.type_code,
                             "risk": new.risk,
+                            "privacy_consent_at": new.privacy_consent_at.isoformat()
+                            if new.privacy_consent_at
+                            else None,
                         },
                         at=now,
                     )
@@ -287,19 +295,6 @@ class CaseService(RevisitMixin, QueryMixin):
                 .order_by(Case.id.desc())
             )
             return list(rows.all())
-
-    async def record_consent(self, channel: str, openid: str, at: datetime | None = None) -> None:
-        async with self.db.transaction() as session:
-            person = await self._person(session, PartyInfo(openid=openid, channel=channel))
-            assert person is not None
-            person.privacy_consent_at = at or utcnow()
-            await audit.append(
-                session,
-                case_id=None,
-                actor=f"{channel}:{openid}",
-                action="privacy.consent",
-                detail={"person_id": person.id},
-            )
 
     async def handle_template_event(self, msg_id: int | str, status: str) -> bool:
         """TEMPLATESENDJOBFINISH from the official account: record the delivery status."""

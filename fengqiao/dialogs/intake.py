@@ -84,6 +84,9 @@ class Session:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     state: str = "start"
     consent: bool = False
+    # When the notice was accepted; stored with the person when the case is filed (nothing
+    # personal reaches the database before that).
+    consent_at: str | None = None
     description: str = ""
     analysis: dict[str, Any] = field(default_factory=dict)
     type: str | None = None
@@ -115,7 +118,6 @@ class Outcome:
     submit: bool = False  # the service must file the case, then call `filed` or `submit_failed`
     progress_query: str | None = None  # "mine" or a case code: the service answers it
     wants_human: bool = False
-    consented: bool = False  # the service records the consent on the person
 
 
 class Intake:
@@ -191,7 +193,8 @@ class Intake:
             s.consent = True
             s.transcript.append({"from": "user", "text": text, "at": now.isoformat()})
             s.agree()
-            return Outcome([texts.ASK_DESCRIPTION], consented=True)
+            s.consent_at = now.isoformat()
+            return Outcome([texts.ASK_DESCRIPTION])
         return Outcome([texts.CONSENT_REASK])
 
     def _step_describe(self, s: Session, text: str, now: datetime) -> Outcome:

@@ -96,8 +96,6 @@ class IntakeService:
             before = session.state
             outcome = self.intake.turn(session, text, now)
             replies = list(outcome.replies)
-            if outcome.consented:
-                await self.cases.record_consent(channel, user_id, now)
             if outcome.submit:
                 replies.append(await self._submit(channel, user_id, session, now))
             if outcome.progress_query:
@@ -204,6 +202,9 @@ class IntakeService:
             ),
             answers=answers,
             transcript=list(session.transcript),
+            privacy_consent_at=datetime.fromisoformat(session.consent_at)
+            if session.consent_at
+            else None,
             intake_key=session.id,
         )
         try:

@@ -11,7 +11,7 @@ import os
 import re
 import uuid
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
@@ -20,12 +20,14 @@ class FileStoreError(RuntimeError):
     """Storing failed (disk full, permissions); nothing was written under the key."""
 
 
+@runtime_checkable
 class FileStore(Protocol):
+    """Blob storage addressed by keys the service generates (never from user input)."""
+
     async def put(self, key: str, data: bytes) -> None: ...
     async def get(self, key: str) -> bytes: ...
     async def exists(self, key: str) -> bool: ...
     async def delete(self, key: str) -> None: ...
-    def local_path(self, key: str) -> Path | None: ...
 
 
 class LocalFileStore:

@@ -10,7 +10,7 @@ from pathlib import Path
 from aiohttp import web
 
 from fengqiao import keys
-from fengqiao.cases.outbox import OutboxDispatcher
+from fengqiao.cases.outbox import OutboxDispatcher, WeChatNotifier
 from fengqiao.cases.scheduler import Scheduler
 from fengqiao.settings import Settings
 from fengqiao.storage.kv import KeyValueStore
@@ -38,7 +38,15 @@ async def background(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     cases = app[keys.CASES]
-    dispatcher = OutboxDispatcher(cases.db, app.get(keys.NOTIFIER), cases.config)
+    settings = app[keys.SETTINGS]
+    notifier = app.get(keys.NOTIFIER)
+    if notifier is None and (settings.wechat_appid or settings.wxa_appid):
+        notifier = WeChatNotifier(
+            app.get(keys.WECHAT) if settings.wechat_appid else None,
+            app.get(keys.WXA) if settings.wxa_appid else None,
+        )
+    # Without WeChat configured, notices stay pending in the outbox until it is.
+    dispatcher = OutboxDispatcher(cases.db, notifier, cases.config)
     stop = asyncio.Event()
     task = asyncio.create_task(Scheduler(cases, dispatcher).run(stop))
     yield

@@ -78,7 +78,7 @@ async def test_red_deadline_is_same_local_day(services):
 async def test_audit_chain_verifies_and_detects_tampering(services):
     for i in range(3):
         await services.cases.file_case(new_case(intake_key=f"k{i}"))
-    await services.cases.record_consent("mp", "openid-1")
+    await services.cases.file_case(new_case(intake_key="k3", description="另一件纠纷"))
     report = await services.cases.verify_audit()
     assert report.ok and report.entries == 4
     async with services.db.transaction() as session:

@@ -1,0 +1,270 @@
+"""Throughput and latency of the official-account callback, against a bare echo as the floor.
+
+Runs, on loopback only, each server in its own child process:
+1. the real service (`create_app`, embedded defaults: SQLite + embedded key-value store);
+   N simulated residents (default 50) talk to /wechat/mp at the same time, each a whole intake
+   dialog until a case code arrives (after one warm-up dialog that loads the classifier);
+2. the same service with the dialog replaced by an echo: the WeChat edge alone (signature,
+   XML checks, once-only ledger, rate limit, reply), same message count and concurrency;
+3. a bare aiohttp + wechatpy endpoint (signature check, parse, text reply): the floor.
+Prints messages per second and p50/p99 latency of each, the ratios to the floor, and the
+latency of the turns that write to the database (consent, filing) apart from the rest.
+
+    python bench/wechat_mp_bench.py [--residents 50] [--time-limit 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import itertools
+import multiprocessing as mp
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import xmltodict
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.fakes.resident import NOISE, Resident  # noqa: E402
+
+TOKEN = "spamtest"
+ACCOUNT = "gh_bench"
+DESCRIPTIONS = [
+    NOISE,
+    "公司拖欠我三个月工资一共一万二千元，老板一直推脱不给，想申请调解。",
+    "楼上卫生间漏水把我家天花板泡坏了，找他赔偿他不理，想请调解员帮忙。",
+    "朋友去年借了我五万元说好半年还，现在一直拖着不还，电话也不接。",
+    "物业公司收了物业费却不管小区卫生和电梯维修，业主们很有意见。",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_service(port: int, data_dir: str, edge_only: bool) -> None:
+    from aiohttp import web
+
+    from fengqiao import keys
+    from fengqiao.app import create_app
+    from fengqiao.settings import Settings
+
+    settings = Settings(
+        data_dir=Path(data_dir),
+        wechat_token=TOKEN,
+        wechat_appid="wxbench",
+        wechat_secret="bench",
+        wechat_api_base="http://127.0.0.1:9",  # never called: text turns only
+    )
+    app = create_app(settings)
+    if edge_only:
+
+        async def echo_dialog(app: web.Application) -> None:
+            app[keys.INTAKE] = EchoIntake()  # type: ignore[assignment]
+
+        app.on_startup.append(echo_dialog)  # runs after the services context
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+class EchoIntake:
+    """Stands in for the dialog so that only the WeChat edge is measured."""
+
+    async def handle_text(self, channel: str, user_id: str, text: str, **_: object) -> object:
+        from fengqiao.dialogs.service import Turn
+
+        return Turn(reply=text, state="describe", case_code=None)
+
+
+def run_echo(port: int) -> None:
+    from aiohttp import web
+    from wechatpy import parse_message
+    from wechatpy.replies import TextReply
+    from wechatpy.utils import check_signature
+
+    async def echo(request: web.Request) -> web.Response:
+        q = request.query
+        check_signature(TOKEN, q["signature"], q["timestamp"], q["nonce"])
+        message = parse_message(await request.read())
+        return web.Response(
+            text=TextReply(message=message, content=message.content).render(),
+            content_type="text/xml",
+        )
+
+    async def health(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/wechat/mp", echo)
+    app.router.add_get("/healthz", health)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+class Load:
+    def __init__(self, base: str, session: aiohttp.ClientSession) -> None:
+        self.base = base
+        self.session = session
+        self.latencies: list[float] = []
+        self.writes: list[float] = []  # turns that write to the database: consent, filing
+        self.ids = itertools.count(1)
+
+    async def say(self, user: str, text: str) -> str:
+        ts, nonce = str(int(time.time())), str(next(self.ids))
+        signature = hashlib.sha1("".join(sorted([TOKEN, ts, nonce])).encode()).hexdigest()
+        body = (
+            f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{user}]]></FromUserName><CreateTime>{ts}</CreateTime>"
+            f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>"
+            f"<MsgId>{nonce}</MsgId></xml>"
+        )
+        params = {"signature": signature, "timestamp": ts, "nonce": nonce}
+        started = time.perf_counter()
+        async with self.session.post(self.base + "/wechat/mp", params=params, data=body) as r:
+            raw = await r.text()
+            if r.status != 200:
+                raise RuntimeError(f"HTTP {r.status}: {raw[:200]}")
+        elapsed = time.perf_counter() - started
+        self.latencies.append(elapsed)
+        if text in ("同意", "提交"):
+            self.writes.append(elapsed)
+        return str(xmltodict.parse(raw)["xml"]["Content"])
+
+
+async def wait_healthy(base: str, within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(base + "/healthz") as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{base} did not come up")
+
+
+async def dialogs(base: str, residents: int, time_limit: float) -> tuple[Load, float, int]:
+    connector = aiohttp.TCPConnector(limit=residents)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        load = Load(base, session)
+
+        async def one(i: int) -> str | None:
+            resident = Resident(description=DESCRIPTIONS[abs(i) % len(DESCRIPTIONS)])
+            user = f"o-bench-{i}"
+            said: str | None = resident.opening()
+            while said is not None:
+                said = resident.answer(said, await load.say(user, said))
+            return resident.code
+
+        await one(-1)  # warm-up: loads the classifier and dictionaries
+        load.latencies.clear()
+        load.writes.clear()
+        started = time.perf_counter()
+        async with asyncio.timeout(time_limit):
+            case_codes = await asyncio.gather(*(one(i) for i in range(residents)))
+        wall = time.perf_counter() - started
+    return load, wall, sum(1 for c in case_codes if c)
+
+
+async def echoes(base: str, users: int, messages: int, time_limit: float) -> tuple[Load, float]:
+    connector = aiohttp.TCPConnector(limit=users)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        load = Load(base, session)
+        per_user = [messages // users + (1 if i < messages % users else 0) for i in range(users)]
+
+        async def one(i: int) -> None:
+            for _ in range(per_user[i]):
+                await load.say(f"o-echo-{i}", "你好，我想咨询调解")
+
+        started = time.perf_counter()
+        async with asyncio.timeout(time_limit):
+            await asyncio.gather(*(one(i) for i in range(users)))
+        wall = time.perf_counter() - started
+    return load, wall
+
+
+def summary(name: str, latencies: list[float], wall: float | None) -> dict[str, float]:
+    ms = sorted(x * 1000 for x in latencies)
+    q = statistics.quantiles(ms, n=100) if len(ms) > 1 else ms * 99
+    out = {"rate": len(ms) / wall if wall else 0.0, "p50": statistics.median(ms), "p99": q[98]}
+    rate = f"{out['rate']:>8.1f} msg/s" if wall else " " * 14
+    print(
+        f"{name:<36} {len(ms):>6} msgs  {rate}  "
+        f"p50 {out['p50']:>7.2f} ms  p99 {out['p99']:>7.2f} ms"
+    )
+    return out
+
+
+def start(target, *args: object) -> mp.Process:  # type: ignore[no-untyped-def]
+    process = mp.get_context("spawn").Process(target=target, args=args, daemon=True)
+    process.start()
+    return process
+
+
+def service_phase(edge_only: bool, residents: int, messages: int, limit: float) -> tuple:
+    with tempfile.TemporaryDirectory(prefix="fq-bench-") as data_dir:
+        port = free_port()
+        service = start(run_service, port, data_dir, edge_only)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            asyncio.run(wait_healthy(base))
+            if edge_only:
+                return asyncio.run(echoes(base, residents, messages, limit))
+            return asyncio.run(dialogs(base, residents, limit))
+        finally:
+            service.terminate()
+            service.join(10)
+
+
+def echo_phase(residents: int, messages: int, limit: float) -> tuple[Load, float]:
+    port = free_port()
+    echo = start(run_echo, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        asyncio.run(wait_healthy(base))
+        return asyncio.run(echoes(base, residents, messages, limit))
+    finally:
+        echo.terminate()
+        echo.join(10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=50)
+    parser.add_argument("--time-limit", type=float, default=120.0, help="seconds per phase")
+    args = parser.parse_args()
+    residents = max(1, min(args.residents, 500))
+
+    load, wall, filed = service_phase(False, residents, 0, args.time_limit)
+    count = len(load.latencies)
+    edge, edge_wall = service_phase(True, residents, count, args.time_limit)
+    floor_load, floor_wall = echo_phase(residents, count, args.time_limit)
+
+    print(f"{residents} residents, {filed} cases filed, loopback, embedded defaults")
+    full = summary("/wechat/mp full dialog turns", load.latencies, wall)
+    summary("  of which consent + filing (DB)", load.writes, None)
+    rest = [x for x in load.latencies if x not in set(load.writes)]
+    summary("  of which other turns", rest, None)
+    edge_only = summary("/wechat/mp edge only (echo dialog)", edge.latencies, edge_wall)
+    floor = summary("aiohttp + wechatpy echo (floor)", floor_load.latencies, floor_wall)
+    ratio = floor["rate"] / full["rate"]
+    print(f"floor/full throughput {ratio:.2f}x (target <= 3x)")
+    print(f"floor/edge throughput {floor['rate'] / edge_only['rate']:.2f}x")
+    print(f"p99 full turn {full['p99']:.1f} ms (target < 100 ms)")
+    ok = ratio <= 3.0 and full["p99"] < 100.0 and filed == residents
+    print("targets met" if ok else "targets NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

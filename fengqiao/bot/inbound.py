@@ -1,0 +1,106 @@
+"""Checks on what arrives at the official-account callback, before anything is parsed or stored.
+
+Order matters: size first (cheap), then signature and freshness (cheap, and forged requests
+stop here), then XML that refuses any DTD or entity (XXE, billion laughs) before wechatpy's
+xmltodict ever sees the text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from typing import Any
+from xml.etree.ElementTree import Element  # noqa: S405 - only the type; parsing is defusedxml
+
+from aiohttp import web
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
+
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_DIGITS = re.compile(r"^\d{1,20}$")
+
+
+class Rejected(Exception):
+    """The request must not be processed; `status` is the HTTP answer (400 or 403)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def signature(token: str, *parts: str) -> str:
+    """WeChat's SHA-1 over the sorted parts (timestamp, nonce and, in safe mode, Encrypt)."""
+    return hashlib.sha1("".join(sorted([token, *parts])).encode()).hexdigest()  # noqa: S324
+
+
+def check_signature(expected_from: tuple[str, ...], token: str, given: str | None) -> None:
+    if not given or not hmac.compare_digest(signature(token, *expected_from), given.lower()):
+        raise Rejected(403, "bad signature")
+
+
+def check_fresh(timestamp: str | None, now: float, window: float) -> None:
+    """Refuse replays: the signed timestamp must be within `window` seconds of our clock."""
+    if not timestamp or not _DIGITS.match(timestamp):
+        raise Rejected(403, "bad timestamp")
+    if abs(now - int(timestamp)) > window:
+        raise Rejected(403, "stale timestamp")
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The body, refusing anything over `limit` bytes without reading the rest of it."""
+    if request.content_length is not None and request.content_length > limit:
+        raise Rejected(400, "body too large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(16 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise Rejected(400, "body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _to_dict(element: Element) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for child in element:
+        out[child.tag] = _to_dict(child) if len(child) else (child.text or "")
+    return out
+
+
+def parse_xml(data: bytes | str) -> dict[str, Any]:
+    """A WeChat `<xml>` document as a dict; any DTD, entity or malformed text is a 400."""
+    raw = data.encode() if isinstance(data, str) else data
+    if _DTD.search(raw):
+        raise Rejected(400, "DTD or entity declaration")
+    try:
+        root = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ParseError, DefusedXmlException, ValueError) as exc:
+        raise Rejected(400, f"malformed XML: {type(exc).__name__}") from None
+    if root.tag != "xml":
+        raise Rejected(400, "root element is not <xml>")
+    return _to_dict(root)
+
+
+_NEEDS = {
+    "text": ("MsgId", "Content"),
+    "image": ("MsgId", "MediaId"),
+    "voice": ("MsgId", "MediaId"),
+    "event": ("Event",),
+}
+
+
+def check_fields(message: dict[str, Any]) -> None:
+    """The fields the callback relies on are present and sane; otherwise 400."""
+    for name in ("ToUserName", "FromUserName", "CreateTime", "MsgType"):
+        if not isinstance(message.get(name), str) or not message[name].strip():
+            raise Rejected(400, f"missing {name}")
+    if not _DIGITS.match(message["CreateTime"]):
+        raise Rejected(400, "bad CreateTime")
+    kind = message["MsgType"].lower()
+    for name in _NEEDS.get(kind, ("MsgId",)):
+        if not isinstance(message.get(name), str) or not message[name]:
+            raise Rejected(400, f"missing {name}")
+    if "MsgId" in message and not _DIGITS.match(str(message["MsgId"])):
+        raise Rejected(400, "bad MsgId")

@@ -1,0 +1,312 @@
+"""The official-account callback `GET|POST /wechat/mp`: plain and safe (AES) mode.
+
+A message becomes one dialog turn. WeChat waits 5 s for the answer and retries the same
+message up to three times, so: each message is handled once across all workers (the
+ledger), and a turn that would overrun the reply budget is answered "success" at once and its
+reply delivered later as a customer-service message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.messages import BaseMessage
+from wechatpy.replies import TextReply
+
+from fengqiao import keys
+from fengqiao.bot import texts
+from fengqiao.bot.client import ReplyWindowClosed, TooManyMessages, WeChatClient, WeChatError
+from fengqiao.bot.inbound import (
+    Rejected,
+    check_fields,
+    check_fresh,
+    check_signature,
+    parse_xml,
+    read_body,
+)
+from fengqiao.bot.ledger import MessageLedger, Outcome
+from fengqiao.bot.limits import BotConfig, over_limit
+from fengqiao.cases import codes
+from fengqiao.settings import Settings
+from fengqiao.storage.kv import KeyValueStore
+from fengqiao.web.openapi import documented
+
+if TYPE_CHECKING:
+    from fengqiao.dialogs.service import IntakeService
+
+log = logging.getLogger("fengqiao.bot.mp")
+
+CHANNEL = "mp"
+# Keys of the CLICK menu items (docs/wechat.md shows the menu to create) -> dialog events.
+MENU_EVENTS = {
+    "FQ_MEDIATE": "menu_mediate",  # 我要调解
+    "FQ_PROGRESS": "menu_progress",  # 查询进度
+    "FQ_HUMAN": "menu_human",  # 联系人工
+}
+_DIALOG_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan", "click"})
+_DIALOG_MESSAGES = frozenset({"text", "voice", "image"})
+
+
+def message_key(fields: dict[str, Any]) -> str:
+    """WeChat's own identity of a delivery: MsgId, or FromUserName + CreateTime for events.
+
+    Taken from the raw fields: wechatpy gives events it does not know a MsgId of 0.
+    """
+    if fields["MsgType"].lower() == "event":
+        return f"evt:{fields['FromUserName']}:{fields['CreateTime']}"
+    return f"msg:{fields['MsgId']}"
+
+
+def reaches_dialog(fields: dict[str, Any], message: BaseMessage) -> bool:
+    """Whether the delivery gets a turn; system events (template sent, location...) do not."""
+    if fields["MsgType"].lower() == "event":
+        return message.type == "event" and message.event in _DIALOG_EVENTS
+    return True  # every message gets an answer, if only "please send text"
+
+
+def _scene_code(scene: str | None) -> str | None:
+    if not scene:
+        return None
+    scene = scene.removeprefix("qrscene_")
+    return codes.normalise(scene) or scene
+
+
+class MpBot:
+    """State of the callback: crypto, ledger, and the replies still being delivered late."""
+
+    def __init__(
+        self,
+        app: web.Application,
+        settings: Settings,
+        kv: KeyValueStore,
+        client: WeChatClient,
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.kv = kv
+        self.client = client
+        self.ledger = MessageLedger(kv, prefix=f"wechat:mp:{settings.wechat_appid or 'default'}")
+        self.crypto = (
+            WeChatCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
+            if settings.wechat_aes_key
+            else None
+        )
+        self._late: set[asyncio.Task[None]] = set()
+
+    @property
+    def config(self) -> BotConfig:
+        return self.app[keys.BOT_CONFIG]
+
+    @property
+    def intake(self) -> IntakeService:
+        return self.app[keys.INTAKE]
+
+    # -- inbound ------------------------------------------------------------------------------
+
+    def verify(self, query: Any, *extra: str, signed: str = "signature") -> None:
+        timestamp, nonce = query.get("timestamp"), query.get("nonce")
+        check_fresh(timestamp, self.config.clock(), self.config.replay_window_seconds)
+        check_signature((timestamp, nonce, *extra), self.settings.wechat_token, query.get(signed))
+
+    async def inbound(self, request: web.Request) -> tuple[BaseMessage, dict[str, Any], bool]:
+        """The verified, decrypted message, its raw fields, and whether it came in safe mode."""
+        body = await read_body(request, self.settings.max_body_bytes)
+        query = request.query
+        safe = query.get("encrypt_type", "raw").lower() == "aes"
+        if not safe or "signature" in query:
+            self.verify(query)
+        outer = parse_xml(body)
+        if safe:
+            if self.crypto is None:
+                raise Rejected(400, "safe mode without FENGQIAO_WECHAT_AES_KEY")
+            encrypted = outer.get("Encrypt")
+            if not isinstance(encrypted, str) or not encrypted:
+                raise Rejected(400, "missing Encrypt")
+            self.verify(query, encrypted, signed="msg_signature")
+            try:
+                inner = self.crypto.decrypt_message(
+                    {"Encrypt": encrypted},
+                    query["msg_signature"],
+                    query["timestamp"],
+                    query["nonce"],
+                )
+            except (InvalidSignatureException, InvalidAppIdException):
+                raise Rejected(403, "decryption refused") from None
+            except (ValueError, UnicodeDecodeError, IndexError):
+                raise Rejected(400, "undecryptable Encrypt") from None
+            fields = parse_xml(inner)
+        else:
+            inner, fields = body.decode("utf-8", "replace"), outer
+        check_fields(fields)
+        return parse_message(inner), fields, safe
+
+    # -- one message, once --------------------------------------------------------------------
+
+    async def answer(
+        self, message: BaseMessage, fields: dict[str, Any], started: float
+    ) -> str | None:
+        """The passive reply text for `message`, or None to answer "success"."""
+        budget = self.settings.reply_budget_seconds - (time.monotonic() - started)
+        key = message_key(fields)
+        if not await self.ledger.claim(key):
+            outcome = await self.ledger.wait(key, max(budget, 0.0))
+            log.info("repeat delivery", extra={"key": key, "answered": outcome is not None})
+            return outcome.reply if outcome and not outcome.deferred else None
+        if not reaches_dialog(fields, message):
+            await self.ledger.finish(key, Outcome(reply=None, deferred=False))
+            return None
+        if await over_limit(
+            self.kv,
+            f"mp:{message.source}",
+            self.config.user_messages_per_minute,
+            now=self.config.clock(),
+        ):
+            await self.ledger.finish(key, Outcome(reply=texts.RATE_LIMITED, deferred=False))
+            return texts.RATE_LIMITED
+        task = asyncio.create_task(self.turn(message))
+        done, _ = await asyncio.wait({task}, timeout=max(budget, 0.0))
+        if task in done:
+            try:
+                reply = task.result()
+            except Exception:
+                log.exception("dialog turn failed", extra={"key": key})
+                await self.ledger.release(key)
+                return texts.BUSY.format(hotline=self.settings.hotline)
+            await self.ledger.finish(key, Outcome(reply=reply, deferred=False))
+            return reply
+        # Out of time: WeChat gets "success" now; the reply follows as a customer-service
+        # message. Repeats of this message also get "success" and never run the turn again.
+        await self.ledger.finish(key, Outcome(reply=None, deferred=True))
+        late = asyncio.create_task(self._deliver_late(task, message.source, key))
+        self._late.add(late)
+        late.add_done_callback(self._late.discard)
+        return None
+
+    async def turn(self, message: BaseMessage) -> str | None:
+        user = message.source
+        kind = message.type
+        if kind == "text":
+            return (await self.intake.handle_text(CHANNEL, user, message.content)).reply
+        if kind == "voice":
+            recognised = (message.recognition or "").strip()
+            if not recognised:
+                return texts.VOICE_NOT_RECOGNISED
+            return (await self.intake.handle_text(CHANNEL, user, recognised)).reply
+        if kind == "image":
+            try:
+                data = await self.client.download_media(message.media_id)
+            except WeChatError as exc:
+                log.warning("image download failed: %s", exc, extra={"msg_id": message.id})
+                return texts.IMAGE_FAILED
+            turn = await self.intake.handle_image(
+                CHANNEL, user, data, source_ref=f"mp:{message.id}"
+            )
+            return turn.reply
+        if kind == "event":
+            return await self._event(message)
+        return texts.UNSUPPORTED_MESSAGE
+
+    async def _event(self, message: BaseMessage) -> str | None:
+        user = message.source
+        event = message.event
+        if event in ("subscribe", "subscribe_scan"):
+            scene = getattr(message, "scene_id", None) or getattr(message, "key", None)
+            code = _scene_code(scene)
+            turn = await self.intake.handle_event(CHANNEL, user, "subscribe", code)
+            return turn.reply or texts.WELCOME.format(
+                centre=self.settings.centre_name, hotline=self.settings.hotline
+            )
+        if event == "scan":
+            code = _scene_code(message.scene_id)
+            return (await self.intake.handle_event(CHANNEL, user, "menu_progress", code)).reply
+        if event == "click":
+            name = MENU_EVENTS.get(message.key or "")
+            if name is None:
+                return texts.UNKNOWN_MENU
+            return (await self.intake.handle_event(CHANNEL, user, name, None)).reply
+        return None
+
+    async def _deliver_late(self, task: asyncio.Task[str | None], openid: str, key: str) -> None:
+        try:
+            reply = await task
+        except Exception:
+            log.exception("late dialog turn failed", extra={"key": key})
+            reply = texts.BUSY.format(hotline=self.settings.hotline)
+        if not reply:
+            return
+        try:
+            await self.client.send_text(openid, reply)
+        except (ReplyWindowClosed, TooManyMessages) as exc:
+            # WeChat will not take more; the resident sees the reply on their next message.
+            log.warning("late reply not deliverable: %s", exc, extra={"key": key})
+        except WeChatError as exc:
+            log.error("late reply failed: %s", exc, extra={"key": key})
+
+    async def close(self, grace: float = 5.0) -> None:
+        """Let late replies go out on shutdown, within `grace` seconds."""
+        if not self._late:
+            return
+        pending = set(self._late)
+        _, still = await asyncio.wait(pending, timeout=grace)
+        for task in still:
+            task.cancel()
+        for task in still:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def _configured(request: web.Request) -> MpBot:
+    bot = request.app[keys.WECHAT_MP]
+    if not bot.settings.wechat_token:
+        raise web.HTTPServiceUnavailable(text="FENGQIAO_WECHAT_TOKEN is not set")
+    return bot
+
+
+@documented(
+    "Official-account server URL check: echoes echostr when the signature is right",
+    parameters=[
+        {"name": n, "in": "query", "required": True, "schema": {"type": "string"}}
+        for n in ("signature", "timestamp", "nonce", "echostr")
+    ],
+    errors=(403,),
+    content_type="text/plain",
+)
+async def verify_url(request: web.Request) -> web.Response:
+    bot = _configured(request)
+    try:
+        bot.verify(request.query)
+    except Rejected as exc:
+        return web.Response(status=exc.status, text=exc.reason)
+    return web.Response(text=request.query.get("echostr", ""))
+
+
+@documented(
+    "Official-account callback: a message or event in, the reply (XML or 'success') out",
+    request={"type": "string", "format": "xml"},
+    errors=(400, 403),
+    content_type="text/xml",
+)
+async def receive(request: web.Request) -> web.Response:
+    started = time.monotonic()
+    bot = _configured(request)
+    try:
+        message, fields, safe = await bot.inbound(request)
+    except Rejected as exc:
+        log.warning("callback rejected: %s", exc.reason, extra={"status": exc.status})
+        return web.Response(status=exc.status, text=exc.reason)
+    reply = await bot.answer(message, fields, started)
+    if reply is None:
+        return web.Response(text="success")
+    xml = TextReply(message=message, content=reply).render()
+    if safe:
+        assert bot.crypto is not None  # inbound() refused safe mode without a key
+        xml = bot.crypto.encrypt_message(xml, request.query["nonce"], str(int(bot.config.clock())))
+    return web.Response(text=xml, content_type="text/xml")

@@ -1,0 +1,116 @@
+"""`fengqiao demo`: a believable demo centre, filed through the same services as real cases.
+
+Running it again finds the same cases (their intake keys are fixed), so it never duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+from fengqiao.cases.service import NewCase, PartyInfo
+from fengqiao.settings import Settings
+
+DEMO_CASES = [
+    {
+        "key": "demo-labor",
+        "description": "我在县城建筑工地干了五个月，包工头刘某拖欠我和另外十一个工友工资共18万元，"
+        "说等甲方结款，过年前必须要回来。",
+        "type": ("labor", "劳动争议"),
+        "risk": "yellow",
+        "applicant": ("王建国", "13800000001"),
+        "respondent": ("刘某", "13900000002"),
+        "answers": {"amount": 180000, "where": "城关镇锦绣家园工地", "wants": "结清工资"},
+    },
+    {
+        "key": "demo-neighbor",
+        "description": "楼上邻居家卫生间漏水，把我家天花板泡坏了，找他好几次都不管。",
+        "type": ("neighbor", "邻里纠纷"),
+        "risk": "blue",
+        "applicant": ("李秀英", "13700000003"),
+        "respondent": ("赵先生", None),
+        "answers": {"where": "城关镇幸福小区3栋", "wants": "修好漏水并赔偿装修损失"},
+    },
+    {
+        "key": "demo-traffic",
+        "description": "上周骑电动车被一辆小货车刮倒，腿骨折住院，医药费花了2.3万元，对方保险公司只肯赔一半。",
+        "type": ("traffic", "交通事故纠纷"),
+        "risk": "blue",
+        "applicant": ("陈志强", "13600000004"),
+        "respondent": ("孙师傅", "13500000005"),
+        "answers": {"amount": 23000, "wants": "按责任比例赔偿医药费和误工费"},
+    },
+    {
+        "key": "demo-property",
+        "description": "物业说我家欠物业费3600元，把我家的水停了，家里还有八十岁的老人。",
+        "type": ("property_mgmt", "物业纠纷"),
+        "risk": "yellow",
+        "applicant": ("周桂兰", "13400000006"),
+        "respondent": ("安居物业公司", "0931-8888888"),
+        "answers": {"amount": 3600, "wants": "先恢复供水，再协商物业费"},
+    },
+]
+
+
+def run_demo(as_json: bool = False) -> int:
+    result = asyncio.run(build_demo(Settings.from_env().with_secret()))
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(f"演示中心已就绪：{result['centre']}")
+        print(f"服务地址（先运行 `fengqiao serve`）：{result['base_url']}")
+        for case in result["cases"]:
+            print(f"  案件编号：{case['code']}  {case['type_name']}  进度：{case['progress_url']}")
+        print(f"健康检查：{result['health_url']}")
+    return 0
+
+
+async def build_demo(settings: Settings) -> dict[str, Any]:
+    from fengqiao.services import build_services
+
+    services = await build_services(settings)
+    base = settings.public_url.rstrip("/")
+    try:
+        filed = []
+        for item in DEMO_CASES:
+            type_code, type_name = item["type"]
+            (a_name, a_phone), (r_name, r_phone) = item["applicant"], item["respondent"]
+            case = await services.cases.file_case(
+                NewCase(
+                    description=str(item["description"]),
+                    channel="console",
+                    actor="demo",
+                    type_code=type_code,
+                    type_name=type_name,
+                    risk=str(item["risk"]),
+                    applicant=PartyInfo(name=a_name, phone=a_phone),
+                    respondent=PartyInfo(name=r_name, phone=r_phone),
+                    answers=dict(item["answers"]),
+                    intake_key=str(item["key"]),
+                )
+            )
+            filed.append(
+                {
+                    "code": case.code,
+                    "type": type_code,
+                    "type_name": type_name,
+                    "risk": case.risk,
+                    "progress_url": f"{base}/h5/progress?code={case.code}",
+                    "progress_api": f"{base}/api/v1/cases/{case.code}/progress",
+                }
+            )
+        return {
+            "centre": settings.centre_name,
+            "base_url": base,
+            "health_url": f"{base}/healthz",
+            "openapi_url": f"{base}/api/v1/openapi.json",
+            "cases": filed,
+        }
+    finally:
+        await services.close()
+
+
+if __name__ == "__main__":
+    sys.exit(run_demo("--json" in sys.argv))

@@ -1,0 +1,155 @@
+"""Every user-facing text of the documents feature, in Simplified Chinese, in one place.
+
+Keys are stable identifiers the API may return as error codes; values are what people read.
+"""
+
+from __future__ import annotations
+
+# --- uploads (evidence) ------------------------------------------------------------------
+UPLOAD = {
+    "empty": "文件为空，请重新选择。",
+    "too_large": "文件过大，单个文件不能超过 {limit_mb} MB。",
+    "unknown_type": "不支持的文件类型。可上传图片（JPG、PNG、GIF、WebP、HEIC）、PDF、"
+    "音频（MP3、M4A、AMR、WAV、OGG）、视频（MP4、WebM、MKV）和 Office 文档。",
+    "dangerous_type": "该文件疑似网页、脚本或可执行程序，出于安全考虑不能上传。",
+    "damaged_image": "图片已损坏或无法识别，请重新拍摄或选择其他图片。",
+    "image_too_big": "图片像素过大，请压缩后再上传。",
+    "macro_document": "含宏的 Office 文档不能上传，请另存为普通文档后再上传。",
+    "unnamed": "未命名文件",
+}
+
+# --- file kinds shown next to an uploaded file ---------------------------------------------
+KIND_NAMES = {
+    "image": "图片",
+    "pdf": "PDF 文档",
+    "audio": "录音",
+    "video": "视频",
+    "office": "办公文档",
+}
+
+# --- agreement ---------------------------------------------------------------------------
+AGREEMENT = {
+    "title": "人民调解协议书",
+    "invalid": "调解协议内容不完整，不能生成协议书：",
+    "unknown_dispute_type": "未知的纠纷类型“{value}”。",
+    "too_few_parties": "调解协议至少需要两方当事人。",
+    "party_name": "第 {n} 方当事人缺少姓名或名称。",
+    "party_id": "当事人“{name}”缺少身份证件号码（单位为统一社会信用代码）。",
+    "party_address": "当事人“{name}”缺少住所地址。",
+    "party_org_rep": "单位当事人“{name}”缺少法定代表人或负责人。",
+    "party_duplicate": "当事人“{name}”重复出现。",
+    "facts": "请写明纠纷事实。",
+    "matters": "请写明争议事项。",
+    "responsibility": "请写明当事人“{name}”应承担的责任（无责任的请写“无”）。",
+    "no_obligations": "请至少约定一项具体义务。",
+    "obligor": "第 {n} 项义务的履行人“{name}”不是本协议的当事人。",
+    "obligee": "第 {n} 项义务的权利人“{name}”不是本协议的当事人。",
+    "same_party": "第 {n} 项义务的履行人和权利人不能是同一人。",
+    "description": "第 {n} 项义务缺少具体内容。",
+    "amount": "第 {n} 项付款义务缺少具体金额，或金额不大于零。",
+    "method": "第 {n} 项付款义务缺少支付方式（银行转账或现金）。",
+    "account": "第 {n} 项付款义务为转账支付，请写明收款人户名、开户银行和账号。",
+    "deadline": "第 {n} 项义务缺少履行期限（具体日期）。",
+    "deadline_past": "第 {n} 项义务的履行期限早于协议日期。",
+    "instalment_sum": "第 {n} 项义务的分期金额合计（{total} 元）与总金额（{amount} 元）不一致。",
+    "instalment_order": "第 {n} 项义务的分期日期应按先后顺序排列，且不晚于最终履行期限。",
+    "instalment_amount": "第 {n} 项义务的第 {k} 期缺少金额或日期。",
+    "default_clause": "第 {n} 项义务缺少违约责任（逾期或不履行时如何处理）。",
+    "mediator": "请填写调解员姓名。",
+    "committee": "请填写调解组织名称。",
+    "signed_date": "请填写协议日期。",
+    "font_missing": "找不到可嵌入的中文字体。请安装 fonts-noto-cjk（或 fonts-wqy-zenhei），"
+    "或用 FENGQIAO_CJK_FONT 指定字体文件路径。",
+    "verify_hint": "扫码核验本文书真伪",
+    "page": "第 {page} 页 / 共 {pages} 页",
+    "doc_code": "文书编号：{code}",
+    "sign_party": "{role}（签名）：{name}",
+    "sign_mediator": "调解员（签名）：{name}",
+    "sign_seal": "{committee}（盖章）",
+    "sign_date": "日期：",
+}
+
+# --- signing -----------------------------------------------------------------------------
+SIGNING = {
+    "unknown_field": "文书中没有“{field}”签名位置。",
+    "already_signed": "您已经签署过本文书，不能重复签署。",
+    "field_taken": "该签名位置已经签署。",
+    "out_of_order": "还未轮到该签名位置签署，请等待“{expected}”先签署。",
+    "all_done": "本文书已全部签署完毕。",
+    "wrong_signer": "您不是该签名位置指定的签署人，不能代替他人签署。",
+    "order_mismatch": "文书中已有的签名与预定的签署顺序不一致，已停止签署。",
+    "bad_image": "签名图片无法识别，请重新手写签名。",
+    "pkcs12": "无法读取签章证书文件，请检查路径和口令。",
+}
+
+# --- verification ------------------------------------------------------------------------
+VERIFY = {
+    "ok": "文书完整，全部 {n} 个签名有效，签署后未被修改。",
+    "no_signatures": "文书中没有电子签名。",
+    "not_pdf": "无法读取该文件，它不是有效的 PDF 文书。",
+    "broken": "签名“{field}”对应的内容已被篡改。",
+    "untrusted": "签名“{field}”的证书不是由本平台签发的，不可信。",
+    "invalid": "签名“{field}”无效。",
+    "modified_after": "最后一个签名之后，文书又被修改过。",
+    "disallowed_change": "签名“{field}”之后出现了不允许的修改。",
+    "coverage_whole": "覆盖整份文书",
+    "coverage_revision": "覆盖签署时的文书版本（其后仅追加签名）",
+    "coverage_partial": "未覆盖整份文书",
+}
+
+# --- certificates (audit trail and service of documents) --------------------------------
+CERTIFICATES = {
+    "audit_title": "电子签署存证报告",
+    "audit_intro": "本报告记录文书“{title}”（编号 {code}）自发送至签署完成的全部过程。",
+    "service_title": "电子送达证明",
+    "service_intro": "本证明记录文书“{title}”（编号 {code}）的电子送达情况。",
+    "col_time": "时间",
+    "col_event": "事件",
+    "col_actor": "操作人",
+    "col_ip": "IP 地址",
+    "col_ua": "终端",
+    "col_hash": "文书摘要（SHA-256）",
+    "col_recipient": "受送达人",
+    "col_address": "送达地址",
+    "col_sent": "发送时间",
+    "col_status": "送达状态",
+    "col_read": "阅读时间",
+    "generated_at": "生成时间：{time}",
+    "none": "无",
+}
+
+EVENT_NAMES = {
+    "sent": "发送文书",
+    "opened": "打开文书",
+    "identity_confirmed": "身份核验通过",
+    "otp_verified": "短信验证码核验通过",
+    "signed": "签名",
+    "sealed": "加盖电子印章",
+    "delivered": "送达",
+    "read": "阅读",
+}
+
+DELIVERY_STATUS = {
+    "sent": "已发送",
+    "delivered": "已送达",
+    "read": "已阅读",
+    "failed": "送达失败",
+    "refused": "拒收",
+}
+
+PACKAGE = {
+    "readme": "司法确认申请材料：调解协议书、当事人身份信息、调解记录。"
+    "各文件的 SHA-256 见 manifest.json。",
+    "parties_title": "当事人身份信息",
+    "record_title": "调解记录",
+}
+
+# --- one-time codes ------------------------------------------------------------------------
+OTP = {
+    "sms": "【枫桥调解】您的验证码是 {code}，{minutes} 分钟内有效。请勿告诉他人。",
+    "wrong": "验证码不正确，还可以再试 {left} 次。",
+    "expired": "验证码已过期或已使用，请重新获取。",
+    "too_many": "验证码错误次数过多，请重新获取。",
+    "too_soon": "验证码发送过于频繁，请 {seconds} 秒后再试。",
+    "bad_phone": "手机号码格式不正确。",
+}

@@ -1,0 +1,133 @@
+"""Whole conversations through the real app (real IntakeService and case service) over HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import AsyncIterator
+
+import pytest
+import xmltodict
+from aiohttp.test_utils import TestClient, TestServer
+
+from fengqiao import keys
+from fengqiao.app import create_app
+from fengqiao.cases import codes
+from fengqiao.settings import Settings
+from tests.bot import wx
+from tests.fakes.resident import Resident
+from tests.fakes.wechat_server import FakeWeChat
+
+_ids = itertools.count(700_000)
+
+
+@pytest.fixture
+async def app_client(settings: Settings, wechat_fake: FakeWeChat) -> AsyncIterator[TestClient]:
+    settings = dataclasses.replace(
+        settings,
+        wechat_token=wx.TOKEN,
+        wechat_aes_key=wx.AES_KEY,
+        wechat_appid=wx.APPID,
+        wechat_secret=wx.MP_SECRET,
+        wechat_api_base=wechat_fake.base_url,
+        wxa_appid=wx.WXA_APPID,
+        wxa_secret=wx.WXA_SECRET,
+    )
+    client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+async def say_mp(client: TestClient, user: str, text: str, safe: bool) -> str:
+    xml = wx.text(user, text, next(_ids))
+    if safe:
+        body, params = wx.encrypted(xml)
+        resp = await client.post("/wechat/mp", params=params, data=body)
+        envelope = xmltodict.parse(await resp.text())["xml"]
+        xml = wx.crypto().decrypt_message(
+            await resp.text(), envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]
+        )
+    else:
+        resp = await client.post("/wechat/mp", params=wx.signed(), data=xml)
+        xml = await resp.text()
+    assert resp.status == 200
+    reply = xmltodict.parse(xml)["xml"]
+    assert reply["ToUserName"] == user
+    return reply["Content"]
+
+
+async def converse_mp(client: TestClient, user: str, safe: bool = False) -> Resident:
+    resident = Resident()
+    said: str | None = resident.opening()
+    while said is not None:
+        said = resident.answer(said, await say_mp(client, user, said, safe))
+    return resident
+
+
+@pytest.mark.parametrize("safe", [False, True], ids=["plain", "aes"])
+async def test_official_account_conversation_files_a_case(app_client, safe):
+    resident = await converse_mp(app_client, f"o-int-{safe}", safe)
+    assert resident.code and codes.is_valid(resident.code)
+    case = await app_client.server.app[keys.CASES].get(resident.code)
+    assert case.channel == "mp"
+    assert "噪音" in case.description
+
+
+async def test_scan_with_case_code_shows_its_progress(app_client):
+    resident = await converse_mp(app_client, "o-int-scan")
+    resp = await app_client.post(
+        "/wechat/mp",
+        params=wx.signed(),
+        data=wx.event("o-someone-else", "SCAN", resident.code, create_time=11),
+    )
+    reply = xmltodict.parse(await resp.text())["xml"]["Content"]
+    assert resident.code in reply and "受理" in reply
+
+
+async def test_menu_mediate_then_image_evidence_goes_with_the_case(app_client, wechat_fake):
+    user = "o-int-img"
+    resp = await app_client.post(
+        "/wechat/mp", params=wx.signed(), data=wx.event(user, "CLICK", "FQ_MEDIATE", 1)
+    )
+    assert "同意" in xmltodict.parse(await resp.text())["xml"]["Content"]
+    resident = Resident()
+    said: str | None = "同意"
+    while said is not None:
+        said = resident.answer(said, await say_mp(app_client, user, said, False))
+    wechat_fake.media["photo"] = b"\xff\xd8\xff\xe0" + b"\0" * 200
+    resp = await app_client.post(
+        "/wechat/mp", params=wx.signed(), data=wx.image(user, "photo", next(_ids))
+    )
+    assert resident.code in xmltodict.parse(await resp.text())["xml"]["Content"]
+
+
+async def test_repeated_delivery_through_real_dialog_advances_once(app_client):
+    user, body = "o-int-rep", wx.text("o-int-rep", "你好", next(_ids))
+    replies = []
+    for _ in range(3):
+        resp = await app_client.post("/wechat/mp", params=wx.signed(), data=body)
+        replies.append(xmltodict.parse(await resp.text())["xml"]["Content"])
+    assert len(set(replies)) == 1
+    session = await app_client.server.app[keys.INTAKE].load("mp", user)
+    assert session.state == "consent"
+
+
+async def test_mini_program_conversation_files_a_case(app_client, wechat_fake):
+    wechat_fake.js_codes["js-1"] = "wxa-int-1"
+    resp = await app_client.post("/api/v1/auth/wxa-login", json={"code": "js-1"})
+    headers = {"Authorization": f"Bearer {(await resp.json())['token']}"}
+    resident = Resident()
+    said: str | None = resident.opening()
+    last = None
+    while said is not None:
+        resp = await app_client.post(
+            "/api/v1/intake/messages", json={"text": said}, headers=headers
+        )
+        assert resp.status == 200
+        last = await resp.json()
+        said = resident.answer(said, last["reply"])
+    assert last is not None and last["case_code"] == resident.code
+    assert last["state"] == "filed"
+    case = await app_client.server.app[keys.CASES].get(resident.code)
+    assert case.channel == "wxa"

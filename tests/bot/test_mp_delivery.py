@@ -1,0 +1,135 @@
+"""Repeated deliveries, the 5-second budget, and per-user limits at the callback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import xmltodict
+
+from fengqiao.bot import texts
+from fengqiao.bot.limits import BotConfig
+from fengqiao.storage.kv import LocalStore
+from tests.bot import wx
+
+CUSTOM_SEND = "/cgi-bin/message/custom/send"
+
+
+def content(xml: str) -> str:
+    return xmltodict.parse(xml)["xml"]["Content"]
+
+
+async def until(predicate, within: float = 5.0) -> None:
+    async with asyncio.timeout(within):
+        while not predicate():  # noqa: ASYNC110 - state owned by other tasks, bounded wait
+            await asyncio.sleep(0.005)
+
+
+async def test_repeated_delivery_gets_same_reply_and_runs_dialog_once(bot_client, intake):
+    client = await bot_client()
+    body = wx.text("o-r", "楼上噪音", 9001)
+    replies = []
+    for _ in range(3):
+        resp = await client.post("/wechat/mp", params=wx.signed(), data=body)
+        replies.append(content(await resp.text()))
+    assert replies == ["收到：楼上噪音"] * 3
+    assert len(intake.calls) == 1
+
+
+async def test_repeat_arriving_during_the_first_waits_for_its_reply(bot_client, intake):
+    intake.gate = asyncio.Event()
+    client = await bot_client()
+    body = wx.text("o-r", "漏水", 9002)
+    first = asyncio.create_task(client.post("/wechat/mp", params=wx.signed(), data=body))
+    await until(lambda: len(intake.calls) == 1)
+    second = asyncio.create_task(client.post("/wechat/mp", params=wx.signed(), data=body))
+    await asyncio.sleep(0.05)  # let the repeat reach the ledger and wait there
+    intake.gate.set()
+    texts_back = [content(await (await t).text()) for t in (first, second)]
+    assert texts_back == ["收到：漏水", "收到：漏水"]
+    assert len(intake.calls) == 1
+
+
+async def test_repeat_on_another_worker_is_not_handled_twice(bot_client, intake):
+    shared = LocalStore(None)
+    worker_a = await bot_client(kv=shared)
+    worker_b = await bot_client(kv=shared)
+    body = wx.text("o-w", "欠款", 9003)
+    ra = await worker_a.post("/wechat/mp", params=wx.signed(), data=body)
+    rb = await worker_b.post("/wechat/mp", params=wx.signed(), data=body)
+    assert content(await ra.text()) == content(await rb.text()) == "收到：欠款"
+    assert len(intake.calls) == 1
+
+
+async def test_event_repeats_are_keyed_by_user_and_create_time(bot_client, intake):
+    client = await bot_client()
+    for _ in range(2):
+        await client.post(
+            "/wechat/mp", params=wx.signed(), data=wx.event("o-e", "CLICK", "FQ_HUMAN", 100)
+        )
+    await client.post(
+        "/wechat/mp", params=wx.signed(), data=wx.event("o-e", "CLICK", "FQ_HUMAN", 101)
+    )
+    await client.post(
+        "/wechat/mp", params=wx.signed(), data=wx.event("o-f", "CLICK", "FQ_HUMAN", 100)
+    )
+    assert [c[2] for c in intake.calls] == ["o-e", "o-e", "o-f"]
+
+
+async def test_slow_turn_answers_success_then_sends_customer_service_message(
+    bot_client, intake, wechat_fake
+):
+    intake.gate = asyncio.Event()
+    client = await bot_client(reply_budget_seconds=0.2)
+    body = wx.text("o-slow", "人身伤害", 9004)
+    resp = await client.post("/wechat/mp", params=wx.signed(), data=body)
+    assert await resp.text() == "success"
+    assert wechat_fake.received(CUSTOM_SEND) == []
+    # WeChat's retry of the same message must not start the dialog again.
+    resp = await client.post("/wechat/mp", params=wx.signed(), data=body)
+    assert await resp.text() == "success"
+    intake.gate.set()
+    (sent,) = await wechat_fake.wait_for(CUSTOM_SEND)
+    assert sent == {"touser": "o-slow", "msgtype": "text", "text": {"content": "收到：人身伤害"}}
+    assert len(intake.calls) == 1
+
+
+async def test_late_reply_refused_by_wechat_is_logged_and_dropped(
+    bot_client, intake, wechat_fake, caplog
+):
+    intake.gate = asyncio.Event()
+    wechat_fake.fail(CUSTOM_SEND, 45015)
+    client = await bot_client(reply_budget_seconds=0.1)
+    with caplog.at_level(logging.WARNING, logger="fengqiao.bot.mp"):
+        resp = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-x", "a", 1))
+        assert await resp.text() == "success"
+        intake.gate.set()
+        await until(lambda: any("not deliverable" in r.getMessage() for r in caplog.records))
+    sends = [c.errcode for c in wechat_fake.calls if c.path == CUSTOM_SEND]
+    assert sends == [45015]  # given up, not retried
+
+
+async def test_failed_turn_answers_politely_and_lets_a_repeat_retry(bot_client, intake):
+    intake.fail = True
+    client = await bot_client()
+    body = wx.text("o-f", "吵架", 9005)
+    resp = await client.post("/wechat/mp", params=wx.signed(), data=body)
+    assert "繁忙" in content(await resp.text())
+    intake.fail = False
+    resp = await client.post("/wechat/mp", params=wx.signed(), data=body)
+    assert content(await resp.text()) == "收到：吵架"
+    assert len(intake.calls) == 2
+
+
+async def test_user_over_the_limit_gets_a_polite_reply(bot_client, intake):
+    now = 1_700_000_010  # a fixed clock: the minute cannot roll over mid-test
+    client = await bot_client(BotConfig(user_messages_per_minute=3, clock=lambda: float(now)))
+    replies = []
+    for i in range(5):
+        resp = await client.post("/wechat/mp", params=wx.signed(now), data=wx.text("o-l", "x", i))
+        replies.append(content(await resp.text()))
+    assert replies[:3] == ["收到：x"] * 3
+    assert replies[3:] == [texts.RATE_LIMITED] * 2
+    resp = await client.post("/wechat/mp", params=wx.signed(now), data=wx.text("o-other", "y", 99))
+    assert content(await resp.text()) == "收到：y"
+    assert len(intake.calls) == 4
