@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from fengqiao.cases import codes, masking, statuses
 from fengqiao.cases.errors import CaseNotFound
@@ -287,10 +287,14 @@ class QueryMixin:
         }
 
     # -- statistics --------------------------------------------------------------------------
-    async def refresh_stats(self, *, only_if_unlocked: bool = False) -> bool:
+    async def refresh_stats(
+        self, *, only_if_unlocked: bool = False, now: datetime | None = None
+    ) -> bool:
         """Rebuild the rollup in one transaction; readers see the old or the new one whole.
-        With only_if_unlocked, give up (False) when another worker is already rebuilding."""
-        now = utcnow()
+        With only_if_unlocked, give up (False) when another worker is already rebuilding.
+        Overdue counts are taken at `now` too: counting them live costs a heap scan of every
+        open case, too slow for the dashboard at a million cases."""
+        now = now or utcnow()
         async with self.db.transaction() as session:
             if not self.db.is_sqlite:
                 lock = "pg_try_advisory_xact_lock" if only_if_unlocked else "pg_advisory_xact_lock"
@@ -315,26 +319,27 @@ class QueryMixin:
                     ),
                     {"dim": dim, "now": now},
                 )
+            await session.execute(
+                text(
+                    "INSERT INTO case_stats (dimension, key, total, closed, resolved, satisfied,"
+                    " rated, cycle_hours_sum, refreshed_at) "
+                    "SELECT 'overdue', c.risk, count(*), 0, 0, 0, 0, 0, :now FROM cases c "
+                    "WHERE c.status IN ('accepted', 'routed', 'handling') AND c.deadline_at < :now "
+                    "GROUP BY c.risk"
+                ),
+                {"now": now},
+            )
         return True
 
-    async def stats(self, *, now: datetime | None = None) -> dict[str, Any]:
+    async def stats(self) -> dict[str, Any]:
         """化解率, satisfaction, cycle times, overdue counts, and cases by type, month, region,
-        risk and organisation."""
-        now = now or utcnow()
+        risk and organisation, as of the last rollup (`refreshed_at`)."""
         async with self.db.read() as session:
             rows = (await session.scalars(select(CaseStat))).all()
         if not rows:
             await self.refresh_stats()
             async with self.db.read() as session:
                 rows = (await session.scalars(select(CaseStat))).all()
-        async with self.db.read() as session:
-            overdue_rows = (
-                await session.execute(
-                    select(Case.risk, func.count())
-                    .where(Case.status.in_(statuses.OPEN), Case.deadline_at < now)
-                    .group_by(Case.risk)
-                )
-            ).all()
         by_dim: dict[str, list[CaseStat]] = {}
         for row in rows:
             by_dim.setdefault(row.dimension, []).append(row)
@@ -363,7 +368,7 @@ class QueryMixin:
                 for r in items
             ]
 
-        overdue = {str(risk): int(n) for risk, n in overdue_rows}
+        overdue = {r.key: r.total for r in by_dim.get("overdue", [])}
         return {
             "total": total.total if total else 0,
             "closed": total.closed if total else 0,

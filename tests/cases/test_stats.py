@@ -25,8 +25,8 @@ async def test_stats_rates_cycle_times_and_breakdowns(services):
     )
     await cases.record_satisfaction(codes[0], "openid-0", "满意")
     await cases.record_satisfaction(codes[1], "openid-1", "不满意")
-    await cases.refresh_stats()
-    stats = await cases.stats(now=utcnow() + timedelta(days=3))
+    await cases.refresh_stats(now=utcnow() + timedelta(days=3))
+    stats = await cases.stats()
     assert stats["total"] == 5 and stats["closed"] == 3
     assert stats["resolution_rate"] == round(2 / 3, 4)
     assert stats["satisfaction_rate"] == 0.5
