@@ -167,6 +167,7 @@ class OutboxDispatcher:
             values = {"status": "skipped", "last_error": "no template id configured"}
         else:
             data = template_data(dict(conf.get("fields", {})), item.payload)
+            msgid: int | str | None
             try:
                 if item.channel == "mp":
                     msgid = await self.notifier.send_template(
