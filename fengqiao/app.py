@@ -9,7 +9,7 @@ from aiohttp import web
 from fengqiao import bot, keys
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
-from fengqiao.web import api, documents_api
+from fengqiao.web import api, case_pages, documents_api
 from fengqiao.web.errors import error_middleware
 
 
@@ -28,11 +28,14 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         app[keys.CASES] = built.cases
         app[keys.INTAKE] = built.intake
         app[keys.DOCUMENTS] = built.documents
+        app[keys.CONSOLE_SESSIONS] = case_pages.session_store(built.kv, settings)
         yield
         await built.close()
 
     app.cleanup_ctx.append(services)
     api.setup(app)
+    case_pages.setup(app)
     bot.setup(app)  # after the services context: it needs keys.KV
     documents_api.setup(app)
+    app.cleanup_ctx.append(case_pages.background)  # after bot: it sends through keys.WECHAT
     return app
