@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from fengqiao import bot, keys
+from fengqiao.documents.notify import WeChatLinkNotifier
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
 from fengqiao.web import api, case_pages, documents_api
@@ -37,5 +38,14 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
     case_pages.setup(app)
     bot.setup(app)  # after the services context: it needs keys.KV
     documents_api.setup(app)
+    app.cleanup_ctx.append(_wechat_delivery)  # after bot: documents go out through keys.WECHAT
     app.cleanup_ctx.append(case_pages.background)  # after bot: it sends through keys.WECHAT
     return app
+
+
+async def _wechat_delivery(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    if settings.wechat_appid and keys.WECHAT in app:
+        template = app[keys.CASES].config.notifications.get("mp", {}).get("document_template_id")
+        app[keys.DOCUMENTS].use_notifier(WeChatLinkNotifier(app[keys.WECHAT], template or ""))
+    yield

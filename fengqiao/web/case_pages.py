@@ -15,7 +15,8 @@ from fengqiao.cases.scheduler import Scheduler
 from fengqiao.settings import Settings
 from fengqiao.storage.kv import KeyValueStore
 from fengqiao.web import console, dashboard
-from fengqiao.web.pages import make_templates
+from fengqiao.web.access import STAFF_CHECK
+from fengqiao.web.pages import console_staff, make_templates
 from fengqiao.web.sessions import SessionStore
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -23,6 +24,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def setup(app: web.Application) -> None:
     app[keys.TEMPLATES] = make_templates()
+    app[STAFF_CHECK] = console_staff
     console.setup(app)
     dashboard.setup(app)
     app.router.add_static("/static/", STATIC, follow_symlinks=False)

@@ -11,7 +11,8 @@ from aiohttp import web
 from fengqiao import keys
 from fengqiao.accounts import ROLE_NAMES, Staff, get_user
 from fengqiao.web import console_texts as T
-from fengqiao.web.sessions import ConsoleSession, SessionStore
+from fengqiao.web.access import StaffIdentity, default_staff_check
+from fengqiao.web.sessions import ConsoleSession, SessionStore, csrf_ok
 
 # No inline scripts or styles: everything comes from /static/, nothing from elsewhere.
 CSP = (
@@ -63,6 +64,20 @@ async def signed_in(request: web.Request) -> tuple[Staff, ConsoleSession] | None
     if user is None:
         return None
     return user, session
+
+
+async def console_staff(request: web.Request) -> StaffIdentity | None:
+    """The console session as the API's staff check: cookie-authenticated writes must carry
+    the session's CSRF token in X-CSRF-Token, or they are treated as anonymous."""
+    found = await signed_in(request)
+    if found is None:
+        return await default_staff_check(request)
+    user, session = found
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not csrf_ok(
+        session, request.headers.get("X-CSRF-Token")
+    ):
+        return None
+    return StaffIdentity(id=user.actor, name=user.display_name, role=user.role)
 
 
 async def require_staff(request: web.Request) -> tuple[Staff, ConsoleSession]:
