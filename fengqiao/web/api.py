@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from aiohttp import web
 
 from fengqiao import keys
@@ -41,6 +43,7 @@ async def healthz(request: web.Request) -> web.Response:
             "engine": "sqlite" if request.app[keys.DB].is_sqlite else "postgresql",
         },
         "store": {"ok": kv_ok, "engine": "redis" if settings.redis_url else "memory"},
+        "worker": os.getpid(),
     }
     return web.json_response(body, status=200 if db_ok and kv_ok else 503)
 

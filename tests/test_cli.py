@@ -1,0 +1,83 @@
+"""The command line as an operator uses it: real processes, real data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.fakes.resident import Resident
+
+ENV_KEEP = ("PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV")
+
+
+def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in ENV_KEEP}
+    env.update(FENGQIAO_DATA_DIR=str(data_dir), FENGQIAO_SECRET_KEY="cli-test-secret", **extra)
+    return env
+
+
+def fengqiao(*args: str, env: dict[str, str], input: str | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "fengqiao", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_chat_jsonl_files_a_case_through_the_dialog(tmp_path):
+    env = env_for(tmp_path / "var")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fengqiao", "chat", "--jsonl", "--openid", "cli-1"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    resident = Resident()
+    said: str | None = resident.opening()
+    lines = []
+    while said is not None:
+        proc.stdin.write(said + "\n")
+        proc.stdin.flush()
+        line = json.loads(proc.stdout.readline())
+        assert set(line) == {"reply", "state", "case_code"}
+        lines.append(line)
+        said = resident.answer(said, line["reply"])
+    proc.stdin.close()
+    assert proc.wait(30) == 0
+    assert lines[-1]["state"] == "filed"
+    assert lines[-1]["case_code"] == resident.code
+    assert all(line["case_code"] is None for line in lines[:-1])
+
+
+def test_demo_json_is_idempotent(tmp_path):
+    env = env_for(tmp_path / "var")
+    first = json.loads(fengqiao("demo", "--json", env=env))
+    second = json.loads(fengqiao("demo", "--json", env=env))
+    assert [c["code"] for c in first["cases"]] == [c["code"] for c in second["cases"]]
+    assert all(c["progress_url"].endswith(c["code"]) for c in first["cases"])
+
+
+def test_db_upgrade_and_bad_settings(tmp_path):
+    env = env_for(tmp_path / "var")
+    assert "up to date" in fengqiao("db", "upgrade", env=env)
+    bad = env_for(tmp_path / "var", FENGQIAO_DATABASE_URL="mysql://nope")
+    done = subprocess.run(
+        [sys.executable, "-m", "fengqiao", "serve", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env=bad,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "FENGQIAO_DATABASE_URL" in done.stderr
+    assert "Traceback" not in done.stderr
