@@ -16,6 +16,7 @@ RED, YELLOW, BLUE = "red", "yellow", "blue"
 _NEGATION = re.compile(
     r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于|差点|险些)[^，。！？,.!?]{0,3}$"
 )
+_CONDITIONAL = re.compile(r"就|便|那|的话|再")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n]")
 LARGE_SUM_REASON = "涉及金额较大"
 
@@ -30,7 +31,9 @@ class RiskRule:
 def _first_unnegated(pattern: re.Pattern[str], text: str) -> str | None:
     for m in pattern.finditer(text):
         before = _CLAUSE_BREAK.split(text[max(0, m.start() - 8) : m.start()])[-1]
-        if not _NEGATION.search(before):
+        negation = _NEGATION.search(before)
+        # 再不给钱就跳下去: a condition, not a denial — the threat still counts.
+        if negation is None or _CONDITIONAL.search(negation.group(0)):
             return m.group(0)
     return None
 

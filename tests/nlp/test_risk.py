@@ -128,3 +128,22 @@ def test_bad_level_is_rejected(tmp_path: Path) -> None:
 def test_long_text_is_fast_enough_to_finish(assess: object) -> None:
     text = "邻居吵闹。" * 2000 + "他扬言要弄死我"
     assert assess(text)[0] == RED  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "工资不结清他就站到脚手架上往下跳",  # a condition is not a negation
+        "老板不给说法我老公就要喝农药",
+        "他把安眠药都藏好了，说活够了",
+        "我爸爬上了工地的塔吊不肯下来",
+        "村民说明天要开拖拉机把镇政府的大门堵了",
+        "全组的人都很气愤，商量着这周末一起到乡政府去要个说法",
+    ],
+)
+def test_red_conditions_preparations_and_word_order(assess: object, text: str) -> None:
+    assert assess(text)[0] == RED  # type: ignore[operator]
+
+
+def test_real_negation_still_counts(assess: object) -> None:
+    assert assess("我们不会去堵路，只想要回钱")[0] != RED  # type: ignore[operator]
