@@ -196,9 +196,11 @@ class Classifier:
         self.lr = lr
         self.classes = nb.classes
 
-    def known(self, features: set[str]) -> set[str]:
-        """The features either model has weights for."""
-        return (features & self.nb.weights.keys()) | (features & self.lr.weights.keys())
+    def known(self, features: set[str]) -> list[str]:
+        """The features the models have weights for (LR is trained on every feature kind, so
+        its vocabulary includes NB's)."""
+        weights = self.lr.weights
+        return [f for f in features if f in weights]
 
     def probabilities(self, features: Sequence[str]) -> list[float]:
         p_nb = self.nb.probabilities(features)
