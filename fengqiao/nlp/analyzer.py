@@ -24,7 +24,7 @@ from fengqiao.nlp.taxonomy import DisputeType, load_taxonomy
 from fengqiao.nlp.text import Normalizer
 
 # Bump when feature extraction or the model changes, so old caches are not reused.
-MODEL_VERSION = "nb-lr-2"
+MODEL_VERSION = "nb-lr-poe-1"
 LOW_CONFIDENCE = 0.6
 KEYWORD_COUNT = 5
 FALLBACK_TYPE = "other"
@@ -153,7 +153,7 @@ class Analyzer:
 
         model = train_model(examples, classes, featurize)
         idf_all, median = _load_idf()
-        words = {f[2:] for f in model.nb.weights if f.startswith("w:")}
+        words = set(model.word_weights)
         idf = {w: idf_all[w] for w in words if w in idf_all}
         return {"model": model.to_data(), "idf": idf, "median_idf": median}
 

@@ -41,9 +41,12 @@ def _first_chars(parsed: list[tuple[object, object]]) -> set[str] | None:
         if op is sre_constants.IN:
             chars: set[str] = set()
             for item_op, item in arg:  # type: ignore[attr-defined]
-                if item_op is not sre_constants.LITERAL:
-                    return None  # ranges, negated classes: give up, scan always
-                chars.add(chr(item))
+                if item_op is sre_constants.LITERAL:
+                    chars.add(chr(item))
+                elif item_op is sre_constants.RANGE and item[1] - item[0] < 256:
+                    chars.update(chr(c) for c in range(item[0], item[1] + 1))
+                else:
+                    return None  # negated or wide classes: give up, scan always
             return chars
         if op is sre_constants.BRANCH:
             out: set[str] = set()
@@ -100,6 +103,8 @@ class RiskAssessor:
             if level not in (RED, YELLOW):
                 raise ValueError(f"risk rule level must be red or yellow, not {level!r}")
             groups = raw.get("all") or [raw["patterns"]]
+            # Groups that can be skipped by the character check go first.
+            groups = sorted(groups, key=lambda group: _group_first_chars(group) is None)
             compiled = tuple(re.compile("|".join(f"(?:{p})" for p in group)) for group in groups)
             first = tuple(_group_first_chars(group) for group in groups)
             rules.append(RiskRule(level, raw["reason"], compiled, first))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import re
 import tempfile
@@ -19,6 +20,8 @@ import jieba
 USERDICT_NAME = "jieba_userdict.txt"
 MIN_FREQ = 5
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
+_JIEBA_HAN = jieba.re_han_default  # what jieba treats as text to segment
+_LATIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _DIGITS = re.compile(r"\d")
 # 两万三, 三千块, 两个: numerals say how much, not what the dispute is about.
 _CN_NUMERAL = re.compile(r"^[零〇一二两三四五六七八九十百千万亿几半]+(?:块钱|块|元|万元|个)?$")
@@ -75,17 +78,71 @@ def build_tokenizer(config_dir: Path, cache_dir: Path, extra_words: list[str]) -
     return tokenizer
 
 
+def _segment(tokenizer: jieba.Tokenizer, block: str, logtotal: float) -> list[str]:
+    """jieba's accurate mode without HMM (``Tokenizer.cut(block, HMM=False)``) for one block of
+    characters jieba treats as text: the same dictionary, the same maximum-probability path
+    through the word graph, the same joining of single latin letters and digits. Written as one
+    loop because jieba's generator layers cost more than the search itself, and the classifier
+    runs it on every message (tests check the output equals jieba's)."""
+    freq = tokenizer.FREQ
+    n = len(block)
+    score = [0.0] * (n + 1)
+    end = [0] * n
+    for start in range(n - 1, -1, -1):
+        best = -math.inf
+        best_end = start
+        i = start
+        frag = block[start]
+        while i < n and frag in freq:
+            count = freq[frag]
+            if count:
+                value = math.log(count) - logtotal + score[i + 1]
+                if value >= best:  # ties go to the longer word, as in jieba
+                    best, best_end = value, i
+            i += 1
+            frag = block[start : i + 1]
+        if best == -math.inf:
+            best = -logtotal + score[start + 1]
+        score[start] = best
+        end[start] = best_end
+    words: list[str] = []
+    latin = ""
+    x = 0
+    while x < n:
+        y = end[x] + 1
+        word = block[x:y]
+        if y - x == 1 and word in _LATIN:
+            latin += word
+        else:
+            if latin:
+                words.append(latin)
+                latin = ""
+            words.append(word)
+        x = y
+    if latin:
+        words.append(latin)
+    return words
+
+
 def cut(tokenizer: jieba.Tokenizer, text: str) -> list[str]:
-    """Word tokens without whitespace and punctuation; digits collapse into one token so that
+    """Word tokens without whitespace and punctuation; numbers collapse into one token so that
     amounts do not become vocabulary."""
+    tokenizer.check_initialized()
+    logtotal = math.log(tokenizer.total)
     tokens: list[str] = []
-    for token in tokenizer.cut(text, HMM=False):
-        token = token.strip()
-        if not token or _PUNCT.match(token):
+    for block in _JIEBA_HAN.split(text):
+        if not block:
             continue
-        if _DIGITS.search(token) or (len(token) > 1 and _CN_NUMERAL.match(token)):
-            token = "<num>"
-        tokens.append(token.lower())
+        if _JIEBA_HAN.match(block):
+            words = _segment(tokenizer, block, logtotal)
+        else:
+            words = [ch for ch in block if not ch.isspace()]
+        for token in words:
+            if _PUNCT.match(token):
+                continue
+            if _DIGITS.search(token) or (len(token) > 1 and _CN_NUMERAL.match(token)):
+                token = "<num>"
+            tokens.append(token.lower())
     return tokens
 
 
