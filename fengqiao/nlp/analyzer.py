@@ -24,7 +24,7 @@ from fengqiao.nlp.taxonomy import DisputeType, load_taxonomy
 from fengqiao.nlp.text import Normalizer
 
 # Bump when feature extraction or the model changes, so old caches are not reused.
-MODEL_VERSION = "nb-lr-1"
+MODEL_VERSION = "nb-lr-poe-1"
 LOW_CONFIDENCE = 0.6
 KEYWORD_COUNT = 5
 FALLBACK_TYPE = "other"
@@ -69,7 +69,9 @@ def _training_files(config_dir: Path) -> list[Path]:
 
 def model_key(config_dir: Path) -> str:
     """Hash of everything the trained model depends on."""
-    digest = hashlib.sha256(f"{MODEL_VERSION}|jieba {jieba.__version__}".encode())
+    digest = hashlib.sha256(
+        f"{MODEL_VERSION}|jieba {jieba.__version__}|{tokenize.MIN_FREQ}".encode()
+    )
     for path in [config_dir / name for name in _CONFIG_FILES] + _training_files(config_dir):
         if path.exists():
             digest.update(path.name.encode())
@@ -151,7 +153,7 @@ class Analyzer:
 
         model = train_model(examples, classes, featurize)
         idf_all, median = _load_idf()
-        words = {f[2:] for f in model.nb.weights if f.startswith("w:")}
+        words = set(model.word_weights)
         idf = {w: idf_all[w] for w in words if w in idf_all}
         return {"model": model.to_data(), "idf": idf, "median_idf": median}
 
@@ -159,7 +161,7 @@ class Analyzer:
     def analyze(self, text: str, now: datetime | None = None) -> Analysis:
         text = self._normalizer.normalize(text or "")
         features, words = _features(text, self._tokenizer)
-        known = [f for f in features if self._model.knows(f)]
+        known = self._model.known(features)
         classes = self._model.classes
         if known:
             probs = self._model.probabilities(known)

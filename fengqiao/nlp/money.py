@@ -143,6 +143,18 @@ def find_amounts(text: str) -> list[float | int]:
                                       text[start - 1].isalpha() and text[start - 1].isascii()):
             continue  # phone, ID or card number, or a code such as A3000
         value = cn_to_number(token)
+        if value is None and len(token) > 1 and not token[0].isdigit():
+            # 两千五一个月: the numeral run swallowed the next word's 一; keep the longest
+            # prefix that is one number, unless it is a range such as 三四千.
+            for cut in range(len(token) - 1, 0, -1):
+                value = cn_to_number(token[:cut])
+                if value is not None:
+                    rest = token[cut:]
+                    if len(rest) > 1 and (rest[1] in _SMALL_UNITS or rest[1] in _BIG_UNITS):
+                        value = None  # 三四千: a range
+                    token, end = token[:cut], start + cut
+                    after = text[end : end + 6]
+                    break
         if value is None or value <= 0:
             continue
         value *= multiplier

@@ -19,7 +19,7 @@ _MOBILE = re.compile(
     _EDGE_L + r"(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})" + _EDGE_R
 )
 _ID18 = re.compile(_EDGE_L + r"(\d{17}[\dXx])" + _EDGE_R)
-_CARD = re.compile(_EDGE_L + r"(\d{4}(?:[ -]?\d{4}){2}[ -]?\d{4,7})" + _EDGE_R)
+_CARD = re.compile(_EDGE_L + r"(\d{4}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?)" + _EDGE_R)
 _LONG_DIGITS = re.compile(_EDGE_L + r"\d{15,19}" + _EDGE_R)
 _LANDLINE = re.compile(_EDGE_L + r"(0\d{2,3})-(\d{7,8})" + _EDGE_R)
 # Words that say the number after them is not a phone even when it looks like one.

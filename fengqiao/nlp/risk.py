@@ -8,6 +8,8 @@ text plus the words that triggered them, so a mediator sees why.
 from __future__ import annotations
 
 import re
+import re._constants as sre_constants
+import re._parser as sre_parse
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ RED, YELLOW, BLUE = "red", "yellow", "blue"
 _NEGATION = re.compile(
     r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于|差点|险些)[^，。！？,.!?]{0,3}$"
 )
+_CONDITIONAL = re.compile(r"就|便|那|的话|再")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n]")
 LARGE_SUM_REASON = "涉及金额较大"
 
@@ -25,12 +28,63 @@ class RiskRule:
     level: str
     reason: str
     groups: tuple[re.Pattern[str], ...]  # every group must match (one group for plain rules)
+    # Characters one of which must be in the text for each group to match (None: any text).
+    # Checking them first skips most regex scans: the risk step runs on every message.
+    first_chars: tuple[frozenset[str] | None, ...]
+
+
+def _first_chars(parsed: list[tuple[object, object]]) -> set[str] | None:
+    """The characters a match of this parsed regex can start with, or None if any can."""
+    for op, arg in parsed:
+        if op is sre_constants.LITERAL:
+            return {chr(arg)}  # type: ignore[arg-type]
+        if op is sre_constants.IN:
+            chars: set[str] = set()
+            for item_op, item in arg:  # type: ignore[attr-defined]
+                if item_op is sre_constants.LITERAL:
+                    chars.add(chr(item))
+                elif item_op is sre_constants.RANGE and item[1] - item[0] < 256:
+                    chars.update(chr(c) for c in range(item[0], item[1] + 1))
+                else:
+                    return None  # negated or wide classes: give up, scan always
+            return chars
+        if op is sre_constants.BRANCH:
+            out: set[str] = set()
+            for branch in arg[1]:  # type: ignore[index]
+                sub = _first_chars(list(branch))
+                if sub is None:
+                    return None
+                out |= sub
+            return out
+        if op is sre_constants.SUBPATTERN:
+            return _first_chars(list(arg[-1]))  # type: ignore[index]
+        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue  # zero-width: look at what follows
+        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            low, _, item = arg  # type: ignore[misc]
+            if low == 0:
+                return None  # optional first element: keep it simple
+            return _first_chars(list(item))
+        return None
+    return None
+
+
+def _group_first_chars(patterns: list[str]) -> frozenset[str] | None:
+    chars: set[str] = set()
+    for pattern in patterns:
+        first = _first_chars(list(sre_parse.parse(pattern)))
+        if first is None:
+            return None
+        chars |= first
+    return frozenset(chars)
 
 
 def _first_unnegated(pattern: re.Pattern[str], text: str) -> str | None:
     for m in pattern.finditer(text):
         before = _CLAUSE_BREAK.split(text[max(0, m.start() - 8) : m.start()])[-1]
-        if not _NEGATION.search(before):
+        negation = _NEGATION.search(before)
+        # 再不给钱就跳下去: a condition, not a denial — the threat still counts.
+        if negation is None or _CONDITIONAL.search(negation.group(0)):
             return m.group(0)
     return None
 
@@ -49,8 +103,11 @@ class RiskAssessor:
             if level not in (RED, YELLOW):
                 raise ValueError(f"risk rule level must be red or yellow, not {level!r}")
             groups = raw.get("all") or [raw["patterns"]]
+            # Groups that can be skipped by the character check go first.
+            groups = sorted(groups, key=lambda group: _group_first_chars(group) is None)
             compiled = tuple(re.compile("|".join(f"(?:{p})" for p in group)) for group in groups)
-            rules.append(RiskRule(level, raw["reason"], compiled))
+            first = tuple(_group_first_chars(group) for group in groups)
+            rules.append(RiskRule(level, raw["reason"], compiled, first))
         return cls(rules, float(data.get("large_sum_yuan", 100_000)))
 
     def assess(self, text: str, amounts_yuan: list[float | int]) -> tuple[str, list[str]]:
@@ -59,7 +116,9 @@ class RiskAssessor:
         yellow: list[str] = []
         for rule in self.rules:
             hits: list[str] = []
-            for group in rule.groups:
+            for group, first in zip(rule.groups, rule.first_chars):
+                if first is not None and first.isdisjoint(text):
+                    break
                 hit = _first_unnegated(group, text)
                 if hit is None:
                     break

@@ -32,7 +32,13 @@ def _traditional_chars() -> frozenset[str]:
     for name in ("TSCharacters.txt", "TSPhrases.txt"):
         for line in (base / name).read_text(encoding="utf-8").splitlines():
             key, _, values = line.partition("\t")
-            if key and values.split(" ")[0] != key:
+            value = values.split(" ")[0]
+            if not key or value == key:
+                continue
+            if len(value) == len(key):
+                # Only the characters that change can trigger a change.
+                chars.update(k for k, v in zip(key, value) if k != v)
+            else:
                 chars.update(key)
     return frozenset(chars)
 

@@ -1,0 +1,52 @@
+"""`fengqiao classify [TEXT] [--jsonl]` — the lead registers this in fengqiao/cli.py.
+
+One text: prints one JSON object. ``--jsonl``: each stdin line is ``{"text": ...}`` and each
+output line is the classification (DESIGN.md); a line that is not valid JSON or has no text
+gets ``{"error": ...}`` on its output line, so outputs stay aligned with inputs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TextIO
+
+from fengqiao.nlp.analyzer import get_analyzer
+
+ERR_BAD_JSON = "输入行不是有效的 JSON"
+ERR_NO_TEXT = "输入行缺少 text 字段"
+ERR_NEED_TEXT = "请提供要分析的文本，或使用 --jsonl 从标准输入读取"
+
+
+def _dump(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def run_classify(argv_text: str | None, jsonl: bool, stdin: TextIO, stdout: TextIO,
+                 data_dir: Path, config_dir: Path | None = None) -> int:
+    """Exit status: 0 on success, 2 when there is nothing to classify."""
+    analyzer = get_analyzer(config_dir, data_dir)
+    if not jsonl:
+        text = argv_text if argv_text is not None else stdin.read()
+        if not text.strip() and argv_text is None:
+            stdout.write(_dump({"error": ERR_NEED_TEXT}) + "\n")
+            return 2
+        stdout.write(_dump(analyzer.analyze(text).to_dict()) + "\n")
+        return 0
+    write = stdout.write
+    analyze = analyzer.analyze
+    for line in stdin:
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            write(_dump({"error": ERR_BAD_JSON}) + "\n")
+            continue
+        text = row.get("text") if isinstance(row, dict) else None
+        if not isinstance(text, str):
+            write(_dump({"error": ERR_NO_TEXT}) + "\n")
+            continue
+        write(_dump(analyze(text).to_dict()) + "\n")
+    stdout.flush()
+    return 0

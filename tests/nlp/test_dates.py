@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from fengqiao.nlp.dates import find_dates
+
+NOW = datetime(2024, 3, 15, 10, 30)  # a Friday
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("上个月的事", [date(2024, 2, 1)]),
+        ("去年年底借的", [date(2023, 12, 31)]),
+        ("前天晚上", [date(2024, 3, 13)]),
+        ("大前天", [date(2024, 3, 12)]),
+        ("昨天和明天", [date(2024, 3, 14), date(2024, 3, 16)]),
+        ("2023年5月6日", [date(2023, 5, 6)]),
+        ("2023-05-06", [date(2023, 5, 6)]),
+        ("2023/5/6", [date(2023, 5, 6)]),
+        ("5月6号", [date(2024, 5, 6)]),
+        ("五月六号", [date(2024, 5, 6)]),
+        ("12月20号", [date(2023, 12, 20)]),  # would be far in the future: last year
+        ("二〇二三年十二月三十一日", [date(2023, 12, 31)]),
+        ("去年3月借的", [date(2023, 3, 1)]),
+        ("三天前", [date(2024, 3, 12)]),
+        ("两个月前", [date(2024, 1, 15)]),
+        ("半年前", [date(2023, 9, 15)]),
+        ("半个月前", [date(2024, 2, 29)]),
+        ("上周三", [date(2024, 3, 6)]),
+        ("上个月15号", [date(2024, 2, 15)]),
+        ("上个月底", [date(2024, 2, 29)]),  # leap year
+        ("前年年初", [date(2022, 1, 1)]),
+        ("3月份", [date(2024, 3, 1)]),
+        ("2019年", [date(2019, 1, 1)]),
+    ],
+)
+def test_dates(text: str, expected: list[date]) -> None:
+    assert find_dates(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "最近", "前几天", "那天", "我今年35岁", "3个月工资", "99月99号", "2023年13月40日",
+     "😀😀", "电话13812345678"],
+)
+def test_no_dates(text: str) -> None:
+    assert find_dates(text, NOW) == []
+
+
+def test_month_end_clamps() -> None:
+    assert find_dates("一个月前", datetime(2024, 3, 31)) == [date(2024, 2, 29)]
+
+
+def test_accepts_date_and_default_now() -> None:
+    assert find_dates("今天", date(2024, 1, 2)) == [date(2024, 1, 2)]
+    assert find_dates("今天") == [date.today()]
+
+
+def test_long_text() -> None:
+    text = "前天" + "啊" * 10_000 + "2023年5月6日"
+    assert find_dates(text, NOW) == [date(2024, 3, 13), date(2023, 5, 6)]

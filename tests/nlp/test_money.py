@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import pytest
+
+from fengqiao.nlp.money import cn_to_number, find_amounts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("对方借了我14万", [140000]),
+        ("欠我十四万元", [140000]),
+        ("押金1.2万元不退", [12000]),
+        ("工资两千五一个月", [2500]),
+        ("还差3000块没给", [3000]),
+        ("共计¥3,000", [3000]),
+        ("借了三万五千块", [35000]),
+        ("借了三万五", [35000]),
+        ("彩礼1万5千", [15000]),
+        ("欠款一万二千五", [12500]),
+        ("要价2.5w", [25000]),
+        ("月薪8k", [8000]),
+        ("赔了五块钱", [5]),
+        ("人民币叁仟元整", [3000]),
+        ("花了2万多", [20000]),
+        ("彩礼二十来万", [200000]),
+        ("十万余元", [100000]),
+        ("RMB3000", [3000]),
+        ("花了不少钱，打疫苗1100", [1100]),
+        ("每人五百，一共三千", [500, 3000]),
+        ("３０００元", [3000]),  # full-width digits
+        ("工程款一百二十八万", [1280000]),
+        ("借了12万8", [128000]),
+    ],
+)
+def test_amount_forms(text: str, expected: list[float]) -> None:
+    assert find_amounts(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "我今年35岁，住了3天医院",
+        "2023年5月借的",
+        "他手机13812345678",
+        "身份证110101199003074514",
+        "两个人吵架，一直没解决",
+        "好几万块",
+        "十几万",
+        "三四千",  # a range is not one amount
+        "分3期付款",
+        "302室的住户欠钱",
+        "百分之三十的责任",
+        "三万多人",
+        "两万多平方米的地",
+        "5kg的东西",
+        "A3000型号的机器",
+        "三块地",
+        "😀😀💰💰",
+        "万一他不还",
+    ],
+)
+def test_not_amounts(text: str) -> None:
+    assert find_amounts(text) == []
+
+
+def test_amounts_keep_order_and_drop_repeats() -> None:
+    assert find_amounts("先借了5000元，又借了3000元，加上之前的5000元") == [5000, 3000]
+
+
+def test_decimal_yuan() -> None:
+    assert find_amounts("退了12.5元") == [12.5]
+
+
+def test_long_text_is_handled() -> None:
+    text = "欠我3000块。" + "邻居吵闹。" * 2000
+    assert find_amounts(text) == [3000]
+
+
+@pytest.mark.parametrize(
+    ("token", "value"),
+    [("十", 10), ("十五", 15), ("二十", 20), ("一百零八", 108), ("两千五", 2500),
+     ("一亿二千万", 120_000_000), ("1.2万", 12000), ("千", None), ("三四千", None)],
+)
+def test_cn_to_number(token: str, value: float | None) -> None:
+    assert cn_to_number(token) == value
