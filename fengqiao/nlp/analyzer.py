@@ -125,7 +125,7 @@ class Analyzer:
         data = None
         if path.exists():
             try:
-                data = marshal.loads(path.read_bytes())
+                data = marshal.loads(path.read_bytes())  # noqa: S302 - our own cache file in the data dir
             except (EOFError, ValueError, TypeError):
                 data = None  # a torn or foreign file: rebuild it
         if data is None:
