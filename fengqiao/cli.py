@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         from fengqiao.settings import Settings
 
         settings = Settings.from_env()
-        return run_classify(args.text, args.jsonl, sys.stdin, sys.stdout, settings.data_dir)
+        return run_classify(
+            args.text, args.jsonl, sys.stdin, sys.stdout, settings.data_dir, settings.config_dir
+        )
     if args.command == "demo":
         from fengqiao.demo import run_demo
 

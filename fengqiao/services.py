@@ -40,7 +40,7 @@ async def build_services(settings: Settings, *, migrate: bool = True) -> Service
     cases = CaseService(
         db, settings.config_dir, public_url=settings.public_url, hotline=settings.hotline
     )
-    analyzer = get_analyzer(settings.config_dir, settings.data_dir / "cache")
+    analyzer = get_analyzer(settings.config_dir, settings.data_dir)
     intake = IntakeService(kv, cases, files, analyzer, settings)
     documents = await build_document_service(settings, db, kv, files)
     return Services(settings, db, kv, files, cases, intake, documents)
