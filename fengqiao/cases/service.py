@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fengqiao.cases import audit, codes, notify, outbox, statuses, texts
@@ -96,110 +96,126 @@ class CaseService(RevisitMixin, QueryMixin):
         local = now.astimezone(LOCAL_TZ).date() + timedelta(days=days)
         return datetime.combine(local, time(23, 59, 59), LOCAL_TZ).astimezone(now.tzinfo)
 
-    async def _person(
+    async def _person_id(
         self, session: Any, party: PartyInfo, consent_at: datetime | None = None
-    ) -> Person | None:
+    ) -> int | None:
         if not party.openid:
             return None
-        person = await session.scalar(
-            select(Person).where(Person.channel == party.channel, Person.openid == party.openid)
-        )
-        if person is None:
-            person = Person(channel=party.channel, openid=party.openid)
-            session.add(person)
+        changes: dict[str, Any] = {}
         if party.name:
-            person.name = party.name
+            changes["name"] = party.name
         if party.phone:
-            person.phone = party.phone
+            changes["phone"] = party.phone
         if consent_at:
-            person.privacy_consent_at = consent_at
-        await session.flush()
-        return person
+            changes["privacy_consent_at"] = consent_at
+        person_id = await session.scalar(
+            select(Person.id).where(Person.channel == party.channel, Person.openid == party.openid)
+        )
+        if person_id is None:
+            return int(
+                await session.scalar(
+                    insert(Person)
+                    .values(
+                        channel=party.channel, openid=party.openid, created_at=utcnow(), **changes
+                    )
+                    .returning(Person.id)
+                )
+            )
+        if changes:
+            await session.execute(update(Person).where(Person.id == person_id).values(**changes))
+        return int(person_id)
 
     async def file_case(self, new: NewCase) -> FiledCase:
-        """Create a case in status 受理. Idempotent on `intake_key`."""
-        if new.intake_key:
-            existing = await self._by_intake_key(new.intake_key)
-            if existing is not None:
-                return existing
+        """Create a case in status 受理. Idempotent on `intake_key`: a retried submission
+        (two workers, a crash before the reply) returns the case the first one made."""
         now = utcnow()
         for _attempt in range(5):  # a random code may, very rarely, already exist
             try:
                 async with self.db.transaction() as session:
-                    applicant = await self._person(session, new.applicant, new.privacy_consent_at)
-                    case = Case(
-                        code=codes.new_code(now.astimezone(LOCAL_TZ)),
-                        status=statuses.ACCEPTED,
-                        type_code=new.type_code,
-                        type_name=new.type_name,
-                        confidence=new.confidence,
-                        risk=new.risk,
-                        risk_reasons=list(new.risk_reasons),
-                        description=new.description,
-                        answers=dict(new.answers),
-                        transcript=list(new.transcript),
-                        channel=new.channel,
-                        applicant_id=applicant.id if applicant else None,
-                        department=new.department,
-                        region=new.region,
-                        intake_key=new.intake_key,
-                        created_at=now,
-                        updated_at=now,
-                        deadline_at=self.deadline_for(new.risk, now, new.type_code),
-                    )
-                    session.add(case)
-                    await session.flush()
-                    session.add(
-                        CaseState(
-                            case_id=case.id,
-                            escalation=0,
-                            supervised=False,
-                            month=f"{now.astimezone(LOCAL_TZ):%Y-%m}",
-                        )
-                    )
-                    session.add(
-                        CaseParty(
-                            case_id=case.id,
-                            person_id=applicant.id if applicant else None,
-                            role="applicant",
-                            name=new.applicant.name,
-                            phone=new.applicant.phone,
-                        )
-                    )
-                    if new.respondent and (new.respondent.name or new.respondent.phone):
-                        session.add(
-                            CaseParty(
-                                case_id=case.id,
-                                role="respondent",
-                                name=new.respondent.name,
-                                phone=new.respondent.phone,
-                            )
-                        )
-                    await audit.append(
-                        session,
-                        case_id=case.id,
-                        actor=new.actor,
-                        action="case.filed",
-                        detail={
-                            "status": statuses.ACCEPTED,
-                            "channel": new.channel,
-                            "type": new.type_code,
-                            "risk": new.risk,
-                            "privacy_consent_at": new.privacy_consent_at.isoformat()
-                            if new.privacy_consent_at
-                            else None,
-                        },
-                        at=now,
-                    )
-                    if new.risk == "red":
-                        await self._red_alert(session, case, new.actor, now)
-                    return FiledCase(case.id, case.code, case.status, case.risk, True)
+                    return await self._insert_case(session, new, now)
             except IntegrityError:
                 if new.intake_key:
                     existing = await self._by_intake_key(new.intake_key)
                     if existing is not None:
                         return existing
         raise RuntimeError("could not allocate a unique case code")
+
+    async def _insert_case(self, session: Any, new: NewCase, now: datetime) -> FiledCase:
+        # Core inserts rather than ORM objects: filing is the hot write of every intake.
+        applicant_id = await self._person_id(session, new.applicant, new.privacy_consent_at)
+        code = codes.new_code(now.astimezone(LOCAL_TZ))
+        case_id = await session.scalar(
+            insert(Case)
+            .values(
+                code=code,
+                status=statuses.ACCEPTED,
+                type_code=new.type_code,
+                type_name=new.type_name,
+                confidence=new.confidence,
+                risk=new.risk,
+                risk_reasons=list(new.risk_reasons),
+                description=new.description,
+                answers=dict(new.answers),
+                transcript=list(new.transcript),
+                channel=new.channel,
+                applicant_id=applicant_id,
+                department=new.department,
+                region=new.region,
+                intake_key=new.intake_key,
+                created_at=now,
+                updated_at=now,
+                deadline_at=self.deadline_for(new.risk, now, new.type_code),
+            )
+            .returning(Case.id)
+        )
+        await session.execute(
+            insert(CaseState).values(
+                case_id=case_id,
+                escalation=0,
+                supervised=False,
+                month=f"{now.astimezone(LOCAL_TZ):%Y-%m}",
+            )
+        )
+        parties = [
+            {
+                "case_id": case_id,
+                "person_id": applicant_id,
+                "role": "applicant",
+                "name": new.applicant.name,
+                "phone": new.applicant.phone,
+            }
+        ]
+        if new.respondent and (new.respondent.name or new.respondent.phone):
+            parties.append(
+                {
+                    "case_id": case_id,
+                    "person_id": None,
+                    "role": "respondent",
+                    "name": new.respondent.name,
+                    "phone": new.respondent.phone,
+                }
+            )
+        await session.execute(insert(CaseParty), parties)
+        await audit.append(
+            session,
+            case_id=case_id,
+            actor=new.actor,
+            action="case.filed",
+            detail={
+                "status": statuses.ACCEPTED,
+                "channel": new.channel,
+                "type": new.type_code,
+                "risk": new.risk,
+                "privacy_consent_at": new.privacy_consent_at.isoformat()
+                if new.privacy_consent_at
+                else None,
+            },
+            at=now,
+        )
+        if new.risk == "red":
+            case = await session.get(Case, case_id)
+            await self._red_alert(session, case, new.actor, now)
+        return FiledCase(case_id, code, statuses.ACCEPTED, new.risk, True)
 
     async def _red_alert(self, session: Any, case: Case, actor: str, now: datetime) -> None:
         """红色风险: an immediate alert to the leaders, in the filing transaction."""

@@ -56,6 +56,7 @@ class LocalStore:
             "DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?", (time.time(),)
         )
         self._channels: dict[str, set[asyncio.Queue[bytes]]] = {}
+        self._locks: dict[str, float] = {}
 
     def _live(self, key: str) -> bytes | None:
         row = self._db.execute("SELECT value, expires FROM kv WHERE key = ?", (key,)).fetchone()
@@ -99,18 +100,22 @@ class LocalStore:
 
     @asynccontextmanager
     async def lock(self, name: str, ttl: float, wait: float) -> AsyncIterator[bool]:
-        token = uuid.uuid4().hex
+        # One process owns this store, so locks live in memory: no disk write per turn.
         deadline = time.monotonic() + wait
-        key = f"lock:{name}"
-        while not await self.set_if_absent(key, token, ttl):
+        while True:
+            held = self._locks.get(name)
+            if held is None or held <= time.monotonic():
+                break
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"lock {name} busy")
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.005)
+        expires = time.monotonic() + ttl
+        self._locks[name] = expires
         try:
             yield True
         finally:
-            if self._live(key) == token.encode():
-                await self.delete(key)
+            if self._locks.get(name) == expires:
+                del self._locks[name]
 
     async def publish(self, channel: str, message: bytes | str) -> None:
         for queue in list(self._channels.get(channel, ())):
