@@ -29,6 +29,7 @@ class KeyValueStore(Protocol):
     async def set_if_absent(self, key: str, value: bytes | str, ttl: float) -> bool: ...
     async def delete(self, key: str) -> None: ...
     async def incr(self, key: str, ttl: float) -> int: ...
+    async def expire_if(self, key: str, value: bytes | str, ttl: float) -> bool: ...
     def lock(self, name: str, ttl: float, wait: float) -> AbstractAsyncContextManager[bool]: ...
     async def publish(self, channel: str, message: bytes | str) -> None: ...
     def subscribe(self, channel: str) -> AsyncIterator[bytes]: ...
@@ -56,7 +57,7 @@ class LocalStore:
             "DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?", (time.time(),)
         )
         self._channels: dict[str, set[asyncio.Queue[bytes]]] = {}
-        self._locks: dict[str, float] = {}
+        self._locks: dict[str, object] = {}
 
     def _live(self, key: str) -> bytes | None:
         row = self._db.execute("SELECT value, expires FROM kv WHERE key = ?", (key,)).fetchone()
@@ -98,23 +99,28 @@ class LocalStore:
         self._db.execute("UPDATE kv SET value = ? WHERE key = ?", (str(value).encode(), key))
         return value
 
+    async def expire_if(self, key: str, value: bytes | str, ttl: float) -> bool:
+        if self._live(key) != _b(value):
+            return False
+        self._db.execute("UPDATE kv SET expires = ? WHERE key = ?", (time.time() + ttl, key))
+        return True
+
     @asynccontextmanager
     async def lock(self, name: str, ttl: float, wait: float) -> AsyncIterator[bool]:
-        # One process owns this store, so locks live in memory: no disk write per turn.
+        # One process owns this store, so locks live in memory: no disk write per turn. A
+        # holder can only die with the whole process, so a held lock never expires (as a
+        # Redis lock is renewed while held).
         deadline = time.monotonic() + wait
-        while True:
-            held = self._locks.get(name)
-            if held is None or held <= time.monotonic():
-                break
+        while name in self._locks:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"lock {name} busy")
             await asyncio.sleep(0.005)
-        expires = time.monotonic() + ttl
-        self._locks[name] = expires
+        token = object()
+        self._locks[name] = token
         try:
             yield True
         finally:
-            if self._locks.get(name) == expires:
+            if self._locks.get(name) is token:
                 del self._locks[name]
 
     async def publish(self, channel: str, message: bytes | str) -> None:
@@ -142,6 +148,26 @@ _UNLOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
 """
+# Extend a lease only while it is still ours.
+_EXPIRE_IF = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+async def _keep_alive(store: KeyValueStore, key: str, token: bytes | str, ttl: float) -> None:
+    """Renew a lease every third of its TTL while its holder runs (cancelled on release).
+
+    Leases can then be short: a worker killed while holding one frees it within `ttl`
+    seconds, instead of blocking the resident's next message for a long fixed TTL.
+    """
+    while True:
+        await asyncio.sleep(ttl / 3)
+        try:
+            if not await store.expire_if(key, token, ttl):
+                return
+        except StoreUnavailable:
+            continue  # the store is back soon, or the lease lapses: both are safe
 
 
 class RedisStore:
@@ -150,6 +176,7 @@ class RedisStore:
             url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=15
         )
         self._unlock = self._redis.register_script(_UNLOCK)
+        self._expire_if = self._redis.register_script(_EXPIRE_IF)
 
     async def _call(self, coro):  # type: ignore[no-untyped-def]
         try:
@@ -180,8 +207,13 @@ class RedisStore:
 
         return await self._call(run())  # type: ignore[no-any-return]
 
+    async def expire_if(self, key: str, value: bytes | str, ttl: float) -> bool:
+        done = await self._call(self._expire_if(keys=[key], args=[_b(value), int(ttl * 1000)]))
+        return bool(done)
+
     @asynccontextmanager
     async def lock(self, name: str, ttl: float, wait: float) -> AsyncIterator[bool]:
+        """Held across workers; renewed while held, so `ttl` only bounds a dead holder."""
         token = uuid.uuid4().hex
         key = f"lock:{name}"
         deadline = time.monotonic() + wait
@@ -189,9 +221,11 @@ class RedisStore:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"lock {name} busy")
             await asyncio.sleep(0.02)
+        renew = asyncio.create_task(_keep_alive(self, key, token, ttl))  # type: ignore[arg-type]
         try:
             yield True
         finally:
+            renew.cancel()
             try:
                 await self._unlock(keys=[key], args=[token])
             except (RedisError, OSError):
