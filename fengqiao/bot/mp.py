@@ -158,8 +158,16 @@ class MpBot:
         key = message_key(fields)
         if not await self.ledger.claim(key):
             outcome = await self.ledger.wait(key, max(budget, 0.0))
-            log.info("repeat delivery", extra={"key": key, "answered": outcome is not None})
-            return outcome.reply if outcome and not outcome.deferred else None
+            if outcome is not None:
+                log.info("repeat delivery", extra={"key": key, "answered": True})
+                return outcome.reply if not outcome.deferred else None
+            # No outcome: the first delivery is still running (answer "success", its reply
+            # follows), or its claim is gone because its worker died or its turn failed; then
+            # this repeat takes the message over, so it is handled once, not never.
+            if not await self.ledger.claim(key):
+                log.info("repeat delivery", extra={"key": key, "answered": False})
+                return None
+            log.warning("repeat delivery takes over a lapsed claim", extra={"key": key})
         if not reaches_dialog(fields, message):
             if str(fields.get("Event", "")).upper() == "TEMPLATESENDJOBFINISH":
                 await self._template_finished(fields)
@@ -173,7 +181,7 @@ class MpBot:
         ):
             await self.ledger.finish(key, Outcome(reply=texts.RATE_LIMITED, deferred=False))
             return texts.RATE_LIMITED
-        task = asyncio.create_task(self.turn(message))
+        task = asyncio.create_task(self.turn(message, key))
         done, _ = await asyncio.wait({task}, timeout=max(budget, 0.0))
         if task in done:
             try:
@@ -192,16 +200,20 @@ class MpBot:
         late.add_done_callback(self._late.discard)
         return None
 
-    async def turn(self, message: BaseMessage) -> str | None:
+    async def turn(self, message: BaseMessage, key: str | None = None) -> str | None:
+        """One dialog turn; `key` lets the dialog recognise a message it already answered
+        (a repeat that took over from a worker that died after saving the turn)."""
         user = message.source
         kind = message.type
         if kind == "text":
-            return (await self.intake.handle_text(CHANNEL, user, message.content)).reply
+            turn = await self.intake.handle_text(CHANNEL, user, message.content, message_key=key)
+            return turn.reply
         if kind == "voice":
             recognised = (message.recognition or "").strip()
             if not recognised:
                 return texts.VOICE_NOT_RECOGNISED
-            return (await self.intake.handle_text(CHANNEL, user, recognised)).reply
+            turn = await self.intake.handle_text(CHANNEL, user, recognised, message_key=key)
+            return turn.reply
         if kind == "image":
             try:
                 data = await self.client.download_media(message.media_id)

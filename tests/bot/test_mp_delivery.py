@@ -133,3 +133,17 @@ async def test_user_over_the_limit_gets_a_polite_reply(bot_client, intake):
     resp = await client.post("/wechat/mp", params=wx.signed(now), data=wx.text("o-other", "y", 99))
     assert content(await resp.text()) == "收到：y"
     assert len(intake.calls) == 4
+
+
+async def test_repeat_takes_over_a_claim_whose_worker_died(bot_client, intake):
+    shared = LocalStore(None)
+    client = await bot_client(kv=shared)
+    # What a worker killed mid-turn leaves behind: its claim, no longer renewed.
+    await shared.set(f"wechat:mp:{wx.APPID}:msg:9020", b"pending:dead-worker", ttl=0.2)
+    await asyncio.sleep(0.3)
+    resp = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-d", "欠薪", 9020))
+    assert content(await resp.text()) == "收到：欠薪"
+    assert len(intake.calls) == 1
+    again = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-d", "欠薪", 9020))
+    assert content(await again.text()) == "收到：欠薪"
+    assert len(intake.calls) == 1
