@@ -67,6 +67,10 @@ class MessageLedger:
                 if not await self.kv.expire_if(key, token, self.pending_ttl):
                     return
 
+    def abandon(self, message_key: str) -> None:
+        """Stop renewing a claim without touching the store (which may be down): it lapses."""
+        self._stop_renewing(message_key)
+
     def _stop_renewing(self, message_key: str) -> None:
         task = self._renewals.pop(message_key, None)
         if task is not None:

@@ -36,7 +36,7 @@ from fengqiao.bot.ledger import MessageLedger, Outcome
 from fengqiao.bot.limits import BotConfig, over_limit
 from fengqiao.cases import codes
 from fengqiao.settings import Settings
-from fengqiao.storage.kv import KeyValueStore
+from fengqiao.storage.kv import KeyValueStore, StoreUnavailable
 from fengqiao.web.openapi import documented
 
 if TYPE_CHECKING:
@@ -168,6 +168,19 @@ class MpBot:
                 log.info("repeat delivery", extra={"key": key, "answered": False})
                 return None
             log.warning("repeat delivery takes over a lapsed claim", extra={"key": key})
+        try:
+            return await self._handle(message, fields, key, started)
+        except BaseException:
+            # The store or the event loop failed under us: stop renewing the claim so that it
+            # lapses and a repeat may try again.
+            self.ledger.abandon(key)
+            raise
+
+    async def _handle(
+        self, message: BaseMessage, fields: dict[str, Any], key: str, started: float
+    ) -> str | None:
+        """The claimed message: count it against the user's limit and run its turn."""
+        budget = self.settings.reply_budget_seconds - (time.monotonic() - started)
         if not reaches_dialog(fields, message):
             if str(fields.get("Event", "")).upper() == "TEMPLATESENDJOBFINISH":
                 await self._template_finished(fields)
@@ -325,7 +338,13 @@ async def receive(request: web.Request) -> web.Response:
     except Rejected as exc:
         log.warning("callback rejected: %s", exc.reason, extra={"status": exc.status})
         return web.Response(status=exc.status, text=exc.reason)
-    reply = await bot.answer(message, fields, started)
+    try:
+        reply = await bot.answer(message, fields, started)
+    except StoreUnavailable:
+        # Without the store there is no once-only ledger and no dialog session: tell the
+        # resident plainly to send again (WeChat would only show "service unavailable").
+        log.warning("key-value store unavailable at the callback")
+        reply = texts.BUSY.format(hotline=bot.settings.hotline)
     if reply is None:
         return web.Response(text="success")
     xml = TextReply(message=message, content=reply).render()
