@@ -30,6 +30,9 @@ class KeyValueStore(Protocol):
     async def delete(self, key: str) -> None: ...
     async def incr(self, key: str, ttl: float) -> int: ...
     async def expire_if(self, key: str, value: bytes | str, ttl: float) -> bool: ...
+    async def replace_if(
+        self, key: str, expected: bytes | str, value: bytes | str, ttl: float
+    ) -> bool: ...
     def lock(self, name: str, ttl: float, wait: float) -> AbstractAsyncContextManager[bool]: ...
     async def publish(self, channel: str, message: bytes | str) -> None: ...
     def subscribe(self, channel: str) -> AsyncIterator[bytes]: ...
@@ -105,6 +108,14 @@ class LocalStore:
         self._db.execute("UPDATE kv SET expires = ? WHERE key = ?", (time.time() + ttl, key))
         return True
 
+    async def replace_if(
+        self, key: str, expected: bytes | str, value: bytes | str, ttl: float
+    ) -> bool:
+        if self._live(key) != _b(expected):
+            return False
+        self._put(key, _b(value), time.time() + ttl)
+        return True
+
     @asynccontextmanager
     async def lock(self, name: str, ttl: float, wait: float) -> AsyncIterator[bool]:
         # One process owns this store, so locks live in memory: no disk write per turn. A
@@ -148,6 +159,13 @@ _UNLOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
 """
+# Replace a value only while it is still the one we wrote.
+_REPLACE_IF = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1
+end
+return 0
+"""
 # Extend a lease only while it is still ours.
 _EXPIRE_IF = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
@@ -171,12 +189,22 @@ async def _keep_alive(store: KeyValueStore, key: str, token: bytes | str, ttl: f
 
 
 class RedisStore:
-    def __init__(self, url: str) -> None:
-        self._redis = aioredis.from_url(
-            url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=15
+    def __init__(self, url: str, max_connections: int = 200) -> None:
+        # A blocking pool: under a burst, callers queue for a connection (up to 2 s) instead
+        # of failing at once with "Too many connections" as the default pool does at 100.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=2.0,
+            socket_timeout=2.0,
+            socket_connect_timeout=2.0,
+            health_check_interval=15,
         )
+        self._pool = pool
+        self._redis = aioredis.Redis(connection_pool=pool)
         self._unlock = self._redis.register_script(_UNLOCK)
         self._expire_if = self._redis.register_script(_EXPIRE_IF)
+        self._replace_if = self._redis.register_script(_REPLACE_IF)
 
     async def _call(self, coro):  # type: ignore[no-untyped-def]
         try:
@@ -210,6 +238,12 @@ class RedisStore:
     async def expire_if(self, key: str, value: bytes | str, ttl: float) -> bool:
         done = await self._call(self._expire_if(keys=[key], args=[_b(value), int(ttl * 1000)]))
         return bool(done)
+
+    async def replace_if(
+        self, key: str, expected: bytes | str, value: bytes | str, ttl: float
+    ) -> bool:
+        args = [_b(expected), _b(value), int(ttl * 1000)]
+        return bool(await self._call(self._replace_if(keys=[key], args=args)))
 
     @asynccontextmanager
     async def lock(self, name: str, ttl: float, wait: float) -> AsyncIterator[bool]:
@@ -252,6 +286,7 @@ class RedisStore:
 
     async def close(self) -> None:
         await self._redis.aclose()
+        await self._pool.aclose()
 
 
 def open_store(redis_url: str, local_path: Path | None = None) -> KeyValueStore:

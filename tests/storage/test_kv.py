@@ -106,3 +106,11 @@ async def test_a_held_lock_outlives_its_ttl(store):
                 pass
     async with store.lock("long", ttl=0.3, wait=0.05):
         pass
+
+
+async def test_replace_if_only_replaces_the_expected_value(store):
+    await store.set("claim", "pending:a", ttl=5)
+    assert not await store.replace_if("claim", "pending:b", "done-by-b", 5)
+    assert await store.replace_if("claim", "pending:a", "done-by-a", 5)
+    assert await store.get("claim") == b"done-by-a"
+    assert not await store.replace_if("nothing", "x", "y", 5)
