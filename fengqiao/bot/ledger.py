@@ -36,7 +36,7 @@ class MessageLedger:
         kv: KeyValueStore,
         *,
         prefix: str,
-        pending_ttl: float = 3.0,
+        pending_ttl: float = 4.0,
         done_ttl: float = 3600.0,
         poll: float = 0.02,
     ) -> None:
@@ -48,6 +48,7 @@ class MessageLedger:
         self.done_ttl = done_ttl
         self.poll = poll
         self._renewals: dict[str, asyncio.Task[None]] = {}
+        self._tokens: dict[str, bytes] = {}
 
     def _key(self, message_key: str) -> str:
         return f"{self.prefix}:{message_key}"
@@ -57,6 +58,7 @@ class MessageLedger:
         token = _PENDING + b":" + uuid.uuid4().hex.encode()
         if not await self.kv.set_if_absent(key, token, self.pending_ttl):
             return False
+        self._tokens[message_key] = token
         self._renewals[message_key] = asyncio.create_task(self._renew(key, token))
         return True
 
@@ -72,14 +74,21 @@ class MessageLedger:
         self._stop_renewing(message_key)
 
     def _stop_renewing(self, message_key: str) -> None:
+        self._tokens.pop(message_key, None)
         task = self._renewals.pop(message_key, None)
         if task is not None:
             task.cancel()
 
-    async def finish(self, message_key: str, outcome: Outcome) -> None:
+    async def finish(self, message_key: str, outcome: Outcome) -> bool:
+        """Record the outcome of our claim. False: the claim lapsed (this worker stalled past
+        its lease) and a repeat took the message over; that repeat answers it, not us."""
+        token = self._tokens.get(message_key)
         self._stop_renewing(message_key)
         value = json.dumps({"reply": outcome.reply, "deferred": outcome.deferred})
-        await self.kv.set(self._key(message_key), value, ttl=self.done_ttl)
+        if token is None:
+            await self.kv.set(self._key(message_key), value, ttl=self.done_ttl)
+            return True
+        return await self.kv.replace_if(self._key(message_key), token, value, self.done_ttl)
 
     async def release(self, message_key: str) -> None:
         """Forget a claim whose turn failed, so that a later repeat may try again."""

@@ -168,8 +168,11 @@ class MpBot:
                 log.info("repeat delivery", extra={"key": key, "answered": False})
                 return None
             log.warning("repeat delivery takes over a lapsed claim", extra={"key": key})
+            takeover = True
+        else:
+            takeover = False
         try:
-            return await self._handle(message, fields, key, started)
+            return await self._handle(message, fields, key, started, takeover)
         except BaseException:
             # The store or the event loop failed under us: stop renewing the claim so that it
             # lapses and a repeat may try again.
@@ -177,16 +180,22 @@ class MpBot:
             raise
 
     async def _handle(
-        self, message: BaseMessage, fields: dict[str, Any], key: str, started: float
+        self,
+        message: BaseMessage,
+        fields: dict[str, Any],
+        key: str,
+        started: float,
+        takeover: bool = False,
     ) -> str | None:
-        """The claimed message: count it against the user's limit and run its turn."""
+        """The claimed message: count it against the user's limit (once: not again when a
+        repeat takes it over) and run its turn."""
         budget = self.settings.reply_budget_seconds - (time.monotonic() - started)
         if not reaches_dialog(fields, message):
             if str(fields.get("Event", "")).upper() == "TEMPLATESENDJOBFINISH":
                 await self._template_finished(fields)
             await self.ledger.finish(key, Outcome(reply=None, deferred=False))
             return None
-        if await over_limit(
+        if not takeover and await over_limit(
             self.kv,
             f"mp:{message.source}",
             self.config.user_messages_per_minute,
@@ -203,12 +212,15 @@ class MpBot:
                 log.exception("dialog turn failed", extra={"key": key})
                 await self.ledger.release(key)
                 return texts.BUSY.format(hotline=self.settings.hotline)
-            await self.ledger.finish(key, Outcome(reply=reply, deferred=False))
+            if not await self.ledger.finish(key, Outcome(reply=reply, deferred=False)):
+                return None  # a repeat took the message over and answers it
             return reply
         # Out of time: WeChat gets "success" now; the reply follows as a customer-service
         # message. Repeats of this message also get "success" and never run the turn again.
-        await self.ledger.finish(key, Outcome(reply=None, deferred=True))
-        late = asyncio.create_task(self._deliver_late(task, message.source, key))
+        # If a repeat took the message over meanwhile, it answers, and only it: our turn still
+        # runs to its end (so the dialog state is whole) but its reply is not sent.
+        ours = await self.ledger.finish(key, Outcome(reply=None, deferred=True))
+        late = asyncio.create_task(self._deliver_late(task, message.source, key, send=ours))
         self._late.add(late)
         late.add_done_callback(self._late.discard)
         return None
@@ -270,13 +282,15 @@ class MpBot:
         if not known:
             await self.app[keys.DOCUMENTS].delivery.on_wechat_status(msg_id, status)
 
-    async def _deliver_late(self, task: asyncio.Task[str | None], openid: str, key: str) -> None:
+    async def _deliver_late(
+        self, task: asyncio.Task[str | None], openid: str, key: str, send: bool = True
+    ) -> None:
         try:
             reply = await task
         except Exception:
             log.exception("late dialog turn failed", extra={"key": key})
             reply = texts.BUSY.format(hotline=self.settings.hotline)
-        if not reply:
+        if not reply or not send:
             return
         try:
             await self.client.send_text(openid, reply)
