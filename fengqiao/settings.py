@@ -56,6 +56,11 @@ class Settings:
     tsa_url: str = ""  # RFC 3161 time-stamp authority; empty keeps signatures PAdES B-B
     cjk_font: str = ""  # font file for PDFs; empty: look for Noto Sans CJK and others
     max_upload_mb: int = 50
+    # Proxies (nginx) whose X-Forwarded-For names the client; per-address limits need it.
+    trusted_proxies: list[str] = field(default_factory=lambda: ["127.0.0.1", "::1"])
+    # API requests per minute from one client address (0: no limit); a centre's staff may
+    # share one address, so this stops scripts, not people.
+    api_requests_per_minute_per_ip: int = 1200
 
     @property
     def effective_database_url(self) -> str:
