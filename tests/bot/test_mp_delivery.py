@@ -147,3 +147,18 @@ async def test_repeat_takes_over_a_claim_whose_worker_died(bot_client, intake):
     again = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-d", "欠薪", 9020))
     assert content(await again.text()) == "收到：欠薪"
     assert len(intake.calls) == 1
+
+
+async def test_a_worker_that_lost_its_claim_stays_silent(bot_client, intake):
+    intake.gate = asyncio.Event()
+    shared = LocalStore(None)
+    client = await bot_client(kv=shared)
+    first = asyncio.create_task(
+        client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-s", "漏水", 9030))
+    )
+    await until(lambda: len(intake.calls) == 1)
+    # This worker stalled past its lease and a repeat on another worker took the message over.
+    await shared.set(f"wechat:mp:{wx.APPID}:msg:9030", b"pending:other-worker", ttl=30)
+    intake.gate.set()
+    resp = await first
+    assert await resp.text() == "success"  # the other worker answers; one reply, not two
