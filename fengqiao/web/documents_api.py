@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from fengqiao import keys
 from fengqiao.documents import errors
@@ -136,21 +137,32 @@ async def read_upload(request: web.Request, limit: int) -> tuple[bytes, str | No
         raise too_large
     fields: dict[str, str] = {}
     if request.content_type.startswith("multipart/"):
-        reader = await request.multipart()
-        data, name = b"", None
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
-                continue
-            if part.name == "file":
-                # Some clients percent-encode non-ASCII names; the name is for display only.
-                name = unquote(part.filename) if part.filename else None
-                data = await _read_limited(part.read_chunk, limit, too_large)
-            elif part.name:
-                fields[part.name] = (await part.text())[:64]
-        return data, name, fields
+        try:
+            return await _read_multipart(request, limit, too_large)
+        except (ValueError, AssertionError, UnicodeDecodeError, HttpProcessingError):
+            # No boundary, a broken part header or body: the client's mistake, not ours.
+            raise ApiError(400, "bad_form", UPLOAD["bad_form"]) from None
     data = await _read_limited(request.content.read, limit, too_large)
     name = request.headers.get("X-File-Name")
     return data, unquote(name) if name else None, fields
+
+
+async def _read_multipart(
+    request: web.Request, limit: int, too_large: ApiError
+) -> tuple[bytes, str | None, dict[str, str]]:
+    fields: dict[str, str] = {}
+    reader = await request.multipart()
+    data, name = b"", None
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "file":
+            # Some clients percent-encode non-ASCII names; the name is for display only.
+            name = unquote(part.filename) if part.filename else None
+            data = await _read_limited(part.read_chunk, limit, too_large)
+        elif part.name:
+            fields[part.name] = (await part.text())[:64]
+    return data, name, fields
 
 
 async def _read_limited(

@@ -91,3 +91,17 @@ async def test_oversized_json_bodies_are_413_not_read_whole(client):
         resp = await client.post(path, data=huge, headers={"Content-Type": "application/json"})
         assert resp.status in (401, 413), (path, resp.status)
         assert resp.headers["Content-Type"].startswith("application/json")
+
+
+async def test_broken_multipart_uploads_are_400(client):
+    # Found by schemathesis: these were 500s.
+    bodies = {
+        "multipart/form-data": b"--x\r\n\r\nhello",  # no boundary parameter
+        "multipart/form-data; boundary=b": b"--b\r\n\xc3\x89\x1a--b--",  # broken part header
+    }
+    for content_type, body in bodies.items():
+        resp = await client.post(
+            "/api/v1/verify", data=body, headers={"Content-Type": content_type}
+        )
+        assert resp.status == 400, await resp.text()
+        assert (await resp.json())["error"]["code"] == "bad_form"
