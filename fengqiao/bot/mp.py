@@ -300,6 +300,18 @@ class MpBot:
         except WeChatError as exc:
             log.error("late reply failed: %s", exc, extra={"key": key})
 
+    async def redeliver(self, message: BaseMessage, fields: dict[str, Any], reply: str) -> None:
+        """Send `reply` as a customer-service message; later repeats then answer "success"."""
+        key = message_key(fields)
+        with contextlib.suppress(StoreUnavailable):
+            await self.ledger.finish(key, Outcome(reply=None, deferred=True))
+        log.info("connection gone before the reply; sending it as a message", extra={"key": key})
+        done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        done.set_result(reply)
+        late = asyncio.create_task(self._deliver_late(done, message.source, key))  # type: ignore[arg-type]
+        self._late.add(late)
+        late.add_done_callback(self._late.discard)
+
     async def close(self, grace: float = 5.0) -> None:
         """Let late replies go out on shutdown, within `grace` seconds."""
         if not self._late:
@@ -359,6 +371,11 @@ async def receive(request: web.Request) -> web.Response:
         # resident plainly to send again (WeChat would only show "service unavailable").
         log.warning("key-value store unavailable at the callback")
         reply = texts.BUSY.format(hotline=bot.settings.hotline)
+    if reply is not None and (request.transport is None or request.transport.is_closing()):
+        # WeChat gave up on this connection while the turn ran (its repeat was answered
+        # "success"): a passive reply would be lost, so it goes as a customer-service message.
+        await bot.redeliver(message, fields, reply)
+        return web.Response(text="success")
     if reply is None:
         return web.Response(text="success")
     xml = TextReply(message=message, content=reply).render()

@@ -162,3 +162,45 @@ async def test_a_worker_that_lost_its_claim_stays_silent(bot_client, intake):
     intake.gate.set()
     resp = await first
     assert await resp.text() == "success"  # the other worker answers; one reply, not two
+
+
+async def test_reply_whose_connection_is_gone_goes_as_a_message(tmp_path, intake, wechat_fake):
+    # As in production (web.run_app): a hang-up does not cancel the handler. TestServer
+    # would cancel it, so this test runs its own runner.
+    import aiohttp
+    from aiohttp import web
+
+    from fengqiao import bot, keys
+    from fengqiao.settings import Settings
+    from fengqiao.web.errors import error_middleware
+
+    app = web.Application(middlewares=[error_middleware])
+    app[keys.SETTINGS] = Settings(
+        data_dir=tmp_path, secret_key="test", wechat_token=wx.TOKEN, wechat_appid=wx.APPID,
+        wechat_secret=wx.MP_SECRET, wechat_api_base=wechat_fake.base_url,
+    )
+    app[keys.KV] = LocalStore(None)
+    app[keys.INTAKE] = intake
+    bot.setup(app)
+    runner = web.AppRunner(app, handler_cancellation=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/wechat/mp"
+    intake.gate = asyncio.Event()
+    body = wx.text("o-gone", "漏水", 9040)
+    try:
+        async with aiohttp.ClientSession() as http:
+            first = asyncio.create_task(http.post(url, params=wx.signed(), data=body))
+            await until(lambda: len(intake.calls) == 1)
+            first.cancel()  # WeChat hung up on this delivery (its repeat got "success")
+            await asyncio.sleep(0.1)
+            intake.gate.set()
+            (sent,) = await wechat_fake.wait_for(CUSTOM_SEND)
+            assert sent["touser"] == "o-gone" and sent["text"]["content"] == "收到：漏水"
+            # A later repeat does not get the reply a second time.
+            async with http.post(url, params=wx.signed(), data=body) as resp:
+                assert await resp.text() == "success"
+        assert len(intake.calls) == 1
+    finally:
+        await runner.cleanup()
