@@ -22,6 +22,7 @@ import asyncio
 import json
 import resource
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -173,6 +174,8 @@ def main() -> int:
     parser.add_argument("--database-url", help="PostgreSQL to use (WIPED); default: own")
     parser.add_argument("--redis-url", help="Redis to use (WIPED); default: own")
     args = parser.parse_args()
+    # Stopped with SIGTERM (timeout, kill): still stop the servers started below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # two sockets per resident
 
@@ -193,6 +196,7 @@ def main() -> int:
             redis_url = redis.url
         return 0 if asyncio.run(run(args, pg_url, redis_url, tmp)) else 1
     finally:
+        # (run() stops the service itself, also when it fails)
         if pg is not None and pg.running():
             pg.stop("immediate")
         if redis is not None:
