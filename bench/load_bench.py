@@ -143,6 +143,10 @@ async def run(args: argparse.Namespace, pg_url: str, redis_url: str, tmp: Path) 
         "no unhandled error logged": "unhandled error" not in log,
     }
     print(f"  cases in database    {cases}")
+    for user, messages in list(extra.items())[:3]:
+        transcript = next(r.transcript for i, r in enumerate(residents) if f"o-load-{i}" == user)
+        print(f"  reply twice to {user}: {[m[:30] for m in messages]}; "
+              f"last said {[(a[:10], b[:30]) for a, b in transcript[-3:]]}")
     for line in warnings_summary(log):
         print(f"  server log: {line}")
     for name, ok in checks.items():

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -151,28 +152,38 @@ class MpBot:
     # -- one message, once --------------------------------------------------------------------
 
     async def answer(
-        self, message: BaseMessage, fields: dict[str, Any], started: float
-    ) -> str | None:
-        """The passive reply text for `message`, or None to answer "success"."""
+        self,
+        message: BaseMessage,
+        fields: dict[str, Any],
+        started: float,
+        alive: Callable[[], bool] = lambda: True,
+    ) -> tuple[str | None, bytes | None]:
+        """The passive reply text for `message` (None: answer "success") and the ledger
+        version it was handed out under (see `take_back`). `alive` tells whether WeChat
+        still waits on this connection: a reply is never handed to one it has left."""
         budget = self.settings.reply_budget_seconds - (time.monotonic() - started)
         key = message_key(fields)
         if not await self.ledger.claim(key):
             outcome = await self.ledger.wait(key, max(budget, 0.0))
             if outcome is not None:
                 log.info("repeat delivery", extra={"key": key, "answered": True})
-                return outcome.reply if not outcome.deferred else None
+                if outcome.deferred or outcome.reply is None or not alive():
+                    return None, None
+                version = await self.ledger.hand_out(key, outcome)
+                # None: the first delivery took its reply back to send it as a message.
+                return (outcome.reply, version) if version else (None, None)
             # No outcome: the first delivery is still running (answer "success", its reply
             # follows), or its claim is gone because its worker died or its turn failed; then
             # this repeat takes the message over, so it is handled once, not never.
             if not await self.ledger.claim(key):
                 log.info("repeat delivery", extra={"key": key, "answered": False})
-                return None
+                return None, None
             log.warning("repeat delivery takes over a lapsed claim", extra={"key": key})
             takeover = True
         else:
             takeover = False
         try:
-            return await self._handle(message, fields, key, started, takeover)
+            return await self._handle(message, fields, key, started, takeover, alive)
         except BaseException:
             # The store or the event loop failed under us: stop renewing the claim so that it
             # lapses and a repeat may try again.
@@ -186,7 +197,8 @@ class MpBot:
         key: str,
         started: float,
         takeover: bool = False,
-    ) -> str | None:
+        alive: Callable[[], bool] = lambda: True,
+    ) -> tuple[str | None, bytes | None]:
         """The claimed message: count it against the user's limit (once: not again when a
         repeat takes it over) and run its turn."""
         budget = self.settings.reply_budget_seconds - (time.monotonic() - started)
@@ -194,36 +206,39 @@ class MpBot:
             if str(fields.get("Event", "")).upper() == "TEMPLATESENDJOBFINISH":
                 await self._template_finished(fields)
             await self.ledger.finish(key, Outcome(reply=None, deferred=False))
-            return None
+            return None, None
         if not takeover and await over_limit(
             self.kv,
             f"mp:{message.source}",
             self.config.user_messages_per_minute,
             now=self.config.clock(),
         ):
-            await self.ledger.finish(key, Outcome(reply=texts.RATE_LIMITED, deferred=False))
-            return texts.RATE_LIMITED
+            version = await self.ledger.finish(key, Outcome(texts.RATE_LIMITED, deferred=False))
+            return texts.RATE_LIMITED, version
         task = asyncio.create_task(self.turn(message, key))
         done, _ = await asyncio.wait({task}, timeout=max(budget, 0.0))
-        if task in done:
+        # If WeChat left this connection while the turn ran, its reply takes the late path
+        # below too: sent as a message, repeats answer "success".
+        if task in done and alive():
             try:
                 reply = task.result()
             except Exception:
                 log.exception("dialog turn failed", extra={"key": key})
                 await self.ledger.release(key)
-                return texts.BUSY.format(hotline=self.settings.hotline)
-            if not await self.ledger.finish(key, Outcome(reply=reply, deferred=False)):
-                return None  # a repeat took the message over and answers it
-            return reply
+                return texts.BUSY.format(hotline=self.settings.hotline), None
+            version = await self.ledger.finish(key, Outcome(reply=reply, deferred=False))
+            if version is None:
+                return None, None  # a repeat took the message over and answers it
+            return reply, version
         # Out of time: WeChat gets "success" now; the reply follows as a customer-service
         # message. Repeats of this message also get "success" and never run the turn again.
         # If a repeat took the message over meanwhile, it answers, and only it: our turn still
         # runs to its end (so the dialog state is whole) but its reply is not sent.
-        ours = await self.ledger.finish(key, Outcome(reply=None, deferred=True))
+        ours = await self.ledger.finish(key, Outcome(reply=None, deferred=True)) is not None
         late = asyncio.create_task(self._deliver_late(task, message.source, key, send=ours))
         self._late.add(late)
         late.add_done_callback(self._late.discard)
-        return None
+        return None, None
 
     async def turn(self, message: BaseMessage, key: str | None = None) -> str | None:
         """One dialog turn; `key` lets the dialog recognise a message it already answered
@@ -300,11 +315,19 @@ class MpBot:
         except WeChatError as exc:
             log.error("late reply failed: %s", exc, extra={"key": key})
 
-    async def redeliver(self, message: BaseMessage, fields: dict[str, Any], reply: str) -> None:
-        """Send `reply` as a customer-service message; later repeats then answer "success"."""
+    async def redeliver(
+        self, message: BaseMessage, fields: dict[str, Any], reply: str, version: bytes | None
+    ) -> None:
+        """Send `reply` as a customer-service message instead, unless a repeat has already
+        handed it out passively; later repeats then answer "success"."""
         key = message_key(fields)
-        with contextlib.suppress(StoreUnavailable):
-            await self.ledger.finish(key, Outcome(reply=None, deferred=True))
+        if version is None:
+            return  # a "busy, send again" answer: WeChat's repeat or the resident retries
+        try:
+            if not await self.ledger.take_back(key, version):
+                return  # a repeat on a live connection has it
+        except StoreUnavailable:
+            return  # cannot tell; a duplicate is worse than WeChat's own "retry" prompt
         log.info("connection gone before the reply; sending it as a message", extra={"key": key})
         done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         done.set_result(reply)
@@ -364,17 +387,20 @@ async def receive(request: web.Request) -> web.Response:
     except Rejected as exc:
         log.warning("callback rejected: %s", exc.reason, extra={"status": exc.status})
         return web.Response(status=exc.status, text=exc.reason)
+    def alive() -> bool:
+        return request.transport is not None and not request.transport.is_closing()
+
     try:
-        reply = await bot.answer(message, fields, started)
+        reply, version = await bot.answer(message, fields, started, alive)
     except StoreUnavailable:
         # Without the store there is no once-only ledger and no dialog session: tell the
         # resident plainly to send again (WeChat would only show "service unavailable").
         log.warning("key-value store unavailable at the callback")
-        reply = texts.BUSY.format(hotline=bot.settings.hotline)
-    if reply is not None and (request.transport is None or request.transport.is_closing()):
+        reply, version = texts.BUSY.format(hotline=bot.settings.hotline), None
+    if reply is not None and not alive():
         # WeChat gave up on this connection while the turn ran (its repeat was answered
         # "success"): a passive reply would be lost, so it goes as a customer-service message.
-        await bot.redeliver(message, fields, reply)
+        await bot.redeliver(message, fields, reply, version)
         return web.Response(text="success")
     if reply is None:
         return web.Response(text="success")
