@@ -164,7 +164,11 @@ class MpBot:
         budget = self.settings.reply_budget_seconds - (time.monotonic() - started)
         key = message_key(fields)
         if not await self.ledger.claim(key):
-            outcome = await self.ledger.wait(key, max(budget, 0.0))
+            # A live first delivery settles (reply or "deferred") within its budget. Still
+            # pending after that means its worker stalled or died: wait until its lease would
+            # have lapsed, and take over, rather than answer "success" for a message nobody
+            # handles. (Past 5 s WeChat hangs up on us and repeats; the turn still runs.)
+            outcome = await self.ledger.wait(key, max(budget, 0.0) + self.ledger.pending_ttl)
             if outcome is not None:
                 log.info("repeat delivery", extra={"key": key, "answered": True})
                 if outcome.deferred or outcome.reply is None or not alive():
