@@ -67,6 +67,7 @@ class WeChatPlatform:
         retries: int = 3,
         drop_rate: float = 0.0,
         late_within: float = 120.0,
+        retry_pause: float = 1.0,
         seed: int = 7,
     ) -> None:
         self.url = base_url.rstrip("/") + "/wechat/mp"
@@ -75,6 +76,7 @@ class WeChatPlatform:
         self.retries = retries
         self.drop_rate = drop_rate
         self.late_within = late_within
+        self.retry_pause = retry_pause
         self.rng = random.Random(seed)
         self.stats = Stats()
         self.inbox: dict[str, asyncio.Queue[str]] = defaultdict(asyncio.Queue)
@@ -124,8 +126,11 @@ class WeChatPlatform:
                 timeout = self.rng.uniform(0.005, 0.2)
                 self.stats.dropped += 1
             started = time.perf_counter()
+            # A repeat goes out on a new connection, as WeChat's do; a kept-alive one may
+            # lead to a worker that has died.
+            fresh = aiohttp.ClientSession() if attempt else None
             try:
-                async with http.post(
+                async with (fresh or http).post(
                     self.url,
                     params=self._signed(),
                     data=body,
@@ -133,9 +138,18 @@ class WeChatPlatform:
                 ) as resp:
                     raw = await resp.text()
                     status = resp.status
-            except (TimeoutError, aiohttp.ClientError):
+            except TimeoutError:
                 self.stats.failures += 1
                 continue
+            except aiohttp.ClientError:
+                # WeChat does not hammer a server that refused it: it tries again a little
+                # later (and a listener being closed at that instant refuses new connections).
+                self.stats.failures += 1
+                await asyncio.sleep(self.retry_pause)
+                continue
+            finally:
+                if fresh is not None:
+                    await fresh.close()
             self.stats.statuses[status] += 1
             self.stats.request_latency.append(time.perf_counter() - started)
             if status != 200:
