@@ -56,8 +56,6 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "centre_name": "测试县综治中心",
         "hotline": "0000-12345",
         "wechat_token": "spamtest",
-        "wechat_appid": "wx2c2769f8efd9abc2",
-        "wechat_secret": "test-app-secret",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
