@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fengqiao.booking.build import build_booking
+from fengqiao.booking.service import BookingService
 from fengqiao.cases.service import CaseService
 from fengqiao.dialogs.service import IntakeService
 from fengqiao.nlp import get_analyzer
@@ -22,6 +24,7 @@ class Services:
     files: FileStore
     cases: CaseService
     intake: IntakeService
+    booking: BookingService
 
     async def close(self) -> None:
         await self.kv.close()
@@ -38,4 +41,5 @@ async def build_services(settings: Settings, *, migrate: bool = True) -> Service
     cases = CaseService(db, settings.config_dir)
     analyzer = get_analyzer(settings.config_dir, settings.data_dir / "cache")
     intake = IntakeService(kv, cases, files, analyzer, settings)
-    return Services(settings, db, kv, files, cases, intake)
+    booking = build_booking(db, settings)
+    return Services(settings, db, kv, files, cases, intake, booking)
