@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from fengqiao import bot, keys
+from fengqiao.booking import api as booking_api
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
 from fengqiao.web import api
@@ -27,10 +28,12 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         app[keys.FILES] = built.files
         app[keys.CASES] = built.cases
         app[keys.INTAKE] = built.intake
+        app[keys.BOOKING] = built.booking
         yield
         await built.close()
 
     app.cleanup_ctx.append(services)
     api.setup(app)
+    booking_api.setup(app)
     bot.setup(app)  # after the services context: it needs keys.KV
     return app

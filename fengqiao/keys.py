@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from fengqiao.booking.service import BookingService
     from fengqiao.bot.client import WeChatClient
     from fengqiao.bot.limits import BotConfig
     from fengqiao.bot.mp import MpBot
@@ -23,6 +24,7 @@ KV: web.AppKey[KeyValueStore] = web.AppKey("kv")
 FILES: web.AppKey[FileStore] = web.AppKey("files")
 CASES: web.AppKey[CaseService] = web.AppKey("cases")
 INTAKE: web.AppKey[IntakeService] = web.AppKey("intake")
+BOOKING: web.AppKey[BookingService] = web.AppKey("booking")
 # WeChat edges (fengqiao/bot): the official account's API client, the mini-program's, the
 # callback's state, and the edges' tunables.
 WECHAT: web.AppKey[WeChatClient] = web.AppKey("wechat")
