@@ -10,7 +10,7 @@ from fengqiao import bot, keys
 from fengqiao.booking import api as booking_api
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
-from fengqiao.web import api
+from fengqiao.web import api, documents_api
 from fengqiao.web.errors import error_middleware
 
 
@@ -28,6 +28,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         app[keys.FILES] = built.files
         app[keys.CASES] = built.cases
         app[keys.INTAKE] = built.intake
+        app[keys.DOCUMENTS] = built.documents
         app[keys.BOOKING] = built.booking
         yield
         await built.close()
@@ -36,4 +37,5 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
     api.setup(app)
     booking_api.setup(app)
     bot.setup(app)  # after the services context: it needs keys.KV
+    documents_api.setup(app)
     return app

@@ -114,3 +114,66 @@ async def build_demo(settings: Settings) -> dict[str, Any]:
 
 if __name__ == "__main__":
     sys.exit(run_demo("--json" in sys.argv))
+
+
+# --- documents: an agreement for the demo labour case, ready to preview and sign ----------
+DEMO_AGREEMENT: dict[str, Any] = {
+    "ids": ("110101198001011234", "110101197502023456"),
+    "addresses": ("县城关镇锦绣家园5栋1单元", "县城关镇建设路18号"),
+    "disputed_matters": "拖欠工资的数额和支付期限。",
+    "responsibilities": {"王建国": "无", "刘某": "未按约定支付工资，应承担支付责任。"},
+    "obligation": {
+        "obligor": "刘某", "obligee": "王建国", "kind": "payment", "description": "拖欠工资",
+        "amount": "180000", "method": "bank_transfer",
+        "account": {"holder": "王建国", "bank": "中国农业银行城关支行",
+                    "number": "6228480000000000001"},
+        "default_clause": "逾期未付的，王建国可就未付款项向人民法院申请强制执行。",
+    },
+}
+_build_demo_cases = build_demo
+
+
+async def build_demo(settings: Settings) -> dict[str, Any]:  # type: ignore[no-redef]  # noqa: F811
+    result = await _build_demo_cases(settings)
+    labor = next(c for c in result["cases"] if c["type"] == "labor")
+    result["agreement"] = await build_demo_agreement(settings, labor["code"])
+    return result
+
+
+async def build_demo_agreement(settings: Settings, case_code: str) -> dict[str, Any]:
+    """Draft, fill and issue the labour case's agreement; the parties' links sign it."""
+    from datetime import date, timedelta
+
+    from fengqiao.documents.viewer import staff_viewer
+    from fengqiao.services import build_services
+
+    services = await build_services(settings, migrate=False)
+    mediator = staff_viewer("demo-mediator", "张调解")
+    try:
+        agreements = services.documents.agreements
+        draft = await agreements.draft(case_code, mediator)
+        if draft["status"] == "draft":
+            data = draft["data"]
+            for party, id_number, address in zip(data["parties"], DEMO_AGREEMENT["ids"],
+                                                  DEMO_AGREEMENT["addresses"], strict=False):
+                party.update(id_number=id_number, address=address)
+            deadline = (date.today() + timedelta(days=30)).isoformat()
+            await agreements.update_draft(draft["code"], mediator, {
+                "parties": data["parties"],
+                "disputed_matters": DEMO_AGREEMENT["disputed_matters"],
+                "responsibilities": DEMO_AGREEMENT["responsibilities"],
+                "obligations": [{**DEMO_AGREEMENT["obligation"], "deadline": deadline}],
+            })
+            await agreements.issue(draft["code"], mediator)
+        links = await agreements.links(draft["code"], mediator)
+        summary = await agreements.summary(draft["code"], mediator)
+        names = {str(s.get("party_id")): s.get("name") for s in summary["data"]["parties"]}
+        return {
+            "code": summary["code"],
+            "status": summary["status"],
+            "sign_urls": {names.get(pid, pid): url for pid, url in links.items()},
+            "verify_url": summary["verify_url"],
+            "api": f"{settings.public_url.rstrip('/')}/api/v1/documents/{summary['code']}",
+        }
+    finally:
+        await services.close()

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from fengqiao.bot.mp import MpBot
     from fengqiao.cases.service import CaseService
     from fengqiao.dialogs.service import IntakeService
+    from fengqiao.documents.service import DocumentService
     from fengqiao.settings import Settings
     from fengqiao.storage.db import Database
     from fengqiao.storage.files import FileStore
@@ -31,3 +32,4 @@ WECHAT: web.AppKey[WeChatClient] = web.AppKey("wechat")
 WXA: web.AppKey[WeChatClient] = web.AppKey("wxa")
 WECHAT_MP: web.AppKey[MpBot] = web.AppKey("wechat_mp")
 BOT_CONFIG: web.AppKey[BotConfig] = web.AppKey("bot_config")
+DOCUMENTS: web.AppKey[DocumentService] = web.AppKey("documents")

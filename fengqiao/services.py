@@ -8,6 +8,7 @@ from fengqiao.booking.build import build_booking
 from fengqiao.booking.service import BookingService
 from fengqiao.cases.service import CaseService
 from fengqiao.dialogs.service import IntakeService
+from fengqiao.documents.service import DocumentService, build_document_service
 from fengqiao.nlp import get_analyzer
 from fengqiao.settings import Settings
 from fengqiao.storage.db import Database
@@ -24,6 +25,7 @@ class Services:
     files: FileStore
     cases: CaseService
     intake: IntakeService
+    documents: DocumentService
     booking: BookingService
 
     async def close(self) -> None:
@@ -41,5 +43,6 @@ async def build_services(settings: Settings, *, migrate: bool = True) -> Service
     cases = CaseService(db, settings.config_dir)
     analyzer = get_analyzer(settings.config_dir, settings.data_dir / "cache")
     intake = IntakeService(kv, cases, files, analyzer, settings)
+    documents = await build_document_service(settings, db, kv, files)
     booking = build_booking(db, settings)
-    return Services(settings, db, kv, files, cases, intake, booking)
+    return Services(settings, db, kv, files, cases, intake, documents, booking)

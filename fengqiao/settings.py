@@ -49,6 +49,13 @@ class Settings:
     reply_budget_seconds: float = 3.5
     dialog_ttl_seconds: int = 72 * 3600
     max_body_bytes: int = 64 * 1024
+    # documents: signing credentials, timestamps, fonts, upload limit
+    pki_dir: str = ""  # empty: <data_dir>/pki (development CA made on first use)
+    signing_p12: str = ""  # production: PKCS#12 with the issuing CA key and chain
+    signing_p12_password: str = ""
+    tsa_url: str = ""  # RFC 3161 time-stamp authority; empty keeps signatures PAdES B-B
+    cjk_font: str = ""  # font file for PDFs; empty: look for Noto Sans CJK and others
+    max_upload_mb: int = 50
 
     @property
     def effective_database_url(self) -> str:

@@ -553,9 +553,9 @@ async def party_confirm(request: web.Request) -> web.Response:
     svc, token = service(request), request.match_info["token"]
     data = await body(request)
     try:
-        actor = svc.party_actor(token)
+        booking_id, actor = await svc.party_access(token)
         await svc.choose(
-            svc.booking_of(token),
+            booking_id,
             actor,
             int_field(data, "slot_id"),
             consent=bool(data.get("consent")),
@@ -580,8 +580,8 @@ async def party_reschedule(request: web.Request) -> web.Response:
     svc, token = service(request), request.match_info["token"]
     data = await body(request)
     try:
-        actor = svc.party_actor(token)
-        await svc.reschedule(svc.booking_of(token), actor, str(data.get("reason") or ""))
+        booking_id, actor = await svc.party_access(token)
+        await svc.reschedule(booking_id, actor, str(data.get("reason") or ""))
         return reply(await svc.party_view(token))
     except BookingError as exc:
         raise refused(exc) from None

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fengqiao.booking import access, recommend, texts
+from fengqiao.booking import recommend, texts
 from fengqiao.booking.availability import (
     Interval,
     WeeklyHours,
@@ -44,6 +44,7 @@ from fengqiao.storage.models import (
     Person,
     utcnow,
 )
+from fengqiao.web.access import AccessDenied, issue_token, verify_token
 
 HOLDING = ("pending", "confirmed")
 OPEN = ("proposed", "pending", "confirmed")
@@ -822,33 +823,43 @@ class BookingService:
             for m in range(1, 13)
         ]
 
-    async def party_view(self, token: str) -> dict[str, Any]:
-        found = access.verify(self.secret, token)
-        if found is None:
+    async def party_access(self, token: str) -> tuple[int, Actor]:
+        """The booking and the party behind a party link (fengqiao.web.access, purpose "case"):
+        one link per party and case, valid for whichever booking the case has now."""
+        try:
+            claims = verify_token(self.secret, token)
+        except AccessDenied:
+            raise Forbidden("bad_link", texts.E_LINK) from None
+        if claims.role != "party" or claims.case_id is None or claims.party_id is None:
             raise Forbidden("bad_link", texts.E_LINK)
         async with self.db.read() as session:
-            booking = await self._booking(session, found.booking_id)
-            party = await session.get(BookingParty, found.party_id)
-            if party is None or party.booking_id != booking.id:
-                raise Forbidden("bad_link", texts.E_LINK)
+            row = (
+                await session.execute(
+                    select(BookingParty.booking_id, BookingParty.id)
+                    .join(Booking, Booking.id == BookingParty.booking_id)
+                    .where(
+                        Booking.case_id == claims.case_id,
+                        BookingParty.case_party_id == claims.party_id,
+                    )
+                    .order_by(Booking.id.desc())
+                    .limit(1)
+                )
+            ).first()
+        if row is None:
+            raise NotFound("booking_not_found", texts.E_NOT_FOUND)
+        return int(row[0]), Actor(f"party:{claims.party_id}", party_id=int(row[1]))
+
+    async def party_view(self, token: str) -> dict[str, Any]:
+        booking_id, actor = await self.party_access(token)
+        async with self.db.read() as session:
+            booking = await self._booking(session, booking_id)
             view = await self._view(session, booking, with_links=False)
-            view["me"] = next(p for p in view["parties"] if p["id"] == party.id)
+            view["me"] = next(p for p in view["parties"] if p["id"] == actor.party_id)
             return view
 
-    def party_actor(self, token: str) -> Actor:
-        found = access.verify(self.secret, token)
-        if found is None:
-            raise Forbidden("bad_link", texts.E_LINK)
-        return Actor(f"party:{found.party_id}", party_id=found.party_id)
-
-    def booking_of(self, token: str) -> int:
-        found = access.verify(self.secret, token)
-        if found is None:
-            raise Forbidden("bad_link", texts.E_LINK)
-        return found.booking_id
-
-    def party_link(self, booking_id: int, party_id: int) -> str:
-        return f"{self.base}/h5/booking/{access.issue(self.secret, booking_id, party_id)}"
+    def party_link(self, case_id: int, case_party_id: int) -> str:
+        token = issue_token(self.secret, purpose="case", case_id=case_id, party_id=case_party_id)
+        return f"{self.base}/h5/booking/{token}"
 
     async def mediator_feed(self, token: str) -> tuple[Mediator, list[dict[str, Any]]]:
         async with self.db.read() as session:
@@ -1062,7 +1073,10 @@ class BookingService:
                 openid=openid,
                 kind="booking",
                 payload=self._payload(
-                    case, remark, booking.starts_at, self.party_link(booking.id, party.id)
+                    case,
+                    remark,
+                    booking.starts_at,
+                    self.party_link(booking.case_id, party.case_party_id),
                 ),
                 send_at=now,
                 dedupe_key=f"booking:{booking.id}:v{booking.version}:{event}:{channel}:{openid}",
@@ -1118,7 +1132,7 @@ class BookingService:
                 channel,
                 openid,
                 texts.N_REMINDER.format(when=when, place=place, mediator=mediator.name),
-                self.party_link(booking.id, party.id),
+                self.party_link(booking.case_id, party.case_party_id),
             )
             for party, channel, openid in await self._recipients(session, booking)
         ]
@@ -1192,7 +1206,7 @@ class BookingService:
                 "no_show": p.no_show,
             }
             if with_links:
-                item["link"] = self.party_link(booking.id, p.id)
+                item["link"] = self.party_link(booking.case_id, p.case_party_id)
             parties.append(item)
         return {
             "id": booking.id,

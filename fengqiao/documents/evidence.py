@@ -18,9 +18,9 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
-from fengqiao.storage.files import FileStore
 from fengqiao.documents.filetypes import UnsupportedFile, safe_display_name, sniff
 from fengqiao.documents.texts import UPLOAD
+from fengqiao.storage.files import FileStore
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 THUMBNAIL_SIZE = (320, 320)

@@ -43,10 +43,19 @@ class SmsSender(Protocol):
 
 
 class LogSmsSender:
-    """Development sender: writes the message to the log with the phone number masked."""
+    """Development sender: writes the message to the log with the phone number masked, and
+    keeps the last message per phone in memory so tests (and a developer) can read it."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, str] = {}
 
     async def send(self, phone: str, text: str) -> None:
+        self.last[phone] = text
         log.warning("SMS to %s: %s", mask_phone(phone), text)
+
+    def last_code(self, phone: str) -> str | None:
+        match = re.search(r"(?<!\d)(\d{6})(?!\d)", self.last.get(phone, ""))
+        return match.group(1) if match else None
 
 
 class OtpError(ValueError):

@@ -127,6 +127,10 @@ EVENT_NAMES = {
     "sealed": "加盖电子印章",
     "delivered": "送达",
     "read": "阅读",
+    "issued": "生成待签署文书",
+    "downloaded": "下载文书",
+    "paper_requested": "申请纸质文书",
+    "delivery_failed": "送达失败",
 }
 
 DELIVERY_STATUS = {
@@ -152,4 +156,53 @@ OTP = {
     "too_many": "验证码错误次数过多，请重新获取。",
     "too_soon": "验证码发送过于频繁，请 {seconds} 秒后再试。",
     "bad_phone": "手机号码格式不正确。",
+}
+
+# --- access to a case's evidence and documents --------------------------------------------
+ACCESS = {
+    "bad_token": "链接无效，请使用微信中收到的最新链接打开。",
+    "expired": "链接已过期，请联系调解员重新发送。",
+    "no_access": "请通过微信中收到的链接打开本页面。",
+    "other_case": "您无权查看其他案件的材料。",
+    "wrong_purpose": "该链接不能用于此操作，请使用对应的链接。",
+    "staff_only": "仅限调解员或中心工作人员操作，请先登录。",
+    "not_party": "您不是本案当事人。",
+}
+
+# --- evidence, agreements, signing and delivery as services ---------------------------------
+DOCS = {
+    "case_not_found": "案件编号不存在或有误，请核对后重试。",
+    "evidence_not_found": "证据不存在。",
+    "document_not_found": "文书不存在或编号有误，请核对后重试。",
+    "bad_visibility": "可见范围只能是“各方当事人”或“仅调解员”。",
+    "comment_empty": "质证意见不能为空，且不超过 2000 字。",
+    "comment_own": "不能对自己提交的证据发表质证意见。",
+    "not_draft": "协议书已发出签署，不能再修改。",
+    "not_signing": "本文书当前不在签署阶段。",
+    "not_sealed": "协议书尚未签署盖章完毕，不能送达。",
+    "unlinked_party": "当事人“{name}”未关联到本案当事人，无法发送签署链接。",
+    "no_slot": "您不是本文书的签署人。",
+    "wrong_signer": "您不是该签名位置指定的签署人，不能代替他人签署。",
+    "not_your_turn": "还未轮到您签署，请等待“{expected}”先签署。",
+    "already_signed": "您已经签署过本文书，不能重复签署。",
+    "no_phone": "未登记您的手机号，无法发送验证码，请联系调解员。",
+    "signature_missing": "请先手写签名。",
+    "file_changed": "文书存档与记录不一致，已停止签署，请联系调解员。",
+    "busy": "有人正在签署，请稍后再试。",
+    "sign_title": "请签署《人民调解协议书》",
+    "sign_text": "案件 {case} 的调解协议书已生成，请点击链接核对内容并签名。",
+    "deliver_title": "《{title}》电子送达",
+    "deliver_text": "案件 {case} 的文书已送达，请点击链接查看和下载。",
+    "no_consent": "当事人尚未确认电子送达地址。",
+    "no_wechat": "未找到您的微信身份，请通过公众号或小程序中的链接操作。",
+    "paper_address": "请填写纸质文书的邮寄地址（不超过 200 字）。",
+    "no_delivery": "本文书没有送达给您。",
+    "too_many_codes": "验证码发送过于频繁，请稍后再试。",
+    "record_title": "调解记录",
+    "record_case": "案件编号：{code}  纠纷类型：{type}  受理时间：{filed}",
+    "record_description": "纠纷情况：{text}",
+    "record_evidence": "证据材料：",
+    "record_events": "办理过程：",
+    "code_matches": "该文件与平台存档的最终版本一致。",
+    "code_differs": "该文件与平台存档的版本不一致，请以平台存档为准。",
 }

@@ -1,1 +1,5 @@
-"""Reading residents' free text: dispute type, risk colour, extraction, masking."""
+"""Reading residents' complaints: dispute type, risk colour, amounts, dates and personal data."""
+
+from fengqiao.nlp.analyzer import Analysis, Analyzer, get_analyzer
+
+__all__ = ["Analysis", "Analyzer", "get_analyzer"]

@@ -143,6 +143,138 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+# --- documents: evidence details, agreements, signing, e-delivery (migration 0003) ----------
+# Evidence bytes are described by case_files; these columns are added to it by 0003. They are
+# attached here, after the class, so the foundation's class body stays as it is.
+CaseFile.thumbnail_key = mapped_column(String(255), nullable=True)  # type: ignore[attr-defined]
+CaseFile.width = mapped_column(Integer, nullable=True)  # type: ignore[attr-defined]
+CaseFile.height = mapped_column(Integer, nullable=True)  # type: ignore[attr-defined]
+CaseFile.party_id = mapped_column(  # type: ignore[attr-defined]
+    ForeignKey("case_parties.id"), nullable=True
+)
+CaseFile.channel = mapped_column(String(16), nullable=True)  # type: ignore[attr-defined]
+
+
+class EvidenceComment(Base):
+    """A party's (or the mediator's) comment on a piece of evidence: 质证意见."""
+
+    __tablename__ = "evidence_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_file_id: Mapped[int] = mapped_column(
+        ForeignKey("case_files.id", ondelete="CASCADE"), index=True
+    )
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("case_parties.id"))
+    author: Mapped[str] = mapped_column(String(96))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Document(Base):
+    """A document issued on a case: the agreement (draft, signing, sealed) and the like."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(48), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))  # agreement
+    status: Mapped[str] = mapped_column(String(16))  # draft, signing, sealed, void
+    title: Mapped[str] = mapped_column(String(128))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    file_key: Mapped[str | None] = mapped_column(String(255))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    original_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(96))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_at: Mapped[datetime | None]
+    sealed_at: Mapped[datetime | None]
+    # People's Mediation Law art. 33: judicial confirmation within 30 days of taking effect.
+    judicial_deadline_at: Mapped[datetime | None]
+
+
+class DocumentSlot(Base):
+    """One signature field of a document, in signing order, and who is to sign it."""
+
+    __tablename__ = "document_slots"
+    __table_args__ = (UniqueConstraint("document_id", "field_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    field_name: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))  # party, mediator, seal
+    signer_key: Mapped[str] = mapped_column(String(96))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("case_parties.id"))
+    name: Mapped[str] = mapped_column(String(128))
+    label: Mapped[str] = mapped_column(String(255))
+    signed_at: Mapped[datetime | None]
+    signed_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class DocumentEvent(Base):
+    """What happened to a document, for the audit certificate: who, when, from where."""
+
+    __tablename__ = "document_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(96))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("case_parties.id"))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    doc_sha256: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ServiceConsent(Base):
+    """送达地址确认书: a party agrees to electronic service at a designated address."""
+
+    __tablename__ = "service_consents"
+    __table_args__ = (UniqueConstraint("case_id", "party_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("case_parties.id"))
+    channel: Mapped[str] = mapped_column(String(16))  # wechat
+    address: Mapped[str] = mapped_column(String(96))  # openid (shown masked)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    consented_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """Electronic service of one document to one party, with its status from WeChat."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("document_id", "party_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    party_id: Mapped[int] = mapped_column(ForeignKey("case_parties.id"))
+    recipient: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(96))
+    status: Mapped[str] = mapped_column(String(16))  # sent, delivered, read, failed
+    message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    doc_sha256: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+    downloaded_at: Mapped[datetime | None]
+    paper_requested_at: Mapped[datetime | None]
+    paper_address: Mapped[str | None] = mapped_column(Text)
+
+
 # --- booking: organisations, mediators, availability, bookings (migration 0004) -------------
 
 

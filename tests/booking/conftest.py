@@ -67,6 +67,18 @@ class World:
         return filed.code
 
 
+@pytest.fixture(autouse=True)
+def shared_analyzer_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: Any) -> None:
+    """The real analyzer, trained once per test run instead of once per test's data dir."""
+    import fengqiao.services
+
+    cache = tmp_path_factory.getbasetemp() / "nlp-cache"
+    real = fengqiao.services.get_analyzer
+    monkeypatch.setattr(
+        fengqiao.services, "get_analyzer", lambda config_dir, _cache: real(config_dir, cache)
+    )
+
+
 @pytest.fixture
 async def world(services: Any) -> World:
     sink = MemorySink()

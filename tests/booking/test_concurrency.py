@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from fengqiao.booking.service import BookingError
-from fengqiao.storage.models import Booking
+from fengqiao.storage.models import Booking, Mediator
 from tests.booking.conftest import STAFF, local
 
 REQUESTS = 100
@@ -27,8 +27,7 @@ async def held(world, mediator_id):
 async def test_concurrent_overlapping_requests_book_once(world):
     m = world.mediators["M001"]
     async with world.services.db.transaction() as session:
-        mediator = await session.get(__import__("fengqiao").storage.models.Mediator, m)
-        mediator.capacity = REQUESTS + 5
+        (await session.get(Mediator, m)).capacity = REQUESTS + 5
     codes = [await world.file(f"conc-{i}") for i in range(REQUESTS)]
     base = local(24, 9)
     # Every request overlaps every other: all contain 09:50-10:00.
@@ -121,6 +120,11 @@ async def test_concurrent_raw_inserts_on_postgres_keep_one(world):
                 )
             return True
         except IntegrityError:
+            return False
+        except DBAPIError as exc:
+            # Conflicting inserts that each wait for the other are a deadlock; PostgreSQL
+            # aborts one of them, which is a refusal too.
+            assert "deadlock" in str(exc).lower(), exc
             return False
 
     results = await asyncio.gather(*(one(i) for i in range(REQUESTS)))

@@ -1,0 +1,170 @@
+"""What proves a document: verification of any PDF against the platform's root, the audit
+certificate of its signing, the electronic service certificate, and the package a court
+needs for judicial confirmation."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from fengqiao.cases import audit
+from fengqiao.documents import lookup, records
+from fengqiao.documents.certificates import (
+    audit_certificate_pdf,
+    judicial_package,
+    service_certificate_pdf,
+)
+from fengqiao.documents.delivery_service import DeliveryService
+from fengqiao.documents.errors import Conflict
+from fengqiao.documents.pki import PlatformCA
+from fengqiao.documents.texts import DOCS
+from fengqiao.documents.verify import VerificationResult, coverage_text, verify_pdf
+from fengqiao.documents.viewer import Viewer
+from fengqiao.settings import Settings
+from fengqiao.storage.db import Database
+from fengqiao.storage.files import FileStore
+from fengqiao.storage.models import AuditEntry, Case, CaseFile
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else name
+
+
+def result_json(result: VerificationResult, *, mask: bool = False) -> dict[str, Any]:
+    def who(name: str, role: str) -> str:
+        return name if role == "seal" or not mask else mask_name(name)
+
+    return {
+        "ok": result.ok, "message": result.message, "sha256": result.sha256,
+        "modified_after_last": result.modified_after_last,
+        "signatures": [{
+            "field": s.field_name, "signer": who(s.signer_name, s.role),
+            "signer_id": "" if mask else s.signer_id, "role": s.role,
+            "organisation": s.organisation,
+            "signed_at": s.signed_at.isoformat() if s.signed_at else None,
+            "timestamp": s.timestamp.isoformat() if s.timestamp else None,
+            "ok": s.ok, "intact": s.intact, "valid": s.valid, "trusted": s.trusted,
+            "coverage": s.coverage, "coverage_text": coverage_text(s.coverage),
+            "problems": s.problems,
+        } for s in result.signatures],
+    }
+
+
+class ProofService:
+    def __init__(self, db: Database, files: FileStore, ca: PlatformCA,
+                 delivery: DeliveryService, settings: Settings) -> None:
+        self.db, self.files, self.ca = db, files, ca
+        self.delivery, self.settings = delivery, settings
+
+    async def verify_upload(self, pdf: bytes) -> dict[str, Any]:
+        """Anyone may check a file: it shows only what the file itself contains."""
+        result = await verify_pdf(pdf, [self.ca.trust_root], intermediates=self.ca.intermediates)
+        body = result_json(result)
+        doc = await self._doc_by_sha(result.sha256)
+        body["document"] = doc
+        return body
+
+    async def verify_code(self, code: str) -> dict[str, Any]:
+        """The archived copy of a document code: names masked, no ID numbers."""
+        async with self.db.read() as session:
+            doc = await records.load_doc(session, code)
+        if not doc.file_key:
+            raise Conflict("not_signing", DOCS["not_signing"])
+        pdf = await self.files.get(doc.file_key)
+        result = await verify_pdf(pdf, [self.ca.trust_root], intermediates=self.ca.intermediates)
+        body = result_json(result, mask=True)
+        body["document"] = {"code": doc.code, "title": doc.title, "status": doc.status,
+                            "status_name": records.STATUS_NAMES.get(doc.status, doc.status),
+                            "sha256": doc.sha256}
+        return body
+
+    async def _doc_by_sha(self, sha: str) -> dict[str, Any] | None:
+        from fengqiao.storage.models import Document
+
+        async with self.db.read() as session:
+            doc = await session.scalar(select(Document).where(Document.sha256 == sha))
+        if doc is None:
+            return None
+        return {"code": doc.code, "title": doc.title, "status": doc.status,
+                "message": DOCS["code_matches"]}
+
+    async def audit_certificate(self, doc_code: str, viewer: Viewer) -> bytes:
+        async with self.db.read() as session:
+            doc = await records.load_doc(session, doc_code)
+            viewer.require_case(doc.case_id, "sign", "delivery")
+            events = await records.events_of(session, doc.id)
+        rows = [{"event": e.event, "time": e.created_at, "actor": e.actor, "ip": e.ip,
+                 "user_agent": e.user_agent, "doc_sha256": e.doc_sha256} for e in events]
+        return await asyncio.to_thread(
+            audit_certificate_pdf, title=doc.title, doc_code=doc.code, events=rows,
+            public_url=self.settings.public_url, font_path=self.settings.cjk_font or None)
+
+    async def service_certificate(self, doc_code: str, viewer: Viewer) -> bytes:
+        viewer.require_staff()
+        doc, rows = await self.delivery.deliveries(doc_code)
+        items = [{"recipient": d.recipient, "address": _mask_address(d.address),
+                  "sent_at": d.sent_at, "status": d.status, "read_at": d.read_at,
+                  "doc_sha256": d.doc_sha256} for d in rows]
+        return await asyncio.to_thread(
+            service_certificate_pdf, title=doc.title, doc_code=doc.code, deliveries=items,
+            public_url=self.settings.public_url, font_path=self.settings.cjk_font or None)
+
+    async def judicial_package(self, doc_code: str, staff: Viewer) -> bytes:
+        """Agreement, parties' identity information, mediation record, certificates."""
+        staff.require_staff()
+        async with self.db.read() as session:
+            doc = await records.load_doc(session, doc_code)
+            if doc.status != "sealed" or not doc.file_key:
+                raise Conflict("not_sealed", DOCS["not_sealed"])
+            case = await session.get(Case, doc.case_id)
+            assert case is not None
+            evidence = (await session.scalars(select(CaseFile).where(
+                CaseFile.case_id == case.id, CaseFile.kind == "evidence"))).all()
+            entries = (await session.scalars(select(AuditEntry).where(
+                AuditEntry.case_id == case.id).order_by(AuditEntry.id))).all()
+            parties_rows = {p.id: p for p in await lookup.case_parties(session, case.id)}
+        agreement = await self.files.get(doc.file_key)
+        parties = []
+        for p in doc.data.get("parties", []):
+            row = parties_rows.get(p.get("party_id"))
+            parties.append({k: p.get(k, "") for k in (
+                "name", "role", "kind", "id_number", "gender", "birth_date", "address",
+                "representative", "agent")} | {"phone": (row.phone if row else None)
+                                               or p.get("phone", "")})
+        record = self._record(case, evidence, entries)
+        extras = {"audit_certificate.pdf": await self.audit_certificate(doc_code, staff),
+                  "service_certificate.pdf": await self.service_certificate(doc_code, staff)}
+        package = await asyncio.to_thread(judicial_package, agreement_pdf=agreement,
+                                          parties=parties, mediation_record=record,
+                                          extra_files=extras)
+        async with self.db.transaction() as session:
+            await audit.append(session, case_id=case.id, actor=staff.actor,
+                               action="judicial.package", detail={"doc": doc.code})
+        return package
+
+    @staticmethod
+    def _record(case: Case, evidence: Any, entries: Any) -> str:
+        def local(value: Any) -> str:
+            return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+        lines = [DOCS["record_title"], "",
+                 DOCS["record_case"].format(code=case.code, type=case.type_name,
+                                            filed=local(case.created_at)),
+                 DOCS["record_description"].format(text=case.description), "",
+                 DOCS["record_evidence"]]
+        lines += [f"  {n}. {e.original_name or ''}（{e.mime}，SHA-256 {e.sha256}）"
+                  for n, e in enumerate(evidence, start=1)]
+        lines += ["", DOCS["record_events"]]
+        lines += [f"  {local(e.created_at)}  {e.action}  {e.actor}" for e in entries]
+        return "\n".join(lines) + "\n"
+
+
+def _mask_address(address: str) -> str:
+    from fengqiao.documents.delivery_service import mask_openid
+
+    return mask_openid(address)

@@ -1,0 +1,255 @@
+"""One entry point for reading a complaint: ``Analyzer.analyze(text) -> Analysis``.
+
+The intake dialog, the HTTP API and ``fengqiao classify`` all call this, so a text gets the
+same type, risk colour and extracted facts wherever it comes in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import jieba
+
+from fengqiao.nlp import dates, money, pii, tokenize
+from fengqiao.nlp.model import STOP_WORDS, Classifier, Example, load_examples, train_model
+from fengqiao.nlp.risk import RiskAssessor
+from fengqiao.nlp.taxonomy import DisputeType, load_taxonomy
+from fengqiao.nlp.text import Normalizer
+
+# Bump when feature extraction or the model changes, so old caches are not reused.
+MODEL_VERSION = "nb-lr-1"
+LOW_CONFIDENCE = 0.6
+KEYWORD_COUNT = 5
+FALLBACK_TYPE = "other"
+_CONFIG_FILES = ("taxonomy.toml", "normalize.toml", tokenize.USERDICT_NAME)
+
+
+@dataclass
+class Analysis:
+    type: str
+    type_name: str
+    confidence: float
+    top: list[tuple[str, float]]
+    low_confidence: bool
+    risk: str
+    risk_reasons: list[str]
+    keywords: list[str]
+    amounts_yuan: list[float | int]
+    department: str
+    dates: list[date] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    id_numbers: list[str] = field(default_factory=list)
+    bank_cards: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON object `fengqiao classify` prints (DESIGN.md)."""
+        return {
+            "type": self.type,
+            "type_name": self.type_name,
+            "confidence": round(self.confidence, 4),
+            "top": [[code, round(score, 4)] for code, score in self.top],
+            "risk": self.risk,
+            "risk_reasons": list(self.risk_reasons),
+            "keywords": list(self.keywords),
+            "amounts_yuan": list(self.amounts_yuan),
+            "department": self.department,
+        }
+
+
+def _training_files(config_dir: Path) -> list[Path]:
+    return sorted((config_dir / "training").glob("*.jsonl"))
+
+
+def model_key(config_dir: Path) -> str:
+    """Hash of everything the trained model depends on."""
+    digest = hashlib.sha256(f"{MODEL_VERSION}|jieba {jieba.__version__}".encode())
+    for path in [config_dir / name for name in _CONFIG_FILES] + _training_files(config_dir):
+        if path.exists():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _load_idf() -> tuple[dict[str, float], float]:
+    """jieba.analyse's IDF table. Imported only when a model is (re)built: importing
+    jieba.analyse costs ~0.5 s, so the words we need are copied into the model cache."""
+    import jieba.analyse
+
+    extractor = jieba.analyse.TFIDF()
+    return extractor.idf_freq, extractor.median_idf
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(payload)
+    os.replace(tmp, path)
+
+
+class Analyzer:
+    def __init__(self, taxonomy: list[DisputeType], normalizer: Normalizer,
+                 tokenizer: jieba.Tokenizer, model: Classifier, idf: dict[str, float],
+                 median_idf: float, risk: RiskAssessor) -> None:
+        self.taxonomy = taxonomy
+        self._types = {t.code: t for t in taxonomy}
+        self._normalizer = normalizer
+        self._tokenizer = tokenizer
+        self._model = model
+        self._idf = idf
+        self._median_idf = median_idf
+        self._risk = risk
+        self._class_index = {c: i for i, c in enumerate(model.classes)}
+
+    # -- building -------------------------------------------------------------------------
+    @classmethod
+    def load(cls, config_dir: Path, cache_dir: Path) -> Analyzer:
+        """Loads from ``<cache_dir>/nlp/`` if the cache matches the config, else trains and
+        writes the cache (a few seconds, once per change of config or training data)."""
+        config_dir, nlp_cache = Path(config_dir), Path(cache_dir) / "nlp"
+        taxonomy = load_taxonomy(config_dir / "taxonomy.toml")
+        normalizer = Normalizer.from_config(config_dir)
+        extra_words = [w for t in taxonomy for w in t.keywords if len(w) > 1]
+        tokenizer = tokenize.build_tokenizer(config_dir, nlp_cache, extra_words)
+        risk = RiskAssessor.from_config(config_dir)
+        key = model_key(config_dir)
+        path = nlp_cache / f"model-{key}.marshal"
+        data = None
+        if path.exists():
+            try:
+                data = marshal.loads(path.read_bytes())
+            except (EOFError, ValueError, TypeError):
+                data = None  # a torn or foreign file: rebuild it
+        if data is None:
+            data = cls._build(config_dir, taxonomy, normalizer, tokenizer)
+            _atomic_write(path, marshal.dumps(data))
+            for old in nlp_cache.glob("model-*.marshal"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+        model = Classifier.from_data(data["model"])
+        if model.classes != [t.code for t in taxonomy]:
+            raise ValueError("cached model does not match the taxonomy; delete the cache")
+        return cls(taxonomy, normalizer, tokenizer, model, data["idf"], data["median_idf"], risk)
+
+    @staticmethod
+    def _build(config_dir: Path, taxonomy: list[DisputeType], normalizer: Normalizer,
+               tokenizer: jieba.Tokenizer) -> dict[str, object]:
+        examples = load_examples(_training_files(config_dir))
+        # The taxonomy's own words are examples too, so a new type works before it has data.
+        for t in taxonomy:
+            examples.extend(_seed_examples(t))
+        classes = [t.code for t in taxonomy]
+
+        def featurize(text: str) -> set[str]:
+            return _features(normalizer.normalize(text), tokenizer)[0]
+
+        model = train_model(examples, classes, featurize)
+        idf_all, median = _load_idf()
+        words = {f[2:] for f in model.nb.weights if f.startswith("w:")}
+        idf = {w: idf_all[w] for w in words if w in idf_all}
+        return {"model": model.to_data(), "idf": idf, "median_idf": median}
+
+    # -- reading a text -------------------------------------------------------------------
+    def analyze(self, text: str, now: datetime | None = None) -> Analysis:
+        text = self._normalizer.normalize(text or "")
+        features, words = _features(text, self._tokenizer)
+        known = [f for f in features if self._model.knows(f)]
+        classes = self._model.classes
+        if known:
+            probs = self._model.probabilities(known)
+            ranked = sorted(zip(classes, probs), key=lambda cp: cp[1], reverse=True)
+            if ranked[0][1] < LOW_CONFIDENCE and all(c != FALLBACK_TYPE for c, _ in ranked[:3]):
+                # Unsure: the resident is offered a choice of three, and "other" is the honest
+                # third option when nothing fits well.
+                other = next(cp for cp in ranked if cp[0] == FALLBACK_TYPE)
+                ranked.remove(other)
+                ranked.insert(2, other)
+        else:
+            share = 1.0 / len(classes)
+            ranked = [(FALLBACK_TYPE, share)] + [(c, share) for c in classes if c != FALLBACK_TYPE]
+        best, confidence = ranked[0]
+        amounts = money.find_amounts(text)
+        risk, reasons = self._risk.assess(text, amounts)
+        kind = self._types[best]
+        return Analysis(
+            type=best,
+            type_name=kind.name,
+            confidence=confidence,
+            top=ranked[:3],
+            low_confidence=confidence < LOW_CONFIDENCE or not known,
+            risk=risk,
+            risk_reasons=reasons,
+            keywords=self._keywords(words, self._class_index[best]),
+            amounts_yuan=amounts,
+            department=kind.department,
+            dates=dates.find_dates(text, now),
+            phones=pii.find_phones(text),
+            id_numbers=pii.find_id_numbers(text),
+            bank_cards=pii.find_bank_cards(text),
+        )
+
+    def type_by_code(self, code: str) -> DisputeType:
+        return self._types[code]
+
+    def _keywords(self, words: list[str], class_index: int) -> list[str]:
+        """jieba.analyse's TF-IDF ranking (tf × idf, words of two or more characters, stop
+        words dropped), boosted by how much each word pointed to the chosen type, so the
+        words shown are the ones that explain the decision."""
+        candidates = [w for w in words if len(w) > 1 and w not in STOP_WORDS]
+        if not candidates:
+            return []
+        counts: dict[str, int] = {}
+        for w in candidates:
+            counts[w] = counts.get(w, 0) + 1
+        total = len(candidates)
+        ranked: list[tuple[bool, float, str]] = []
+        for w, n in counts.items():
+            tfidf = n / total * self._idf.get(w, self._median_idf)
+            relevance = max(self._model.word_weight(w, class_index), 0.0)
+            ranked.append((relevance > 0, tfidf * (1.0 + relevance), w))
+        ranked.sort(reverse=True)
+        return [w for _, _, w in ranked[:KEYWORD_COUNT]]
+
+
+def _features(text: str, tokenizer: jieba.Tokenizer) -> tuple[set[str], list[str]]:
+    words = tokenize.cut(tokenizer, text)
+    features = {"w:" + w for w in words if w not in STOP_WORDS}
+    features.update("b:" + g for g in tokenize.han_bigrams(text))
+    features.update("u:" + c for c in tokenize.han_chars(text))
+    return features, words
+
+
+def _seed_examples(kind: DisputeType) -> list[Example]:
+    seeds = [Example(kind.description, kind.code)]
+    seeds.extend(Example(word, kind.code) for word in kind.keywords)
+    return seeds
+
+
+_CACHE: dict[tuple[str, str], Analyzer] = {}
+_LOCK = threading.Lock()
+
+
+def default_config_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "config"
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("FENGQIAO_DATA_DIR") or "./var")
+
+
+def get_analyzer(config_dir: Path | None = None, cache_dir: Path | None = None) -> Analyzer:
+    """The process-wide Analyzer for these directories, loaded on first use."""
+    config = Path(config_dir or default_config_dir()).resolve()
+    cache = Path(cache_dir or default_cache_dir()).resolve()
+    key = (str(config), str(cache))
+    with _LOCK:
+        analyzer = _CACHE.get(key)
+        if analyzer is None:
+            analyzer = _CACHE[key] = Analyzer.load(config, cache)
+        return analyzer

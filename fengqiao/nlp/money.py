@@ -1,0 +1,170 @@
+"""Money amounts in resident text, converted to yuan.
+
+Handles Arabic and Chinese numerals and their mixtures: 14万, 十四万元, 1.2万元, 两千五, 3000块,
+¥3,000, 三万五千, 1万5, 2.5w, 3k. A number counts as money when a currency word touches it
+(元, 块, ¥, 人民币) or when the clause around it talks about money (借, 欠, 工资, 赔, 花了 ...)
+and no other unit follows it (天, 个, 人, 年, 月, 米 ...).
+"""
+
+from __future__ import annotations
+
+import re
+
+_CN_DIGITS = {
+    "零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "两": 2, "贰": 2, "三": 3, "叁": 3,
+    "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8,
+    "九": 9, "玖": 9,
+}
+_SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
+_NUM_CHARS = "".join(_CN_DIGITS) + "".join(_SMALL_UNITS) + "".join(_BIG_UNITS)
+
+# One candidate number: Arabic groups (3,000 / 1.2) and Chinese numeral characters, mixed.
+_CANDIDATE = re.compile(
+    rf"(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|[{_NUM_CHARS}])"
+    rf"(?:\d+(?:\.\d+)?|[{_NUM_CHARS}])*"
+    r"(?:[wWkK](?![A-Za-z]))?"
+)
+_CURRENCY_AFTER = re.compile(
+    r"^\s*(?:多|余|来)?\s*(?:元|块(?![地田砖石板木布肉糖玉表])|圆|rmb|RMB|人民币|大洋)"
+)
+_CURRENCY_BEFORE = re.compile(r"(?:¥|\$|rmb|RMB|人民币|金额|现金)[:：\s]*$")
+_APPROX_AFTER = re.compile(r"^(?:多|余|来|左右|上下|出头)")
+# Units that make the number something other than money.
+_OTHER_UNIT_AFTER = re.compile(
+    r"^\s*(?:多|余|来)?\s*(?:个|人|名|位|天|日|号|年|月|周|岁|次|趟|遍|回|小时|分钟|分|秒|点|层|楼|"
+    r"户|家|间|套|辆|台|只|头|条|匹|棵|亩|米|公里|里|平|方|斤|公斤|克|吨|kg|KG|km|%|％|倍|级|栋|"
+    r"座|张|本|件|份|期|集|度|成|公分|厘米|cm|个月|组|队|班|届|辈|代|口|顿|下|针|瓶|箱|袋|包|粒|颗|"
+    r"块地|块田|块砖|室|单元|幢|弄|巷|路|床|房间|届|年级|分钟)"
+)
+_MONEY_CUE = re.compile(
+    r"钱|费|款|资|薪|价|赔|借|欠|还|付|交|收|花|补偿|补贴|押金|彩礼|定金|订金|租|罚|扣|退|报销|损失|"
+    r"利息|本金|贷|转账|转了|提成|奖金|共计|总共|一共|合计|金额|值|买|卖|亏|投资|存|要了|给了|"
+    r"给我|给他|每月|每个月|一个月|每年|一年|每天|一天|每亩|一亩|每平|月入|收入|挣|赚|骗|拿|领|发|充|"
+    r"首付|月供|尾款|余额|差|涨|降|多收|少给|分红|补助|奖励|开价|报价|估价|评估|标准|块|元|贵|便宜|"
+    r"每人|一人|每户|一户|出"
+)
+_CLAUSE_BREAK = re.compile(r"[，。！？；,!?;\n、]")
+_APPROX_INSIDE = re.compile(rf"([\d{_NUM_CHARS}])(多|来|余)([万千百亿])")
+_VAGUE_BEFORE = re.compile(r"(?:几|好几|百分之|第|之|No\.?|no\.?|#)$")
+
+
+def cn_to_number(token: str) -> float | None:
+    """Value of a numeral string such as 十四万, 两千五, 1万5千, 1.2万, 一百零八; None if it is
+    not one number (ranges like 三四千, or units with no digit like 千)."""
+    parts = re.findall(rf"\d+(?:\.\d+)?|[{_NUM_CHARS}]", token.replace(",", ""))
+    if not parts:
+        return None
+    result = 0.0
+    section = 0.0
+    num: float | None = None
+    last_small = 0
+    last_big = 0
+    after_zero = False
+    has_digit = False
+    for part in parts:
+        if part[0].isdigit():
+            if num is not None:
+                return None
+            num = float(part)
+            has_digit = True
+        elif part in _CN_DIGITS:
+            value = _CN_DIGITS[part]
+            if value == 0:
+                after_zero = True
+                continue
+            if num is not None:
+                return None  # 三四千: a range, not an amount
+            num = float(value)
+            has_digit = True
+        elif part in _SMALL_UNITS:
+            unit = _SMALL_UNITS[part]
+            if num is None and unit != 10:
+                return None
+            section += (num if num is not None else 1.0) * unit
+            num = None
+            last_small = unit
+            after_zero = False
+        else:
+            unit = _BIG_UNITS[part]
+            if num is not None:
+                section += num
+            if section == 0 and result == 0:
+                return None
+            if unit > last_big and last_big:
+                result = (result + section) * unit
+            else:
+                result += section * unit
+            section = 0.0
+            num = None
+            last_big = unit
+            last_small = 0
+            after_zero = False
+    if not has_digit and parts[0] not in ("十", "拾"):
+        return None  # 千, 万: a unit with no digit is not an amount (but 十 is ten)
+    if num is not None:
+        if after_zero or (not last_small and not last_big):
+            section += num
+        elif last_small:
+            section += num * last_small / 10  # 两千五 = 2500
+        else:
+            section += num * last_big / 10  # 三万五 = 35000
+    return result + section
+
+
+def _as_number(value: float) -> float | int:
+    rounded = round(value, 2)
+    return int(rounded) if rounded == int(rounded) else rounded
+
+
+def find_amounts(text: str) -> list[float | int]:
+    """All money amounts in text, in yuan, in order of appearance, without repeats."""
+    amounts: list[float | int] = []
+    if not text:
+        return amounts
+    # 二十多万 / 三千来块: the approximation word sits inside the number; drop it (the same
+    # length is kept with a space so positions stay meaningful).
+    text = _APPROX_INSIDE.sub(lambda m: m.group(1) + m.group(3) + " ", text)
+    for m in _CANDIDATE.finditer(text):
+        token = m.group(0)
+        multiplier = 1
+        if token[-1] in "wW":
+            multiplier, token = 10_000, token[:-1]
+        elif token[-1] in "kK":
+            multiplier, token = 1_000, token[:-1]
+        start, end = m.start(), m.end()
+        before = text[max(0, start - 12) : start]
+        after = text[end : end + 6]
+        if _VAGUE_BEFORE.search(before) or after.startswith(("几", "把")):
+            continue
+        digits_only = re.sub(r"\D", "", token)
+        before_currency = bool(_CURRENCY_BEFORE.search(before))
+        if len(digits_only) >= 11 or (not before_currency and start > 0 and
+                                      text[start - 1].isalpha() and text[start - 1].isascii()):
+            continue  # phone, ID or card number, or a code such as A3000
+        value = cn_to_number(token)
+        if value is None or value <= 0:
+            continue
+        value *= multiplier
+        currency = multiplier == 10_000 or before_currency or bool(_CURRENCY_AFTER.match(after))
+        if not currency:
+            if _OTHER_UNIT_AFTER.match(after):
+                continue
+            # 14万 with no other unit after it is money in a complaint; smaller numbers need
+            # the clause to be about money.
+            if not ("万" in token or "亿" in token):
+                # The money word may sit in the clause before (花了不少钱，打疫苗1100) but
+                # not far away: look back 20 characters and into the rest of this clause.
+                context = text[max(0, start - 20) : start]
+                tail = _CLAUSE_BREAK.split(after)[0]
+                if not (_MONEY_CUE.search(context) or _MONEY_CUE.search(tail[:4])):
+                    continue
+            is_plain_cn = not any(ch.isdigit() for ch in token)
+            if is_plain_cn and value < 10:
+                continue  # 一直, 两人: single Chinese digits need a currency word
+            if multiplier == 1 and value < 10 and not any(u in token for u in "万千百亿"):
+                continue
+        amount = _as_number(value)
+        if amount not in amounts:
+            amounts.append(amount)
+    return amounts
