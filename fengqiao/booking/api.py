@@ -644,3 +644,6 @@ def setup(app: web.Application, booking: BookingService | None = None) -> None:
     r.add_post(p + "/party/{token}/confirm", party_confirm)
     r.add_post(p + "/party/{token}/reschedule", party_reschedule)
     r.add_get(p + "/feeds/{token}.ics", feed)
+    from fengqiao.booking import pages  # pages use this module's viewer(): import late
+
+    pages.setup(app)
