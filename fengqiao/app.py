@@ -8,9 +8,10 @@ from aiohttp import web
 
 from fengqiao import bot, keys
 from fengqiao.booking import api as booking_api
+from fengqiao.documents.notify import WeChatLinkNotifier
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
-from fengqiao.web import api, documents_api
+from fengqiao.web import api, case_pages, documents_api
 from fengqiao.web.errors import error_middleware
 
 
@@ -29,13 +30,25 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         app[keys.CASES] = built.cases
         app[keys.INTAKE] = built.intake
         app[keys.DOCUMENTS] = built.documents
+        app[keys.CONSOLE_SESSIONS] = case_pages.session_store(built.kv, settings)
         app[keys.BOOKING] = built.booking
         yield
         await built.close()
 
     app.cleanup_ctx.append(services)
     api.setup(app)
+    case_pages.setup(app)
     booking_api.setup(app)
     bot.setup(app)  # after the services context: it needs keys.KV
     documents_api.setup(app)
+    app.cleanup_ctx.append(_wechat_delivery)  # after bot: documents go out through keys.WECHAT
+    app.cleanup_ctx.append(case_pages.background)  # after bot: it sends through keys.WECHAT
     return app
+
+
+async def _wechat_delivery(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    if settings.wechat_appid and keys.WECHAT in app:
+        template = app[keys.CASES].config.notifications.get("mp", {}).get("document_template_id")
+        app[keys.DOCUMENTS].use_notifier(WeChatLinkNotifier(app[keys.WECHAT], template or ""))
+    yield

@@ -28,6 +28,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="fill the database with a demo centre")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("users", help="console accounts")
+    usub = p.add_subparsers(dest="users_command", required=True)
+    u = usub.add_parser("add", help="create a console account")
+    u.add_argument("name")
+    u.add_argument("--role", required=True, choices=["staff", "mediator", "leader", "admin"])
+    u.add_argument("--password", help="prompted for when not given")
+    u.add_argument("--display-name")
+    u.add_argument("--organisation")
+
     p = sub.add_parser("db", help="database maintenance")
     dbsub = p.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser("upgrade", help="run migrations")
@@ -48,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.effective_database_url)
         print("database is up to date")
         return 0
+    if args.command == "users":
+        from fengqiao.accounts import add_user_command
+
+        return add_user_command(
+            args.name, args.role, args.password, args.display_name, args.organisation
+        )
     if args.command == "chat":
         from fengqiao.dialogs.terminal import run_chat
 

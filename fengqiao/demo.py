@@ -64,6 +64,11 @@ def run_demo(as_json: bool = False) -> int:
         for case in result["cases"]:
             print(f"  案件编号：{case['code']}  {case['type_name']}  进度：{case['progress_url']}")
         print(f"健康检查：{result['health_url']}")
+        print(f"工作台：{result['console_url']}  看板：{result['dashboard_url']}")
+        print(
+            f"工作人员账号：{', '.join(s['username'] for s in result['staff'])}"
+            f"（密码 {result['staff_password']}）"
+        )
     return 0
 
 
@@ -101,7 +106,11 @@ async def build_demo(settings: Settings) -> dict[str, Any]:
                     "progress_api": f"{base}/api/v1/cases/{case.code}/progress",
                 }
             )
+        from fengqiao.cases.demo import add_lifecycle_demo
+
+        lifecycle = await add_lifecycle_demo(services, {c["type"]: c["code"] for c in filed}, base)
         return {
+            **lifecycle,
             "centre": settings.centre_name,
             "base_url": base,
             "health_url": f"{base}/healthz",

@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    import jinja2
+
     from fengqiao.booking.service import BookingService
     from fengqiao.bot.client import WeChatClient
     from fengqiao.bot.limits import BotConfig
     from fengqiao.bot.mp import MpBot
+    from fengqiao.cases.outbox import Notifier
     from fengqiao.cases.service import CaseService
     from fengqiao.dialogs.service import IntakeService
     from fengqiao.documents.service import DocumentService
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
     from fengqiao.storage.db import Database
     from fengqiao.storage.files import FileStore
     from fengqiao.storage.kv import KeyValueStore
+    from fengqiao.web.sessions import SessionStore
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 DB: web.AppKey[Database] = web.AppKey("db")
@@ -26,6 +30,12 @@ FILES: web.AppKey[FileStore] = web.AppKey("files")
 CASES: web.AppKey[CaseService] = web.AppKey("cases")
 INTAKE: web.AppKey[IntakeService] = web.AppKey("intake")
 BOOKING: web.AppKey[BookingService] = web.AppKey("booking")
+TEMPLATES: web.AppKey[jinja2.Environment] = web.AppKey("templates")
+CONSOLE_SESSIONS: web.AppKey[SessionStore] = web.AppKey("console_sessions")
+# The WeChat client that sends the outbox (fengqiao.bot's client); unset: notices wait.
+NOTIFIER: web.AppKey[Notifier] = web.AppKey("notifier")
+# False in tests that drive the scheduler themselves.
+RUN_SCHEDULER: web.AppKey[bool] = web.AppKey("run_scheduler")
 # WeChat edges (fengqiao/bot): the official account's API client, the mini-program's, the
 # callback's state, and the edges' tunables.
 WECHAT: web.AppKey[WeChatClient] = web.AppKey("wechat")

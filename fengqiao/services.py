@@ -40,7 +40,9 @@ async def build_services(settings: Settings, *, migrate: bool = True) -> Service
     db = Database(settings.effective_database_url)
     kv = open_store(settings.redis_url, settings.data_dir / "kv.sqlite")
     files = LocalFileStore(settings.data_dir / "files")
-    cases = CaseService(db, settings.config_dir)
+    cases = CaseService(
+        db, settings.config_dir, public_url=settings.public_url, hotline=settings.hotline
+    )
     analyzer = get_analyzer(settings.config_dir, settings.data_dir / "cache")
     intake = IntakeService(kv, cases, files, analyzer, settings)
     documents = await build_document_service(settings, db, kv, files)

@@ -161,6 +161,8 @@ class MpBot:
             log.info("repeat delivery", extra={"key": key, "answered": outcome is not None})
             return outcome.reply if outcome and not outcome.deferred else None
         if not reaches_dialog(fields, message):
+            if str(fields.get("Event", "")).upper() == "TEMPLATESENDJOBFINISH":
+                await self._template_finished(fields)
             await self.ledger.finish(key, Outcome(reply=None, deferred=False))
             return None
         if await over_limit(
@@ -233,6 +235,15 @@ class MpBot:
                 return texts.UNKNOWN_MENU
             return (await self.intake.handle_event(CHANNEL, user, name, None)).reply
         return None
+
+    async def _template_finished(self, fields: dict[str, Any]) -> None:
+        """WeChat's delivery report for a template message: case notices and e-service."""
+        msg_id, status = str(fields.get("MsgID", "")), str(fields.get("Status", ""))
+        if not msg_id:
+            return
+        known = await self.app[keys.CASES].handle_template_event(msg_id, status)
+        if not known:
+            await self.app[keys.DOCUMENTS].delivery.on_wechat_status(msg_id, status)
 
     async def _deliver_late(self, task: asyncio.Task[str | None], openid: str, key: str) -> None:
         try:

@@ -7,16 +7,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from fengqiao.cases import audit, codes, statuses
+from fengqiao.cases import audit, codes, notify, outbox, statuses, texts
+from fengqiao.cases.errors import ActionRefused, CaseNotFound
+from fengqiao.cases.queries import QueryMixin
+from fengqiao.cases.revisit import RevisitMixin
+from fengqiao.cases.rules import LOCAL_TZ, load_config
 from fengqiao.storage.db import Database
-from fengqiao.storage.models import AuditEntry, Case, CaseFile, CaseParty, Person, utcnow
+from fengqiao.storage.models import (
+    AuditEntry,
+    Case,
+    CaseFile,
+    CaseParty,
+    CaseState,
+    Person,
+    utcnow,
+)
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+__all__ = ["ActionRefused", "CaseNotFound", "CaseService", "FiledCase", "NewCase", "PartyInfo"]
 
 
 @dataclass
@@ -56,10 +67,6 @@ class FiledCase:
     created: bool  # False when a retried submission found the case it had already made
 
 
-class CaseNotFound(LookupError):
-    pass
-
-
 def load_deadline_days(config_dir: Path) -> dict[str, int]:
     path = config_dir / "deadlines.toml"
     data = tomllib.loads(path.read_text("utf-8")) if path.exists() else {}
@@ -68,14 +75,24 @@ def load_deadline_days(config_dir: Path) -> dict[str, int]:
     return days
 
 
-class CaseService:
-    def __init__(self, db: Database, config_dir: Path) -> None:
+class CaseService(RevisitMixin, QueryMixin):
+    def __init__(
+        self,
+        db: Database,
+        config_dir: Path,
+        *,
+        public_url: str = "http://127.0.0.1:8080",
+        hotline: str = "12345",
+    ) -> None:
         self.db = db
-        self.deadline_days = load_deadline_days(config_dir)
+        self.config = load_config(config_dir)
+        self.deadline_days = self.config.days_by_risk
+        self.public_url = public_url
+        self.hotline = hotline
 
-    def deadline_for(self, risk: str, now: datetime) -> datetime:
+    def deadline_for(self, risk: str, now: datetime, type_code: str = "") -> datetime:
         """Red: today (local); yellow: next day; others within N days, end of local day."""
-        days = self.deadline_days.get(risk, 30)
+        days = self.config.deadline_days(risk, type_code)
         local = now.astimezone(LOCAL_TZ).date() + timedelta(days=days)
         return datetime.combine(local, time(23, 59, 59), LOCAL_TZ).astimezone(now.tzinfo)
 
@@ -109,9 +126,7 @@ class CaseService:
         for _attempt in range(5):  # a random code may, very rarely, already exist
             try:
                 async with self.db.transaction() as session:
-                    applicant = await self._person(
-                        session, new.applicant, new.privacy_consent_at
-                    )
+                    applicant = await self._person(session, new.applicant, new.privacy_consent_at)
                     case = Case(
                         code=codes.new_code(now.astimezone(LOCAL_TZ)),
                         status=statuses.ACCEPTED,
@@ -130,10 +145,18 @@ class CaseService:
                         intake_key=new.intake_key,
                         created_at=now,
                         updated_at=now,
-                        deadline_at=self.deadline_for(new.risk, now),
+                        deadline_at=self.deadline_for(new.risk, now, new.type_code),
                     )
                     session.add(case)
                     await session.flush()
+                    session.add(
+                        CaseState(
+                            case_id=case.id,
+                            escalation=0,
+                            supervised=False,
+                            month=f"{now.astimezone(LOCAL_TZ):%Y-%m}",
+                        )
+                    )
                     session.add(
                         CaseParty(
                             case_id=case.id,
@@ -168,6 +191,8 @@ class CaseService:
                         },
                         at=now,
                     )
+                    if new.risk == "red":
+                        await self._red_alert(session, case, new.actor, now)
                     return FiledCase(case.id, case.code, case.status, case.risk, True)
             except IntegrityError:
                 if new.intake_key:
@@ -175,6 +200,36 @@ class CaseService:
                     if existing is not None:
                         return existing
         raise RuntimeError("could not allocate a unique case code")
+
+    async def _red_alert(self, session: Any, case: Case, actor: str, now: datetime) -> None:
+        """红色风险: an immediate alert to the leaders, in the filing transaction."""
+        leaders = await notify.staff_recipients(
+            session, assignee=None, organisation=None, leaders=True
+        )
+        doc_id = await notify.issue_document(
+            session,
+            case=case,
+            kind="red_alert",
+            dedupe_key=f"red_alert:{case.id}",
+            issued_by="system",
+            recipients=leaders,
+            fallback_recipient=texts.LEADERS,
+            fields={
+                "code": case.code,
+                "type_name": case.type_name,
+                "reasons": "；".join(case.risk_reasons) or statuses.RISK_NAMES["red"],
+            },
+            public_url=self.public_url,
+            at=now,
+        )
+        await audit.append(
+            session,
+            case_id=case.id,
+            actor="system",
+            action="supervision.red_alert",
+            detail={"document_id": doc_id, "trigger": actor},
+            at=now,
+        )
 
     async def _by_intake_key(self, key: str) -> FiledCase | None:
         async with self.db.read() as session:
@@ -240,6 +295,10 @@ class CaseService:
                 .order_by(Case.id.desc())
             )
             return list(rows.all())
+
+    async def handle_template_event(self, msg_id: int | str, status: str) -> bool:
+        """TEMPLATESENDJOBFINISH from the official account: record the delivery status."""
+        return await outbox.handle_template_event(self.db, msg_id, status)
 
     async def verify_audit(self) -> audit.ChainReport:
         async with self.db.read() as session:

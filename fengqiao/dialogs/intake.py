@@ -6,7 +6,6 @@ Pure logic: no I/O. `IntakeService` loads and saves the session and files the ca
 
 from __future__ import annotations
 
-import copy
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -104,7 +103,8 @@ class Session:
 
     def to_json(self) -> dict[str, Any]:
         # Only the dataclass fields: the state machine binds trigger methods onto the instance.
-        return {k: copy.deepcopy(getattr(self, k)) for k in self.__dataclass_fields__}
+        # No copies: the result is serialised at once.
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Session:
@@ -486,7 +486,14 @@ class Intake:
         return None
 
     def _push(self, s: Session) -> None:
-        s.history.append({k: copy.deepcopy(getattr(s, k)) for k in SNAPSHOT_KEYS})
+        # Snapshot values are strings, flat lists and flat dicts: shallow copies are enough.
+        s.history.append(
+            {
+                k: (v.copy() if isinstance(v, list | dict) else v)
+                for k in SNAPSHOT_KEYS
+                for v in (getattr(s, k),)
+            }
+        )
         del s.history[:-30]
 
     def _back(self, s: Session) -> Outcome:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from fengqiao.cases import codes
+from fengqiao.cases.revisit import parse_satisfaction
 from fengqiao.cases.service import LOCAL_TZ, CaseNotFound, CaseService, NewCase, PartyInfo
 from fengqiao.dialogs import texts
 from fengqiao.dialogs.intake import AnalyzerLike, Intake, Session
@@ -94,8 +95,20 @@ class IntakeService:
         async with self._lock(channel, user_id):
             session = await self.load(channel, user_id)
             before = session.state
+            revisit = None
+            if session.state in ("start", "consent", "filed"):
+                # After closure the centre asks how satisfied the resident is (回访).
+                revisit = await self.cases.pending_revisit(channel, user_id)
+                answer = parse_satisfaction(text) if revisit else None
+                if revisit and answer:
+                    result = await self.cases.record_satisfaction(
+                        revisit.code, user_id, answer[0], answer[1]
+                    )
+                    return Turn(result.reply, session.state, None)
             outcome = self.intake.turn(session, text, now)
             replies = list(outcome.replies)
+            if revisit and session.state in ("start", "filed", "consent"):
+                replies.append(revisit.text)
             if outcome.submit:
                 replies.append(await self._submit(channel, user_id, session, now))
             if outcome.progress_query:

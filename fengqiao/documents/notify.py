@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,26 @@ class LogNotifier:
 
     async def send_link(self, openid: str, title: str, text: str, url: str) -> str | None:
         msg_id = uuid.uuid4().hex[:16]
-        self.sent.append({"openid": openid, "title": title, "text": text, "url": url,
-                          "msg_id": msg_id})
+        self.sent.append(
+            {"openid": openid, "title": title, "text": text, "url": url, "msg_id": msg_id}
+        )
         log.info("link for %s…: %s %s", openid[:6], title, url.split("?", 1)[0])
         return msg_id
+
+
+class WeChatLinkNotifier:
+    """Links through the official account: a template message when one is configured
+    (config/notifications.toml `[mp] document_template_id`), otherwise a customer-service
+    text message, which WeChat accepts within 48 h of the party's last message."""
+
+    def __init__(self, client: Any, template_id: str = "") -> None:
+        self.client = client
+        self.template_id = template_id
+
+    async def send_link(self, openid: str, title: str, text: str, url: str) -> str | None:
+        if self.template_id:
+            data = {"first": title, "keyword1": text, "remark": "点击查看"}
+            msg_id = await self.client.send_template(openid, self.template_id, data, url=url)
+            return str(msg_id)
+        await self.client.send_text(openid, f"{title}\n{text}\n{url}")
+        return None

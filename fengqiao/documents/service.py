@@ -30,8 +30,11 @@ def pki_dir(settings: Settings) -> Path:
 
 def load_ca(settings: Settings) -> PlatformCA:
     if settings.signing_p12:
-        return PlatformCA.from_pkcs12(settings.signing_p12, settings.signing_p12_password or None,
-                                      id_hash_secret=settings.secret)
+        return PlatformCA.from_pkcs12(
+            settings.signing_p12,
+            settings.signing_p12_password or None,
+            id_hash_secret=settings.secret,
+        )
     return PlatformCA.load_or_create(pki_dir(settings), id_hash_secret=settings.secret)
 
 
@@ -45,6 +48,11 @@ class DocumentService:
     notifier: Notifier
     ca: PlatformCA
     db: Database
+
+    def use_notifier(self, notifier: Notifier) -> None:
+        """Switch every sender to `notifier` (the WeChat client exists only once the bot
+        edge is set up, after the services)."""
+        self.notifier = self.agreements.notifier = self.delivery.notifier = notifier
 
     async def party_for_openid(self, case_id: int, openid: str) -> Any:
         async with self.db.read() as session:
@@ -68,9 +76,15 @@ class DocumentService:
         return row.case_id if row is not None else None
 
 
-async def build_document_service(settings: Settings, db: Database, kv: Any, files: FileStore,
-                                 *, sms: SmsSender | None = None,
-                                 notifier: Notifier | None = None) -> DocumentService:
+async def build_document_service(
+    settings: Settings,
+    db: Database,
+    kv: Any,
+    files: FileStore,
+    *,
+    sms: SmsSender | None = None,
+    notifier: Notifier | None = None,
+) -> DocumentService:
     ca = await asyncio.to_thread(load_ca, settings)
     notifier = notifier or LogNotifier()
     otp = OtpService(kv, sms or LogSmsSender(), settings.secret)
@@ -80,4 +94,8 @@ async def build_document_service(settings: Settings, db: Database, kv: Any, file
         agreements=AgreementService(db, files, kv, ca, otp, notifier, settings),
         delivery=delivery,
         proofs=ProofService(db, files, ca, delivery, settings),
-        otp=otp, notifier=notifier, ca=ca, db=db)
+        otp=otp,
+        notifier=notifier,
+        ca=ca,
+        db=db,
+    )

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -273,6 +274,150 @@ class Delivery(Base):
     downloaded_at: Mapped[datetime | None]
     paper_requested_at: Mapped[datetime | None]
     paper_address: Mapped[str | None] = mapped_column(Text)
+
+
+# Console filters and the overdue scan over a million cases (revision 0002).
+Index("ix_cases_organisation_id", Case.organisation, Case.id)
+Index("ix_cases_status_deadline", Case.status, Case.deadline_at)
+Index("ix_case_parties_name", CaseParty.name, postgresql_ops={"name": "varchar_pattern_ops"})
+
+
+# --- Case lifecycle (cases/ branch): tasks, documents, outbox, revisits, staff -----------------
+
+
+class CaseState(Base):
+    """Lifecycle fields of a case, one row per case, kept beside `cases` so the foundation table
+    stays as it was. Filter columns are denormalised here for the console list and statistics."""
+
+    __tablename__ = "case_state"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    outcome: Mapped[str | None] = mapped_column(String(16))  # success, partial, failed
+    referral: Mapped[str | None] = mapped_column(String(32))  # 七步走 path when mediation fails
+    referral_body: Mapped[str | None] = mapped_column(String(128))  # the receiving body
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    assignee: Mapped[str | None] = mapped_column(String(64))  # username of the person responsible
+    # 0 none, 1 提醒函, 2 预警单, 3 督办令
+    escalation: Mapped[int] = mapped_column(Integer, default=0)
+    supervised: Mapped[bool] = mapped_column(default=False)  # reopened by a poor revisit
+    satisfaction: Mapped[str | None] = mapped_column(String(16))  # satisfied, basic, unsatisfied
+    cycle_hours: Mapped[float | None]  # filing to closure
+    month: Mapped[str] = mapped_column(String(7), index=True)  # local YYYY-MM of filing
+
+
+class CaseTask(Base):
+    """吹哨报到: one department's share of a co-handled case, with its own deadline and report."""
+
+    __tablename__ = "case_tasks"
+    __table_args__ = (UniqueConstraint("case_id", "department"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    department: Mapped[str] = mapped_column(String(64))
+    instruction: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, reported
+    deadline_at: Mapped[datetime]
+    report: Mapped[str | None] = mapped_column(Text)
+    reported_by: Mapped[str | None] = mapped_column(String(96))
+    reported_at: Mapped[datetime | None]
+    escalation: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseDocument(Base):
+    """A supervision document on a case (提醒函, 预警单, 督办令, red alert, daily report).
+    `dedupe_key` is unique: two scheduler workers can never issue the same document twice."""
+
+    __tablename__ = "case_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("case_tasks.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    recipient: Mapped[str] = mapped_column(String(128))
+    issued_by: Mapped[str] = mapped_column(String(96))
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class OutboxMessage(Base):
+    """Transactional outbox: written in the same transaction as the change it announces, sent
+    later by the dispatcher with retries, so neither a WeChat outage nor a crash loses it."""
+
+    __tablename__ = "notification_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))  # mp (template), wxa (subscribe)
+    openid: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(24))  # status, revisit, supervision
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    msgid: Mapped[str | None] = mapped_column(String(64), index=True)
+    delivery: Mapped[str | None] = mapped_column(String(48))  # TEMPLATESENDJOBFINISH status
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class Revisit(Base):
+    """回访: a satisfaction question after closure, answered in the chat or by a staff call."""
+
+    __tablename__ = "case_revisits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    openid: Mapped[str | None] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(16), default="chat")  # chat, sample (staff call)
+    month: Mapped[str | None] = mapped_column(String(7))
+    level: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    answered_by: Mapped[str | None] = mapped_column(String(96))
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # staff, mediator, leader, admin
+    organisation: Mapped[str | None] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    openid: Mapped[str | None] = mapped_column(String(64))  # for supervision notices on WeChat
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseStat(Base):
+    """Statistics rollup, rebuilt by the scheduler so the dashboard reads a few hundred rows
+    instead of scanning every case. One row per (dimension, key), e.g. ("type", "labor")."""
+
+    __tablename__ = "case_stats"
+
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    cycle_hours_sum: Mapped[float] = mapped_column(default=0.0)
+    refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- booking: organisations, mediators, availability, bookings (migration 0004) -------------

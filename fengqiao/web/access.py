@@ -28,8 +28,13 @@ from fengqiao.web.errors import ApiError
 
 TOKEN_PREFIX = "fq1"  # noqa: S105 - a format marker, not a secret
 DAY = 24 * 3600
-TTL = {"sign": 14 * DAY, "delivery": 60 * DAY, "evidence": 30 * DAY, "case": 30 * DAY,
-       "staff": 12 * 3600}
+TTL = {
+    "sign": 14 * DAY,
+    "delivery": 60 * DAY,
+    "evidence": 30 * DAY,
+    "case": 30 * DAY,
+    "staff": 12 * 3600,
+}
 PURPOSES = frozenset(TTL)
 
 
@@ -77,9 +82,18 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def issue_token(secret: bytes, *, purpose: str, case_id: int | None = None,
-                party_id: int | None = None, role: str = "party", subject: str = "",
-                name: str = "", ttl: float | None = None, now: float | None = None) -> str:
+def issue_token(
+    secret: bytes,
+    *,
+    purpose: str,
+    case_id: int | None = None,
+    party_id: int | None = None,
+    role: str = "party",
+    subject: str = "",
+    name: str = "",
+    ttl: float | None = None,
+    now: float | None = None,
+) -> str:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
     if role == "party" and (case_id is None or party_id is None):
@@ -106,9 +120,14 @@ def verify_token(secret: bytes, token: str, *, now: float | None = None) -> Acce
     try:
         payload = json.loads(_unb64(parts[1]))
         claims = AccessClaims(
-            role=str(payload["r"]), purpose=str(payload["u"]), expires_at=int(payload["e"]),
-            case_id=payload.get("c"), party_id=payload.get("p"),
-            subject=str(payload.get("s", "")), name=str(payload.get("n", "")))
+            role=str(payload["r"]),
+            purpose=str(payload["u"]),
+            expires_at=int(payload["e"]),
+            case_id=payload.get("c"),
+            party_id=payload.get("p"),
+            subject=str(payload.get("s", "")),
+            name=str(payload.get("n", "")),
+        )
     except (ValueError, KeyError, TypeError):
         raise AccessDenied("bad_token") from None
     if (now if now is not None else time.time()) >= claims.expires_at:

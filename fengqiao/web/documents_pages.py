@@ -25,8 +25,12 @@ def _page(name: str) -> Callable[[web.Request], Awaitable[web.Response]]:
     path = STATIC / name
 
     async def handler(request: web.Request) -> web.Response:
-        return web.Response(text=path.read_text("utf-8"), content_type="text/html",
-                            charset="utf-8", headers=PAGE_HEADERS)
+        return web.Response(
+            text=path.read_text("utf-8"),
+            content_type="text/html",
+            charset="utf-8",
+            headers=PAGE_HEADERS,
+        )
 
     return handler
 

@@ -131,3 +131,27 @@ async def test_mini_program_conversation_files_a_case(app_client, wechat_fake):
     assert last["state"] == "filed"
     case = await app_client.server.app[keys.CASES].get(resident.code)
     assert case.channel == "wxa"
+
+
+async def test_template_delivery_report_updates_the_outbox_row(app_client):
+    from sqlalchemy import select
+
+    from fengqiao.storage.models import OutboxMessage
+
+    resident = await converse_mp(app_client, "o-int-tpl")
+    cases = app_client.server.app[keys.CASES]
+    await cases.route(resident.code, "staff:li")
+    async with cases.db.transaction() as session:
+        row = await session.scalar(select(OutboxMessage).order_by(OutboxMessage.id.desc()))
+        row.status, row.msgid = "sent", "987654321"
+    xml = wx._wrap(
+        "o-int-tpl",
+        None,
+        "event",
+        {"Event": "TEMPLATESENDJOBFINISH", "MsgID": 987654321, "Status": "failed:user block"},
+    )
+    resp = await app_client.post("/wechat/mp", params=wx.signed(), data=xml)
+    assert resp.status == 200 and await resp.text() == "success"
+    async with cases.db.read() as session:
+        row = await session.scalar(select(OutboxMessage).where(OutboxMessage.id == row.id))
+    assert row.delivery == "failed:user block"

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from fengqiao.cases import codes
+from fengqiao.cases.service import PartyInfo
 from fengqiao.dialogs import texts
 from fengqiao.services import build_services
 from fengqiao.storage.models import Case, CaseFile, Person
@@ -186,7 +187,9 @@ async def test_declining_consent_stores_nothing(services):
     assert turn.state == "start"
     async with services.db.read() as session:
         assert await session.scalar(select(func.count()).select_from(Person)) == 0
-    image = await services.intake.handle_image("mp", "u1", b"\xff\xd8\xff" + b"0" * 50, source_ref="m1")
+    image = await services.intake.handle_image(
+        "mp", "u1", b"\xff\xd8\xff" + b"0" * 50, source_ref="m1"
+    )
     assert image.reply == texts.IMAGE_BEFORE_CONSENT
     assert not list((services.settings.data_dir / "files").rglob("*"))
 
@@ -229,3 +232,25 @@ async def test_dialog_resumes_after_a_restart(settings):
         assert (await third.cases.get(turn.case_code)).type_code == "labor"
     finally:
         await third.close()
+
+
+async def test_revisit_question_is_asked_and_answered_in_the_chat(services):
+    from tests.cases.helpers import resident_case
+
+    filed = await services.cases.file_case(
+        resident_case(
+            7,
+            actor="mp:u1",
+            applicant=PartyInfo(name="王小明", phone="13912345678", openid="u1", channel="mp"),
+        )
+    )
+    await services.cases.route(filed.code, "staff:li")
+    await services.cases.close(filed.code, "staff:li", outcome="success", summary="已调解")
+
+    turn = await say(services, "你好")
+    assert filed.code in turn.reply and "满意" in turn.reply  # asked after whatever was said
+    turn = await say(services, "不满意，调解员一直没联系我")
+    assert filed.code in turn.reply
+    assert await services.cases.pending_revisit("mp", "u1") is None
+    state = await services.cases.get(filed.code)
+    assert state.status != "archived"

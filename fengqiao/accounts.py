@@ -1,0 +1,229 @@
+"""Staff accounts for the console: roles, scrypt-hashed passwords, sign-in.
+
+Roles: staff (窗口/指挥中心: registers, routes, supervises), mediator (handles cases of their
+organisation), leader (dashboard, supervision, audit), admin (everything, accounts).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from fengqiao.cases import audit
+from fengqiao.storage.db import Database
+from fengqiao.storage.models import StaffUser
+
+ROLES = ("staff", "mediator", "leader", "admin")
+ROLE_NAMES = {"staff": "工作人员", "mediator": "调解员", "leader": "领导", "admin": "管理员"}
+
+# What each role may do in the console. Mediators act on their own organisation's cases.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "staff": frozenset(
+        {
+            "view",
+            "register",
+            "route",
+            "handle",
+            "whistle",
+            "report",
+            "escalate",
+            "close",
+            "archive",
+            "withdraw",
+            "merge",
+            "assign",
+            "revisit",
+        }
+    ),
+    "mediator": frozenset({"view", "handle", "report", "close", "revisit"}),
+    "leader": frozenset({"view", "escalate", "reopen", "dashboard", "audit", "revisit"}),
+    "admin": frozenset(
+        {
+            "view",
+            "register",
+            "route",
+            "handle",
+            "whistle",
+            "report",
+            "escalate",
+            "close",
+            "archive",
+            "withdraw",
+            "merge",
+            "assign",
+            "reopen",
+            "dashboard",
+            "audit",
+            "revisit",
+            "users",
+        }
+    ),
+}
+# Roles that see parties' full names and phone numbers on the case page.
+SEES_PERSONAL_DATA = frozenset({"staff", "mediator", "admin"})
+
+# scrypt parameters: n=2**14, r=8 is ~16 MiB and ~50 ms: slow for guessing, fine for sign-in.
+_N, _R, _P = 2**14, 8, 1
+
+
+class AccountError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    organisation: str | None
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, frozenset())
+
+    @property
+    def actor(self) -> str:
+        return f"staff:{self.username}"
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    b64 = base64.b64encode
+    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        got = hashlib.scrypt(
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, expected)
+
+
+# A hash to check against when the user does not exist, so timing does not reveal usernames.
+_DUMMY = hash_password(secrets.token_urlsafe(12))
+
+
+def _staff(row: StaffUser) -> Staff:
+    return Staff(row.id, row.username, row.display_name, row.role, row.organisation)
+
+
+async def create_user(
+    db: Database,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    display_name: str | None = None,
+    organisation: str | None = None,
+    openid: str | None = None,
+    actor: str = "cli",
+) -> Staff:
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < 10:
+        raise AccountError("password must have at least 10 characters")
+    username = username.strip()
+    if not username:
+        raise AccountError("username is empty")
+    try:
+        async with db.transaction() as session:
+            row = StaffUser(
+                username=username,
+                display_name=display_name or username,
+                role=role,
+                organisation=organisation,
+                password_hash=hash_password(password),
+                openid=openid,
+                active=True,
+            )
+            session.add(row)
+            await session.flush()
+            await audit.append(
+                session,
+                case_id=None,
+                actor=actor,
+                action="user.created",
+                detail={"username": username, "role": role, "organisation": organisation},
+            )
+            return _staff(row)
+    except IntegrityError:
+        raise AccountError(f"user {username} already exists") from None
+
+
+async def authenticate(db: Database, username: str, password: str) -> Staff | None:
+    async with db.read() as session:
+        row = await session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
+    if row is None or not row.active:
+        check_password(password, _DUMMY)
+        return None
+    return _staff(row) if check_password(password, row.password_hash) else None
+
+
+async def get_user(db: Database, user_id: int) -> Staff | None:
+    async with db.read() as session:
+        row = await session.get(StaffUser, user_id)
+    return _staff(row) if row is not None and row.active else None
+
+
+def add_user_command(
+    username: str,
+    role: str,
+    password: str | None,
+    display_name: str | None,
+    organisation: str | None,
+) -> int:
+    """`fengqiao users add --role ROLE NAME`: prompts for the password when not given."""
+    import asyncio
+    import getpass
+
+    from fengqiao.settings import Settings
+    from fengqiao.storage.migrate import upgrade
+
+    settings = Settings.from_env()
+    if password is None:
+        password = getpass.getpass("密码 / password: ")
+        if getpass.getpass("再次输入 / again: ") != password:
+            print("passwords differ")
+            return 1
+    upgrade(settings.effective_database_url)
+
+    async def run() -> Staff:
+        db = Database(settings.effective_database_url)
+        try:
+            return await create_user(
+                db,
+                username,
+                password,
+                role,
+                display_name=display_name,
+                organisation=organisation,
+            )
+        finally:
+            await db.dispose()
+
+    try:
+        user = asyncio.run(run())
+    except AccountError as exc:
+        print(f"error: {exc}")
+        return 1
+    print(f"created {user.role} {user.username}")
+    return 0

@@ -1,0 +1,220 @@
+"""Sending the outbox to WeChat: template messages (official account) and subscribe messages
+(mini-program), with retries and exponential backoff; delivery reports from
+TEMPLATESENDJOBFINISH update the row.
+
+Rows are claimed with a lease (status "sending" until `next_attempt_at`); a worker that dies
+mid-send leaves a lease that expires, and another worker sends again: at least once, never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+
+from fengqiao.cases.rules import LOCAL_TZ, CaseConfig
+from fengqiao.storage.db import Database
+from fengqiao.storage.models import OutboxMessage, utcnow
+
+log = logging.getLogger("fengqiao.cases.outbox")
+
+# WeChat errcodes that no retry will fix: user unsubscribed or refused, bad openid/template.
+PERMANENT_ERRCODES = frozenset({40003, 40036, 40037, 43004, 43101, 47003})
+# Subscribe-message field limits by keyword type (thing: 20 chars, phrase: 5, ...).
+FIELD_LIMITS = {"thing": 20, "phrase": 5, "character_string": 32, "name": 10}
+
+
+class Notifier(Protocol):
+    """What the outbox needs from the WeChat client (fengqiao.bot's client satisfies it)."""
+
+    async def send_template(
+        self, openid: str, template_id: str, data: dict[str, str], *, url: str | None = None
+    ) -> int | str: ...
+
+    async def send_subscribe(
+        self, openid: str, template_id: str, data: dict[str, str], *, page: str | None = None
+    ) -> Any: ...
+
+
+class WeChatNotifier:
+    """Template messages through the official account's client, subscribe messages through
+    the mini-program's (both fengqiao.bot.client.WeChatClient); None when not configured."""
+
+    def __init__(self, mp: Any | None, wxa: Any | None) -> None:
+        self.mp = mp
+        self.wxa = wxa
+
+    async def send_template(
+        self, openid: str, template_id: str, data: dict[str, str], *, url: str | None = None
+    ) -> int | str:
+        if self.mp is None:
+            raise RuntimeError("official account is not configured")
+        return await self.mp.send_template(openid, template_id, data, url=url)  # type: ignore[no-any-return]
+
+    async def send_subscribe(
+        self, openid: str, template_id: str, data: dict[str, str], *, page: str | None = None
+    ) -> Any:
+        if self.wxa is None:
+            raise RuntimeError("mini-program is not configured")
+        return await self.wxa.send_subscribe(openid, template_id, data, page=page)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    channel: str
+    openid: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def _limit(key: str, value: str) -> str:
+    for prefix, size in FIELD_LIMITS.items():
+        if key.startswith(prefix) and len(value) > size:
+            return value[: size - 1] + "…" if size > 2 else value[:size]
+    return value
+
+
+def template_data(fields: dict[str, str], payload: dict[str, Any]) -> dict[str, str]:
+    """Map our payload onto the template's keywords as configured in notifications.toml."""
+    when = payload.get("time", "")
+    try:
+        when = datetime.fromisoformat(when).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        pass
+    values = {
+        "code": payload.get("code", ""),
+        "status": payload.get("status_name", ""),
+        "time": when,
+        "remark": payload.get("remark", ""),
+    }
+    return {fields[k]: _limit(fields[k], str(v)) for k, v in values.items() if k in fields}
+
+
+def is_permanent(exc: BaseException) -> bool:
+    return getattr(exc, "errcode", None) in PERMANENT_ERRCODES
+
+
+class OutboxDispatcher:
+    def __init__(self, db: Database, notifier: Notifier | None, config: CaseConfig) -> None:
+        self.db = db
+        self.notifier = notifier
+        self.mp = config.notifications.get("mp", {})
+        self.wxa = config.notifications.get("wxa", {})
+        self.max_attempts = int(config.outbox("max_attempts", 8))
+        self.backoff = config.outbox("backoff_seconds", 30)
+        self.backoff_max = config.outbox("backoff_max_seconds", 3600)
+        self.lease = config.outbox("lease_seconds", 120)
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        return timedelta(seconds=min(self.backoff * 2 ** max(attempts - 1, 0), self.backoff_max))
+
+    async def claim(self, limit: int = 20, now: datetime | None = None) -> list[Claimed]:
+        now = now or utcnow()
+        async with self.db.transaction() as session:
+            query = (
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.status.in_(("pending", "sending")),
+                    OutboxMessage.next_attempt_at <= now,
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.scalars(query)).all()
+            claimed = []
+            for row in rows:
+                # Compare-and-set on the attempt count: of two workers that read the same row
+                # (SQLite has no SKIP LOCKED) only one wins the claim.
+                won = await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts)
+                    .values(
+                        status="sending",
+                        attempts=row.attempts + 1,
+                        next_attempt_at=now + timedelta(seconds=self.lease),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if won.rowcount == 1:
+                    claimed.append(
+                        Claimed(
+                            row.id, row.channel, row.openid, dict(row.payload), row.attempts + 1
+                        )
+                    )
+            return claimed
+
+    async def run_once(self, limit: int = 20, now: datetime | None = None) -> int:
+        """Send what is due; returns how many rows were tried."""
+        if self.notifier is None:
+            return 0
+        batch = await self.claim(limit, now)
+        for item in batch:
+            await self._send(item, now)
+        return len(batch)
+
+    async def _send(self, item: Claimed, now: datetime | None) -> None:
+        assert self.notifier is not None
+        conf = self.mp if item.channel == "mp" else self.wxa
+        template_id = str(conf.get("status_template_id", ""))
+        values: dict[str, Any]
+        if not template_id:
+            values = {"status": "skipped", "last_error": "no template id configured"}
+        else:
+            data = template_data(dict(conf.get("fields", {})), item.payload)
+            msgid: int | str | None
+            try:
+                if item.channel == "mp":
+                    msgid = await self.notifier.send_template(
+                        item.openid, template_id, data, url=item.payload.get("url") or None
+                    )
+                else:
+                    answer = await self.notifier.send_subscribe(
+                        item.openid, template_id, data, page=self._page(item.payload)
+                    )
+                    msgid = answer if isinstance(answer, int | str) else None
+                values = {
+                    "status": "sent",
+                    "msgid": str(msgid) if msgid else None,
+                    "sent_at": utcnow(),
+                    "last_error": None,
+                }
+            except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
+                final = is_permanent(exc) or item.attempts >= self.max_attempts
+                values = {
+                    "status": "failed" if final else "pending",
+                    "next_attempt_at": (now or utcnow()) + self.retry_delay(item.attempts),
+                    "last_error": f"{type(exc).__name__}: {exc}"[:255],
+                }
+                log.warning(
+                    "notice not sent",
+                    extra={"outbox_id": item.id, "attempt": item.attempts, "final": final},
+                )
+        async with self.db.transaction() as session:
+            # Only if our lease still holds: a slower twin must not overwrite a newer attempt.
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == item.id, OutboxMessage.attempts == item.attempts)
+                .values(**values)
+            )
+
+    def _page(self, payload: dict[str, Any]) -> str:
+        page = str(self.wxa.get("page", ""))
+        return f"{page}?code={payload.get('code', '')}" if page else ""
+
+
+async def handle_template_event(db: Database, msg_id: int | str, status: str) -> bool:
+    """TEMPLATESENDJOBFINISH: record WeChat's delivery status ("success",
+    "failed:user block", "failed: system failed") on the message; False if unknown."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.msgid == str(msg_id), OutboxMessage.channel == "mp")
+            .values(delivery=str(status)[:48])
+        )
+        return bool(result.rowcount)

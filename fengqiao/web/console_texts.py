@@ -1,0 +1,101 @@
+"""Chinese texts of the staff console, dashboard and public progress page (one place)."""
+
+from __future__ import annotations
+
+from fengqiao.cases import statuses
+
+TITLE = "矛盾纠纷调处工作台"
+LOGIN_FAILED = "用户名或密码错误"
+LOGIN_EXPIRED = "页面已过期，请重新登录"
+CSRF_FAILED = "页面已过期，请刷新后重试"
+FORBIDDEN = "您没有执行此操作的权限"
+DONE = "操作已完成"
+CASE_NOT_FOUND = "案件编号不存在或有误，请核对后重试"
+REGISTERED = "已登记，案件编号 {code}"
+NOT_SIGNED_IN = "请先登录"
+NO_OPENID_NOTE = "当事人未绑定微信，进展需电话告知"
+
+ACTIONS = {
+    "route": "分流",
+    "handle": "受理办理",
+    "assign": "指定承办人",
+    "whistle": "吹哨报到",
+    "report": "部门报到",
+    "escalate": "督办",
+    "close": "办结反馈",
+    "archive": "归档",
+    "withdraw": "撤回",
+    "merge": "合并重复案件",
+    "reopen": "重新督办",
+    "revisit": "电话回访",
+}
+AUDIT_ACTIONS = {
+    "case.filed": "登记受理",
+    "case.route": "分流",
+    "case.handle": "受理办理",
+    "case.assign": "指定承办人",
+    "case.whistle": "吹哨报到",
+    "case.close": "办结反馈",
+    "case.archive": "归档",
+    "case.withdraw": "撤回",
+    "case.merge": "合并",
+    "case.merged_in": "并入重复案件",
+    "case.reopen": "重新督办",
+    "task.reported": "部门报到",
+    "file.added": "上传材料",
+    "revisit.answered": "回访",
+    "revisit.sampled": "抽取回访",
+    "supervision.red_alert": "红色风险预警",
+    "supervision.reminder": "提醒函",
+    "supervision.warning": "预警单",
+    "supervision.order": "督办令",
+    "supervision.revisit": "回访不满意督办",
+    "supervision.task_reminder": "报到提醒函",
+    "supervision.task_warning": "报到预警单",
+    "supervision.task_order": "报到督办令",
+}
+ROLES_IN_CASE = {"applicant": "申请人", "respondent": "被申请人", "agent": "代理人"}
+NOTICE_STATUS = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "sent": "已发送",
+    "failed": "发送失败",
+    "skipped": "未配置模板",
+}
+CHANNELS = {"walk_in": "来访登记", "phone": "来电登记"}
+STATUS_OPTIONS = statuses.NAMES
+RISK_OPTIONS = statuses.RISK_NAMES
+OUTCOME_OPTIONS = statuses.OUTCOMES
+REFERRAL_OPTIONS = statuses.REFERRALS
+SATISFACTION_OPTIONS = statuses.SATISFACTION
+
+# Dashboard labels, used by dashboard.js through the page's data attributes.
+DASHBOARD = {
+    "title": "综治中心数据看板",
+    "total": "受理总数",
+    "resolution_rate": "化解率",
+    "satisfaction_rate": "满意率",
+    "cycle_avg": "平均办理天数",
+    "cycle_p90": "90%案件办结天数",
+    "overdue": "超期在办",
+    "by_type": "按纠纷类型",
+    "by_month": "按月份",
+    "by_region": "按地区",
+    "by_risk": "按风险等级",
+    "by_organisation": "按承办单位",
+    "cases": "案件数",
+    "refreshed": "统计时间",
+}
+
+PROGRESS = {
+    "title": "案件进度查询",
+    "prompt": "请输入案件编号（如 FQ2611-ABCDEF-X）",
+    "button": "查询",
+    "status": "当前状态",
+    "type": "纠纷类型",
+    "filed": "受理时间",
+    "deadline": "办理期限",
+    "steps": "办理进展",
+    "not_found": CASE_NOT_FOUND,
+    "hint": "案件编号见受理时的微信消息；如有疑问请致电 {hotline}。",
+}

@@ -1,0 +1,172 @@
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from fengqiao.cases.outbox import OutboxDispatcher, template_data
+from fengqiao.cases.service import CaseService
+from fengqiao.storage.models import OutboxMessage, utcnow
+from tests.cases.helpers import config_with_templates, resident_case
+
+
+class FakeWeChatError(Exception):
+    def __init__(self, errcode):
+        super().__init__(f"errcode {errcode}")
+        self.errcode = errcode
+
+
+class FakeNotifier:
+    """Answers like the WeChat client: a msgid for template messages, or raises."""
+
+    def __init__(self, failures=0, errcode=None):
+        self.sent = []
+        self.failures = failures
+        self.errcode = errcode
+
+    async def send_template(self, openid, template_id, data, *, url=None):
+        await asyncio.sleep(0)
+        if self.errcode is not None:
+            raise FakeWeChatError(self.errcode)
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("wechat unreachable")
+        self.sent.append(("template", openid, template_id, data, url))
+        return 1000 + len(self.sent)
+
+    async def send_subscribe(self, openid, template_id, data, *, page=None):
+        self.sent.append(("subscribe", openid, template_id, data, page))
+
+
+@pytest.fixture
+def cases(services, tmp_path):
+    return CaseService(
+        services.db, config_with_templates(tmp_path), public_url="https://fq.example"
+    )
+
+
+async def rows(db):
+    async with db.read() as session:
+        return (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+
+
+async def test_status_change_reaches_resident_with_code_and_link(cases):
+    filed = await cases.file_case(resident_case())
+    await cases.route(filed.code, "staff:li")
+    notifier = FakeNotifier()
+    dispatcher = OutboxDispatcher(cases.db, notifier, cases.config)
+    assert await dispatcher.run_once() == 1
+    kind, openid, template_id, data, url = notifier.sent[0]
+    assert (kind, openid, template_id) == ("template", "openid-1", "TPL-MP")
+    assert data["keyword1"] == filed.code and data["keyword2"] == "分流"
+    assert "县劳资纠纷调解室" in data["remark"]
+    assert url == f"https://fq.example/h5/progress?code={filed.code}"
+    [row] = await rows(cases.db)
+    assert row.status == "sent" and row.msgid == "1001"
+
+    assert await cases.handle_template_event(1001, "success")
+    assert not await cases.handle_template_event(999999, "success")
+    [row] = await rows(cases.db)
+    assert row.delivery == "success"
+    detail = await cases.case_detail(filed.code)
+    assert detail["notices"][0]["delivery"] == "success"
+
+
+async def test_failed_send_is_retried_with_backoff(cases):
+    filed = await cases.file_case(resident_case())
+    await cases.route(filed.code, "staff:li")
+    notifier = FakeNotifier(failures=2)
+    dispatcher = OutboxDispatcher(cases.db, notifier, cases.config)
+    now = utcnow()
+    await dispatcher.run_once(now=now)
+    [row] = await rows(cases.db)
+    assert row.status == "pending" and row.attempts == 1 and "unreachable" in row.last_error
+    first_delay = row.next_attempt_at - now
+    assert await dispatcher.run_once(now=now) == 0  # not due yet
+    await dispatcher.run_once(now=row.next_attempt_at + timedelta(seconds=1))
+    [row] = await rows(cases.db)
+    assert row.attempts == 2 and row.next_attempt_at - now > first_delay  # backing off
+    await dispatcher.run_once(now=row.next_attempt_at + timedelta(seconds=1))
+    [row] = await rows(cases.db)
+    assert row.status == "sent" and row.attempts == 3 and len(notifier.sent) == 1
+
+
+async def test_permanent_error_stops_retrying(cases):
+    filed = await cases.file_case(resident_case())
+    await cases.route(filed.code, "staff:li")
+    dispatcher = OutboxDispatcher(cases.db, FakeNotifier(errcode=43004), cases.config)
+    await dispatcher.run_once()
+    [row] = await rows(cases.db)
+    assert row.status == "failed" and row.attempts == 1
+
+
+async def test_a_crash_mid_send_is_recovered_after_the_lease(cases):
+    filed = await cases.file_case(resident_case())
+    await cases.route(filed.code, "staff:li")
+    notifier = FakeNotifier()
+    dispatcher = OutboxDispatcher(cases.db, notifier, cases.config)
+    now = utcnow()
+    claimed = await dispatcher.claim(now=now)  # the process dies before sending
+    assert len(claimed) == 1
+    assert await dispatcher.run_once(now=now + timedelta(seconds=10)) == 0  # lease holds
+    later = now + timedelta(seconds=dispatcher.lease + 1)
+    assert await dispatcher.run_once(now=later) == 1
+    [row] = await rows(cases.db)
+    assert row.status == "sent" and len(notifier.sent) == 1
+
+
+async def test_two_dispatchers_send_each_notice_once(cases, settings):
+    from fengqiao.storage.db import Database
+
+    for n in range(6):
+        filed = await cases.file_case(resident_case(n))
+        await cases.route(filed.code, "staff:li")
+    other_db = Database(settings.effective_database_url)
+    try:
+        notifier = FakeNotifier()
+        a = OutboxDispatcher(cases.db, notifier, cases.config)
+        b = OutboxDispatcher(other_db, notifier, cases.config)
+        for _ in range(4):
+            await asyncio.gather(a.run_once(limit=2), b.run_once(limit=2))
+    finally:
+        await other_db.dispose()
+    assert len(notifier.sent) == 6
+    assert len({s[1] for s in notifier.sent}) == 6
+    assert {r.status for r in await rows(cases.db)} == {"sent"}
+
+
+async def test_subscribe_message_for_mini_program_users(cases):
+    from fengqiao.cases.service import PartyInfo
+
+    filed = await cases.file_case(
+        resident_case(applicant=PartyInfo(name="李四", openid="wxa-user", channel="wxa"))
+    )
+    await cases.route(filed.code, "staff:li")
+    notifier = FakeNotifier()
+    await OutboxDispatcher(cases.db, notifier, cases.config).run_once()
+    kind, openid, template_id, data, page = notifier.sent[0]
+    assert (kind, openid, template_id) == ("subscribe", "wxa-user", "TPL-WXA")
+    assert page == f"pages/progress/index?code={filed.code}"
+    assert len(data["thing4"]) <= 20 and len(data["phrase2"]) <= 5
+
+
+async def test_without_template_ids_notices_are_skipped_not_lost(services):
+    filed = await services.cases.file_case(resident_case())
+    await services.cases.route(filed.code, "staff:li")
+    notifier = FakeNotifier()
+    await OutboxDispatcher(services.db, notifier, services.cases.config).run_once()
+    [row] = await rows(services.db)
+    assert row.status == "skipped" and notifier.sent == []
+
+
+def test_template_data_maps_configured_keywords():
+    data = template_data(
+        {"code": "keyword1", "status": "keyword2", "time": "keyword3", "remark": "remark"},
+        {"code": "FQ", "status_name": "分流", "time": "2026-11-22T04:00:00+00:00", "remark": "r"},
+    )
+    assert data == {
+        "keyword1": "FQ",
+        "keyword2": "分流",
+        "keyword3": "2026-11-22 12:00",
+        "remark": "r",
+    }
