@@ -10,8 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from fengqiao import keys
+from fengqiao.accounts import create_user
 from fengqiao.app import create_app
-from fengqiao.booking import api
 from fengqiao.booking.service import Actor
 from fengqiao.cases.service import NewCase, PartyInfo
 from tests.booking.conftest import MEDIATORS_CSV, ORGS_CSV
@@ -26,6 +26,7 @@ ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = REPO / "test-artifacts"
+PASSWORD = "mediator-password-1"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 pytestmark = [
@@ -34,21 +35,14 @@ pytestmark = [
 ]
 
 
-async def cookie_user(request):
-    """Stands in for the console's sign-in: the test browser carries a cookie naming the user."""
-    name = request.cookies.get("test_user")
-    roles = {"zhangming": "mediator", "window": "staff"}
-    return (name, name, roles[name], "csrf-" + name) if name in roles else None
-
-
 async def test_parties_confirm_on_phones_and_the_mediator_accepts_in_the_calendar(tmp_path: Path):
     from playwright.async_api import async_playwright
 
     app = create_app(make_settings(tmp_path))
-    app[api.VIEWER] = cookie_user
     server = TestServer(app)
     async with TestClient(server):
         booking = app[keys.BOOKING]
+        await create_user(app[keys.DB], "zhangming", PASSWORD, "mediator", display_name="张明")
         await booking.registry.import_csv("organisations", ORGS_CSV, "test")
         await booking.registry.import_csv("mediators", MEDIATORS_CSV, "test")
         filed = await app[keys.CASES].file_case(
@@ -100,9 +94,13 @@ async def test_parties_confirm_on_phones_and_the_mediator_accepts_in_the_calenda
                 # The mediator opens the week of the session on a phone and accepts it.
                 start = datetime.fromisoformat(chosen["starts_at"])
                 monday = (start - timedelta(days=start.weekday())).date().isoformat()
-                ctx = await browser.new_context(**PHONE)
-                await ctx.add_cookies([{"name": "test_user", "value": "zhangming", "url": base}])
-                console = await ctx.new_page()
+                console = await browser.new_page(**PHONE)
+                await console.goto(f"{base}/console/booking/")
+                assert console.url.endswith("/console/login")
+                await console.fill("input[name=username]", "zhangming")
+                await console.fill("input[name=password]", PASSWORD)
+                async with console.expect_navigation():
+                    await console.click("button[type=submit]")
                 resp = await console.goto(f"{base}/console/booking/?week={monday}")
                 assert resp is not None and resp.status == 200
                 event = console.locator(f".day[data-date='{start.date()}'] .event")
@@ -127,10 +125,6 @@ async def test_parties_confirm_on_phones_and_the_mediator_accepts_in_the_calenda
                     "text=调解已确认，请按时参加。开始前1天和1小时会提醒您。"
                 )
 
-                # Without a sign-in the console page sends the browser to the login page.
-                anon = await browser.new_page()
-                await anon.goto(f"{base}/console/booking/")
-                assert anon.url.endswith("/console/login")
             finally:
                 await browser.close()
 

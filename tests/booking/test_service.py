@@ -196,3 +196,53 @@ async def test_party_links_are_signed(world):
     expired = issue_token(world.booking.secret, purpose="case", case_id=1, party_id=1, ttl=-1)
     with pytest.raises(Forbidden):
         await world.booking.party_view(expired)
+
+
+async def test_reminders_go_through_the_case_outbox(world):
+    from sqlalchemy import select
+
+    from fengqiao.booking.notices import OutboxSink
+    from fengqiao.cases.outbox import OutboxDispatcher
+    from fengqiao.storage.models import OutboxMessage
+
+    world.booking.notices = OutboxSink()
+    m = world.mediators["M001"]
+    code = await world.file("outbox")
+    start = local(25, 9)
+    view = await world.booking.book(code, m, start, STAFF)
+    await world.booking.accept(view["id"], Actor("m", mediator_id=m))
+    for actor in party_actors(view).values():
+        view = await world.booking.choose(view["id"], actor, view["slots"][0]["id"], consent=True)
+    assert view["status"] == "confirmed"
+
+    async with world.services.db.read() as session:
+        rows = (
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder"))
+        ).all()
+    assert sorted((r.openid, r.next_attempt_at) for r in rows) == sorted(
+        (who, start - timedelta(hours=h)) for who in ("o-outbox", "o-med-1") for h in (24, 1)
+    )
+    assert all(r.payload["status_name"] == "调解提醒" and r.payload["code"] == code for r in rows)
+
+    dispatcher = OutboxDispatcher(world.services.db, None, world.services.cases.config)
+    due = await dispatcher.claim(limit=50, now=start - timedelta(hours=23))
+    assert {c.payload.get("status_name") for c in due if c.payload["event"] == "booking"} >= {
+        "调解提醒"
+    }
+    assert all(
+        c.payload["remark"].startswith("调解提醒")
+        for c in due
+        if c.payload["status_name"] == "调解提醒"
+    )
+    assert len([c for c in due if c.payload["status_name"] == "调解提醒"]) == 2  # 24 h only
+
+    await world.booking.cancel(view["id"], STAFF, "申请人撤回申请")
+    async with world.services.db.read() as session:
+        pending = (
+            await session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.kind == "reminder", OutboxMessage.status == "pending"
+                )
+            )
+        ).all()
+    assert pending == []  # the 1 h reminders will never go out
