@@ -246,3 +246,15 @@ async def test_reminders_go_through_the_case_outbox(world):
             )
         ).all()
     assert pending == []  # the 1 h reminders will never go out
+
+
+def test_cli_imports_the_registry(tmp_path, monkeypatch, capsys):
+    from fengqiao.cli import main
+    from tests.booking.conftest import DATA
+
+    monkeypatch.setenv("FENGQIAO_DATA_DIR", str(tmp_path / "var"))
+    assert main(["booking", "import", "organisations", str(DATA / "organisations.csv")]) == 0
+    assert main(["booking", "import", "mediators", str(DATA / "mediators.csv")]) == 0
+    assert main(["booking", "import", "mediators", str(DATA / "mediators.csv")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["新增 3，更新 0", "新增 3，更新 0", "新增 0，更新 3"]
