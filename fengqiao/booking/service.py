@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fengqiao.booking import recommend, texts
+from fengqiao.booking import recommend as ranking
+from fengqiao.booking import texts
 from fengqiao.booking.availability import (
     Interval,
     WeeklyHours,
@@ -172,7 +173,7 @@ class BookingService:
             )
         )
         for bid, mid, lo, hi in held.all():
-            if bid != ignore_booking:
+            if bid != ignore_booking and lo is not None and hi is not None:
                 busy[mid].append((lo, hi))
         return {
             i: subtract(working_intervals(hours[i], start, end, self.config), busy[i]) for i in ids
@@ -203,7 +204,7 @@ class BookingService:
         async with self.db.read() as session:
             case = await self._case(session, code)
             answers = case.answers if isinstance(case.answers, dict) else {}
-            needs = recommend.CaseNeeds(
+            needs = ranking.CaseNeeds(
                 type_code=case.type_code,
                 type_name=case.type_name,
                 region=case.region,
@@ -212,9 +213,9 @@ class BookingService:
             )
             candidates = await self._candidates(session)
             static = [
-                recommend.score_static(c, needs, self.config)
+                ranking.score_static(c, needs, self.config)
                 for c in candidates
-                if recommend.eligible(c)
+                if ranking.eligible(c)
             ]
             static.sort(key=lambda s: -s.score)
             short = static[: max(limit * 4, 20)]
@@ -222,7 +223,7 @@ class BookingService:
             free = await self.free_time(session, [s.candidate.id for s in short], start, end)
         for s in short:
             first = slots(free[s.candidate.id], self.config, 1)
-            recommend.add_availability(s, first[0][0] if first else None, now, self.config)
+            ranking.add_availability(s, first[0][0] if first else None, now, self.config)
         short.sort(key=lambda s: (-s.score, s.candidate.id))
         return {
             "case": case.code,
@@ -236,7 +237,7 @@ class BookingService:
             "mediators": [self._scored_view(s) for s in short[:limit]],
         }
 
-    def _scored_view(self, s: recommend.Scored) -> dict[str, Any]:
+    def _scored_view(self, s: ranking.Scored) -> dict[str, Any]:
         c = s.candidate
         return {
             "id": c.id,
@@ -250,7 +251,7 @@ class BookingService:
             "first_slot": self._iso(s.first_slot),
         }
 
-    async def _candidates(self, session: AsyncSession) -> list[recommend.Candidate]:
+    async def _candidates(self, session: AsyncSession) -> list[ranking.Candidate]:
         open_counts = dict(
             (
                 await session.execute(
@@ -279,7 +280,7 @@ class BookingService:
         for m, org_name in rows.all():
             total, count = ratings.get(m.id, (0.0, 0))
             out.append(
-                recommend.Candidate(
+                ranking.Candidate(
                     id=m.id,
                     name=m.name,
                     organisation=org_name,
