@@ -590,6 +590,12 @@ async def party_reschedule(request: web.Request) -> web.Response:
 # --- calendar feed ---------------------------------------------------------------------------
 
 
+@documented(
+    "A mediator's sessions as an iCalendar (text/calendar) feed; the token is the secret",
+    parameters=[TOKEN],
+    response={"type": "string", "description": "text/calendar"},
+    errors=(404,),
+)
 async def feed(request: web.Request) -> web.Response:
     """GET /api/v1/booking/feeds/{token}.ics: the token is the secret; no session needed."""
     svc = service(request)
