@@ -587,6 +587,34 @@ async def party_reschedule(request: web.Request) -> web.Response:
         raise refused(exc) from None
 
 
+@documented(
+    "The applicant picks one of the top recommended mediators (mediator_id null: the first); "
+    "the parties then get that mediator's free times",
+    request={
+        "type": "object",
+        "properties": {
+            "mediator_id": {"type": "integer", "nullable": True},
+            "mode": {"type": "string", "enum": ["onsite", "video"]},
+        },
+    },
+    response=BOOKING_SCHEMA,
+    parameters=[TOKEN],
+    errors=(400, 403, 409),
+)
+async def party_pick(request: web.Request) -> web.Response:
+    data = await body(request)
+    raw = data.get("mediator_id")
+    try:
+        view = await service(request).resident_pick(
+            request.match_info["token"],
+            None if raw is None else int_field(data, "mediator_id"),
+            mode="video" if data.get("mode") == "video" else "onsite",
+        )
+    except BookingError as exc:
+        raise refused(exc) from None
+    return reply(view)
+
+
 # --- calendar feed ---------------------------------------------------------------------------
 
 
@@ -649,6 +677,7 @@ def setup(app: web.Application, booking: BookingService | None = None) -> None:
     r.add_get(p + "/party/{token}", party_view)
     r.add_post(p + "/party/{token}/confirm", party_confirm)
     r.add_post(p + "/party/{token}/reschedule", party_reschedule)
+    r.add_post(p + "/party/{token}/mediator", party_pick)
     r.add_get(p + "/feeds/{token}.ics", feed)
     from fengqiao.booking import pages  # pages use this module's viewer(): import late
 

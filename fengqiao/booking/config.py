@@ -47,6 +47,7 @@ class BookingConfig:
     offer_slots: int = 5
     reminders_hours: tuple[float, ...] = (24, 1)
     recommend_top: int = 5
+    resident_choices: int = 3
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
@@ -81,6 +82,7 @@ def load_config(config_dir: Path) -> BookingConfig:
         offer_slots=int(data.get("offer_slots", 5)),
         reminders_hours=tuple(float(h) for h in data.get("reminders_hours", [24, 1])),
         recommend_top=int(data.get("recommend_top", 5)),
+        resident_choices=int(data.get("resident_choices", 3)),
         weights=weights,
         calendar=_calendar(data),
     )

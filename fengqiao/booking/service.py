@@ -851,12 +851,61 @@ class BookingService:
         return int(row[0]), Actor(f"party:{claims.party_id}", party_id=int(row[1]))
 
     async def party_view(self, token: str) -> dict[str, Any]:
-        booking_id, actor = await self.party_access(token)
+        try:
+            booking_id, actor = await self.party_access(token)
+        except NotFound:
+            return await self._no_booking_yet(token)
         async with self.db.read() as session:
             booking = await self._booking(session, booking_id)
             view = await self._view(session, booking, with_links=False)
             view["me"] = next(p for p in view["parties"] if p["id"] == actor.party_id)
             return view
+
+    async def _case_party(self, token: str) -> tuple[Case, CaseParty]:
+        try:
+            claims = verify_token(self.secret, token)
+        except AccessDenied:
+            raise Forbidden("bad_link", texts.E_LINK) from None
+        async with self.db.read() as session:
+            party = await session.get(CaseParty, claims.party_id) if claims.party_id else None
+            case = await session.get(Case, claims.case_id) if claims.case_id else None
+        if claims.role != "party" or party is None or case is None or party.case_id != case.id:
+            raise Forbidden("bad_link", texts.E_LINK)
+        return case, party
+
+    async def _no_booking_yet(self, token: str) -> dict[str, Any]:
+        """Before anything is booked the applicant may pick from the top few mediators."""
+        case, party = await self._case_party(token)
+        choices: list[dict[str, Any]] = []
+        if party.role == "applicant":
+            found = await self.recommend(case.code, limit=self.config.resident_choices)
+            choices = found["mediators"]
+        return {
+            "id": None,
+            "case": case.code,
+            "type_name": case.type_name,
+            "status": "none",
+            "status_name": texts.STATUS_NAMES["none"],
+            "me": {"role": party.role, "role_name": texts.ROLE_NAMES.get(party.role, party.role)},
+            "choices": choices,
+        }
+
+    async def resident_pick(
+        self, token: str, mediator_id: int | None, *, mode: str = "onsite"
+    ) -> dict[str, Any]:
+        """The applicant picks one of the top mediators (None: the first) and gets times."""
+        case, party = await self._case_party(token)
+        if party.role != "applicant":
+            raise Forbidden("not_yours", texts.E_NOT_YOURS)
+        top = (await self.recommend(case.code, limit=self.config.resident_choices))["mediators"]
+        allowed = [m["id"] for m in top]
+        if not allowed:
+            raise Conflict("no_mediator", texts.E_MEDIATOR_UNAVAILABLE)
+        chosen = allowed[0] if mediator_id is None else mediator_id
+        if chosen not in allowed:
+            raise BookingError("not_offered", texts.E_MEDIATOR_UNAVAILABLE)
+        await self.propose(case.code, chosen, Actor(f"party:{party.id}"), mode=mode)
+        return await self.party_view(token)
 
     def party_link(self, case_id: int, case_party_id: int) -> str:
         token = issue_token(self.secret, purpose="case", case_id=case_id, party_id=case_party_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 STATUS_NAMES = {
+    "none": "尚未预约",
     "proposed": "待选时间",
     "pending": "待确认",
     "confirmed": "已确认",

@@ -181,3 +181,43 @@ async def test_openapi_documents_booking(client):
     spec = await (await client.get("/api/v1/openapi.json")).json()
     assert "/api/v1/booking/cases/{code}/proposals" in spec["paths"]
     assert "/api/v1/booking/party/{token}/confirm" in spec["paths"]
+
+
+async def test_the_applicant_picks_a_mediator_from_the_top_few(client):
+    code = await seed(client)
+    booking = client.app[keys.BOOKING]
+    case = await client.app[keys.CASES].get(code)
+    from sqlalchemy import select
+
+    from fengqiao.storage.models import CaseParty
+
+    async with client.app[keys.DB].read() as session:
+        parties = {
+            p.role: p.id
+            for p in (
+                await session.scalars(select(CaseParty).where(CaseParty.case_id == case.id))
+            ).all()
+        }
+    link = booking.party_link(case.id, parties["applicant"]).split("/h5/booking/")[1]
+    other = booking.party_link(case.id, parties["respondent"]).split("/h5/booking/")[1]
+
+    seen = await (await client.get(f"/api/v1/booking/party/{link}")).json()
+    assert seen["status"] == "none" and len(seen["choices"]) == 3
+    assert seen["choices"][0]["reasons"]
+    assert (await (await client.get(f"/api/v1/booking/party/{other}")).json())["choices"] == []
+    resp = await client.post(f"/api/v1/booking/party/{other}/mediator", json={})
+    assert resp.status == 403
+    resp = await client.post(f"/api/v1/booking/party/{link}/mediator", json={"mediator_id": 99999})
+    assert resp.status == 400
+    second = seen["choices"][1]
+    resp = await client.post(
+        f"/api/v1/booking/party/{link}/mediator",
+        json={"mediator_id": second["id"], "mode": "video"},
+    )
+    body = await resp.json()
+    assert resp.status == 200, body
+    assert body["status"] == "proposed" and body["mediator"]["id"] == second["id"]
+    assert body["mode"] == "video" and body["me"]["role"] == "applicant"
+    # the respondent's link now shows the same booking
+    seen = await (await client.get(f"/api/v1/booking/party/{other}")).json()
+    assert seen["id"] == body["id"]

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
 from fengqiao import keys
 from fengqiao.accounts import create_user
 from fengqiao.app import create_app
-from fengqiao.booking.service import Actor
 from fengqiao.cases.service import NewCase, PartyInfo
+from fengqiao.storage.models import CaseParty
 from tests.booking.conftest import MEDIATORS_CSV, ORGS_CSV
 from tests.conftest import REPO, make_settings
 
@@ -58,16 +59,30 @@ async def test_parties_confirm_on_phones_and_the_mediator_accepts_in_the_calenda
                 respondent=PartyInfo(name="刘某", phone="13900000002"),
             )
         )
-        top = (await booking.recommend(filed.code))["mediators"][0]
-        view = await booking.propose(filed.code, top["id"], Actor("staff:window", staff=True))
-        links = {p["role"]: p["link"].split("fengqiao.test", 1)[1] for p in view["parties"]}
+        async with app[keys.DB].read() as session:
+            rows = await session.scalars(select(CaseParty).where(CaseParty.case_id == filed.id))
+            links = {
+                p.role: booking.party_link(filed.id, p.id).split("fengqiao.test", 1)[1]
+                for p in rows.all()
+            }
         base = str(server.make_url("")).rstrip("/")
-        chosen = view["slots"][1]
         ARTIFACTS.mkdir(exist_ok=True)
 
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
+                # The applicant, from the WeChat notice, picks the first recommended mediator.
+                phone0 = await browser.new_page(**PHONE)
+                await phone0.goto(base + links["applicant"])
+                await phone0.wait_for_selector("#pick:not([hidden])")
+                assert "擅长劳动争议" in await phone0.inner_text("#choices")
+                assert len(await phone0.query_selector_all("#choices li")) == 3
+                await phone0.click("#choices li:first-child button.pick")
+                await phone0.wait_for_selector("#choose:not([hidden])")
+                view = (await booking.for_case(filed.code))[0]
+                assert view["mediator"]["name"] == "张明" and view["status"] == "proposed"
+                chosen = view["slots"][1]
+
                 # The respondent, invited by link, picks the second offered time.
                 phone = await browser.new_page(**PHONE)
                 await phone.goto(base + links["respondent"])

@@ -6,8 +6,32 @@
   const $ = (id) => document.getElementById(id);
   let view = null;
 
+  function renderPick(v) {
+    $("pick").hidden = false;
+    $("summary").hidden = true;
+    if (!v.choices.length) {
+      $("pick").hidden = true;
+      FQ.msg("中心正在为您安排调解员，请稍候。", "info");
+      return;
+    }
+    $("choices").replaceChildren(...v.choices.map((m) => FQ.el("li", { class: "card" },
+      FQ.el("strong", {}, m.name), " ", m.organisation || "",
+      FQ.el("div", { class: "muted" }, m.reasons.join("；")),
+      FQ.el("button", { type: "button", class: "pick", onclick: () => pick(m.id) }, "选这位调解员"))));
+  }
+
+  async function pick(id) {
+    try {
+      const mode = $("video").checked ? "video" : "onsite";
+      render(await FQ.api("POST", base + "/mediator", { mediator_id: id, mode }));
+      FQ.msg("已为您安排调解员，请选择时间", "info");
+    } catch (e) { FQ.msg(e.message, "error"); }
+  }
+
   function render(v) {
     view = v;
+    if (v.status === "none") { renderPick(v); return; }
+    $("pick").hidden = true;
     $("summary").hidden = false;
     $("title").textContent = v.type_name + "调解";
     $("code").textContent = v.case;
@@ -62,6 +86,8 @@
       await load();
     } finally { $("confirm").disabled = false; }
   });
+
+  $("first").addEventListener("click", () => pick(null));
 
   $("ask").addEventListener("click", async () => {
     const reason = $("reason").value.trim();
