@@ -406,6 +406,40 @@ async def subsidy(request: web.Request) -> web.Response:
         raise refused(exc) from None
 
 
+@documented(
+    "Record an absence (leave, training, a court day) for a mediator: admins, or the mediator",
+    request={
+        "type": "object",
+        "required": ["starts_at", "ends_at"],
+        "properties": {
+            "starts_at": {"type": "string"},
+            "ends_at": {"type": "string"},
+            "reason": {"type": "string"},
+        },
+    },
+    parameters=[ID],
+    errors=(400, 401, 403),
+    security=True,
+)
+async def add_absence(request: web.Request) -> web.Response:
+    user = await viewer(request, write=True)
+    mediator_id = int(request.match_info["id"])
+    if user.role not in auth.ADMIN_ROLES and user.mediator_id != mediator_id:
+        raise ApiError(403, "forbidden", texts.E_NOT_YOURS)
+    data = await body(request)
+    try:
+        absence = await service(request).registry.add_absence(
+            mediator_id,
+            parse_time(data.get("starts_at"), request),
+            parse_time(data.get("ends_at"), request),
+            str(data.get("reason") or ""),
+            user.actor.name,
+        )
+    except RegistryError as exc:
+        raise ApiError(400, "invalid", str(exc)) from None
+    return reply({"id": absence}, 201)
+
+
 # --- registry (admins) -----------------------------------------------------------------------
 
 
@@ -671,6 +705,7 @@ def setup(app: web.Application, booking: BookingService | None = None) -> None:
     r.add_get(p + "/me", me)
     r.add_get(p + "/mediators/{id:\\d+}/calendar", calendar)
     r.add_get(p + "/mediators/{id:\\d+}/subsidy", subsidy)
+    r.add_post(p + "/mediators/{id:\\d+}/absences", add_absence)
     r.add_get(p + "/registry", registry)
     r.add_post(p + "/registry/{kind}", save_entry)
     r.add_post(p + "/registry/{kind}/import", import_csv)

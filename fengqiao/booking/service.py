@@ -857,7 +857,7 @@ class BookingService:
             return await self._no_booking_yet(token)
         async with self.db.read() as session:
             booking = await self._booking(session, booking_id)
-            view = await self._view(session, booking, with_links=False)
+            view = await self._view(session, booking, with_links=False, mask=True)
             view["me"] = next(p for p in view["parties"] if p["id"] == actor.party_id)
             return view
 
@@ -1223,8 +1223,15 @@ class BookingService:
         return moment.astimezone(self.config.tz).isoformat() if moment else None
 
     async def _view(
-        self, session: AsyncSession, booking: Booking, *, with_links: bool = True
+        self,
+        session: AsyncSession,
+        booking: Booking,
+        *,
+        with_links: bool = True,
+        mask: bool = False,
     ) -> dict[str, Any]:
+        """The booking as the edges show it; parties (mask=True) see each other's role and a
+        masked name only, staff and the mediator see names."""
         case = await session.get(Case, booking.case_id)
         mediator = await session.get(Mediator, booking.mediator_id)
         assert case is not None and mediator is not None
@@ -1249,7 +1256,7 @@ class BookingService:
                 "id": p.id,
                 "role": p.role,
                 "role_name": texts.ROLE_NAMES.get(p.role, p.role),
-                "name": mask_name(name),
+                "name": mask_name(name) if mask else (name or ""),
                 "consented": p.consent_at is not None,
                 "confirmed": p.confirmed_version == booking.version,
                 "reschedule_reason": p.reschedule_reason,

@@ -221,3 +221,30 @@ async def test_the_applicant_picks_a_mediator_from_the_top_few(client):
     # the respondent's link now shows the same booking
     seen = await (await client.get(f"/api/v1/booking/party/{other}")).json()
     assert seen["id"] == body["id"]
+
+
+async def test_a_mediator_records_leave_and_is_not_offered_then(client):
+    code = await seed(client)
+    me = await (await client.get("/api/v1/booking/me", headers=as_user("zhangming"))).json()
+    before = await (
+        await client.get(f"/api/v1/booking/cases/{code}/recommendations", headers=as_user("window"))
+    ).json()
+    first = next(m for m in before["mediators"] if m["id"] == me["id"])["first_slot"]
+    day = first[:10]
+    resp = await client.post(
+        f"/api/v1/booking/mediators/{me['id']}/absences",
+        json={"starts_at": f"{day}T00:00", "ends_at": f"{day}T23:59", "reason": "年休假"},
+        headers=as_user("ciren", write=True),
+    )
+    assert resp.status == 403
+    resp = await client.post(
+        f"/api/v1/booking/mediators/{me['id']}/absences",
+        json={"starts_at": f"{day}T00:00", "ends_at": f"{day}T23:59", "reason": "年休假"},
+        headers=as_user("zhangming", write=True),
+    )
+    assert resp.status == 201
+    after = await (
+        await client.get(f"/api/v1/booking/cases/{code}/recommendations", headers=as_user("window"))
+    ).json()
+    moved = next(m for m in after["mediators"] if m["id"] == me["id"])["first_slot"]
+    assert moved[:10] > day
