@@ -17,6 +17,7 @@ DEFAULT_WEIGHTS = {
     "workload": 0.15,
     "availability": 0.1,
     "satisfaction": 0.1,
+    "organisation": 0.15,
 }
 
 

@@ -20,6 +20,7 @@ class CaseNeeds:
     region: str | None = None
     language: str | None = None
     remote: bool = False  # a party cannot travel: video mediation, region matters less
+    organisation: str | None = None  # where 分流 sent the case (name or code), if anywhere
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Candidate:
     id: int
     name: str
     organisation: str | None
+    organisation_code: str | None
     skills: list[str]
     languages: list[str]
     region: str | None
@@ -80,6 +82,11 @@ def score_static(c: Candidate, needs: CaseNeeds, config: BookingConfig) -> Score
         s.reasons.append(texts.R_REGION.format(region=c.region))
     else:
         s.components["region"] = 0.0 if needs.region else 0.5
+    if needs.organisation:
+        routed = needs.organisation in (c.organisation, c.organisation_code)
+        s.components["organisation"] = 1.0 if routed else 0.0
+        if routed:
+            s.reasons.append(texts.R_ORGANISATION.format(organisation=c.organisation))
     capacity = max(c.capacity, 1)
     s.components["workload"] = max(0.0, 1 - c.open_bookings / capacity)
     s.reasons.append(texts.R_WORKLOAD.format(open=c.open_bookings, capacity=c.capacity))

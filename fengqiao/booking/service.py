@@ -210,6 +210,7 @@ class BookingService:
                 region=case.region,
                 language=language or answers.get("language"),
                 remote=bool(remote if remote is not None else answers.get("remote")),
+                organisation=case.organisation,
             )
             candidates = await self._candidates(session)
             static = [
@@ -272,18 +273,19 @@ class BookingService:
             ).all()
         }
         rows = await session.execute(
-            select(Mediator, Organisation.name)
+            select(Mediator, Organisation.name, Organisation.code)
             .outerjoin(Organisation, Organisation.id == Mediator.organisation_id)
             .where(Mediator.status == "active")
         )
         out = []
-        for m, org_name in rows.all():
+        for m, org_name, org_code in rows.all():
             total, count = ratings.get(m.id, (0.0, 0))
             out.append(
                 ranking.Candidate(
                     id=m.id,
                     name=m.name,
                     organisation=org_name,
+                    organisation_code=org_code,
                     skills=list(m.skills or []),
                     languages=list(m.languages or []),
                     region=m.region,

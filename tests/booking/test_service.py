@@ -258,3 +258,18 @@ def test_cli_imports_the_registry(tmp_path, monkeypatch, capsys):
     assert main(["booking", "import", "mediators", str(DATA / "mediators.csv")]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == ["新增 3，更新 0", "新增 3，更新 0", "新增 0，更新 3"]
+
+
+async def test_a_case_routed_to_an_organisation_prefers_its_mediators(world):
+    from sqlalchemy import update
+
+    from fengqiao.storage.models import Case
+
+    code = await world.file("routed")
+    async with world.services.db.transaction() as session:
+        await session.execute(
+            update(Case).where(Case.code == code).values(organisation="城关镇人民调解委员会")
+        )
+    first = (await world.booking.recommend(code))["mediators"][0]
+    assert first["name"] == "次仁"
+    assert "属于承办单位城关镇人民调解委员会" in first["reasons"]
