@@ -69,10 +69,18 @@ def run_demo(as_json: bool = False) -> int:
             f"工作人员账号：{', '.join(s['username'] for s in result['staff'])}"
             f"（密码 {result['staff_password']}）"
         )
+        agreement = result["agreement"]
+        print(f"调解协议书 {agreement['code']}：核验 {agreement['verify_url']}")
+        for name, url in agreement["sign_urls"].items():
+            print(f"  {name} 签署：{url}")
+        booking = result["booking"]
+        print(f"调解预约：{booking['case_page_url']}  日程：{booking['console_url']}")
+        for name, url in booking["party_urls"].items():
+            print(f"  {name} 确认时间：{url}")
     return 0
 
 
-async def build_demo(settings: Settings) -> dict[str, Any]:
+async def build_demo_cases(settings: Settings) -> dict[str, Any]:
     from fengqiao.services import build_services
 
     services = await build_services(settings)
@@ -121,10 +129,6 @@ async def build_demo(settings: Settings) -> dict[str, Any]:
         await services.close()
 
 
-if __name__ == "__main__":
-    sys.exit(run_demo("--json" in sys.argv))
-
-
 # --- documents: an agreement for the demo labour case, ready to preview and sign ----------
 DEMO_AGREEMENT: dict[str, Any] = {
     "ids": ("110101198001011234", "110101197502023456"),
@@ -139,16 +143,6 @@ DEMO_AGREEMENT: dict[str, Any] = {
         "default_clause": "逾期未付的，王建国可就未付款项向人民法院申请强制执行。",
     },
 }
-_build_demo_cases = build_demo
-
-
-async def build_demo(settings: Settings) -> dict[str, Any]:  # type: ignore[no-redef]  # noqa: F811
-    result = await _build_demo_cases(settings)
-    labor = next(c for c in result["cases"] if c["type"] == "labor")
-    result["agreement"] = await build_demo_agreement(settings, labor["code"])
-    return result
-
-
 async def build_demo_agreement(settings: Settings, case_code: str) -> dict[str, Any]:
     """Draft, fill and issue the labour case's agreement; the parties' links sign it."""
     from datetime import date, timedelta
@@ -208,21 +202,6 @@ D005,扎西,ZX-HY,人民调解员,marriage_family;neighbor,藏语;普通话,东�
 D006,赵法官,FY-SDDJ,法官,contract;debt;labor,普通话,城关镇,4,0,zhaofaguan,"mon-fri 09:00-11:30",
 D007,刘警官,CG-JTDJ,警官,neighbor;traffic,普通话,城关镇,4,0,liujingguan,"mon-fri 15:00-17:30",
 """  # noqa: E501
-_build_demo_documents = build_demo
-
-
-async def build_demo(settings: Settings) -> dict[str, Any]:  # type: ignore[no-redef]  # noqa: F811
-    result = await _build_demo_documents(settings)
-    labor = next(c for c in result["cases"] if c["type"] == "labor")
-    result["booking"] = await build_demo_booking(settings, labor["code"])
-    booked = result["booking"]["booking"]
-    # The video-room branch fills this in: the session the room is for.
-    result.setdefault("room", {}).update(
-        {"booking_id": booked["id"], "starts_at": booked["starts_at"], "ends_at": booked["ends_at"]}
-    )
-    return result
-
-
 async def build_demo_booking(settings: Settings, case_code: str) -> dict[str, Any]:
     """Registry, then the labour case booked with the top recommendation and confirmed by both
     parties and the mediator. Running it again reuses the booking."""
@@ -271,3 +250,22 @@ async def build_demo_booking(settings: Settings, case_code: str) -> dict[str, An
         }
     finally:
         await services.close()
+
+
+async def build_demo(settings: Settings) -> dict[str, Any]:
+    """The whole demo centre: cases, staff, an agreement ready to sign, a confirmed booking."""
+    result = await build_demo_cases(settings)
+    labor = next(c for c in result["cases"] if c["type"] == "labor")
+    result["agreement"] = await build_demo_agreement(settings, labor["code"])
+    result["booking"] = await build_demo_booking(settings, labor["code"])
+    booked = result["booking"]["booking"]
+    result["room"] = {
+        "booking_id": booked["id"],
+        "starts_at": booked["starts_at"],
+        "ends_at": booked["ends_at"],
+    }
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(run_demo("--json" in sys.argv))
