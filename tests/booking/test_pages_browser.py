@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from fengqiao.app import create_app
 from fengqiao.cases.service import NewCase, PartyInfo
 from fengqiao.storage.models import CaseParty
 from tests.booking.conftest import MEDIATORS_CSV, ORGS_CSV
-from tests.conftest import REPO, make_settings
+from tests.conftest import NO_BROWSER, REPO, make_settings
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -32,7 +31,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium not installed"),
+    pytest.mark.skipif(NO_BROWSER, reason="Debian's chromium not installed"),
 ]
 
 
