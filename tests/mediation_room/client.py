@@ -21,6 +21,7 @@ from aiortc import (
     RTCSessionDescription,
     VideoStreamTrack,
 )
+from aiortc.mediastreams import MediaStreamError
 
 
 class FlatVideoTrack(VideoStreamTrack):
@@ -127,7 +128,7 @@ class RoomClient:
         while True:
             try:
                 frame = await track.recv()
-            except Exception:
+            except MediaStreamError:
                 return
             self.seen[mid] = mean_luma(frame)
             self.frames[mid] = self.frames.get(mid, 0) + 1
