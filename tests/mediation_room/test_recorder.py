@@ -53,8 +53,9 @@ def test_file_cut_mid_recording_still_plays(tmp_path: Path) -> None:
     with av.open(str(tmp_path / "crashed.webm")) as cut:
         times = [float(f.time) for f in cut.decode(video=0)]
     assert len(times) > 20
-    # Session timeline: this participant started 2 s in; the cut file reaches past 2 s of it.
-    assert min(times) >= 1.9 and max(times) > 4.0
+    # Session timeline: this participant started 2 s in and 3 s were written before the cut;
+    # clusters close every second, so more than a second of it must have survived.
+    assert min(times) >= 1.9 and max(times) > 3.0
 
     with av.open(str(segment.path)) as whole:
         assert sorted(s.type for s in whole.streams) == ["audio", "video"]
