@@ -63,8 +63,9 @@ def encode_clip(luma_shift: int) -> tuple[list[bytes], list[bytes]]:
     tone = (np.sin(np.arange(48000) * 2 * np.pi * 440 / 48000) * 8000).astype(np.int16)
     packets = []
     for i in range(50):
-        frame = av.AudioFrame.from_ndarray(tone[None, i * 960:(i + 1) * 960], format="s16",
-                                           layout="mono")
+        frame = av.AudioFrame.from_ndarray(
+            tone[None, i * 960 : (i + 1) * 960], format="s16", layout="mono"
+        )
         frame.sample_rate, frame.pts = 48000, i * 960
         packets += [bytes(p) for p in audio.encode(frame)]
     return frames, packets
@@ -138,11 +139,11 @@ async def relay_room(conn: Any, workdir: Path) -> list[RTCPeerConnection]:
                 for kind in ("audio", "video"):
                     sub = loop.create_future()
                     sources[other][kind].add_done_callback(
-                        lambda f, s=sub: s.set_result(relay.subscribe(f.result())))
+                        lambda f, s=sub: s.set_result(relay.subscribe(f.result()))
+                    )
                     pc.addTransceiver(LazyTrack(kind, sub), direction="sendonly")
         await pc.setLocalDescription(await pc.createOffer())
-        conn.send({"sdp": pc.localDescription.sdp,
-                   "up": {k: t.mid for k, t in up.items()}})
+        conn.send({"sdp": pc.localDescription.sdp, "up": {k: t.mid for k, t in up.items()}})
         answer = await loop.run_in_executor(None, conn.recv)
         await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         recorder = MediaRecorder(str(workdir / f"relay-{n}.webm"))
@@ -172,8 +173,8 @@ async def forward_room(conn: Any, workdir: Path) -> list[RTCPeerConnection]:
     for n in range(PARTICIPANTS):
         peer = ParticipantPeer([], PARTICIPANTS - 1, "VP8", on_unit, lambda slot: None)
         recorders[id(peer)] = ParticipantRecorder(
-            RecordingSegment(workdir / f"fwd-{n}.webm", str(n), "party"), t0,
-            peer.request_keyframe)
+            RecordingSegment(workdir / f"fwd-{n}.webm", str(n), "party"), t0, peer.request_keyframe
+        )
         peers.append(peer)
         conn.send(await peer.create_offer())
         answer = await loop.run_in_executor(None, conn.recv)
@@ -203,6 +204,7 @@ def server_main(mode: str, conn: Any, seconds: float) -> None:
             conn.send({"cpu": cpu, "wall": wall})
             for pc in pcs:
                 await pc.close()
+
     asyncio.run(main())
 
 
@@ -221,16 +223,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
     streams = PARTICIPANTS * 2  # each participant publishes audio + video
-    print(f"three-party recorded room, {WIDTH}x{HEIGHT} {FPS} fps VP8 + Opus, "
-          f"{args.seconds:.0f} s measured per run")
+    print(
+        f"three-party recorded room, {WIDTH}x{HEIGHT} {FPS} fps VP8 + Opus, "
+        f"{args.seconds:.0f} s measured per run"
+    )
     results = {}
     for mode, name in (("relay", "aiortc MediaRelay baseline"), ("forward", "fengqiao forward")):
         load = measure(mode, args.seconds)
         results[mode] = load
-        print(f"{name:28s} server CPU {load * 100:6.1f}% of a core | "
-              f"{load * 1000 / streams:6.1f} ms CPU/s per published stream | "
-              f"{load * 1000 / PARTICIPANTS:6.1f} ms CPU/s per participant | "
-              f"rooms per core ≈ {1 / load:5.1f}")
+        print(
+            f"{name:28s} server CPU {load * 100:6.1f}% of a core | "
+            f"{load * 1000 / streams:6.1f} ms CPU/s per published stream | "
+            f"{load * 1000 / PARTICIPANTS:6.1f} ms CPU/s per participant | "
+            f"rooms per core ≈ {1 / load:5.1f}"
+        )
     print(f"baseline / forward CPU ratio: {results['relay'] / results['forward']:.1f}x")
 
 

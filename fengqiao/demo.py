@@ -77,6 +77,10 @@ def run_demo(as_json: bool = False) -> int:
         print(f"调解预约：{booking['case_page_url']}  日程：{booking['console_url']}")
         for name, url in booking["party_urls"].items():
             print(f"  {name} 确认时间：{url}")
+        room = result["room"]
+        print(f"视频调解室（{room['starts_at']} 开始）：")
+        for item in room["participants"].values():
+            print(f"  {item['name']}（{item['role']}）：{item['url']}")
     return 0
 
 
@@ -136,13 +140,22 @@ DEMO_AGREEMENT: dict[str, Any] = {
     "disputed_matters": "拖欠工资的数额和支付期限。",
     "responsibilities": {"王建国": "无", "刘某": "未按约定支付工资，应承担支付责任。"},
     "obligation": {
-        "obligor": "刘某", "obligee": "王建国", "kind": "payment", "description": "拖欠工资",
-        "amount": "180000", "method": "bank_transfer",
-        "account": {"holder": "王建国", "bank": "中国农业银行城关支行",
-                    "number": "6228480000000000001"},
+        "obligor": "刘某",
+        "obligee": "王建国",
+        "kind": "payment",
+        "description": "拖欠工资",
+        "amount": "180000",
+        "method": "bank_transfer",
+        "account": {
+            "holder": "王建国",
+            "bank": "中国农业银行城关支行",
+            "number": "6228480000000000001",
+        },
         "default_clause": "逾期未付的，王建国可就未付款项向人民法院申请强制执行。",
     },
 }
+
+
 async def build_demo_agreement(settings: Settings, case_code: str) -> dict[str, Any]:
     """Draft, fill and issue the labour case's agreement; the parties' links sign it."""
     from datetime import date, timedelta
@@ -157,16 +170,21 @@ async def build_demo_agreement(settings: Settings, case_code: str) -> dict[str, 
         draft = await agreements.draft(case_code, mediator)
         if draft["status"] == "draft":
             data = draft["data"]
-            for party, id_number, address in zip(data["parties"], DEMO_AGREEMENT["ids"],
-                                                  DEMO_AGREEMENT["addresses"], strict=False):
+            for party, id_number, address in zip(
+                data["parties"], DEMO_AGREEMENT["ids"], DEMO_AGREEMENT["addresses"], strict=False
+            ):
                 party.update(id_number=id_number, address=address)
             deadline = (date.today() + timedelta(days=30)).isoformat()
-            await agreements.update_draft(draft["code"], mediator, {
-                "parties": data["parties"],
-                "disputed_matters": DEMO_AGREEMENT["disputed_matters"],
-                "responsibilities": DEMO_AGREEMENT["responsibilities"],
-                "obligations": [{**DEMO_AGREEMENT["obligation"], "deadline": deadline}],
-            })
+            await agreements.update_draft(
+                draft["code"],
+                mediator,
+                {
+                    "parties": data["parties"],
+                    "disputed_matters": DEMO_AGREEMENT["disputed_matters"],
+                    "responsibilities": DEMO_AGREEMENT["responsibilities"],
+                    "obligations": [{**DEMO_AGREEMENT["obligation"], "deadline": deadline}],
+                },
+            )
             await agreements.issue(draft["code"], mediator)
         links = await agreements.links(draft["code"], mediator)
         summary = await agreements.summary(draft["code"], mediator)
@@ -202,6 +220,8 @@ D005,扎西,ZX-HY,人民调解员,marriage_family;neighbor,藏语;普通话,东�
 D006,赵法官,FY-SDDJ,法官,contract;debt;labor,普通话,城关镇,4,0,zhaofaguan,"mon-fri 09:00-11:30",
 D007,刘警官,CG-JTDJ,警官,neighbor;traffic,普通话,城关镇,4,0,liujingguan,"mon-fri 15:00-17:30",
 """  # noqa: E501
+
+
 async def build_demo_booking(settings: Settings, case_code: str) -> dict[str, Any]:
     """Registry, then the labour case booked with the top recommendation and confirmed by both
     parties and the mediator. Running it again reuses the booking."""
@@ -259,12 +279,30 @@ async def build_demo(settings: Settings) -> dict[str, Any]:
     result["agreement"] = await build_demo_agreement(settings, labor["code"])
     result["booking"] = await build_demo_booking(settings, labor["code"])
     booked = result["booking"]["booking"]
-    result["room"] = {
+    result["room"] = await build_demo_room(settings, booked)
+    return result
+
+
+async def build_demo_room(settings: Settings, booked: dict[str, Any]) -> dict[str, Any]:
+    """The video room of the demo booking, with a join link for the mediator and each party."""
+    from fengqiao.mediation_room.sql_store import RoomService
+    from fengqiao.storage.db import Database
+
+    db = Database(settings.effective_database_url)
+    try:
+        rooms = RoomService(db, settings.secret, settings.public_url)
+        room_id = await rooms.room_for_booking(int(booked["id"]))
+        links = await rooms.links(int(booked["id"]))
+    finally:
+        await db.dispose()
+    return {
+        "id": room_id,
         "booking_id": booked["id"],
         "starts_at": booked["starts_at"],
         "ends_at": booked["ends_at"],
+        "links": {item["role"]: item["url"] for item in links.values()},
+        "participants": links,
     }
-    return result
 
 
 if __name__ == "__main__":

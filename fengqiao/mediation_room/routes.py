@@ -83,9 +83,11 @@ async def view_evidence(request: web.Request) -> web.Response:
     if item is None or participant.participant_id not in item[2]:
         raise _error(web.HTTPForbidden, "forbidden")
     ref, data, _ = item
-    return web.Response(body=data, content_type=ref.content_type,
-                        headers={"Cache-Control": "private, no-store",
-                                 "X-Content-Type-Options": "nosniff"})
+    return web.Response(
+        body=data,
+        content_type=ref.content_type,
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 def recording_file(recordings_dir: Path, room_id: str, name: str) -> Path | None:
@@ -102,8 +104,9 @@ async def play_recording(request: web.Request) -> web.StreamResponse:
     registry = request.app[REGISTRY_KEY]
     room_id = request.match_info["room_id"]
     try:
-        claims = verify_join_token(request.app[SECRET_KEY], _token_of(request), room_id,
-                                   registry.clock())
+        claims = verify_join_token(
+            request.app[SECRET_KEY], _token_of(request), room_id, registry.clock()
+        )
     except TokenError as exc:
         raise _error(web.HTTPForbidden, exc.code) from None
     if claims.role not in PLAYBACK_ROLES:
@@ -122,8 +125,10 @@ async def room_socket(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
 
     async def refuse(code: str) -> web.WebSocketResponse:
-        await ws.send_json({"type": "error", "code": code, "message": texts.ERRORS[code]},
-                           dumps=lambda o: json.dumps(o, ensure_ascii=False))
+        await ws.send_json(
+            {"type": "error", "code": code, "message": texts.ERRORS[code]},
+            dumps=lambda o: json.dumps(o, ensure_ascii=False),
+        )
         await ws.close()
         return ws
 
@@ -149,10 +154,12 @@ async def room_socket(request: web.Request) -> web.WebSocketResponse:
                 payload = json.loads(message.data)
                 await handle_message(session, participant, payload)
             except (ValueError, TypeError, KeyError):
-                logger.warning("room %s: bad message from %s", room_id, participant.role,
-                               exc_info=True)
-                await ws.send_json({"type": "error", "code": "protocol",
-                                    "message": texts.ERRORS["protocol"]})
+                logger.warning(
+                    "room %s: bad message from %s", room_id, participant.role, exc_info=True
+                )
+                await ws.send_json(
+                    {"type": "error", "code": "protocol", "message": texts.ERRORS["protocol"]}
+                )
     finally:
         await asyncio.shield(session.spawn(session.disconnect(participant, ws)))
     return ws
@@ -164,8 +171,9 @@ MEDIATOR_ONLY = {"admit", "remove", "mute_request", "caucus", "end"}
 async def handle_message(session: RoomSession, p: Participant, msg: dict[str, Any]) -> None:
     kind = msg["type"]
     if kind in MEDIATOR_ONLY and p.role is not Role.MEDIATOR:
-        await session._send(p, {"type": "error", "code": "forbidden",
-                                "message": texts.ERRORS["forbidden"]})
+        await session._send(
+            p, {"type": "error", "code": "forbidden", "message": texts.ERRORS["forbidden"]}
+        )
         return
     if kind == "consent":
         await session.consent(p, bool(msg["accepted"]))
@@ -207,8 +215,9 @@ def setup_rooms(
     sweep_interval: float = 30.0,
 ) -> RoomRegistry:
     """Register the room's routes, static files and background sweep on ``app``."""
-    registry = RoomRegistry(room_store, RoomOptions(ice_servers, recordings_dir,
-                                                    video_codec=video_codec))
+    registry = RoomRegistry(
+        room_store, RoomOptions(ice_servers, recordings_dir, video_codec=video_codec)
+    )
     app[REGISTRY_KEY] = registry
     app[SECRET_KEY] = secret_key
     app.router.add_get("/ws/rooms/{room_id}", room_socket)

@@ -125,11 +125,18 @@ class RoomSession:
         return int((time.monotonic() - self.t0) * 1000)
 
     async def _event(self, kind: str, participant_id: str | None = None, **detail: Any) -> None:
-        self.timeline.append({"t_ms": self._ms(), "kind": kind, "participant_id": participant_id,
-                              **detail})
+        self.timeline.append(
+            {"t_ms": self._ms(), "kind": kind, "participant_id": participant_id, **detail}
+        )
         await self.store.save_room_event(
-            RoomEvent(self.room.room_id, self.room.case_id, kind, datetime.now(UTC),
-                      participant_id, detail)
+            RoomEvent(
+                self.room.room_id,
+                self.room.case_id,
+                kind,
+                datetime.now(UTC),
+                participant_id,
+                detail,
+            )
         )
 
     async def _send(self, p: Participant, message: dict[str, Any]) -> None:
@@ -166,8 +173,11 @@ class RoomSession:
 
     def audience(self, sender: Participant) -> list[Participant]:
         group = self.group_of(sender)
-        return [p for p in self.participants.values()
-                if p.admitted and not p.removed and self.group_of(p) == group]
+        return [
+            p
+            for p in self.participants.values()
+            if p.admitted and not p.removed and self.group_of(p) == group
+        ]
 
     def roster(self) -> dict[str, Any]:
         return {
@@ -193,7 +203,9 @@ class RoomSession:
             await self._send(p, message)
 
     # -- joining ---------------------------------------------------------------------------
-    async def connect(self, claims: JoinClaims, device: str, ws: web.WebSocketResponse) -> Participant:
+    async def connect(
+        self, claims: JoinClaims, device: str, ws: web.WebSocketResponse
+    ) -> Participant:
         async with self._lock:
             if self.ended:
                 raise JoinRefused("room_ended")
@@ -213,9 +225,16 @@ class RoomSession:
             await self._stop_media(p)
             self._close_socket(old_ws)
         await self._event("joined", p.participant_id, role=p.role.value)
-        await self._send(p, {"type": "welcome", "participant_id": p.participant_id,
-                             "role": p.role.value, "label": texts.ROLE_LABELS[p.role],
-                             "ice_servers": self.options.ice_servers})
+        await self._send(
+            p,
+            {
+                "type": "welcome",
+                "participant_id": p.participant_id,
+                "role": p.role.value,
+                "label": texts.ROLE_LABELS[p.role],
+                "ice_servers": self.options.ice_servers,
+            },
+        )
         if p.consented:
             await self._after_consent(p)
         else:
@@ -231,8 +250,14 @@ class RoomSession:
             return
         p.refused = True
         await self._event("consent_refused", p.participant_id)
-        await self._send(p, {"type": "error", "code": "consent_refused",
-                             "message": texts.ERRORS["consent_refused"]})
+        await self._send(
+            p,
+            {
+                "type": "error",
+                "code": "consent_refused",
+                "message": texts.ERRORS["consent_refused"],
+            },
+        )
         await self.broadcast_roster()
         self._close_socket(p.ws)
 
@@ -270,7 +295,8 @@ class RoomSession:
         p.peer = peer
         p.segments += 1
         segment = RecordingSegment(
-            path=self.options.recordings_dir / _safe(self.room.room_id)
+            path=self.options.recordings_dir
+            / _safe(self.room.room_id)
             / f"{self.stamp}-{_safe(p.participant_id)}-{p.segments}.webm",
             participant_id=p.participant_id,
             role=p.role.value,
@@ -317,8 +343,10 @@ class RoomSession:
         for sub in with_media:
             assert sub.peer is not None
             for slot in sub.peer.slots:
-                if slot.participant_id not in self.participants or \
-                        self.participants[slot.participant_id].peer is None:
+                if (
+                    slot.participant_id not in self.participants
+                    or self.participants[slot.participant_id].peer is None
+                ):
                     sub.peer.release_slot(slot.participant_id or "")
             for src in with_media:
                 if src is sub:
@@ -342,11 +370,13 @@ class RoomSession:
             for slot in sub.peer.slots:
                 src = self.participants.get(slot.participant_id or "")
                 visible = src is not None and slot.video.source is not None
-                layout.append({
-                    "index": slot.index,
-                    "participant_id": slot.participant_id if visible else None,
-                    "label": texts.ROLE_LABELS[src.role] if visible and src else None,
-                })
+                layout.append(
+                    {
+                        "index": slot.index,
+                        "participant_id": slot.participant_id if visible else None,
+                        "label": texts.ROLE_LABELS[src.role] if visible and src else None,
+                    }
+                )
             asyncio.ensure_future(self._send(sub, {"type": "layout", "slots": layout}))
 
     # -- mediator controls -----------------------------------------------------------------
@@ -405,12 +435,26 @@ class RoomSession:
         if evidence_id is not None and evidence_id not in self.evidence:
             return
         audience = self.audience(p)
-        record = ChatRecord(self.room.room_id, self.room.case_id, p.participant_id, p.role, text,
-                            datetime.now(UTC), kind, evidence_id,
-                            tuple(a.participant_id for a in audience))
+        record = ChatRecord(
+            self.room.room_id,
+            self.room.case_id,
+            p.participant_id,
+            p.role,
+            text,
+            datetime.now(UTC),
+            kind,
+            evidence_id,
+            tuple(a.participant_id for a in audience),
+        )
         await self.store.save_chat_message(record)
-        message = {"type": kind, "from": p.participant_id, "label": texts.ROLE_LABELS[p.role],
-                   "text": text, "evidence_id": evidence_id, "at": record.sent_at.isoformat()}
+        message = {
+            "type": kind,
+            "from": p.participant_id,
+            "label": texts.ROLE_LABELS[p.role],
+            "text": text,
+            "evidence_id": evidence_id,
+            "at": record.sent_at.isoformat(),
+        }
         for other in audience:
             await self._send(other, message)
 
@@ -418,11 +462,17 @@ class RoomSession:
         ref = await self.store.on_evidence(self.room, p.ref(), filename, data)
         audience = self.audience(p)
         self.evidence[ref.evidence_id] = (ref, data, frozenset(a.participant_id for a in audience))
-        await self._event("evidence_shown", p.participant_id, evidence_id=ref.evidence_id,
-                          filename=filename)
-        message = {"type": "evidence", "id": ref.evidence_id, "filename": ref.filename,
-                   "content_type": ref.content_type, "from": p.participant_id,
-                   "label": texts.ROLE_LABELS[p.role]}
+        await self._event(
+            "evidence_shown", p.participant_id, evidence_id=ref.evidence_id, filename=filename
+        )
+        message = {
+            "type": "evidence",
+            "id": ref.evidence_id,
+            "filename": ref.filename,
+            "content_type": ref.content_type,
+            "from": p.participant_id,
+            "label": texts.ROLE_LABELS[p.role],
+        }
         for other in audience:
             await self._send(other, message)
         return ref
@@ -439,8 +489,7 @@ class RoomSession:
             await self._stop_media(p)
             self._close_socket(p.ws)
         manifest = await self._finalise_recording(reason)
-        await self.store.set_room_status(self.room.room_id, RoomStatus.ENDED,
-                                         datetime.now(UTC))
+        await self.store.set_room_status(self.room.room_id, RoomStatus.ENDED, datetime.now(UTC))
         self._on_ended()
         return manifest
 
@@ -453,11 +502,18 @@ class RoomSession:
             digest = await asyncio.to_thread(sha256_file, segment.path)
             size = segment.path.stat().st_size
             files.append(RecordedFile(segment.path, digest, size))
-            entries.append({
-                "file": segment.path.name, "participant_id": segment.participant_id,
-                "role": segment.role, "start_ms": segment.start_ms, "end_ms": segment.end_ms,
-                "streams": segment.streams, "sha256": digest, "bytes": size,
-            })
+            entries.append(
+                {
+                    "file": segment.path.name,
+                    "participant_id": segment.participant_id,
+                    "role": segment.role,
+                    "start_ms": segment.start_ms,
+                    "end_ms": segment.end_ms,
+                    "streams": segment.streams,
+                    "sha256": digest,
+                    "bytes": size,
+                }
+            )
         manifest = {
             "version": 1,
             "room_id": self.room.room_id,

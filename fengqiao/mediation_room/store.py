@@ -104,5 +104,5 @@ class RoomStore(Protocol):
     async def save_recording(
         self, room: RoomInfo, manifest: dict[str, Any], files: list[RecordedFile]
     ) -> None:
-        """Attach the finished recording (every file with its SHA-256, manifest first) to the case."""
+        """Attach the finished recording (files with SHA-256, manifest first) to the case."""
         ...

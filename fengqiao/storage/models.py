@@ -545,3 +545,37 @@ class BookingParty(Base):
     confirmed_version: Mapped[int | None] = mapped_column(Integer)
     reschedule_reason: Mapped[str | None] = mapped_column(String(255))
     no_show: Mapped[bool] = mapped_column(default=False)
+
+
+class Room(Base):
+    """The video room of a booking (one per booking); the live session is in mediation_room."""
+
+    __tablename__ = "rooms"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, unguessable
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), unique=True
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="scheduled", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoomMessage(Base):
+    """Text chat and evidence comments (质证) said in a room, kept with the case."""
+
+    __tablename__ = "room_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # chat, comment
+    text: Mapped[str] = mapped_column(Text)
+    evidence_id: Mapped[str | None] = mapped_column(String(64))
+    audience: Mapped[list[Any]] = mapped_column(default=list)
+    sent_at: Mapped[datetime]

@@ -42,14 +42,22 @@ def mean_luma(frame: av.VideoFrame) -> int:
     # Rows of a plane are padded to line_size bytes: average only the picture itself.
     plane = frame.planes[0]
     data = bytes(plane)
-    rows = [data[y * plane.line_size : y * plane.line_size + frame.width]
-            for y in range(0, frame.height, 8)]
+    rows = [
+        data[y * plane.line_size : y * plane.line_size + frame.width]
+        for y in range(0, frame.height, 8)
+    ]
     return sum(sum(row) for row in rows) // sum(len(row) for row in rows)
 
 
 class RoomClient:
-    def __init__(self, http: test_utils.TestClient, room_id: str, token: str, luma: int,
-                 device: str = "device-1") -> None:
+    def __init__(
+        self,
+        http: test_utils.TestClient,
+        room_id: str,
+        token: str,
+        luma: int,
+        device: str = "device-1",
+    ) -> None:
         self.http = http
         self.room_id = room_id
         self.token = token
@@ -94,6 +102,7 @@ class RoomClient:
                 start = len(self.inbox)
                 self._new.clear()
                 await self._new.wait()
+
         return await asyncio.wait_for(find(), timeout)
 
     async def send(self, **message: Any) -> None:
@@ -102,9 +111,7 @@ class RoomClient:
 
     async def _answer(self, offer: dict[str, Any]) -> None:
         # aiortc's default (balanced) bundling leaves later m-lines without a transport.
-        pc = self.pc = RTCPeerConnection(
-            RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
-        )
+        pc = self.pc = RTCPeerConnection(RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
         self.slot_mids = {s["index"]: s["video"] for s in offer["slots"]}
 
         @pc.on("track")
@@ -140,6 +147,7 @@ class RoomClient:
         async def poll() -> None:
             while not lumas <= self.lumas_seen():
                 await asyncio.sleep(0.1)
+
         try:
             await asyncio.wait_for(poll(), timeout)
         except TimeoutError:

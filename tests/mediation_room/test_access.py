@@ -17,8 +17,9 @@ from .conftest import CASE_ID, ROOM_ID, registry_of
 def reschedule(store: InMemoryRoomStore, starts_in: timedelta) -> None:
     now = datetime.now(UTC)
     room = store.rooms[ROOM_ID]
-    store.rooms[ROOM_ID] = replace(room, starts_at=now + starts_in,
-                                   ends_at=now + starts_in + timedelta(hours=1))
+    store.rooms[ROOM_ID] = replace(
+        room, starts_at=now + starts_in, ends_at=now + starts_in + timedelta(hours=1)
+    )
 
 
 async def first_message(http: test_utils.TestClient, token: str) -> dict:
@@ -62,15 +63,16 @@ async def test_sweep_expires_rooms_nobody_joined(
     http: test_utils.TestClient, store: InMemoryRoomStore
 ) -> None:
     past = datetime.now(UTC) - timedelta(hours=3)
-    store.add_room(RoomInfo("old", CASE_ID, past, past + timedelta(hours=1),
-                            RoomStatus.SCHEDULED))
+    store.add_room(RoomInfo("old", CASE_ID, past, past + timedelta(hours=1), RoomStatus.SCHEDULED))
     await registry_of(http).sweep()
     assert store.rooms["old"].status is RoomStatus.EXPIRED
     assert store.rooms[ROOM_ID].status is RoomStatus.SCHEDULED
 
 
 async def test_sweep_ends_abandoned_session_and_saves_recording(
-    http: test_utils.TestClient, store: InMemoryRoomStore, make_token: Callable[..., str],
+    http: test_utils.TestClient,
+    store: InMemoryRoomStore,
+    make_token: Callable[..., str],
 ) -> None:
     client = RoomClient(http, ROOM_ID, make_token(Role.MEDIATOR, "m"), 100)
     await client.join()

@@ -35,11 +35,14 @@ async def until(check: Callable[[], object], timeout: float = 30) -> None:
     async def poll() -> None:
         while not check():
             await asyncio.sleep(0.1)
+
     await asyncio.wait_for(poll(), timeout)
 
 
 async def test_browser_party_with_aiortc_mediator_and_party(
-    http: test_utils.TestClient, store: InMemoryRoomStore, make_token: Callable[..., str],
+    http: test_utils.TestClient,
+    store: InMemoryRoomStore,
+    make_token: Callable[..., str],
     tmp_path: Path,
 ) -> None:
     from playwright.async_api import async_playwright
@@ -62,8 +65,12 @@ async def test_browser_party_with_aiortc_mediator_and_party(
         await page.goto(url)
         await page.get_by_role("button", name="同意并进入").click()
         await page.wait_for_function("window.roomState.messages.includes('waiting')")
-        await until(lambda: session.participants.get("pa") is not None
-                    and session.participants["pa"].state == "waiting")
+        await until(
+            lambda: (
+                session.participants.get("pa") is not None
+                and session.participants["pa"].state == "waiting"
+            )
+        )
         await m.send(type="admit", participant="pa")
 
         # The browser's camera reaches the aiortc peers, and theirs reach the browser.
@@ -71,16 +78,19 @@ async def test_browser_party_with_aiortc_mediator_and_party(
         await page.wait_for_function("window.roomState.slotsPlaying >= 2", timeout=30000)
         await until(lambda: len(m.frames) >= 2 and len(b.frames) >= 2)
         playing = await page.eval_on_selector_all(
-            "#videos .tile:not(.self) video", "vs => vs.filter(v => v.videoWidth > 0).length")
+            "#videos .tile:not(.self) video", "vs => vs.filter(v => v.videoWidth > 0).length"
+        )
         assert playing == 2
         assert await page.is_visible("#rec")
 
         # Caucus with side B: the browser (side A) is told and its tiles are hidden.
         await m.send(type="caucus", side="b")
         await page.wait_for_function(
-            "document.getElementById('status').textContent.includes('单独沟通')")
-        visible = await page.eval_on_selector_all("#videos .tile:not(.self)",
-                                                  "ts => ts.filter(t => !t.hidden).length")
+            "document.getElementById('status').textContent.includes('单独沟通')"
+        )
+        visible = await page.eval_on_selector_all(
+            "#videos .tile:not(.self)", "ts => ts.filter(t => !t.hidden).length"
+        )
         assert visible == 0
         await m.send(type="caucus", side=None)
 

@@ -28,14 +28,25 @@ def encoded_units(seconds: float, start: float) -> list[MediaUnit]:
         for plane in frame.planes:
             plane.update(bytes(plane.buffer_size))
         frame.sample_rate, frame.pts = 48000, step * 960
-        units += [MediaUnit("audio", "opus", bytes(p), p.pts, 48000, True, start + step / 50)
-                  for p in audio.encode(frame)]
+        units += [
+            MediaUnit("audio", "opus", bytes(p), p.pts, 48000, True, start + step / 50)
+            for p in audio.encode(frame)
+        ]
         if step % 3 == 0:
             picture = av.VideoFrame(160, 120, "yuv420p")
             picture.pts, picture.time_base = step * 1800, video.time_base
-            units += [MediaUnit("video", "vp8", bytes(p), p.pts, 90000,
-                                is_keyframe("vp8", bytes(p)), start + step / 50)
-                      for p in video.encode(picture)]
+            units += [
+                MediaUnit(
+                    "video",
+                    "vp8",
+                    bytes(p),
+                    p.pts,
+                    90000,
+                    is_keyframe("vp8", bytes(p)),
+                    start + step / 50,
+                )
+                for p in video.encode(picture)
+            ]
     return units
 
 

@@ -100,8 +100,9 @@ async def test_three_party_session(
     # Evidence shown by A reaches everyone; B comments on it (质证).
     form = FormData()
     form.add_field("file", PNG, filename="收据.png", content_type="image/png")
-    resp = await http.post(f"/h5/room/{ROOM_ID}/evidence", data=form,
-                           headers={"Authorization": f"Bearer {a.token}"})
+    resp = await http.post(
+        f"/h5/room/{ROOM_ID}/evidence", data=form, headers={"Authorization": f"Bearer {a.token}"}
+    )
     assert resp.status == 200, await resp.text()
     evidence_id = (await resp.json())["id"]
     shown = await b.wait_for("evidence")
@@ -132,6 +133,7 @@ async def test_three_party_session(
         await client.wait_for("ended")
     for client in (a, b, m):
         await client.leave()
+
     async def finalised() -> None:  # finalising runs after "ended" is sent
         while ROOM_ID not in store.recordings:
             await asyncio.sleep(0.1)

@@ -10,8 +10,13 @@ NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
 
 def token(role: Role = Role.PARTY_A, **kw: object) -> str:
-    args = {"room_id": "r1", "case_id": "C1", "participant_id": "p1",
-            "not_before": NOW - timedelta(minutes=30), "not_after": NOW + timedelta(hours=2)}
+    args = {
+        "room_id": "r1",
+        "case_id": "C1",
+        "participant_id": "p1",
+        "not_before": NOW - timedelta(minutes=30),
+        "not_after": NOW + timedelta(hours=2),
+    }
     args.update(kw)
     return issue_join_token(SECRET, role=role, **args)  # type: ignore[arg-type]
 
