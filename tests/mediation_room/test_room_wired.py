@@ -93,6 +93,15 @@ async def test_a_booked_room_records_onto_the_case(settings):
             data = (root / f.file_key).read_bytes()
             assert hashlib.sha256(data).hexdigest() == f.sha256
         assert any(f.mime == "video/webm" for f in files)
+        video = next(f for f in files if f.mime == "video/webm")
+        resp = await http.get(
+            f"/api/v1/evidence/{video.id}/file", headers={"Authorization": f"Bearer {staff}"}
+        )
+        assert resp.status == 200
+        assert hashlib.sha256(await resp.read()).hexdigest() == video.sha256
+        party = parse_qs(urlparse(links["party_a"]).query)["t"][0]
+        resp = await http.get(f"/api/v1/evidence/{video.id}/file?t={party}")
+        assert resp.status in (401, 403, 404)  # a party never plays the recording
         async with db.read() as session:
             said = (await session.scalars(select(RoomMessage.text))).all()
             room = await session.get(Room, room_id)
