@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from fengqiao import bot, keys
+from fengqiao.booking import api as booking_api
 from fengqiao.documents.notify import WeChatLinkNotifier
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
-from fengqiao.web import api, case_pages, documents_api
+from fengqiao.web import api, case_pages, documents_api, rooms_api
 from fengqiao.web.errors import error_middleware
 from fengqiao.web.guard import make_guard
 
@@ -36,14 +37,17 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         app[keys.INTAKE] = built.intake
         app[keys.DOCUMENTS] = built.documents
         app[keys.CONSOLE_SESSIONS] = case_pages.session_store(built.kv, settings)
+        app[keys.BOOKING] = built.booking
         yield
         await built.close()
 
     app.cleanup_ctx.append(services)
     api.setup(app)
     case_pages.setup(app)
+    booking_api.setup(app)
     bot.setup(app)  # after the services context: it needs keys.KV
     documents_api.setup(app)
+    rooms_api.setup(app)
     app.cleanup_ctx.append(_wechat_delivery)  # after bot: documents go out through keys.WECHAT
     app.cleanup_ctx.append(case_pages.background)  # after bot: it sends through keys.WECHAT
     return app

@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="restore a backup into an empty database and file store")
     p.add_argument("file")
 
+    p = sub.add_parser("booking", help="mediator registry")
+    bsub = p.add_subparsers(dest="booking_command", required=True)
+    b = bsub.add_parser("import", help="import organisations or mediators from a UTF-8 CSV")
+    b.add_argument("kind", choices=["organisations", "mediators"])
+    b.add_argument("file")
+
     p = sub.add_parser("db", help="database maintenance")
     dbsub = p.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser("upgrade", help="run migrations")
@@ -69,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         return add_user_command(
             args.name, args.role, args.password, args.display_name, args.organisation
         )
+    if args.command == "booking":
+        from fengqiao.booking.cli import import_command
+
+        return import_command(args.kind, args.file, sys.stdout)
     if args.command == "chat":
         from fengqiao.dialogs.terminal import run_chat
 

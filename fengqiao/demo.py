@@ -69,10 +69,22 @@ def run_demo(as_json: bool = False) -> int:
             f"工作人员账号：{', '.join(s['username'] for s in result['staff'])}"
             f"（密码 {result['staff_password']}）"
         )
+        agreement = result["agreement"]
+        print(f"调解协议书 {agreement['code']}：核验 {agreement['verify_url']}")
+        for name, url in agreement["sign_urls"].items():
+            print(f"  {name} 签署：{url}")
+        booking = result["booking"]
+        print(f"调解预约：{booking['case_page_url']}  日程：{booking['console_url']}")
+        for name, url in booking["party_urls"].items():
+            print(f"  {name} 确认时间：{url}")
+        room = result["room"]
+        print(f"视频调解室（{room['starts_at']} 开始）：")
+        for item in room["participants"].values():
+            print(f"  {item['name']}（{item['role']}）：{item['url']}")
     return 0
 
 
-async def build_demo(settings: Settings) -> dict[str, Any]:
+async def build_demo_cases(settings: Settings) -> dict[str, Any]:
     from fengqiao.services import build_services
 
     services = await build_services(settings)
@@ -121,10 +133,6 @@ async def build_demo(settings: Settings) -> dict[str, Any]:
         await services.close()
 
 
-if __name__ == "__main__":
-    sys.exit(run_demo("--json" in sys.argv))
-
-
 # --- documents: an agreement for the demo labour case, ready to preview and sign ----------
 DEMO_AGREEMENT: dict[str, Any] = {
     "ids": ("110101198001011234", "110101197502023456"),
@@ -132,21 +140,20 @@ DEMO_AGREEMENT: dict[str, Any] = {
     "disputed_matters": "拖欠工资的数额和支付期限。",
     "responsibilities": {"王建国": "无", "刘某": "未按约定支付工资，应承担支付责任。"},
     "obligation": {
-        "obligor": "刘某", "obligee": "王建国", "kind": "payment", "description": "拖欠工资",
-        "amount": "180000", "method": "bank_transfer",
-        "account": {"holder": "王建国", "bank": "中国农业银行城关支行",
-                    "number": "6228480000000000001"},
+        "obligor": "刘某",
+        "obligee": "王建国",
+        "kind": "payment",
+        "description": "拖欠工资",
+        "amount": "180000",
+        "method": "bank_transfer",
+        "account": {
+            "holder": "王建国",
+            "bank": "中国农业银行城关支行",
+            "number": "6228480000000000001",
+        },
         "default_clause": "逾期未付的，王建国可就未付款项向人民法院申请强制执行。",
     },
 }
-_build_demo_cases = build_demo
-
-
-async def build_demo(settings: Settings) -> dict[str, Any]:  # type: ignore[no-redef]  # noqa: F811
-    result = await _build_demo_cases(settings)
-    labor = next(c for c in result["cases"] if c["type"] == "labor")
-    result["agreement"] = await build_demo_agreement(settings, labor["code"])
-    return result
 
 
 async def build_demo_agreement(settings: Settings, case_code: str) -> dict[str, Any]:
@@ -163,16 +170,21 @@ async def build_demo_agreement(settings: Settings, case_code: str) -> dict[str, 
         draft = await agreements.draft(case_code, mediator)
         if draft["status"] == "draft":
             data = draft["data"]
-            for party, id_number, address in zip(data["parties"], DEMO_AGREEMENT["ids"],
-                                                  DEMO_AGREEMENT["addresses"], strict=False):
+            for party, id_number, address in zip(
+                data["parties"], DEMO_AGREEMENT["ids"], DEMO_AGREEMENT["addresses"], strict=False
+            ):
                 party.update(id_number=id_number, address=address)
             deadline = (date.today() + timedelta(days=30)).isoformat()
-            await agreements.update_draft(draft["code"], mediator, {
-                "parties": data["parties"],
-                "disputed_matters": DEMO_AGREEMENT["disputed_matters"],
-                "responsibilities": DEMO_AGREEMENT["responsibilities"],
-                "obligations": [{**DEMO_AGREEMENT["obligation"], "deadline": deadline}],
-            })
+            await agreements.update_draft(
+                draft["code"],
+                mediator,
+                {
+                    "parties": data["parties"],
+                    "disputed_matters": DEMO_AGREEMENT["disputed_matters"],
+                    "responsibilities": DEMO_AGREEMENT["responsibilities"],
+                    "obligations": [{**DEMO_AGREEMENT["obligation"], "deadline": deadline}],
+                },
+            )
             await agreements.issue(draft["code"], mediator)
         links = await agreements.links(draft["code"], mediator)
         summary = await agreements.summary(draft["code"], mediator)
@@ -186,3 +198,112 @@ async def build_demo_agreement(settings: Settings, case_code: str) -> dict[str, 
         }
     finally:
         await services.close()
+
+
+# --- booking: a small registry with hours, and a confirmed session for the labour case -----
+DEMO_ORGANISATIONS = """code,name,kind,region,address,phone
+CG-RMTJ,城关镇人民调解委员会,committee,城关镇,城关镇人民路1号,0000-1001
+ZX-LAB,县劳动争议调解室,professional,城关镇,县综治中心二楼201,0000-1002
+ZX-WY,县物业纠纷调解室,professional,城关镇,县综治中心二楼202,0000-1003
+ZX-JT,县交通事故调解室,professional,城关镇,县交警大队一楼,0000-1004
+ZX-HY,县婚姻家庭调解室,professional,城关镇,县妇联三楼,0000-1005
+FY-SDDJ,县法院诉调对接中心,court,城关镇,县人民法院立案大厅,0000-1006
+CG-JTDJ,城关派出所警调对接室,police,城关镇,城关派出所,0000-1007
+"""
+DEMO_MEDIATORS = """\
+code,name,organisation,title,skills,languages,region,capacity,subsidy_yuan,username,hours,rating
+D001,张明,ZX-LAB,专业调解员,labor;debt,普通话,城关镇,8,200,zhangming,"mon-fri 09:00-12:00,14:30-17:30",4.7
+D002,次仁卓玛,CG-RMTJ,人民调解员,neighbor;marriage_family;labor,普通话;藏语,城关镇,6,150,cirenzhuoma,"mon-fri 09:30-12:00,15:00-18:00",4.8
+D003,李华,ZX-JT,律师,traffic;personal_injury,普通话,城关镇,6,300,lihua,"mon-sat 14:00-18:00",4.5
+D004,王秀兰,ZX-WY,专业调解员,property_mgmt;neighbor,普通话;方言,城关镇,8,150,wangxiulan,"mon-fri 09:00-12:00",4.2
+D005,扎西,ZX-HY,人民调解员,marriage_family;neighbor,藏语;普通话,东城乡,5,150,zhaxi,"tue-sat 10:00-12:00,15:00-17:00",4.6
+D006,赵法官,FY-SDDJ,法官,contract;debt;labor,普通话,城关镇,4,0,zhaofaguan,"mon-fri 09:00-11:30",
+D007,刘警官,CG-JTDJ,警官,neighbor;traffic,普通话,城关镇,4,0,liujingguan,"mon-fri 15:00-17:30",
+"""  # noqa: E501
+
+
+async def build_demo_booking(settings: Settings, case_code: str) -> dict[str, Any]:
+    """Registry, then the labour case booked with the top recommendation and confirmed by both
+    parties and the mediator. Running it again reuses the booking."""
+    from fengqiao.booking.service import Actor
+    from fengqiao.services import build_services
+
+    services = await build_services(settings, migrate=False)
+    booking = services.booking
+    base = settings.public_url.rstrip("/")
+    try:
+        await booking.registry.import_csv("organisations", DEMO_ORGANISATIONS, "demo")
+        report = await booking.registry.import_csv("mediators", DEMO_MEDIATORS, "demo")
+        if report.errors:
+            raise RuntimeError("; ".join(report.errors))
+        existing = await booking.for_case(case_code)
+        if existing:
+            view = existing[0]
+        else:
+            top = (await booking.recommend(case_code))["mediators"][0]
+            view = await booking.propose(case_code, top["id"], Actor("demo", staff=True))
+            first = view["slots"][0]["id"]
+            for party in view["parties"]:
+                actor = Actor(f"party:{party['id']}", party_id=party["id"])
+                view = await booking.choose(view["id"], actor, first, consent=True)
+            demo_mediator = Actor("demo", mediator_id=view["mediator"]["id"])
+            view = await booking.accept(view["id"], demo_mediator)
+        mediator = await booking.registry.mediator(view["mediator"]["id"])
+        assert mediator is not None
+        return {
+            "mediators": len(await booking.registry.mediators()),
+            "organisations": len(await booking.registry.organisations()),
+            "booking": {
+                "id": view["id"],
+                "status": view["status"],
+                "mediator": view["mediator"]["name"],
+                "starts_at": view["starts_at"],
+                "ends_at": view["ends_at"],
+                "when": view["when"],
+                "place": view["place"],
+            },
+            "party_urls": {p["role_name"]: p["link"] for p in view["parties"]},
+            "console_url": f"{base}/console/booking/{view['id']}",
+            "case_page_url": f"{base}/console/booking/case/{case_code}",
+            "ics_url": f"{base}/api/v1/booking/feeds/{mediator.ics_token}.ics",
+            "mediator_login": mediator.username,
+        }
+    finally:
+        await services.close()
+
+
+async def build_demo(settings: Settings) -> dict[str, Any]:
+    """The whole demo centre: cases, staff, an agreement ready to sign, a confirmed booking."""
+    result = await build_demo_cases(settings)
+    labor = next(c for c in result["cases"] if c["type"] == "labor")
+    result["agreement"] = await build_demo_agreement(settings, labor["code"])
+    result["booking"] = await build_demo_booking(settings, labor["code"])
+    booked = result["booking"]["booking"]
+    result["room"] = await build_demo_room(settings, booked)
+    return result
+
+
+async def build_demo_room(settings: Settings, booked: dict[str, Any]) -> dict[str, Any]:
+    """The video room of the demo booking, with a join link for the mediator and each party."""
+    from fengqiao.mediation_room.sql_store import RoomService
+    from fengqiao.storage.db import Database
+
+    db = Database(settings.effective_database_url)
+    try:
+        rooms = RoomService(db, settings.secret, settings.public_url)
+        room_id = await rooms.room_for_booking(int(booked["id"]))
+        links = await rooms.links(int(booked["id"]))
+    finally:
+        await db.dispose()
+    return {
+        "id": room_id,
+        "booking_id": booked["id"],
+        "starts_at": booked["starts_at"],
+        "ends_at": booked["ends_at"],
+        "links": {item["role"]: item["url"] for item in links.values()},
+        "participants": links,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(run_demo("--json" in sys.argv))

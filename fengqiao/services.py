@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fengqiao.booking.build import build_booking
+from fengqiao.booking.service import BookingService
 from fengqiao.cases.service import CaseService
 from fengqiao.dialogs.service import IntakeService
 from fengqiao.documents.service import DocumentService, build_document_service
@@ -24,6 +26,7 @@ class Services:
     cases: CaseService
     intake: IntakeService
     documents: DocumentService
+    booking: BookingService
 
     async def close(self) -> None:
         await self.kv.close()
@@ -43,4 +46,5 @@ async def build_services(settings: Settings, *, migrate: bool = True) -> Service
     analyzer = get_analyzer(settings.config_dir, settings.data_dir)
     intake = IntakeService(kv, cases, files, analyzer, settings)
     documents = await build_document_service(settings, db, kv, files)
-    return Services(settings, db, kv, files, cases, intake, documents)
+    booking = build_booking(db, settings)
+    return Services(settings, db, kv, files, cases, intake, documents, booking)

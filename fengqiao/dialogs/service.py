@@ -32,6 +32,9 @@ IMAGE_MAGIC = {
 }
 
 
+REVISIT_RECHECK_SECONDS = 300
+
+
 @dataclass
 class Turn:
     reply: str
@@ -110,7 +113,7 @@ class IntakeService:
             revisit = None
             if session.state in ("start", "consent", "filed"):
                 # After closure the centre asks how satisfied the resident is (回访).
-                revisit = await self.cases.pending_revisit(channel, user_id)
+                revisit = await self._pending_revisit(channel, user_id)
                 answer = parse_satisfaction(text) if revisit else None
                 if revisit and answer:
                     result = await self.cases.record_satisfaction(
@@ -203,6 +206,17 @@ class IntakeService:
             return Turn("\n\n".join(outcome.replies), session.state, None)
         session = await self.load(channel, user_id)
         return Turn("", session.state, None)
+
+    async def _pending_revisit(self, channel: str, user_id: str) -> Any:
+        """The open revisit question, with "none" remembered for a few minutes so that a
+        resident's greeting and consent do not each cost a database read."""
+        none_key = f"revisit-none:{channel}:{user_id}"
+        if await self.kv.get(none_key) is not None:
+            return None
+        question = await self.cases.pending_revisit(channel, user_id)
+        if question is None:
+            await self.kv.set(none_key, "1", ttl=REVISIT_RECHECK_SECONDS)
+        return question
 
     # -- actions ---------------------------------------------------------------------------
     async def _submit(self, channel: str, user_id: str, session: Session, now: datetime) -> str:

@@ -30,7 +30,7 @@ from fengqiao.documents.agreement_model import (
     validate_agreement,
 )
 from fengqiao.documents.errors import BadCode, Conflict, Forbidden, Invalid, TooMany
-from fengqiao.documents.notify import Notifier
+from fengqiao.documents.notify import Notifier, NotSent
 from fengqiao.documents.otp import OtpError, OtpService, mask_phone
 from fengqiao.documents.pki import PlatformCA, SignerIdentity
 from fengqiao.documents.signing import ExpectedSigner, SigningRefused, sign_field, timestamper_for
@@ -261,13 +261,17 @@ class AgreementService:
     async def _send_sign_links(self, doc: Document, case_code: str,
                                sends: list[tuple[str, int]]) -> None:
         for openid, party_id in sends:
-            msg_id = await self.notifier.send_link(
-                openid, DOCS["sign_title"], DOCS["sign_text"].format(case=case_code),
-                self.link(doc, party_id))
+            event, detail = "sent", {"party_id": party_id}
+            try:
+                detail["message_id"] = await self.notifier.send_link(
+                    openid, DOCS["sign_title"], DOCS["sign_text"].format(case=case_code),
+                    self.link(doc, party_id))
+            except NotSent as exc:
+                # The link stays valid: staff can send it again or hand it over another way.
+                event, detail["error"] = "send_failed", str(exc)[:200]
             async with self.db.transaction() as session:
                 row = await records.load_doc(session, doc.code)
-                await records.add_event(session, row, "sent", None, actor="system",
-                                        detail={"party_id": party_id, "message_id": msg_id})
+                await records.add_event(session, row, event, None, actor="system", detail=detail)
 
     # --- signing -----------------------------------------------------------------------
     async def request_code(self, doc_code: str, viewer: Viewer) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from fengqiao.cases import audit
 from fengqiao.documents import lookup, records
 from fengqiao.documents.errors import Conflict, Forbidden, Invalid, NotFound
-from fengqiao.documents.notify import Notifier
+from fengqiao.documents.notify import Notifier, NotSent
 from fengqiao.documents.texts import DOCS
 from fengqiao.documents.viewer import Viewer
 from fengqiao.settings import Settings
@@ -90,9 +90,14 @@ class DeliveryService:
             token = issue_token(self.settings.secret, purpose="delivery", case_id=doc.case_id,
                                 party_id=party.id)
             url = records.page_url(self.settings.public_url, "delivery", doc.code, token)
-            msg_id = await self.notifier.send_link(
-                consent.address, DOCS["deliver_title"].format(title=doc.title),
-                DOCS["deliver_text"].format(case=case.code if case else ""), url)
+            try:
+                msg_id = await self.notifier.send_link(
+                    consent.address, DOCS["deliver_title"].format(title=doc.title),
+                    DOCS["deliver_text"].format(case=case.code if case else ""), url)
+            except NotSent:
+                results.append({"party_id": party.id, "name": party.name,
+                                "status": "send_failed", "message": DOCS["send_failed"]})
+                continue
             results.append(await self._record_sent(doc, party, consent, msg_id, staff))
         return results
 

@@ -163,7 +163,10 @@ class EvidenceService:
     async def _row(self, file_id: int, viewer: Viewer) -> CaseFile:
         async with self.db.read() as session:
             row = await session.get(CaseFile, file_id)
-        if row is None or row.kind != "evidence":
+        # Recordings of the video room are served the same way, to staff only.
+        if row is None or row.kind not in ("evidence", "recording") or (
+            row.kind == "recording" and not viewer.is_staff
+        ):
             raise NotFound("evidence_not_found", DOCS["evidence_not_found"])
         viewer.require_case(row.case_id, "evidence")
         if not self._visible(row, viewer):

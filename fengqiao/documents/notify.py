@@ -11,6 +11,10 @@ from typing import Any, Protocol
 log = logging.getLogger(__name__)
 
 
+class NotSent(RuntimeError):
+    """WeChat did not take the message; the caller records the failure and staff may resend."""
+
+
 class Notifier(Protocol):
     async def send_link(self, openid: str, title: str, text: str, url: str) -> str | None:
         """Send a message with a link; return WeChat's message id if it gives one."""
@@ -40,9 +44,15 @@ class WeChatLinkNotifier:
         self.template_id = template_id
 
     async def send_link(self, openid: str, title: str, text: str, url: str) -> str | None:
-        if self.template_id:
-            data = {"first": title, "keyword1": text, "remark": "点击查看"}
-            msg_id = await self.client.send_template(openid, self.template_id, data, url=url)
-            return str(msg_id)
-        await self.client.send_text(openid, f"{title}\n{text}\n{url}")
-        return None
+        from fengqiao.bot.client import WeChatError
+
+        try:
+            if self.template_id:
+                data = {"first": title, "keyword1": text, "remark": "点击查看"}
+                msg_id = await self.client.send_template(openid, self.template_id, data, url=url)
+                return str(msg_id)
+            await self.client.send_text(openid, f"{title}\n{text}\n{url}")
+            return None
+        except WeChatError as exc:
+            log.warning("link not sent: %s", exc)
+            raise NotSent(str(exc)) from exc

@@ -418,3 +418,164 @@ class CaseStat(Base):
     rated: Mapped[int] = mapped_column(Integer, default=0)
     cycle_hours_sum: Mapped[float] = mapped_column(default=0.0)
     refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- booking: organisations, mediators, availability, bookings (migration 0004) -------------
+
+
+class Organisation(Base):
+    """A mediation organisation or docking unit; routing rules point at it by `code`."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))  # committee, professional, court, police ...
+    region: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Mediator(Base):
+    __tablename__ = "mediators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)  # console login
+    openid: Mapped[str | None] = mapped_column(String(64))  # WeChat reminders
+    phone: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str | None] = mapped_column(String(32))  # 人民调解员, 律师, 法官 ...
+    skills: Mapped[list[Any]] = mapped_column(default=list)  # dispute type codes
+    languages: Mapped[list[Any]] = mapped_column(default=list)  # 普通话, 藏语, 方言 ...
+    region: Mapped[str | None] = mapped_column(String(64), index=True)
+    capacity: Mapped[int] = mapped_column(Integer, default=8)  # open bookings at most
+    subsidy_fen: Mapped[int] = mapped_column(Integer, default=0)  # 一案一补, per case
+    rating: Mapped[float | None]  # imported prior satisfaction, 1..5
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)  # active, leave
+    ics_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MediatorHours(Base):
+    """Weekly hours in local time (Asia/Shanghai); weekday 0 = Monday."""
+
+    __tablename__ = "mediator_hours"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mediator_id: Mapped[int] = mapped_column(
+        ForeignKey("mediators.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_minute: Mapped[int] = mapped_column(Integer)  # minutes after local midnight
+    end_minute: Mapped[int] = mapped_column(Integer)
+
+
+class MediatorAbsence(Base):
+    """Leave, training, a court day: time the weekly hours do not apply."""
+
+    __tablename__ = "mediator_absences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mediator_id: Mapped[int] = mapped_column(
+        ForeignKey("mediators.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(128), default="")
+
+
+class Booking(Base):
+    """A mediation session. While `status` is pending or confirmed it holds the mediator's time:
+    PostgreSQL excludes overlaps per mediator, SQLite triggers do the same (migration 0004)."""
+
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    mediator_id: Mapped[int] = mapped_column(ForeignKey("mediators.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    mode: Mapped[str] = mapped_column(String(16), default="onsite")  # onsite, video
+    place: Mapped[str | None] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on each new time
+    mediator_accepted_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(255))  # last decline/cancel/reschedule
+    notes: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # agreed, failed, withdrawn
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(96))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class BookingSlot(Base):
+    """A time offered to the parties while the booking is being arranged."""
+
+    __tablename__ = "booking_slots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
+class BookingParty(Base):
+    """One party's answer: consent to mediation, the confirmed time, a reschedule request."""
+
+    __tablename__ = "booking_parties"
+    __table_args__ = (UniqueConstraint("booking_id", "case_party_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    case_party_id: Mapped[int] = mapped_column(ForeignKey("case_parties.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    consent_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    confirmed_version: Mapped[int | None] = mapped_column(Integer)
+    reschedule_reason: Mapped[str | None] = mapped_column(String(255))
+    no_show: Mapped[bool] = mapped_column(default=False)
+
+
+class Room(Base):
+    """The video room of a booking (one per booking); the live session is in mediation_room."""
+
+    __tablename__ = "rooms"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, unguessable
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), unique=True
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="scheduled", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoomMessage(Base):
+    """Text chat and evidence comments (质证) said in a room, kept with the case."""
+
+    __tablename__ = "room_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # chat, comment
+    text: Mapped[str] = mapped_column(Text)
+    evidence_id: Mapped[str | None] = mapped_column(String(64))
+    audience: Mapped[list[Any]] = mapped_column(default=list)
+    sent_at: Mapped[datetime]

@@ -2,7 +2,6 @@
 
 import shutil
 import socket
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -11,7 +10,7 @@ from fengqiao import keys
 from fengqiao.accounts import create_user
 from fengqiao.app import create_app
 from tests.cases.helpers import resident_case
-from tests.conftest import REPO, make_settings
+from tests.conftest import NO_BROWSER, REPO, make_settings
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts" / "console"
@@ -26,7 +25,7 @@ PASSWORD = "correct horse battery"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+    pytest.mark.skipif(NO_BROWSER, reason="Debian's chromium not installed"),
 ]
 
 

@@ -112,8 +112,9 @@ async def test_several_workers_share_one_port_and_the_state(tmp_path):
     try:
         async with aiohttp.ClientSession() as http:
             pids = set()
-            for _ in range(60):
-                # a new connection each time, so the kernel spreads them over the workers
+            # a new connection each time, so the kernel spreads them over the workers; the
+            # second worker may still be starting when the first answers
+            for _ in range(600):
                 async with (
                     aiohttp.ClientSession() as fresh,
                     fresh.get(server.url + "/healthz") as r,
@@ -122,6 +123,9 @@ async def test_several_workers_share_one_port_and_the_state(tmp_path):
                     assert body["database"]["engine"] == "postgresql"
                     assert body["store"]["engine"] == "redis"
                     pids.add(body["worker"])
+                if len(pids) == 2:
+                    break
+                await asyncio.sleep(0.05)
             assert len(pids) == 2
             residents = [Resident() for _ in range(6)]
 

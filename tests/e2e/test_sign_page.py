@@ -3,7 +3,6 @@ valid in the stored PDF and the verify page says so."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from aiohttp.test_utils import TestServer
 from fengqiao import keys
 from fengqiao.app import create_app
 from fengqiao.documents.verify import verify_pdf
-from tests.conftest import REPO, make_settings
+from tests.conftest import NO_BROWSER, REPO, make_settings
 from tests.web.docs_helpers import APPLICANT_PHONE, complete, make_case, staff_headers
 
 CHROMIUM = "/usr/bin/chromium"
@@ -22,7 +21,7 @@ ARTIFACTS = REPO / "test-artifacts"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium not installed"),
+    pytest.mark.skipif(NO_BROWSER, reason="Debian's chromium not installed"),
 ]
 
 

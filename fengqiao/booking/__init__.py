@@ -1,0 +1,1 @@
+"""Mediators, organisations, availability, bookings and reminders."""

@@ -1,0 +1,20 @@
+// Every text the room page shows by itself (server texts come over the socket).
+window.ROOM_TEXTS = {
+  connecting: "正在连接调解室……",
+  waitingMedia: "正在开启摄像头和麦克风……",
+  inRoom: "已进入调解室",
+  disconnected: "网络已断开，正在重新连接……",
+  ended: "本次调解已结束。",
+  NotAllowedError: "您拒绝了摄像头或麦克风权限。请在浏览器（或微信右上角“…”）设置中允许使用摄像头和麦克风，然后刷新页面。",
+  NotFoundError: "没有找到摄像头或麦克风，请检查设备后刷新页面。",
+  NotReadableError: "摄像头或麦克风正被其他应用占用，请关闭其他应用（如通话、录像）后刷新页面。",
+  OverconstrainedError: "摄像头不支持所需的画面设置，请更换设备后重试。",
+  SecurityError: "当前页面不允许使用摄像头，请用 https 链接打开，或在微信中打开。",
+  noWebRTC: "当前浏览器不支持视频通话，请使用微信内置浏览器（安卓或 iOS 14.3 及以上）或最新版浏览器打开。",
+  mediaUnknown: "无法打开摄像头或麦克风：",
+  micOff: "关闭麦克风", micOn: "打开麦克风", camOff: "关闭摄像头", camOn: "打开摄像头",
+  admit: "准入", remove: "移出", muteReq: "请其静音",
+  states: {waiting: "等候中", admitted: "在调解室", offline: "已离线", notice: "阅读告知中",
+           refused: "拒绝录音录像", removed: "已移出"},
+  comment: "质证意见", send: "发送", open: "查看",
+};
