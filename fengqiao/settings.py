@@ -61,6 +61,9 @@ class Settings:
     # API requests per minute from one client address (0: no limit); a centre's staff may
     # share one address, so this stops scripts, not people.
     api_requests_per_minute_per_ip: int = 1200
+    # With --workers N, worker i also listens on worker_base_port + i (0: off), so that a
+    # proxy can keep each video room on one worker (see docs/deploy.md).
+    worker_base_port: int = 0
 
     @property
     def effective_database_url(self) -> str:

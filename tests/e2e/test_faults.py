@@ -13,6 +13,7 @@ import io
 import os
 import shutil
 import signal
+import socket
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
@@ -27,7 +28,13 @@ from fengqiao.cases import codes
 from fengqiao.dialogs import texts as dialog_texts
 from tests.bot import wx
 from tests.conftest import reset_postgres, reset_redis
-from tests.e2e.faults import PostgresServer, RedisServer, ServeProcess, pid_connected_to
+from tests.e2e.faults import (
+    PostgresServer,
+    RedisServer,
+    ServeProcess,
+    free_port,
+    pid_connected_to,
+)
 from tests.fakes.resident import Resident
 from tests.fakes.wechat_platform import WeChatPlatform, converse
 from tests.fakes.wechat_server import FakeWeChat
@@ -227,3 +234,48 @@ async def test_worker_killed_mid_request_is_handled_once_by_another(stack):
         await conn.close()
     assert files == 1  # the image was taken once, though two workers started on it
     assert victim not in stack.server.worker_pids()  # replaced by the supervisor
+
+
+async def test_each_worker_keeps_its_own_port_for_room_affinity(tmp_path, postgres, redis_server):
+    # A video room lives in one worker: the proxy hashes the room id over these ports.
+    await reset_postgres(postgres.url)
+    await reset_redis(redis_server.url)
+    base = free_port_pair()
+    server = ServeProcess(
+        tmp_path / "var", workers=2, FENGQIAO_DATABASE_URL=postgres.url,
+        FENGQIAO_REDIS_URL=redis_server.url, FENGQIAO_WORKER_BASE_PORT=str(base),
+    )
+    await server.start()
+    try:
+        async def pid_on(port: int) -> int:
+            async with aiohttp.ClientSession() as http:
+                for _ in range(300):
+                    try:
+                        async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                            return int((await resp.json())["worker"])
+                    except aiohttp.ClientError:
+                        await asyncio.sleep(0.1)
+            raise AssertionError(f"nothing on {port}")
+
+        first = [await pid_on(base), await pid_on(base + 1)]
+        assert len(set(first)) == 2 and set(first) <= set(server.worker_pids())
+        assert [await pid_on(base) for _ in range(5)] == [first[0]] * 5  # always the same one
+        os.kill(first[0], signal.SIGKILL)
+        await asyncio.sleep(1.0)
+        replaced = await pid_on(base)  # the supervisor's new worker takes the same port
+        assert replaced != first[0] and await pid_on(base + 1) == first[1]
+    finally:
+        server.stop()
+
+
+def free_port_pair() -> int:
+    for _ in range(50):
+        port = free_port()
+        if port < 65000:
+            try:
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port + 1))
+                return port
+            except OSError:
+                continue
+    raise AssertionError("no two free ports in a row")
