@@ -32,10 +32,28 @@ _HEADERS = {
 LIMITED_MESSAGE = "请求过于频繁，请稍后再试"
 
 
-def client_address(request: web.Request, trusted: frozenset[str]) -> str | None:
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+
+def networks(entries: list[str] | frozenset[str]) -> Networks:
+    """Proxy addresses or networks as written in FENGQIAO_TRUSTED_PROXIES ("10.0.0.0/8")."""
+    return tuple(ipaddress.ip_network(e.strip(), strict=False) for e in entries if e.strip())
+
+
+def _is_trusted(address: str | None, trusted: Networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in net for net in trusted)
+
+
+def client_address(request: web.Request, trusted: Networks | frozenset[str]) -> str | None:
     """The client's address: X-Forwarded-For's last hop not ours, if a trusted proxy sent it."""
+    if not isinstance(trusted, tuple):
+        trusted = networks(trusted)
     remote = request.remote
-    if remote not in trusted:
+    if not _is_trusted(remote, trusted):
         return remote
     hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
     for hop in reversed(hops):  # the proxy appends; earlier entries are the client's to forge
@@ -43,13 +61,13 @@ def client_address(request: web.Request, trusted: frozenset[str]) -> str | None:
             ipaddress.ip_address(hop)
         except ValueError:
             return remote
-        if hop not in trusted:
+        if not _is_trusted(hop, trusted):
             return hop
     return remote
 
 
 def make_guard(trusted_proxies: list[str], per_minute: int, secure: bool) -> Handler:
-    trusted = frozenset(trusted_proxies)
+    trusted = networks(trusted_proxies)
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -10,7 +10,7 @@ from fengqiao.app import create_app
 from fengqiao.web.guard import client_address
 from tests.conftest import make_settings
 
-PROXY = frozenset({"127.0.0.1", "::1"})
+PROXY = frozenset({"127.0.0.1", "::1", "172.16.0.0/12"})
 
 
 @pytest.fixture
@@ -35,6 +35,7 @@ def forwarded(remote: str, xff: str | None):
         ("127.0.0.1", "198.51.100.7, 127.0.0.1", "198.51.100.7"),  # two proxies of ours
         ("127.0.0.1", "not-an-ip", "127.0.0.1"),
         ("127.0.0.1", None, "127.0.0.1"),
+        ("172.18.0.5", "198.51.100.9", "198.51.100.9"),  # a proxy network, as CIDR
     ],
 )
 def test_client_address_trusts_only_our_proxies(remote, xff, client_ip):
