@@ -24,6 +24,7 @@ from fengqiao.web import access
 from fengqiao.web.documents_pages import setup_pages
 from fengqiao.web.errors import ApiError
 from fengqiao.web.openapi import documented
+from fengqiao.web.params import path_id
 
 _STATUS: list[tuple[type[errors.DocumentError], int]] = [
     (errors.NotFound, 404),
@@ -233,10 +234,10 @@ async def list_evidence(request: web.Request) -> web.Response:
 
 
 def _evidence_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise ApiError(404, "evidence_not_found", "证据不存在。") from None
+    found = path_id(request)
+    if found is None:
+        raise ApiError(404, "evidence_not_found", "证据不存在。")
+    return found
 
 
 async def _serve_evidence(request: web.Request, thumbnail: bool) -> web.Response:

@@ -8,7 +8,9 @@ from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from fengqiao.app import create_app
 from fengqiao.web.guard import client_address
+from fengqiao.web.params import row_id
 from tests.conftest import make_settings
+from tests.web.docs_helpers import staff_headers
 
 PROXY = frozenset({"127.0.0.1", "::1", "172.16.0.0/12"})
 
@@ -106,3 +108,15 @@ async def test_broken_multipart_uploads_are_400(client):
         )
         assert resp.status == 400, await resp.text()
         assert (await resp.json())["error"]["code"] == "bad_form"
+
+
+async def test_ids_beyond_64_bits_are_404_not_500(client):
+    # Found by schemathesis: SQLite raised OverflowError on them.
+    huge = str(2**63)
+    for path in (f"/api/v1/evidence/{huge}/file", f"/api/v1/evidence/{huge}/thumbnail"):
+        resp = await client.get(path, headers=staff_headers(client.app))
+        assert resp.status == 404, (path, resp.status)
+
+    assert [row_id(x) for x in ("1", "0", huge, str(2**63 - 1), "-1", "1e3")] == [
+        1, None, None, 2**63 - 1, None, None,
+    ]
