@@ -13,7 +13,9 @@ import uuid
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+# Segments may start with "_" or "-" (room ids are URL-safe base64) but never with ".": no
+# hidden files, no "..".
+_KEY = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
 
 
 class FileStoreError(RuntimeError):
