@@ -28,6 +28,15 @@ _PENDING = b"pending"
 class Outcome:
     reply: str | None  # the passive reply; None means answer "success"
     deferred: bool  # the reply goes (or went) out as a customer-service message
+    # The ledger's stored value this outcome was read from or written as: whoever hands a
+    # passive reply out (or, finding its connection gone, takes it back to send it as a
+    # message instead) does so by compare-and-set on it, so exactly one of them does.
+    version: bytes = b""
+
+
+def _encode(outcome: Outcome) -> bytes:
+    body = {"reply": outcome.reply, "deferred": outcome.deferred, "v": uuid.uuid4().hex}
+    return json.dumps(body).encode()
 
 
 class MessageLedger:
@@ -79,16 +88,30 @@ class MessageLedger:
         if task is not None:
             task.cancel()
 
-    async def finish(self, message_key: str, outcome: Outcome) -> bool:
-        """Record the outcome of our claim. False: the claim lapsed (this worker stalled past
-        its lease) and a repeat took the message over; that repeat answers it, not us."""
+    async def finish(self, message_key: str, outcome: Outcome) -> bytes | None:
+        """Record the outcome of our claim; its version, or None if the claim lapsed (this
+        worker stalled past its lease) and a repeat took the message over: it answers, not us."""
         token = self._tokens.get(message_key)
         self._stop_renewing(message_key)
-        value = json.dumps({"reply": outcome.reply, "deferred": outcome.deferred})
+        value = _encode(outcome)
+        key = self._key(message_key)
         if token is None:
-            await self.kv.set(self._key(message_key), value, ttl=self.done_ttl)
-            return True
-        return await self.kv.replace_if(self._key(message_key), token, value, self.done_ttl)
+            await self.kv.set(key, value, ttl=self.done_ttl)
+            return value
+        return value if await self.kv.replace_if(key, token, value, self.done_ttl) else None
+
+    async def hand_out(self, message_key: str, outcome: Outcome) -> bytes | None:
+        """A repeat about to answer with `outcome`'s passive reply: its new version, or None
+        if the reply was meanwhile taken back (it goes as a message) or handed out again."""
+        value = _encode(outcome)
+        ok = await self.kv.replace_if(self._key(message_key), outcome.version, value, self.done_ttl)
+        return value if ok else None
+
+    async def take_back(self, message_key: str, version: bytes) -> bool:
+        """The passive reply of `version` could not be delivered (connection gone): mark the
+        message deferred so that no repeat hands it out; True if nobody had already."""
+        deferred = _encode(Outcome(reply=None, deferred=True))
+        return await self.kv.replace_if(self._key(message_key), version, deferred, self.done_ttl)
 
     async def release(self, message_key: str) -> None:
         """Forget a claim whose turn failed, so that a later repeat may try again."""
@@ -102,7 +125,7 @@ class MessageLedger:
             value = await self.kv.get(self._key(message_key))
             if value is not None and not value.startswith(_PENDING):
                 data = json.loads(value)
-                return Outcome(reply=data.get("reply"), deferred=bool(data.get("deferred")))
+                return Outcome(data.get("reply"), bool(data.get("deferred")), bytes(value))
             if value is None or time.monotonic() >= deadline:
                 # None: the first delivery failed and released its claim; nothing to repeat.
                 return None
