@@ -13,12 +13,18 @@ from fengqiao.services import build_services
 from fengqiao.settings import Settings
 from fengqiao.web import api, case_pages, documents_api, rooms_api
 from fengqiao.web.errors import error_middleware
+from fengqiao.web.guard import make_guard
 
 
 def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
     settings = settings.with_secret()
+    guard = make_guard(
+        settings.trusted_proxies,
+        settings.api_requests_per_minute_per_ip,
+        secure=settings.public_url.startswith("https://"),
+    )
     app = web.Application(
-        middlewares=[error_middleware], client_max_size=settings.max_body_bytes * 64
+        middlewares=[guard, error_middleware], client_max_size=settings.max_body_bytes * 64
     )
     app[keys.SETTINGS] = settings
 

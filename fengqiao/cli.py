@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--display-name")
     u.add_argument("--organisation")
 
+    p = sub.add_parser("backup", help="back up the database and the file store to one file")
+    p.add_argument("--output", help="archive to write (default: <data dir>/backups/...)")
+
+    p = sub.add_parser("restore", help="restore a backup into an empty database and file store")
+    p.add_argument("file")
+
     p = sub.add_parser("booking", help="mediator registry")
     bsub = p.add_subparsers(dest="booking_command", required=True)
     b = bsub.add_parser("import", help="import organisations or mediators from a UTF-8 CSV")
@@ -85,6 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         return run_classify(
             args.text, args.jsonl, sys.stdin, sys.stdout, settings.data_dir, settings.config_dir
         )
+    if args.command == "backup":
+        from fengqiao.backup import backup_command
+
+        return backup_command(args.output)
+    if args.command == "restore":
+        from fengqiao.backup import restore_command
+
+        return restore_command(args.file)
     if args.command == "demo":
         from fengqiao.demo import run_demo
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import signal
+import socket
 import sys
 import time
 
@@ -17,22 +18,31 @@ from fengqiao.storage.migrate import upgrade
 log = logging.getLogger("fengqiao.serve")
 
 
-def _worker(host: str, port: int, reuse_port: bool) -> None:
+def _listen(host: str, port: int, reuse_port: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(False)
+    return sock
+
+
+def _worker(host: str, port: int, reuse_port: bool, index: int = 0) -> None:
     from fengqiao.app import create_app
 
     settings = Settings.from_env()
     logs.configure(settings.log_level)
     # Migrations ran once in the parent before any worker started.
     app = create_app(settings, migrate=False)
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        reuse_port=reuse_port,
-        print=None,
-        access_log=None,
-        handle_signals=True,
-    )
+    socks = [_listen(host, port, reuse_port)]
+    if settings.worker_base_port:
+        # A port of this worker's own, beside the shared one: a video room lives in one
+        # process, so the proxy sends /ws/rooms/{id} and /h5/room/{id} to a fixed worker by
+        # hashing the room id over these ports (docs/deploy.md). A restarted worker keeps it.
+        socks.append(_listen(host, settings.worker_base_port + index, False))
+    web.run_app(app, sock=socks, print=None, access_log=None, handle_signals=True)
 
 
 def serve(host: str, port: int, workers: int) -> int:
@@ -71,8 +81,8 @@ def _supervise(host: str, port: int, workers: int) -> int:
     procs: list[mp.process.BaseProcess] = []
     stopping = False
 
-    def start() -> mp.process.BaseProcess:
-        p = ctx.Process(target=_worker, args=(host, port, True), daemon=False)
+    def start(index: int) -> mp.process.BaseProcess:
+        p = ctx.Process(target=_worker, args=(host, port, True, index), daemon=False)
         p.start()
         return p
 
@@ -82,14 +92,14 @@ def _supervise(host: str, port: int, workers: int) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    procs = [start() for _ in range(workers)]
+    procs = [start(i) for i in range(workers)]
     # A worker that dies (crash, OOM kill) is replaced; WeChat's retry reaches a live one.
     while not stopping:
         time.sleep(0.5)
         for i, p in enumerate(procs):
             if not p.is_alive() and not stopping:
                 log.warning("worker exited, restarting", extra={"exitcode": p.exitcode})
-                procs[i] = start()
+                procs[i] = start(i)
     for p in procs:
         p.terminate()
     for p in procs:

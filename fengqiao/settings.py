@@ -56,6 +56,14 @@ class Settings:
     tsa_url: str = ""  # RFC 3161 time-stamp authority; empty keeps signatures PAdES B-B
     cjk_font: str = ""  # font file for PDFs; empty: look for Noto Sans CJK and others
     max_upload_mb: int = 50
+    # Proxies (nginx) whose X-Forwarded-For names the client; per-address limits need it.
+    trusted_proxies: list[str] = field(default_factory=lambda: ["127.0.0.1", "::1"])
+    # API requests per minute from one client address (0: no limit); a centre's staff may
+    # share one address, so this stops scripts, not people.
+    api_requests_per_minute_per_ip: int = 1200
+    # With --workers N, worker i also listens on worker_base_port + i (0: off), so that a
+    # proxy can keep each video room on one worker (see docs/deploy.md).
+    worker_base_port: int = 0
 
     @property
     def effective_database_url(self) -> str:

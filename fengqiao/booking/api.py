@@ -17,6 +17,7 @@ from fengqiao.booking.registry import RegistryError
 from fengqiao.booking.service import BookingError, BookingService, local_text
 from fengqiao.web.errors import ApiError
 from fengqiao.web.openapi import documented
+from fengqiao.web.params import path_id
 
 BOOKING = keys.BOOKING
 # Resolves the signed-in console user; replaced in tests before the console exists.
@@ -58,6 +59,14 @@ def reply(body: Any, status: int = 200) -> web.Response:
 
 def refused(exc: BookingError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message)
+
+
+def _id(request: web.Request) -> int:
+    """The row id in the path; one no row can have (too big for the database) is a 404."""
+    found = path_id(request)
+    if found is None:
+        raise ApiError(404, "not_found", "记录不存在")
+    return found
 
 
 async def viewer(request: web.Request, *, write: bool = False) -> auth.Viewer:
@@ -236,7 +245,7 @@ async def case_bookings(request: web.Request) -> web.Response:
 async def get_booking(request: web.Request) -> web.Response:
     user = await viewer(request)
     try:
-        return reply(await service(request).get(int(request.match_info["id"]), user.actor))
+        return reply(await service(request).get(_id(request), user.actor))
     except BookingError as exc:
         raise refused(exc) from None
 
@@ -271,7 +280,7 @@ async def booking_action(request: web.Request) -> web.Response:
         raise ApiError(404, "not_found", "未知操作")
     user = await viewer(request, write=True)
     data = await body(request) if request.can_read_body else {}
-    booking_id = int(request.match_info["id"])
+    booking_id = _id(request)
     svc, actor = service(request), user.actor
     reason = str(data.get("reason") or "")
     notes = data.get("notes")
@@ -365,7 +374,7 @@ def week_range(request: web.Request) -> tuple[datetime, datetime]:
 )
 async def calendar(request: web.Request) -> web.Response:
     user = await viewer(request)
-    mediator_id = int(request.match_info["id"])
+    mediator_id = _id(request)
     own_mediator(user, mediator_id)
     start, end = week_range(request)
     svc = service(request)
@@ -396,7 +405,7 @@ async def calendar(request: web.Request) -> web.Response:
 )
 async def subsidy(request: web.Request) -> web.Response:
     user = await viewer(request)
-    mediator_id = int(request.match_info["id"])
+    mediator_id = _id(request)
     own_mediator(user, mediator_id)
     svc = service(request)
     year = int(request.query.get("year") or svc.clock().astimezone(svc.config.tz).year)
@@ -423,7 +432,7 @@ async def subsidy(request: web.Request) -> web.Response:
 )
 async def add_absence(request: web.Request) -> web.Response:
     user = await viewer(request, write=True)
-    mediator_id = int(request.match_info["id"])
+    mediator_id = _id(request)
     if user.role not in auth.ADMIN_ROLES and user.mediator_id != mediator_id:
         raise ApiError(403, "forbidden", texts.E_NOT_YOURS)
     data = await body(request)

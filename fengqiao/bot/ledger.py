@@ -4,16 +4,22 @@ WeChat posts a message up to three times when it gets no answer in 5 s, and the 
 land on different workers. The first delivery claims the message key with `set_if_absent`;
 repeats never run the dialog again: they wait briefly for the first one's reply and answer
 the same.
+
+The claim is a short lease that its worker renews while the turn runs. If that worker dies
+mid-turn (killed, OOM), the lease lapses within `pending_ttl` seconds and WeChat's next
+repeat claims the message and runs it: handled once, not zero times.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
+import uuid
 from dataclasses import dataclass
 
-from fengqiao.storage.kv import KeyValueStore
+from fengqiao.storage.kv import KeyValueStore, StoreUnavailable
 
 _PENDING = b"pending"
 
@@ -30,30 +36,63 @@ class MessageLedger:
         kv: KeyValueStore,
         *,
         prefix: str,
-        pending_ttl: float = 300.0,
+        pending_ttl: float = 4.0,
         done_ttl: float = 3600.0,
         poll: float = 0.02,
     ) -> None:
         self.kv = kv
         self.prefix = prefix
-        # A claim outlives the slowest turn; if a worker dies mid-turn it expires and a later
-        # repeat can try again.
+        # Shorter than WeChat's 5 s between repeats, so a dead worker's claim has lapsed by
+        # the next repeat; a live worker renews it for as long as its turn runs.
         self.pending_ttl = pending_ttl
         self.done_ttl = done_ttl
         self.poll = poll
+        self._renewals: dict[str, asyncio.Task[None]] = {}
+        self._tokens: dict[str, bytes] = {}
 
     def _key(self, message_key: str) -> str:
         return f"{self.prefix}:{message_key}"
 
     async def claim(self, message_key: str) -> bool:
-        return await self.kv.set_if_absent(self._key(message_key), _PENDING, self.pending_ttl)
+        key = self._key(message_key)
+        token = _PENDING + b":" + uuid.uuid4().hex.encode()
+        if not await self.kv.set_if_absent(key, token, self.pending_ttl):
+            return False
+        self._tokens[message_key] = token
+        self._renewals[message_key] = asyncio.create_task(self._renew(key, token))
+        return True
 
-    async def finish(self, message_key: str, outcome: Outcome) -> None:
+    async def _renew(self, key: str, token: bytes) -> None:
+        while True:
+            await asyncio.sleep(self.pending_ttl / 3)
+            with contextlib.suppress(StoreUnavailable):
+                if not await self.kv.expire_if(key, token, self.pending_ttl):
+                    return
+
+    def abandon(self, message_key: str) -> None:
+        """Stop renewing a claim without touching the store (which may be down): it lapses."""
+        self._stop_renewing(message_key)
+
+    def _stop_renewing(self, message_key: str) -> None:
+        self._tokens.pop(message_key, None)
+        task = self._renewals.pop(message_key, None)
+        if task is not None:
+            task.cancel()
+
+    async def finish(self, message_key: str, outcome: Outcome) -> bool:
+        """Record the outcome of our claim. False: the claim lapsed (this worker stalled past
+        its lease) and a repeat took the message over; that repeat answers it, not us."""
+        token = self._tokens.get(message_key)
+        self._stop_renewing(message_key)
         value = json.dumps({"reply": outcome.reply, "deferred": outcome.deferred})
-        await self.kv.set(self._key(message_key), value, ttl=self.done_ttl)
+        if token is None:
+            await self.kv.set(self._key(message_key), value, ttl=self.done_ttl)
+            return True
+        return await self.kv.replace_if(self._key(message_key), token, value, self.done_ttl)
 
     async def release(self, message_key: str) -> None:
         """Forget a claim whose turn failed, so that a later repeat may try again."""
+        self._stop_renewing(message_key)
         await self.kv.delete(self._key(message_key))
 
     async def wait(self, message_key: str, within: float) -> Outcome | None:
@@ -61,7 +100,7 @@ class MessageLedger:
         deadline = time.monotonic() + within
         while True:
             value = await self.kv.get(self._key(message_key))
-            if value is not None and value != _PENDING:
+            if value is not None and not value.startswith(_PENDING):
                 data = json.loads(value)
                 return Outcome(reply=data.get("reply"), deferred=bool(data.get("deferred")))
             if value is None or time.monotonic() >= deadline:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -36,7 +37,7 @@ from fengqiao.bot.ledger import MessageLedger, Outcome
 from fengqiao.bot.limits import BotConfig, over_limit
 from fengqiao.cases import codes
 from fengqiao.settings import Settings
-from fengqiao.storage.kv import KeyValueStore
+from fengqiao.storage.kv import KeyValueStore, StoreUnavailable
 from fengqiao.web.openapi import documented
 
 if TYPE_CHECKING:
@@ -151,57 +152,112 @@ class MpBot:
     # -- one message, once --------------------------------------------------------------------
 
     async def answer(
-        self, message: BaseMessage, fields: dict[str, Any], started: float
-    ) -> str | None:
-        """The passive reply text for `message`, or None to answer "success"."""
+        self,
+        message: BaseMessage,
+        fields: dict[str, Any],
+        started: float,
+        alive: Callable[[], bool] = lambda: True,
+    ) -> tuple[str | None, bytes | None]:
+        """The passive reply text for `message` (None: answer "success") and the ledger
+        version it was handed out under (see `take_back`). `alive` tells whether WeChat
+        still waits on this connection: a reply is never handed to one it has left."""
         budget = self.settings.reply_budget_seconds - (time.monotonic() - started)
         key = message_key(fields)
         if not await self.ledger.claim(key):
-            outcome = await self.ledger.wait(key, max(budget, 0.0))
-            log.info("repeat delivery", extra={"key": key, "answered": outcome is not None})
-            return outcome.reply if outcome and not outcome.deferred else None
+            # A live first delivery settles (reply or "deferred") within its budget. Still
+            # pending after that means its worker stalled or died: wait until its lease would
+            # have lapsed, and take over, rather than answer "success" for a message nobody
+            # handles. (Past 5 s WeChat hangs up on us and repeats; the turn still runs.)
+            outcome = await self.ledger.wait(key, max(budget, 0.0) + self.ledger.pending_ttl)
+            if outcome is not None:
+                log.info("repeat delivery", extra={"key": key, "answered": True})
+                if outcome.deferred or outcome.reply is None or not alive():
+                    return None, None
+                version = await self.ledger.hand_out(key, outcome)
+                # None: the first delivery took its reply back to send it as a message.
+                return (outcome.reply, version) if version else (None, None)
+            # No outcome: the first delivery is still running (answer "success", its reply
+            # follows), or its claim is gone because its worker died or its turn failed; then
+            # this repeat takes the message over, so it is handled once, not never.
+            if not await self.ledger.claim(key):
+                log.info("repeat delivery", extra={"key": key, "answered": False})
+                return None, None
+            log.warning("repeat delivery takes over a lapsed claim", extra={"key": key})
+            takeover = True
+        else:
+            takeover = False
+        try:
+            return await self._handle(message, fields, key, started, takeover, alive)
+        except BaseException:
+            # The store or the event loop failed under us: stop renewing the claim so that it
+            # lapses and a repeat may try again.
+            self.ledger.abandon(key)
+            raise
+
+    async def _handle(
+        self,
+        message: BaseMessage,
+        fields: dict[str, Any],
+        key: str,
+        started: float,
+        takeover: bool = False,
+        alive: Callable[[], bool] = lambda: True,
+    ) -> tuple[str | None, bytes | None]:
+        """The claimed message: count it against the user's limit (once: not again when a
+        repeat takes it over) and run its turn."""
+        budget = self.settings.reply_budget_seconds - (time.monotonic() - started)
         if not reaches_dialog(fields, message):
             if str(fields.get("Event", "")).upper() == "TEMPLATESENDJOBFINISH":
                 await self._template_finished(fields)
             await self.ledger.finish(key, Outcome(reply=None, deferred=False))
-            return None
-        if await over_limit(
+            return None, None
+        if not takeover and await over_limit(
             self.kv,
             f"mp:{message.source}",
             self.config.user_messages_per_minute,
             now=self.config.clock(),
         ):
-            await self.ledger.finish(key, Outcome(reply=texts.RATE_LIMITED, deferred=False))
-            return texts.RATE_LIMITED
-        task = asyncio.create_task(self.turn(message))
+            version = await self.ledger.finish(key, Outcome(texts.RATE_LIMITED, deferred=False))
+            return texts.RATE_LIMITED, version
+        task = asyncio.create_task(self.turn(message, key))
         done, _ = await asyncio.wait({task}, timeout=max(budget, 0.0))
-        if task in done:
+        # If WeChat left this connection while the turn ran, its reply takes the late path
+        # below too: sent as a message, repeats answer "success".
+        if task in done and alive():
             try:
                 reply = task.result()
             except Exception:
                 log.exception("dialog turn failed", extra={"key": key})
                 await self.ledger.release(key)
-                return texts.BUSY.format(hotline=self.settings.hotline)
-            await self.ledger.finish(key, Outcome(reply=reply, deferred=False))
-            return reply
+                return texts.BUSY.format(hotline=self.settings.hotline), None
+            version = await self.ledger.finish(key, Outcome(reply=reply, deferred=False))
+            if version is None:
+                return None, None  # a repeat took the message over and answers it
+            return reply, version
         # Out of time: WeChat gets "success" now; the reply follows as a customer-service
         # message. Repeats of this message also get "success" and never run the turn again.
-        await self.ledger.finish(key, Outcome(reply=None, deferred=True))
-        late = asyncio.create_task(self._deliver_late(task, message.source, key))
+        # If a repeat took the message over meanwhile, it answers, and only it: our turn still
+        # runs to its end (so the dialog state is whole) but its reply is not sent.
+        ours = await self.ledger.finish(key, Outcome(reply=None, deferred=True)) is not None
+        late = asyncio.create_task(self._deliver_late(task, message.source, key, send=ours))
         self._late.add(late)
         late.add_done_callback(self._late.discard)
-        return None
+        return None, None
 
-    async def turn(self, message: BaseMessage) -> str | None:
+    async def turn(self, message: BaseMessage, key: str | None = None) -> str | None:
+        """One dialog turn; `key` lets the dialog recognise a message it already answered
+        (a repeat that took over from a worker that died after saving the turn)."""
         user = message.source
         kind = message.type
         if kind == "text":
-            return (await self.intake.handle_text(CHANNEL, user, message.content)).reply
+            turn = await self.intake.handle_text(CHANNEL, user, message.content, message_key=key)
+            return turn.reply
         if kind == "voice":
             recognised = (message.recognition or "").strip()
             if not recognised:
                 return texts.VOICE_NOT_RECOGNISED
-            return (await self.intake.handle_text(CHANNEL, user, recognised)).reply
+            turn = await self.intake.handle_text(CHANNEL, user, recognised, message_key=key)
+            return turn.reply
         if kind == "image":
             try:
                 data = await self.client.download_media(message.media_id)
@@ -245,13 +301,15 @@ class MpBot:
         if not known:
             await self.app[keys.DOCUMENTS].delivery.on_wechat_status(msg_id, status)
 
-    async def _deliver_late(self, task: asyncio.Task[str | None], openid: str, key: str) -> None:
+    async def _deliver_late(
+        self, task: asyncio.Task[str | None], openid: str, key: str, send: bool = True
+    ) -> None:
         try:
             reply = await task
         except Exception:
             log.exception("late dialog turn failed", extra={"key": key})
             reply = texts.BUSY.format(hotline=self.settings.hotline)
-        if not reply:
+        if not reply or not send:
             return
         try:
             await self.client.send_text(openid, reply)
@@ -260,6 +318,26 @@ class MpBot:
             log.warning("late reply not deliverable: %s", exc, extra={"key": key})
         except WeChatError as exc:
             log.error("late reply failed: %s", exc, extra={"key": key})
+
+    async def redeliver(
+        self, message: BaseMessage, fields: dict[str, Any], reply: str, version: bytes | None
+    ) -> None:
+        """Send `reply` as a customer-service message instead, unless a repeat has already
+        handed it out passively; later repeats then answer "success"."""
+        key = message_key(fields)
+        if version is None:
+            return  # a "busy, send again" answer: WeChat's repeat or the resident retries
+        try:
+            if not await self.ledger.take_back(key, version):
+                return  # a repeat on a live connection has it
+        except StoreUnavailable:
+            return  # cannot tell; a duplicate is worse than WeChat's own "retry" prompt
+        log.info("connection gone before the reply; sending it as a message", extra={"key": key})
+        done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        done.set_result(reply)
+        late = asyncio.create_task(self._deliver_late(done, message.source, key))  # type: ignore[arg-type]
+        self._late.add(late)
+        late.add_done_callback(self._late.discard)
 
     async def close(self, grace: float = 5.0) -> None:
         """Let late replies go out on shutdown, within `grace` seconds."""
@@ -313,7 +391,21 @@ async def receive(request: web.Request) -> web.Response:
     except Rejected as exc:
         log.warning("callback rejected: %s", exc.reason, extra={"status": exc.status})
         return web.Response(status=exc.status, text=exc.reason)
-    reply = await bot.answer(message, fields, started)
+    def alive() -> bool:
+        return request.transport is not None and not request.transport.is_closing()
+
+    try:
+        reply, version = await bot.answer(message, fields, started, alive)
+    except StoreUnavailable:
+        # Without the store there is no once-only ledger and no dialog session: tell the
+        # resident plainly to send again (WeChat would only show "service unavailable").
+        log.warning("key-value store unavailable at the callback")
+        reply, version = texts.BUSY.format(hotline=bot.settings.hotline), None
+    if reply is not None and not alive():
+        # WeChat gave up on this connection while the turn ran (its repeat was answered
+        # "success"): a passive reply would be lost, so it goes as a customer-service message.
+        await bot.redeliver(message, fields, reply, version)
+        return web.Response(text="success")
     if reply is None:
         return web.Response(text="success")
     xml = TextReply(message=message, content=reply).render()

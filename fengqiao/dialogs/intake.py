@@ -100,6 +100,9 @@ class Session:
     transcript: list[dict[str, str]] = field(default_factory=list)
     attachments: list[dict[str, Any]] = field(default_factory=list)
     case_code: str | None = None
+    # The last message answered ({"key", "reply", "code"}): a repeat of it gets the same reply
+    # instead of being taken as the next answer.
+    last_turn: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         # Only the dataclass fields: the state machine binds trigger methods onto the instance.

@@ -89,16 +89,28 @@ class IntakeService:
         )
 
     def _lock(self, channel: str, user_id: str) -> Any:
-        # One turn at a time per resident, across all workers.
-        return self.kv.lock(f"turn:{channel}:{user_id}", ttl=30, wait=10)
+        # One turn at a time per resident, across all workers. Renewed while held: the short
+        # TTL only frees the lock of a worker that died mid-turn.
+        return self.kv.lock(f"turn:{channel}:{user_id}", ttl=6, wait=10)
 
     # -- entry points --------------------------------------------------------------------
     async def handle_text(
-        self, channel: str, user_id: str, text: str, *, at: datetime | None = None
+        self,
+        channel: str,
+        user_id: str,
+        text: str,
+        *,
+        at: datetime | None = None,
+        message_key: str | None = None,
     ) -> Turn:
+        """One turn. `message_key` (the channel's id of the message) makes a repeat of the
+        message just answered get the same reply instead of counting as the next answer."""
         now = at or utcnow()
         async with self._lock(channel, user_id):
             session = await self.load(channel, user_id)
+            last = session.last_turn
+            if message_key and last.get("key") == message_key:
+                return Turn(str(last.get("reply", "")), session.state, last.get("code"))
             before = session.state
             revisit = None
             if session.state in ("start", "consent", "filed"):
@@ -120,13 +132,16 @@ class IntakeService:
                 replies.append(await self._progress(channel, user_id, outcome.progress_query))
             if outcome.wants_human:
                 log.info("resident asked for a person", extra={"user": _user_ref(channel, user_id)})
+            reply = "\n\n".join(r for r in replies if r)
+            code = session.case_code if outcome.submit and session.state == "filed" else None
+            if message_key:
+                session.last_turn = {"key": message_key, "reply": reply, "code": code}
             await self.save(channel, user_id, session)
         log.info(
             "dialog turn",
             extra={"user": _user_ref(channel, user_id), "from": before, "to": session.state},
         )
-        code = session.case_code if outcome.submit and session.state == "filed" else None
-        return Turn("\n\n".join(r for r in replies if r), session.state, code)
+        return Turn(reply, session.state, code)
 
     async def handle_image(
         self,

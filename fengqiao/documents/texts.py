@@ -8,6 +8,7 @@ from __future__ import annotations
 # --- uploads (evidence) ------------------------------------------------------------------
 UPLOAD = {
     "empty": "文件为空，请重新选择。",
+    "bad_form": "上传的内容格式不正确，请重新选择文件上传。",
     "too_large": "文件过大，单个文件不能超过 {limit_mb} MB。",
     "unknown_type": "不支持的文件类型。可上传图片（JPG、PNG、GIF、WebP、HEIC）、PDF、"
     "音频（MP3、M4A、AMR、WAV、OGG）、视频（MP4、WebM、MKV）和 Office 文档。",

@@ -29,6 +29,10 @@ class KeyValueStore(Protocol):
     async def set_if_absent(self, key: str, value: bytes | str, ttl: float) -> bool: ...
     async def delete(self, key: str) -> None: ...
     async def incr(self, key: str, ttl: float) -> int: ...
+    async def expire_if(self, key: str, value: bytes | str, ttl: float) -> bool: ...
+    async def replace_if(
+        self, key: str, expected: bytes | str, value: bytes | str, ttl: float
+    ) -> bool: ...
     def lock(self, name: str, ttl: float, wait: float) -> AbstractAsyncContextManager[bool]: ...
     async def publish(self, channel: str, message: bytes | str) -> None: ...
     def subscribe(self, channel: str) -> AsyncIterator[bytes]: ...
@@ -56,7 +60,7 @@ class LocalStore:
             "DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?", (time.time(),)
         )
         self._channels: dict[str, set[asyncio.Queue[bytes]]] = {}
-        self._locks: dict[str, float] = {}
+        self._locks: dict[str, object] = {}
 
     def _live(self, key: str) -> bytes | None:
         row = self._db.execute("SELECT value, expires FROM kv WHERE key = ?", (key,)).fetchone()
@@ -98,23 +102,36 @@ class LocalStore:
         self._db.execute("UPDATE kv SET value = ? WHERE key = ?", (str(value).encode(), key))
         return value
 
+    async def expire_if(self, key: str, value: bytes | str, ttl: float) -> bool:
+        if self._live(key) != _b(value):
+            return False
+        self._db.execute("UPDATE kv SET expires = ? WHERE key = ?", (time.time() + ttl, key))
+        return True
+
+    async def replace_if(
+        self, key: str, expected: bytes | str, value: bytes | str, ttl: float
+    ) -> bool:
+        if self._live(key) != _b(expected):
+            return False
+        self._put(key, _b(value), time.time() + ttl)
+        return True
+
     @asynccontextmanager
     async def lock(self, name: str, ttl: float, wait: float) -> AsyncIterator[bool]:
-        # One process owns this store, so locks live in memory: no disk write per turn.
+        # One process owns this store, so locks live in memory: no disk write per turn. A
+        # holder can only die with the whole process, so a held lock never expires (as a
+        # Redis lock is renewed while held).
         deadline = time.monotonic() + wait
-        while True:
-            held = self._locks.get(name)
-            if held is None or held <= time.monotonic():
-                break
+        while name in self._locks:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"lock {name} busy")
             await asyncio.sleep(0.005)
-        expires = time.monotonic() + ttl
-        self._locks[name] = expires
+        token = object()
+        self._locks[name] = token
         try:
             yield True
         finally:
-            if self._locks.get(name) == expires:
+            if self._locks.get(name) is token:
                 del self._locks[name]
 
     async def publish(self, channel: str, message: bytes | str) -> None:
@@ -142,14 +159,52 @@ _UNLOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
 """
+# Replace a value only while it is still the one we wrote.
+_REPLACE_IF = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1
+end
+return 0
+"""
+# Extend a lease only while it is still ours.
+_EXPIRE_IF = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+async def _keep_alive(store: KeyValueStore, key: str, token: bytes | str, ttl: float) -> None:
+    """Renew a lease every third of its TTL while its holder runs (cancelled on release).
+
+    Leases can then be short: a worker killed while holding one frees it within `ttl`
+    seconds, instead of blocking the resident's next message for a long fixed TTL.
+    """
+    while True:
+        await asyncio.sleep(ttl / 3)
+        try:
+            if not await store.expire_if(key, token, ttl):
+                return
+        except StoreUnavailable:
+            continue  # the store is back soon, or the lease lapses: both are safe
 
 
 class RedisStore:
-    def __init__(self, url: str) -> None:
-        self._redis = aioredis.from_url(
-            url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=15
+    def __init__(self, url: str, max_connections: int = 200) -> None:
+        # A blocking pool: under a burst, callers queue for a connection (up to 2 s) instead
+        # of failing at once with "Too many connections" as the default pool does at 100.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=2.0,
+            socket_timeout=2.0,
+            socket_connect_timeout=2.0,
+            health_check_interval=15,
         )
+        self._pool = pool
+        self._redis = aioredis.Redis(connection_pool=pool)
         self._unlock = self._redis.register_script(_UNLOCK)
+        self._expire_if = self._redis.register_script(_EXPIRE_IF)
+        self._replace_if = self._redis.register_script(_REPLACE_IF)
 
     async def _call(self, coro):  # type: ignore[no-untyped-def]
         try:
@@ -180,8 +235,19 @@ class RedisStore:
 
         return await self._call(run())  # type: ignore[no-any-return]
 
+    async def expire_if(self, key: str, value: bytes | str, ttl: float) -> bool:
+        done = await self._call(self._expire_if(keys=[key], args=[_b(value), int(ttl * 1000)]))
+        return bool(done)
+
+    async def replace_if(
+        self, key: str, expected: bytes | str, value: bytes | str, ttl: float
+    ) -> bool:
+        args = [_b(expected), _b(value), int(ttl * 1000)]
+        return bool(await self._call(self._replace_if(keys=[key], args=args)))
+
     @asynccontextmanager
     async def lock(self, name: str, ttl: float, wait: float) -> AsyncIterator[bool]:
+        """Held across workers; renewed while held, so `ttl` only bounds a dead holder."""
         token = uuid.uuid4().hex
         key = f"lock:{name}"
         deadline = time.monotonic() + wait
@@ -189,9 +255,11 @@ class RedisStore:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"lock {name} busy")
             await asyncio.sleep(0.02)
+        renew = asyncio.create_task(_keep_alive(self, key, token, ttl))  # type: ignore[arg-type]
         try:
             yield True
         finally:
+            renew.cancel()
             try:
                 await self._unlock(keys=[key], args=[token])
             except (RedisError, OSError):
@@ -218,6 +286,7 @@ class RedisStore:
 
     async def close(self) -> None:
         await self._redis.aclose()
+        await self._pool.aclose()
 
 
 def open_store(redis_url: str, local_path: Path | None = None) -> KeyValueStore:

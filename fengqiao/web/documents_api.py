@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from fengqiao import keys
 from fengqiao.documents import errors
@@ -23,6 +24,7 @@ from fengqiao.web import access
 from fengqiao.web.documents_pages import setup_pages
 from fengqiao.web.errors import ApiError
 from fengqiao.web.openapi import documented
+from fengqiao.web.params import path_id
 
 _STATUS: list[tuple[type[errors.DocumentError], int]] = [
     (errors.NotFound, 404),
@@ -136,21 +138,32 @@ async def read_upload(request: web.Request, limit: int) -> tuple[bytes, str | No
         raise too_large
     fields: dict[str, str] = {}
     if request.content_type.startswith("multipart/"):
-        reader = await request.multipart()
-        data, name = b"", None
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
-                continue
-            if part.name == "file":
-                # Some clients percent-encode non-ASCII names; the name is for display only.
-                name = unquote(part.filename) if part.filename else None
-                data = await _read_limited(part.read_chunk, limit, too_large)
-            elif part.name:
-                fields[part.name] = (await part.text())[:64]
-        return data, name, fields
+        try:
+            return await _read_multipart(request, limit, too_large)
+        except (ValueError, AssertionError, UnicodeDecodeError, HttpProcessingError):
+            # No boundary, a broken part header or body: the client's mistake, not ours.
+            raise ApiError(400, "bad_form", UPLOAD["bad_form"]) from None
     data = await _read_limited(request.content.read, limit, too_large)
     name = request.headers.get("X-File-Name")
     return data, unquote(name) if name else None, fields
+
+
+async def _read_multipart(
+    request: web.Request, limit: int, too_large: ApiError
+) -> tuple[bytes, str | None, dict[str, str]]:
+    fields: dict[str, str] = {}
+    reader = await request.multipart()
+    data, name = b"", None
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "file":
+            # Some clients percent-encode non-ASCII names; the name is for display only.
+            name = unquote(part.filename) if part.filename else None
+            data = await _read_limited(part.read_chunk, limit, too_large)
+        elif part.name:
+            fields[part.name] = (await part.text())[:64]
+    return data, name, fields
 
 
 async def _read_limited(
@@ -221,10 +234,10 @@ async def list_evidence(request: web.Request) -> web.Response:
 
 
 def _evidence_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise ApiError(404, "evidence_not_found", "证据不存在。") from None
+    found = path_id(request)
+    if found is None:
+        raise ApiError(404, "evidence_not_found", "证据不存在。")
+    return found
 
 
 async def _serve_evidence(request: web.Request, thumbnail: bool) -> web.Response:

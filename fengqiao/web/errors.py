@@ -7,7 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from sqlalchemy import exc as sa_exc
 
+from fengqiao.storage.files import FileStoreError
 from fengqiao.storage.kv import StoreUnavailable
 
 log = logging.getLogger("fengqiao.web")
@@ -43,7 +45,20 @@ _STATUS_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "too_many_requests",
+    503: "unavailable",
 }
+
+
+def database_down(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached (restart, network, full pool),
+    as opposed to a bug in a query: the first is a 503 the client retries, the second a 500."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no connection free in the pool in time
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(
+            exc, sa_exc.OperationalError | sa_exc.InterfaceError
+        )
+    return False
 
 
 def _is_api(request: web.Request) -> bool:
@@ -61,12 +76,22 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         code = _STATUS_CODES.get(exc.status, "http_error")
         return json_error(exc.status, code, exc.reason or code)
+    except FileStoreError as exc:
+        # Disk full or unwritable: the atomic write left nothing behind and nothing was recorded.
+        log.error("file store refused a write: %s", exc, extra={"path": request.path})
+        return json_error(507, "storage_full", "存储空间不足，文件没有保存，请稍后再试或联系中心")
     except StoreUnavailable:
         log.warning("key-value store unavailable", extra={"path": request.path})
         return json_error(503, "store_unavailable", "服务暂时繁忙，请稍后再试")
     except (ConnectionError, OSError, TimeoutError) as exc:
         log.warning("dependency unavailable: %s", type(exc).__name__, extra={"path": request.path})
         return json_error(503, "unavailable", "服务暂时繁忙，请稍后再试")
+    except sa_exc.SQLAlchemyError as exc:
+        if not database_down(exc):
+            log.exception("unhandled database error", extra={"path": request.path})
+            return json_error(500, "internal", "服务器内部错误，请稍后再试")
+        log.warning("database unavailable: %s", type(exc).__name__, extra={"path": request.path})
+        return json_error(503, "database_unavailable", "服务暂时繁忙，请稍后再试")
     except Exception:
         log.exception("unhandled error", extra={"path": request.path})
         return json_error(500, "internal", "服务器内部错误，请稍后再试")

@@ -10,6 +10,7 @@ from fengqiao.mediation_room.sql_store import RoomNotAvailable, RoomService, Sql
 from fengqiao.web.access import require_staff
 from fengqiao.web.errors import ApiError
 from fengqiao.web.openapi import documented
+from fengqiao.web.params import path_id
 
 ROOM_SERVICE: web.AppKey[RoomService] = web.AppKey("room_service")
 
@@ -23,11 +24,11 @@ ROOM_SERVICE: web.AppKey[RoomService] = web.AppKey("room_service")
 )
 async def booking_room(request: web.Request) -> web.Response:
     await require_staff(request)
-    raw = request.match_info["id"]
-    if not raw.isdigit():
+    booking_id = path_id(request)
+    if booking_id is None:
         raise ApiError(404, "booking_not_found", "预约不存在")
     try:
-        links = await request.app[ROOM_SERVICE].links(int(raw))
+        links = await request.app[ROOM_SERVICE].links(booking_id)
     except RoomNotAvailable:
         raise ApiError(404, "booking_not_found", "预约不存在或尚未确定时间") from None
     return web.json_response({"links": links}, dumps=_dumps)

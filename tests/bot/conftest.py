@@ -52,7 +52,9 @@ class FakeIntake:
             raise RuntimeError("dialog broke")
         return Turn(reply=reply, state="describe", case_code=None)
 
-    async def handle_text(self, channel: str, user_id: str, text: str, *, at: Any = None) -> Turn:
+    async def handle_text(
+        self, channel: str, user_id: str, text: str, *, at: Any = None, message_key: Any = None
+    ) -> Turn:
         return await self._turn(("text", channel, user_id, text), f"收到：{text}")
 
     async def handle_image(

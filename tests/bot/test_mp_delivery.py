@@ -133,3 +133,74 @@ async def test_user_over_the_limit_gets_a_polite_reply(bot_client, intake):
     resp = await client.post("/wechat/mp", params=wx.signed(now), data=wx.text("o-other", "y", 99))
     assert content(await resp.text()) == "收到：y"
     assert len(intake.calls) == 4
+
+
+async def test_repeat_takes_over_a_claim_whose_worker_died(bot_client, intake):
+    shared = LocalStore(None)
+    client = await bot_client(kv=shared)
+    # What a worker killed mid-turn leaves behind: its claim, no longer renewed.
+    await shared.set(f"wechat:mp:{wx.APPID}:msg:9020", b"pending:dead-worker", ttl=0.2)
+    await asyncio.sleep(0.3)
+    resp = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-d", "欠薪", 9020))
+    assert content(await resp.text()) == "收到：欠薪"
+    assert len(intake.calls) == 1
+    again = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-d", "欠薪", 9020))
+    assert content(await again.text()) == "收到：欠薪"
+    assert len(intake.calls) == 1
+
+
+async def test_a_worker_that_lost_its_claim_stays_silent(bot_client, intake):
+    intake.gate = asyncio.Event()
+    shared = LocalStore(None)
+    client = await bot_client(kv=shared)
+    first = asyncio.create_task(
+        client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-s", "漏水", 9030))
+    )
+    await until(lambda: len(intake.calls) == 1)
+    # This worker stalled past its lease and a repeat on another worker took the message over.
+    await shared.set(f"wechat:mp:{wx.APPID}:msg:9030", b"pending:other-worker", ttl=30)
+    intake.gate.set()
+    resp = await first
+    assert await resp.text() == "success"  # the other worker answers; one reply, not two
+
+
+async def test_reply_whose_connection_is_gone_goes_as_a_message(tmp_path, intake, wechat_fake):
+    # As in production (web.run_app): a hang-up does not cancel the handler. TestServer
+    # would cancel it, so this test runs its own runner.
+    import aiohttp
+    from aiohttp import web
+
+    from fengqiao import bot, keys
+    from fengqiao.settings import Settings
+    from fengqiao.web.errors import error_middleware
+
+    app = web.Application(middlewares=[error_middleware])
+    app[keys.SETTINGS] = Settings(
+        data_dir=tmp_path, secret_key="test", wechat_token=wx.TOKEN, wechat_appid=wx.APPID,
+        wechat_secret=wx.MP_SECRET, wechat_api_base=wechat_fake.base_url,
+    )
+    app[keys.KV] = LocalStore(None)
+    app[keys.INTAKE] = intake
+    bot.setup(app)
+    runner = web.AppRunner(app, handler_cancellation=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/wechat/mp"
+    intake.gate = asyncio.Event()
+    body = wx.text("o-gone", "漏水", 9040)
+    try:
+        async with aiohttp.ClientSession() as http:
+            first = asyncio.create_task(http.post(url, params=wx.signed(), data=body))
+            await until(lambda: len(intake.calls) == 1)
+            first.cancel()  # WeChat hung up on this delivery (its repeat got "success")
+            await asyncio.sleep(0.1)
+            intake.gate.set()
+            (sent,) = await wechat_fake.wait_for(CUSTOM_SEND)
+            assert sent["touser"] == "o-gone" and sent["text"]["content"] == "收到：漏水"
+            # A later repeat does not get the reply a second time.
+            async with http.post(url, params=wx.signed(), data=body) as resp:
+                assert await resp.text() == "success"
+        assert len(intake.calls) == 1
+    finally:
+        await runner.cleanup()

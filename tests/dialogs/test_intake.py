@@ -245,3 +245,16 @@ async def test_revisit_question_is_asked_and_answered_in_the_chat(services):
     assert await services.cases.pending_revisit("mp", "u1") is None
     state = await services.cases.get(code)
     assert state.status != "archived"
+
+
+async def test_a_repeat_of_the_message_just_answered_gets_the_same_reply(services):
+    # A worker can die after saving a turn but before WeChat got the reply; the repeat that
+    # takes over must not count the same message as the resident's next answer.
+    intake = services.intake
+    first = await intake.handle_text("mp", "u-rep", "你好", message_key="msg:1")
+    again = await intake.handle_text("mp", "u-rep", "你好", message_key="msg:1")
+    assert (again.reply, again.state) == (first.reply, first.state)
+    consent = await intake.handle_text("mp", "u-rep", "同意", message_key="msg:2")
+    assert consent.state == "describe"
+    repeat = await intake.handle_text("mp", "u-rep", "同意", message_key="msg:2")
+    assert repeat.state == "describe" and repeat.reply == consent.reply

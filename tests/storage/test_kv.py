@@ -86,3 +86,31 @@ async def test_local_store_survives_reopen(tmp_path):
     second = LocalStore(path)
     assert await second.get("dialog:x") == b"state"
     await second.close()
+
+
+async def test_expire_if_extends_only_the_holders_lease(store):
+    await store.set("lease", "mine", ttl=0.2)
+    assert not await store.expire_if("lease", "theirs", 5)
+    assert await store.expire_if("lease", "mine", 5)
+    await asyncio.sleep(0.3)
+    assert await store.get("lease") == b"mine"
+    assert not await store.expire_if("missing", "mine", 5)
+
+
+async def test_a_held_lock_outlives_its_ttl(store):
+    # The TTL only bounds a holder that died; a live holder keeps its lock however long it runs.
+    async with store.lock("long", ttl=0.3, wait=1):
+        await asyncio.sleep(0.7)
+        with pytest.raises(TimeoutError):
+            async with store.lock("long", ttl=0.3, wait=0.05):
+                pass
+    async with store.lock("long", ttl=0.3, wait=0.05):
+        pass
+
+
+async def test_replace_if_only_replaces_the_expected_value(store):
+    await store.set("claim", "pending:a", ttl=5)
+    assert not await store.replace_if("claim", "pending:b", "done-by-b", 5)
+    assert await store.replace_if("claim", "pending:a", "done-by-a", 5)
+    assert await store.get("claim") == b"done-by-a"
+    assert not await store.replace_if("nothing", "x", "y", 5)

@@ -1,0 +1,21 @@
+"""Path parameters that name database rows."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+# Row ids are 64-bit: a bigger number matches no row, and must not reach the database driver
+# (SQLite raises OverflowError, PostgreSQL an out-of-range error: both were 500s).
+MAX_ID = 2**63 - 1
+
+
+def row_id(raw: str) -> int | None:
+    """The id in `raw`, or None when it cannot name a row (not digits, zero, too big)."""
+    if not raw.isdigit() or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
+
+
+def path_id(request: web.Request, name: str = "id") -> int | None:
+    return row_id(request.match_info.get(name, ""))
