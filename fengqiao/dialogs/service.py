@@ -33,6 +33,8 @@ IMAGE_MAGIC = {
 
 
 REVISIT_RECHECK_SECONDS = 300
+# A resident who filed from this account may later get a revisit question; others never do.
+FILED_MARK_SECONDS = 2 * 365 * 24 * 3600
 
 
 @dataclass
@@ -207,9 +209,15 @@ class IntakeService:
         session = await self.load(channel, user_id)
         return Turn("", session.state, None)
 
+    @staticmethod
+    def _filed_key(channel: str, user_id: str) -> str:
+        return f"has-filed:{channel}:{user_id}"
+
     async def _pending_revisit(self, channel: str, user_id: str) -> Any:
         """The open revisit question, with "none" remembered for a few minutes so that a
         resident's greeting and consent do not each cost a database read."""
+        if await self.kv.get(self._filed_key(channel, user_id)) is None:
+            return None  # never filed from this account: nothing to revisit
         none_key = f"revisit-none:{channel}:{user_id}"
         if await self.kv.get(none_key) is not None:
             return None
@@ -258,6 +266,7 @@ class IntakeService:
         except Exception:
             log.exception("filing failed", extra={"user": _user_ref(channel, user_id)})
             return texts.SUBMIT_FAILED
+        await self.kv.set(self._filed_key(channel, user_id), "1", ttl=FILED_MARK_SECONDS)
         case = await self.cases.get(filed.code)
         deadline = (
             case.deadline_at.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日")

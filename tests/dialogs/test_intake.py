@@ -7,7 +7,6 @@ import re
 from sqlalchemy import func, select
 
 from fengqiao.cases import codes
-from fengqiao.cases.service import PartyInfo
 from fengqiao.dialogs import texts
 from fengqiao.services import build_services
 from fengqiao.storage.models import Case, CaseFile, Person
@@ -235,24 +234,16 @@ async def test_dialog_resumes_after_a_restart(settings):
 
 
 async def test_revisit_question_is_asked_and_answered_in_the_chat(services):
-    from tests.cases.helpers import resident_case
-
-    filed = await services.cases.file_case(
-        resident_case(
-            7,
-            actor="mp:u1",
-            applicant=PartyInfo(name="王小明", phone="13912345678", openid="u1", channel="mp"),
-        )
-    )
-    await services.cases.route(filed.code, "staff:li")
-    await services.cases.close(filed.code, "staff:li", outcome="success", summary="已调解")
+    code = (await file(services, "楼上邻居家卫生间漏水，把我家天花板泡坏了", "邻里纠纷")).case_code
+    await services.cases.route(code, "staff:li")
+    await services.cases.close(code, "staff:li", outcome="success", summary="已调解")
 
     turn = await say(services, "你好")
-    assert filed.code in turn.reply and "满意" in turn.reply  # asked after whatever was said
+    assert code in turn.reply and "满意" in turn.reply  # asked after whatever was said
     turn = await say(services, "不满意，调解员一直没联系我")
-    assert filed.code in turn.reply
+    assert code in turn.reply
     assert await services.cases.pending_revisit("mp", "u1") is None
-    state = await services.cases.get(filed.code)
+    state = await services.cases.get(code)
     assert state.status != "archived"
 
 
