@@ -23,47 +23,29 @@ ROLES = ("staff", "mediator", "leader", "admin")
 ROLE_NAMES = {"staff": "工作人员", "mediator": "调解员", "leader": "领导", "admin": "管理员"}
 
 # What each role may do in the console. Mediators act on their own organisation's cases.
+_STAFF = frozenset(
+    {
+        "view",
+        "register",
+        "route",
+        "handle",
+        "whistle",
+        "report",
+        "escalate",
+        "close",
+        "archive",
+        "withdraw",
+        "merge",
+        "assign",
+        "revisit",
+    }
+)
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "staff": frozenset(
-        {
-            "view",
-            "register",
-            "route",
-            "handle",
-            "whistle",
-            "report",
-            "escalate",
-            "close",
-            "archive",
-            "withdraw",
-            "merge",
-            "assign",
-            "revisit",
-        }
-    ),
+    "staff": _STAFF,
     "mediator": frozenset({"view", "handle", "report", "close", "revisit"}),
     "leader": frozenset({"view", "escalate", "reopen", "dashboard", "audit", "revisit"}),
-    "admin": frozenset(
-        {
-            "view",
-            "register",
-            "route",
-            "handle",
-            "whistle",
-            "report",
-            "escalate",
-            "close",
-            "archive",
-            "withdraw",
-            "merge",
-            "assign",
-            "reopen",
-            "dashboard",
-            "audit",
-            "revisit",
-            "users",
-        }
-    ),
+    # Admins do all that staff do, and what only leaders and admins may.
+    "admin": _STAFF | {"reopen", "dashboard", "audit", "users"},
 }
 # Roles that see parties' full names and phone numbers on the case page.
 SEES_PERSONAL_DATA = frozenset({"staff", "mediator", "admin"})
