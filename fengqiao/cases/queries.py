@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, insert, select, text
 
 from fengqiao.cases import codes, masking, statuses
 from fengqiao.cases.errors import CaseNotFound
@@ -43,6 +43,21 @@ DIMENSIONS = {
     "all": "'all'",
     "cycle_day": "CAST(s.cycle_hours / 24 AS INTEGER)",
 }
+
+
+def _stat_row(dim: str, key: Any, *counts: Any, now: datetime) -> dict[str, Any]:
+    total, closed, resolved, satisfied, rated, cycle = counts
+    return {
+        "dimension": dim,
+        "key": "" if key is None else str(key),
+        "total": int(total or 0),
+        "closed": int(closed or 0),
+        "resolved": int(resolved or 0),
+        "satisfied": int(satisfied or 0),
+        "rated": int(rated or 0),
+        "cycle_hours_sum": float(cycle or 0),
+        "refreshed_at": now,
+    }
 
 
 @dataclass
@@ -290,45 +305,48 @@ class QueryMixin:
     async def refresh_stats(
         self, *, only_if_unlocked: bool = False, now: datetime | None = None
     ) -> bool:
-        """Rebuild the rollup in one transaction; readers see the old or the new one whole.
-        With only_if_unlocked, give up (False) when another worker is already rebuilding.
-        Overdue counts are taken at `now` too: counting them live costs a heap scan of every
-        open case, too slow for the dashboard at a million cases."""
+        """Rebuild the rollup; readers see the old or the new one whole.
+        With only_if_unlocked, give up (False) when another worker is already writing one.
+        The counting scans run as reads, outside the write transaction: on SQLite that
+        transaction holds the single write lock, which filings must not wait behind for a
+        scan of every case. Overdue counts are taken at `now` too: counting them live costs
+        a heap scan of every open case, too slow for the dashboard at a million cases."""
         now = now or utcnow()
+        rows: list[dict[str, Any]] = []
+        async with self.db.read() as session:
+            for dim, expr in DIMENSIONS.items():
+                where = "s.cycle_hours IS NOT NULL AND " if dim == "cycle_day" else ""
+                result = await session.execute(
+                    text(
+                        f"SELECT CAST({expr} AS VARCHAR(128)), count(*),"
+                        " sum(CASE WHEN s.outcome IS NOT NULL THEN 1 ELSE 0 END),"
+                        " sum(CASE WHEN s.outcome IN ('success', 'partial') THEN 1 ELSE 0 END),"
+                        " sum(CASE WHEN s.satisfaction = 'satisfied' THEN 1 ELSE 0 END),"
+                        " sum(CASE WHEN s.satisfaction IS NOT NULL THEN 1 ELSE 0 END),"
+                        " COALESCE(sum(s.cycle_hours), 0) "
+                        "FROM cases c JOIN case_state s ON s.case_id = c.id "
+                        f"WHERE {where}c.status <> 'merged' GROUP BY 1"
+                    )
+                )
+                rows.extend(_stat_row(dim, *r, now=now) for r in result)
+            result = await session.execute(
+                text(
+                    "SELECT c.risk, count(*), 0, 0, 0, 0, 0 FROM cases c "
+                    "WHERE c.status IN ('accepted', 'routed', 'handling') AND c.deadline_at < :now "
+                    "GROUP BY c.risk"
+                ),
+                {"now": now},
+            )
+            rows.extend(_stat_row("overdue", *r, now=now) for r in result)
         async with self.db.transaction() as session:
             if not self.db.is_sqlite:
                 lock = "pg_try_advisory_xact_lock" if only_if_unlocked else "pg_advisory_xact_lock"
                 got = await session.scalar(text(f"SELECT {lock}(:k)"), {"k": _STATS_LOCK})
                 if only_if_unlocked and not got:
                     return False
-            await session.execute(text("DELETE FROM case_stats"))
-            for dim, expr in DIMENSIONS.items():
-                where = "s.cycle_hours IS NOT NULL AND " if dim == "cycle_day" else ""
-                await session.execute(
-                    text(
-                        "INSERT INTO case_stats (dimension, key, total, closed, resolved,"
-                        " satisfied, rated, cycle_hours_sum, refreshed_at) "
-                        f"SELECT :dim, CAST({expr} AS VARCHAR(128)), count(*),"
-                        " sum(CASE WHEN s.outcome IS NOT NULL THEN 1 ELSE 0 END),"
-                        " sum(CASE WHEN s.outcome IN ('success', 'partial') THEN 1 ELSE 0 END),"
-                        " sum(CASE WHEN s.satisfaction = 'satisfied' THEN 1 ELSE 0 END),"
-                        " sum(CASE WHEN s.satisfaction IS NOT NULL THEN 1 ELSE 0 END),"
-                        " COALESCE(sum(s.cycle_hours), 0), :now "
-                        "FROM cases c JOIN case_state s ON s.case_id = c.id "
-                        f"WHERE {where}c.status <> 'merged' GROUP BY 2"
-                    ),
-                    {"dim": dim, "now": now},
-                )
-            await session.execute(
-                text(
-                    "INSERT INTO case_stats (dimension, key, total, closed, resolved, satisfied,"
-                    " rated, cycle_hours_sum, refreshed_at) "
-                    "SELECT 'overdue', c.risk, count(*), 0, 0, 0, 0, 0, :now FROM cases c "
-                    "WHERE c.status IN ('accepted', 'routed', 'handling') AND c.deadline_at < :now "
-                    "GROUP BY c.risk"
-                ),
-                {"now": now},
-            )
+            await session.execute(delete(CaseStat))
+            if rows:
+                await session.execute(insert(CaseStat), rows)
         return True
 
     async def stats(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from fengqiao.storage.inline_sqlite import inline_creator
 from fengqiao.storage.models import Base
 
 
@@ -21,28 +22,50 @@ def async_url(url: str) -> str:
     return url
 
 
+def _sqlite_pragmas(engine: AsyncEngine, busy_ms: int) -> AsyncEngine:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(dbapi_conn: Any, _: Any) -> None:
+        # WAL lets readers run beside the writer; foreign keys are off by default in SQLite.
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cur.close()
+
+    return engine
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = async_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
-            # WAL lets readers run beside the writer; foreign keys are off by default in SQLite.
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        return engine
+        return _sqlite_pragmas(
+            create_async_engine(url, connect_args={"timeout": 30}, **kwargs), 30000
+        )
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_timeout", 5)
     kwargs.setdefault("connect_args", {"timeout": 5, "command_timeout": 15})
     return create_async_engine(url, **kwargs)
+
+
+# An inline writer waits for another process's write (the command line) on the loop's thread:
+# briefly, then the write fails and the caller answers "try again" instead of freezing.
+INLINE_BUSY_MS = 2000
+
+
+def _inline_writer(engine: AsyncEngine) -> AsyncEngine | None:
+    """A second engine on the same SQLite file whose connections run on the loop's thread
+    (see inline_sqlite); None for an in-memory database, which one engine must own."""
+    if engine.url.database in (None, "", ":memory:") or "mode=memory" in str(engine.url):
+        return None
+    cargs, cparams = engine.dialect.create_connect_args(engine.url)
+    cparams["timeout"] = INLINE_BUSY_MS / 1000
+    writer = create_async_engine(
+        engine.url, async_creator=inline_creator(list(cargs), dict(cparams))
+    )
+    return _sqlite_pragmas(writer, INLINE_BUSY_MS)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:
@@ -70,18 +93,24 @@ class Database:
         self.is_sqlite = self.url.startswith("sqlite")
         # SQLite has one writer; queueing writers here avoids "database is locked" storms.
         self._sqlite_write_lock = asyncio.Lock()
+        self.writer = _inline_writer(self.engine) if self.is_sqlite else None
+        self._write_sessions = session_factory(self.writer) if self.writer else self.sessions
 
     def transaction(self) -> Any:
+        """A write transaction. On SQLite its statements run on the loop's own thread (see
+        inline_sqlite), so keep it short: a long scan belongs in a `read()` before it."""
         from contextlib import asynccontextmanager
+
+        sessions = self._write_sessions
 
         @asynccontextmanager
         async def _tx() -> Any:
             if self.is_sqlite:
                 async with self._sqlite_write_lock:
-                    async with self.sessions() as session, session.begin():
+                    async with sessions() as session, session.begin():
                         yield session
             else:
-                async with self.sessions() as session, session.begin():
+                async with sessions() as session, session.begin():
                     yield session
 
         return _tx()
@@ -93,6 +122,8 @@ class Database:
         return await ping(self.engine)
 
     async def dispose(self) -> None:
+        if self.writer is not None:
+            await self.writer.dispose()
         await self.engine.dispose()
 
 
