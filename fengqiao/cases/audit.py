@@ -16,6 +16,11 @@ from fengqiao.storage.models import AuditEntry, utcnow
 GENESIS = "0" * 64
 # One advisory-lock key for the chain: appends are serialised so the chain never forks.
 _PG_LOCK_KEY = 0x46510001
+# Built once: constructing a statement with its values costs more than running it.
+_TABLE = AuditEntry.__table__
+_HEAD = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 
 
 def entry_hash(
@@ -46,8 +51,8 @@ async def append(
 ) -> AuditEntry:
     """Add an entry in the caller's transaction; it commits or rolls back with the change."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    last = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+        await session.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
+    last = await session.scalar(_HEAD)
     prev = last or GENESIS
     created = at or utcnow()
     detail = detail or {}
@@ -61,9 +66,7 @@ async def append(
         "hash": entry_hash(prev, case_id, actor, action, detail, created),
     }
     # A Core insert: the ORM's unit of work costs more than the row itself on this hot path.
-    values["id"] = await session.scalar(
-        insert(AuditEntry).values(**values).returning(AuditEntry.id)
-    )
+    values["id"] = await session.scalar(_INSERT, values)
     return AuditEntry(**values)
 
 

@@ -8,7 +8,8 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from fengqiao.cases import audit, codes, notify, outbox, statuses, texts
@@ -65,6 +66,7 @@ class FiledCase:
     status: str
     risk: str
     created: bool  # False when a retried submission found the case it had already made
+    deadline_at: datetime | None = None
 
 
 def load_deadline_days(config_dir: Path) -> dict[str, int]:
@@ -73,6 +75,26 @@ def load_deadline_days(config_dir: Path) -> dict[str, int]:
     days = {"red": 0, "yellow": 1, "blue": 30}
     days.update({k: int(v) for k, v in data.get("days_by_risk", {}).items()})
     return days
+
+
+def _person_upsert(dialect: Any) -> Any:
+    """Find-or-create a person by (channel, openid) in one statement, keeping known details
+    that this filing leaves out."""
+    people = Person.__table__
+    stmt = dialect.insert(people)
+    keep = ("name", "phone", "privacy_consent_at")
+    return stmt.on_conflict_do_update(
+        index_elements=[people.c.channel, people.c.openid],
+        set_={c: func.coalesce(stmt.excluded[c], people.c[c]) for c in keep},
+    ).returning(people.c.id)
+
+
+# Filing is the hot write of every intake: its statements are built once, and each execution
+# only binds values (building a statement with .values() costs more than running it).
+_PERSON_UPSERT = {"sqlite": _person_upsert(sqlite), "postgresql": _person_upsert(postgresql)}
+_INSERT_CASE = insert(Case.__table__).returning(Case.__table__.c.id)
+_INSERT_STATE = insert(CaseState.__table__)
+_INSERT_PARTY = insert(CaseParty.__table__)
 
 
 class CaseService(RevisitMixin, QueryMixin):
@@ -101,28 +123,17 @@ class CaseService(RevisitMixin, QueryMixin):
     ) -> int | None:
         if not party.openid:
             return None
-        changes: dict[str, Any] = {}
-        if party.name:
-            changes["name"] = party.name
-        if party.phone:
-            changes["phone"] = party.phone
-        if consent_at:
-            changes["privacy_consent_at"] = consent_at
         person_id = await session.scalar(
-            select(Person.id).where(Person.channel == party.channel, Person.openid == party.openid)
+            _PERSON_UPSERT[session.bind.dialect.name],
+            {
+                "channel": party.channel,
+                "openid": party.openid,
+                "name": party.name or None,
+                "phone": party.phone or None,
+                "privacy_consent_at": consent_at,
+                "created_at": utcnow(),
+            },
         )
-        if person_id is None:
-            return int(
-                await session.scalar(
-                    insert(Person)
-                    .values(
-                        channel=party.channel, openid=party.openid, created_at=utcnow(), **changes
-                    )
-                    .returning(Person.id)
-                )
-            )
-        if changes:
-            await session.execute(update(Person).where(Person.id == person_id).values(**changes))
         return int(person_id)
 
     async def file_case(self, new: NewCase) -> FiledCase:
@@ -141,40 +152,40 @@ class CaseService(RevisitMixin, QueryMixin):
         raise RuntimeError("could not allocate a unique case code")
 
     async def _insert_case(self, session: Any, new: NewCase, now: datetime) -> FiledCase:
-        # Core inserts rather than ORM objects: filing is the hot write of every intake.
         applicant_id = await self._person_id(session, new.applicant, new.privacy_consent_at)
         code = codes.new_code(now.astimezone(LOCAL_TZ))
+        deadline = self.deadline_for(new.risk, now, new.type_code)
         case_id = await session.scalar(
-            insert(Case)
-            .values(
-                code=code,
-                status=statuses.ACCEPTED,
-                type_code=new.type_code,
-                type_name=new.type_name,
-                confidence=new.confidence,
-                risk=new.risk,
-                risk_reasons=list(new.risk_reasons),
-                description=new.description,
-                answers=dict(new.answers),
-                transcript=list(new.transcript),
-                channel=new.channel,
-                applicant_id=applicant_id,
-                department=new.department,
-                region=new.region,
-                intake_key=new.intake_key,
-                created_at=now,
-                updated_at=now,
-                deadline_at=self.deadline_for(new.risk, now, new.type_code),
-            )
-            .returning(Case.id)
+            _INSERT_CASE,
+            {
+                "code": code,
+                "status": statuses.ACCEPTED,
+                "type_code": new.type_code,
+                "type_name": new.type_name,
+                "confidence": new.confidence,
+                "risk": new.risk,
+                "risk_reasons": list(new.risk_reasons),
+                "description": new.description,
+                "answers": dict(new.answers),
+                "transcript": list(new.transcript),
+                "channel": new.channel,
+                "applicant_id": applicant_id,
+                "department": new.department,
+                "region": new.region,
+                "intake_key": new.intake_key,
+                "created_at": now,
+                "updated_at": now,
+                "deadline_at": deadline,
+            },
         )
         await session.execute(
-            insert(CaseState).values(
-                case_id=case_id,
-                escalation=0,
-                supervised=False,
-                month=f"{now.astimezone(LOCAL_TZ):%Y-%m}",
-            )
+            _INSERT_STATE,
+            {
+                "case_id": case_id,
+                "escalation": 0,
+                "supervised": False,
+                "month": f"{now.astimezone(LOCAL_TZ):%Y-%m}",
+            },
         )
         parties = [
             {
@@ -195,7 +206,7 @@ class CaseService(RevisitMixin, QueryMixin):
                     "phone": new.respondent.phone,
                 }
             )
-        await session.execute(insert(CaseParty), parties)
+        await session.execute(_INSERT_PARTY, parties)
         await audit.append(
             session,
             case_id=case_id,
@@ -215,7 +226,7 @@ class CaseService(RevisitMixin, QueryMixin):
         if new.risk == "red":
             case = await session.get(Case, case_id)
             await self._red_alert(session, case, new.actor, now)
-        return FiledCase(case_id, code, statuses.ACCEPTED, new.risk, True)
+        return FiledCase(case_id, code, statuses.ACCEPTED, new.risk, True, deadline)
 
     async def _red_alert(self, session: Any, case: Case, actor: str, now: datetime) -> None:
         """红色风险: an immediate alert to the leaders, in the filing transaction."""
@@ -252,7 +263,7 @@ class CaseService(RevisitMixin, QueryMixin):
             case = await session.scalar(select(Case).where(Case.intake_key == key))
             if case is None:
                 return None
-            return FiledCase(case.id, case.code, case.status, case.risk, False)
+            return FiledCase(case.id, case.code, case.status, case.risk, False, case.deadline_at)
 
     async def get(self, code: str) -> Case:
         canonical = codes.normalise(code)

@@ -100,3 +100,35 @@ async def test_deleting_an_audit_row_breaks_the_chain(services):
     report = await services.cases.verify_audit()
     assert not report.ok
     assert report.first_broken_id == second + 1
+
+
+async def test_a_resident_filing_again_is_one_person_who_keeps_known_details(services):
+    from datetime import UTC, datetime
+
+    consent = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    first = await services.cases.file_case(new_case(privacy_consent_at=consent))
+    second = await services.cases.file_case(
+        new_case(
+            intake_key="intake-2",
+            applicant=PartyInfo(name="王晓明", phone=None, openid="openid-1", channel="mp"),
+        )
+    )
+    async with services.db.read() as session:
+        people = (
+            await session.execute(text("SELECT id, name, phone, privacy_consent_at FROM people"))
+        ).all()
+        owners = (
+            await session.execute(
+                text("SELECT DISTINCT applicant_id FROM cases WHERE code IN (:a, :b)"),
+                {"a": first.code, "b": second.code},
+            )
+        ).all()
+    assert len(people) == 1 and [people[0][0]] == [o[0] for o in owners]
+    assert people[0][1:3] == ("王晓明", "13912345678")  # new name taken, phone kept
+    assert people[0][3] is not None
+
+
+async def test_filing_returns_the_deadline_it_stored(services):
+    filed = await services.cases.file_case(new_case())
+    case = await services.cases.get(filed.code)
+    assert filed.deadline_at == case.deadline_at and filed.deadline_at is not None
