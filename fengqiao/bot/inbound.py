@@ -16,6 +16,8 @@ from xml.etree.ElementTree import Element  # noqa: S405 - only the type; parsing
 from aiohttp import web
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
+from wechatpy.events import EVENT_TYPES
+from wechatpy.messages import MESSAGE_TYPES, BaseMessage, UnknownMessage
 
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _DIGITS = re.compile(r"^\d{1,20}$")
@@ -81,6 +83,24 @@ def parse_xml(data: bytes | str) -> dict[str, Any]:
     if root.tag != "xml":
         raise Rejected(400, "root element is not <xml>")
     return _to_dict(root)
+
+
+def to_message(fields: dict[str, Any]) -> BaseMessage:
+    """wechatpy's message or event object for fields `parse_xml` already read, as
+    wechatpy.parse_message would make it, without parsing the XML a second time."""
+    data = dict(fields)
+    kind = str(data.get("MsgType", "")).lower()
+    if kind != "event":
+        return MESSAGE_TYPES.get(kind, UnknownMessage)(data)
+    event = str(data.get("Event", "")).lower()
+    key = data.get("EventKey")
+    if event == "subscribe" and isinstance(key, str) and key:
+        if key.startswith(("scanbarcode|", "scanimage|")):
+            event = data["Event"] = "subscribe_scan_product"
+        elif key.startswith("qrscene_"):
+            event = data["Event"] = "subscribe_scan"
+            data["EventKey"] = key[len("qrscene_") :]
+    return EVENT_TYPES.get(event, UnknownMessage)(data)
 
 
 _NEEDS = {

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fengqiao.storage.kv import KeyValueStore
+from fengqiao.storage.kv import EPHEMERAL, KeyValueStore
 
 
 @dataclass(frozen=True)
@@ -28,5 +28,5 @@ async def over_limit(
 ) -> bool:
     """Count one hit for `key` in the current window; True once the count exceeds `limit`."""
     bucket = int(now // window)
-    count = await kv.incr(f"rate:{key}:{bucket}", ttl=window)
+    count = await kv.incr(f"{EPHEMERAL}rate:{key}:{bucket}", ttl=window)
     return count > limit

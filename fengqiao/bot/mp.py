@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import BaseMessage
@@ -32,12 +31,13 @@ from fengqiao.bot.inbound import (
     check_signature,
     parse_xml,
     read_body,
+    to_message,
 )
 from fengqiao.bot.ledger import MessageLedger, Outcome
 from fengqiao.bot.limits import BotConfig, over_limit
 from fengqiao.cases import codes
 from fengqiao.settings import Settings
-from fengqiao.storage.kv import KeyValueStore, StoreUnavailable
+from fengqiao.storage.kv import EPHEMERAL, KeyValueStore, StoreUnavailable
 from fengqiao.web.openapi import documented
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ class MpBot:
         self.settings = settings
         self.kv = kv
         self.client = client
-        self.ledger = MessageLedger(kv, prefix=f"wechat:mp:{settings.wechat_appid or 'default'}")
+        appid = settings.wechat_appid or "default"
+        self.ledger = MessageLedger(kv, prefix=f"{EPHEMERAL}wechat:mp:{appid}")
         self.crypto = (
             WeChatCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
             if settings.wechat_aes_key
@@ -145,9 +146,9 @@ class MpBot:
                 raise Rejected(400, "undecryptable Encrypt") from None
             fields = parse_xml(inner)
         else:
-            inner, fields = body.decode("utf-8", "replace"), outer
+            fields = outer
         check_fields(fields)
-        return parse_message(inner), fields, safe
+        return to_message(fields), fields, safe
 
     # -- one message, once --------------------------------------------------------------------
 

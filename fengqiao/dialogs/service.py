@@ -20,7 +20,7 @@ from fengqiao.dialogs import texts
 from fengqiao.dialogs.intake import AnalyzerLike, Intake, Session
 from fengqiao.settings import Settings
 from fengqiao.storage.files import FileStore
-from fengqiao.storage.kv import KeyValueStore
+from fengqiao.storage.kv import EPHEMERAL, KeyValueStore
 from fengqiao.storage.models import utcnow
 
 log = logging.getLogger("fengqiao.dialogs")
@@ -218,7 +218,7 @@ class IntakeService:
         resident's greeting and consent do not each cost a database read."""
         if await self.kv.get(self._filed_key(channel, user_id)) is None:
             return None  # never filed from this account: nothing to revisit
-        none_key = f"revisit-none:{channel}:{user_id}"
+        none_key = f"{EPHEMERAL}revisit-none:{channel}:{user_id}"
         if await self.kv.get(none_key) is not None:
             return None
         question = await self.cases.pending_revisit(channel, user_id)
@@ -267,10 +267,9 @@ class IntakeService:
             log.exception("filing failed", extra={"user": _user_ref(channel, user_id)})
             return texts.SUBMIT_FAILED
         await self.kv.set(self._filed_key(channel, user_id), "1", ttl=FILED_MARK_SECONDS)
-        case = await self.cases.get(filed.code)
         deadline = (
-            case.deadline_at.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日")
-            if case.deadline_at
+            filed.deadline_at.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日")
+            if filed.deadline_at
             else ""
         )
         url = f"{self.settings.public_url.rstrip('/')}/h5/progress?code={filed.code}"

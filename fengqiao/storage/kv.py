@@ -40,13 +40,21 @@ class KeyValueStore(Protocol):
     async def close(self) -> None: ...
 
 
+# Keys that need not outlive the process start with this prefix: once-only claims of WeChat
+# deliveries, rate-limit windows, short caches. The embedded store keeps them in memory only,
+# sparing a disk write on every message; Redis stores them like any other key.
+EPHEMERAL = "tmp:"
+_SWEEP_EVERY = 4096  # in-memory writes between purges of expired ephemeral keys
+
+
 def _b(value: bytes | str) -> bytes:
     return value.encode() if isinstance(value, str) else value
 
 
 class LocalStore:
     """Embedded store: one SQLite file in the data directory, so dialog sessions survive a
-    restart of the service. Correct for one process; several workers need Redis."""
+    restart of the service (keys starting with EPHEMERAL live in memory only). Correct for
+    one process; several workers need Redis."""
 
     def __init__(self, path: Path | None) -> None:
         # ":memory:" for tests and throwaway runs; a file for the service.
@@ -61,8 +69,18 @@ class LocalStore:
         )
         self._channels: dict[str, set[asyncio.Queue[bytes]]] = {}
         self._locks: dict[str, object] = {}
+        self._memory: dict[str, tuple[bytes, float | None]] = {}  # EPHEMERAL keys
+        self._writes = 0
 
     def _live(self, key: str) -> bytes | None:
+        if key.startswith(EPHEMERAL):
+            held = self._memory.get(key)
+            if held is None:
+                return None
+            if held[1] is not None and held[1] <= time.time():
+                del self._memory[key]
+                return None
+            return held[0]
         row = self._db.execute("SELECT value, expires FROM kv WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
@@ -72,11 +90,26 @@ class LocalStore:
         return bytes(row[0])
 
     def _put(self, key: str, value: bytes, expires: float | None) -> None:
+        if key.startswith(EPHEMERAL):
+            self._memory[key] = (value, expires)
+            self._writes += 1
+            if self._writes % _SWEEP_EVERY == 0:
+                now = time.time()
+                for k in [k for k, (_, e) in self._memory.items() if e is not None and e <= now]:
+                    del self._memory[k]
+            return
         self._db.execute(
             "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
             (key, value, expires),
         )
+
+    def _expires(self, key: str) -> float | None:
+        if key.startswith(EPHEMERAL):
+            held = self._memory.get(key)
+            return held[1] if held else None
+        row = self._db.execute("SELECT expires FROM kv WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
     async def get(self, key: str) -> bytes | None:
         return self._live(key)
@@ -91,7 +124,10 @@ class LocalStore:
         return True
 
     async def delete(self, key: str) -> None:
-        self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
+        if key.startswith(EPHEMERAL):
+            self._memory.pop(key, None)
+        else:
+            self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
 
     async def incr(self, key: str, ttl: float) -> int:
         current = self._live(key)
@@ -99,13 +135,14 @@ class LocalStore:
             self._put(key, b"1", time.time() + ttl)
             return 1
         value = int(current) + 1
-        self._db.execute("UPDATE kv SET value = ? WHERE key = ?", (str(value).encode(), key))
+        self._put(key, str(value).encode(), self._expires(key))  # the window keeps its end
         return value
 
     async def expire_if(self, key: str, value: bytes | str, ttl: float) -> bool:
-        if self._live(key) != _b(value):
+        current = self._live(key)
+        if current != _b(value):
             return False
-        self._db.execute("UPDATE kv SET expires = ? WHERE key = ?", (time.time() + ttl, key))
+        self._put(key, current, time.time() + ttl)
         return True
 
     async def replace_if(

@@ -139,7 +139,7 @@ async def test_repeat_takes_over_a_claim_whose_worker_died(bot_client, intake):
     shared = LocalStore(None)
     client = await bot_client(kv=shared)
     # What a worker killed mid-turn leaves behind: its claim, no longer renewed.
-    await shared.set(f"wechat:mp:{wx.APPID}:msg:9020", b"pending:dead-worker", ttl=0.2)
+    await shared.set(f"tmp:wechat:mp:{wx.APPID}:msg:9020", b"pending:dead-worker", ttl=0.2)
     await asyncio.sleep(0.3)
     resp = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-d", "欠薪", 9020))
     assert content(await resp.text()) == "收到：欠薪"
@@ -158,7 +158,7 @@ async def test_a_worker_that_lost_its_claim_stays_silent(bot_client, intake):
     )
     await until(lambda: len(intake.calls) == 1)
     # This worker stalled past its lease and a repeat on another worker took the message over.
-    await shared.set(f"wechat:mp:{wx.APPID}:msg:9030", b"pending:other-worker", ttl=30)
+    await shared.set(f"tmp:wechat:mp:{wx.APPID}:msg:9030", b"pending:other-worker", ttl=30)
     intake.gate.set()
     resp = await first
     assert await resp.text() == "success"  # the other worker answers; one reply, not two

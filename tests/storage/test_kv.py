@@ -1,9 +1,17 @@
 import asyncio
+import sqlite3
 
 import pytest
 
-from fengqiao.storage.kv import LocalStore, RedisStore
+from fengqiao.storage.kv import EPHEMERAL, LocalStore, RedisStore
 from tests.conftest import require, reset_redis
+
+
+@pytest.fixture(params=["", EPHEMERAL], ids=["durable", "ephemeral"])
+def k(request):
+    """Key names of both kinds: the embedded store keeps EPHEMERAL ones in memory only, and
+    they must behave exactly like the others."""
+    return lambda name: request.param + name
 
 
 @pytest.fixture(params=["local", "redis"])
@@ -18,26 +26,26 @@ async def store(request, tmp_path):
     await s.close()
 
 
-async def test_set_get_ttl(store):
-    await store.set("a", "1")
-    await store.set("b", b"2", ttl=0.05)
-    assert await store.get("a") == b"1"
-    assert await store.get("b") == b"2"
+async def test_set_get_ttl(store, k):
+    await store.set(k("a"), "1")
+    await store.set(k("b"), b"2", ttl=0.05)
+    assert await store.get(k("a")) == b"1"
+    assert await store.get(k("b")) == b"2"
     await asyncio.sleep(0.12)
-    assert await store.get("b") is None
-    await store.delete("a")
-    assert await store.get("a") is None
+    assert await store.get(k("b")) is None
+    await store.delete(k("a"))
+    assert await store.get(k("a")) is None
 
 
-async def test_set_if_absent_is_exclusive(store):
-    results = await asyncio.gather(*(store.set_if_absent("k", str(i), 5) for i in range(20)))
+async def test_set_if_absent_is_exclusive(store, k):
+    results = await asyncio.gather(*(store.set_if_absent(k("k"), str(i), 5) for i in range(20)))
     assert results.count(True) == 1
 
 
-async def test_incr_counts_and_expires(store):
-    assert [await store.incr("n", 0.1) for _ in range(3)] == [1, 2, 3]
+async def test_incr_counts_and_expires(store, k):
+    assert [await store.incr(k("n"), 0.1) for _ in range(3)] == [1, 2, 3]
     await asyncio.sleep(0.15)
-    assert await store.incr("n", 0.1) == 1
+    assert await store.incr(k("n"), 0.1) == 1
 
 
 async def test_lock_serialises_holders(store):
@@ -88,13 +96,27 @@ async def test_local_store_survives_reopen(tmp_path):
     await second.close()
 
 
-async def test_expire_if_extends_only_the_holders_lease(store):
-    await store.set("lease", "mine", ttl=0.2)
-    assert not await store.expire_if("lease", "theirs", 5)
-    assert await store.expire_if("lease", "mine", 5)
+async def test_local_store_keeps_ephemeral_keys_in_memory_only(tmp_path):
+    path = tmp_path / "kv.sqlite"
+    first = LocalStore(path)
+    await first.set(EPHEMERAL + "claim", "pending", ttl=60)
+    assert await first.incr(EPHEMERAL + "rate:u", 60) == 1
+    assert await first.get(EPHEMERAL + "claim") == b"pending"
+    await first.close()
+    on_disk = sqlite3.connect(path).execute("SELECT count(*) FROM kv").fetchone()[0]
+    assert on_disk == 0
+    second = LocalStore(path)
+    assert await second.get(EPHEMERAL + "claim") is None
+    await second.close()
+
+
+async def test_expire_if_extends_only_the_holders_lease(store, k):
+    await store.set(k("lease"), "mine", ttl=0.2)
+    assert not await store.expire_if(k("lease"), "theirs", 5)
+    assert await store.expire_if(k("lease"), "mine", 5)
     await asyncio.sleep(0.3)
-    assert await store.get("lease") == b"mine"
-    assert not await store.expire_if("missing", "mine", 5)
+    assert await store.get(k("lease")) == b"mine"
+    assert not await store.expire_if(k("missing"), "mine", 5)
 
 
 async def test_a_held_lock_outlives_its_ttl(store):
@@ -108,9 +130,9 @@ async def test_a_held_lock_outlives_its_ttl(store):
         pass
 
 
-async def test_replace_if_only_replaces_the_expected_value(store):
-    await store.set("claim", "pending:a", ttl=5)
-    assert not await store.replace_if("claim", "pending:b", "done-by-b", 5)
-    assert await store.replace_if("claim", "pending:a", "done-by-a", 5)
-    assert await store.get("claim") == b"done-by-a"
-    assert not await store.replace_if("nothing", "x", "y", 5)
+async def test_replace_if_only_replaces_the_expected_value(store, k):
+    await store.set(k("claim"), "pending:a", ttl=5)
+    assert not await store.replace_if(k("claim"), "pending:b", "done-by-b", 5)
+    assert await store.replace_if(k("claim"), "pending:a", "done-by-a", 5)
+    assert await store.get(k("claim")) == b"done-by-a"
+    assert not await store.replace_if(k("nothing"), "x", "y", 5)
