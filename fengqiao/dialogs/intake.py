@@ -48,9 +48,23 @@ TRANSITIONS = [
     {"trigger": "restart", "source": "*", "dest": "describe"},
     {"trigger": "reset", "source": "*", "dest": "start"},
 ]
-# One machine for the process; each turn binds the session to it and unbinds it afterwards.
+
+
+class _Stepper:
+    """The machine's one model: a session moves by copying its state in and out (binding each
+    session as a model of its own cost more than the rest of the turn)."""
+
+    state: str
+    trigger: Any
+
+
+_STEPPER = _Stepper()
 _MACHINE = Machine(
-    model=None, states=STATES, transitions=TRANSITIONS, initial="start", auto_transitions=False
+    model=_STEPPER,
+    states=STATES,
+    transitions=TRANSITIONS,
+    initial="start",
+    auto_transitions=False,
 )
 APPLICANT_QUESTIONS = [
     {"key": "applicant_name", "prompt": texts.ASK_APPLICANT_NAME, "kind": "text"},
@@ -71,6 +85,8 @@ SNAPSHOT_KEYS = ("state", "type", "type_name", "menu", "answers", "current", "ed
 
 class AnalyzerLike(Protocol):
     def analyze(self, text: str, now: datetime | None = None) -> Any: ...
+
+    def screen(self, text: str, now: datetime | None = None) -> Any: ...
 
     @property
     def taxonomy(self) -> Any: ...
@@ -104,8 +120,13 @@ class Session:
     # instead of being taken as the next answer.
     last_turn: dict[str, Any] = field(default_factory=dict)
 
+    def fire(self, trigger: str) -> None:
+        """Take the transition `trigger`; transitions.MachineError if this state has none."""
+        _STEPPER.state = self.state
+        _STEPPER.trigger(trigger)
+        self.state = _STEPPER.state
+
     def to_json(self) -> dict[str, Any]:
-        # Only the dataclass fields: the state machine binds trigger methods onto the instance.
         # No copies: the result is serialised at once.
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
@@ -132,17 +153,13 @@ class Intake:
     # -- turn entry points -------------------------------------------------------------
     def turn(self, session: Session, raw: str, now: datetime) -> Outcome:
         text = validators.normalise_input(raw)
-        _MACHINE.add_model(session, initial=session.state)
-        try:
-            if session.state != "start" or session.consent:
-                session.transcript.append({"from": "user", "text": text, "at": now.isoformat()})
-            outcome = self._dispatch(session, text, now)
-            for reply in outcome.replies:
-                if session.consent:
-                    session.transcript.append({"from": "bot", "text": reply, "at": now.isoformat()})
-            return outcome
-        finally:
-            _MACHINE.remove_model(session)
+        if session.state != "start" or session.consent:
+            session.transcript.append({"from": "user", "text": text, "at": now.isoformat()})
+        outcome = self._dispatch(session, text, now)
+        for reply in outcome.replies:
+            if session.consent:
+                session.transcript.append({"from": "bot", "text": reply, "at": now.isoformat()})
+        return outcome
 
     def begin(self, session: Session, now: datetime) -> Outcome:
         """Start an intake (menu "我要调解"), or repeat the current question if one is open."""
@@ -158,7 +175,7 @@ class Intake:
             consent = s.consent
             self._clear(s)
             s.consent = consent
-            s.reset()
+            s.fire("reset")
             return Outcome([texts.CANCELLED])
         if command == "human":
             return Outcome([texts.HUMAN.format(**self.fmt)], wants_human=True)
@@ -171,7 +188,7 @@ class Intake:
         if command == "restart" and s.consent:
             self._clear(s)
             s.consent = True
-            s.restart()
+            s.fire("restart")
             return Outcome([texts.RESTARTED, texts.ASK_DESCRIPTION])
         if command == "back":
             return self._back(s)
@@ -181,21 +198,21 @@ class Intake:
     # -- steps ---------------------------------------------------------------------------
     def _step_start(self, s: Session, text: str, now: datetime) -> Outcome:
         if s.consent:
-            s.agree()
+            s.fire("agree")
             return self._step_describe(s, text, now) if text else Outcome([texts.ASK_DESCRIPTION])
-        s.show_notice()
+        s.fire("show_notice")
         return Outcome([texts.PRIVACY_NOTICE.format(**self.fmt)])
 
     def _step_consent(self, s: Session, text: str, now: datetime) -> Outcome:
         word = validators.bare(text)
         if word in texts.NO_WORDS or word.startswith("不同意"):
             self._clear(s)
-            s.reset()
+            s.fire("reset")
             return Outcome([texts.CONSENT_DECLINED.format(**self.fmt)])
         if word in texts.YES_WORDS or word.startswith("同意"):
             s.consent = True
             s.transcript.append({"from": "user", "text": text, "at": now.isoformat()})
-            s.agree()
+            s.fire("agree")
             s.consent_at = now.isoformat()
             return Outcome([texts.ASK_DESCRIPTION])
         return Outcome([texts.CONSENT_REASK])
@@ -224,11 +241,11 @@ class Intake:
         if getattr(analysis, "low_confidence", False) or analysis.type not in self.types:
             s.menu = [code for code, _ in analysis.top if code in self.types][:3]
             s.menu.append("__more__")
-            s.offer_menu()
+            s.fire("offer_menu")
             return Outcome(replies + [self._menu_text(s, low=True)])
         s.type, s.type_name = analysis.type, analysis.type_name
         keywords = "、".join(analysis.keywords[:4]) or analysis.type_name
-        s.propose()
+        s.fire("propose")
         return Outcome(
             replies + [texts.PROPOSE_TYPE.format(type_name=s.type_name, keywords=keywords)]
         )
@@ -237,12 +254,12 @@ class Intake:
         word = validators.bare(text)
         if word in ("1", "是", "是的", "对", "确认", "好", "嗯"):
             self._push(s)
-            s.ask()
+            s.fire("ask")
             return self._next_question(s)
         if word in ("2", "不是", "不对", "否", "选择其他类型"):
             self._push(s)
             s.menu = list(self.types)
-            s.offer_menu()
+            s.fire("offer_menu")
             return Outcome([self._menu_text(s)])
         return Outcome([texts.CONFIRM_REASK])
 
@@ -264,7 +281,7 @@ class Intake:
         self._set_type(s, chosen)
         if s.editing == "type":
             s.editing = None
-        s.ask()
+        s.fire("ask")
         return self._next_question(s)
 
     def _step_asking(self, s: Session, text: str, now: datetime) -> Outcome:
@@ -290,9 +307,9 @@ class Intake:
             s.editing = key
             if key == "type":
                 s.menu = list(self.types)
-                s.offer_menu()
+                s.fire("offer_menu")
                 return Outcome([self._menu_text(s)])
-            s.edit()
+            s.fire("edit")
             label, prompt = self._label(s, key), self._prompt(s, key)
             return Outcome([texts.EDIT_PROMPT.format(label=label, prompt=prompt)])
         return Outcome([texts.REVIEW_REASK])
@@ -309,14 +326,14 @@ class Intake:
             question = self._question(s, key)
             if question is None:
                 s.editing = None
-                s.to_review()
+                s.fire("to_review")
                 return Outcome([self._review_text(s)])
             ok, value, replies = self._accept(s, question, text, now)
             if not ok:
                 return Outcome(replies)
             s.answers[key] = value
         s.editing = None
-        s.to_review()
+        s.fire("to_review")
         return Outcome(replies + [self._review_text(s)])
 
     def _step_filed(self, s: Session, text: str, now: datetime) -> Outcome:
@@ -325,17 +342,13 @@ class Intake:
             consent = s.consent
             self._clear(s)
             s.consent = consent
-            s.new_case()
+            s.fire("new_case")
             return Outcome([texts.ASK_DESCRIPTION] if code else [texts.ASK_DESCRIPTION])
         return Outcome([texts.AFTER_FILED.format(code=s.case_code)])
 
     # -- results from the service ----------------------------------------------------------
     def filed(self, session: Session, code: str, deadline: str, progress_url: str) -> str:
-        _MACHINE.add_model(session, initial=session.state)
-        try:
-            session.file()
-        finally:
-            _MACHINE.remove_model(session)
+        session.fire("file")
         session.case_code = code
         session.history.clear()
         reply = texts.FILED.format(code=code, deadline=deadline, progress_url=progress_url)
@@ -348,7 +361,7 @@ class Intake:
         self, s: Session, question: dict[str, Any], text: str, now: datetime
     ) -> tuple[bool, Any, list[str]]:
         kind = question["kind"]
-        analysis = self.analyzer.analyze(text, now)
+        analysis = self.analyzer.screen(text, now)
         replies = self._raise_risk(s, analysis)
         if kind != "applicant_phone" and validators.is_skip(text):
             return True, None, replies
@@ -421,7 +434,7 @@ class Intake:
                     prompt += "\n" + self._options_text(question)
                 return Outcome([prompt])
         s.current = None
-        s.to_review()
+        s.fire("to_review")
         return Outcome([self._review_text(s)])
 
     def _options_text(self, question: dict[str, Any]) -> str:
@@ -506,7 +519,7 @@ class Intake:
         for key, value in snapshot.items():
             if key != "state":
                 setattr(s, key, value)
-        _MACHINE.set_state(snapshot["state"], model=s)
+        s.state = _MACHINE.get_state(snapshot["state"]).name  # a known state, or ValueError
         return Outcome([self._repeat(s)])
 
     def _repeat(self, s: Session) -> str:

@@ -32,6 +32,14 @@ _CONFIG_FILES = ("taxonomy.toml", "normalize.toml", tokenize.USERDICT_NAME)
 
 
 @dataclass
+class Screening:
+    risk: str
+    risk_reasons: list[str]
+    amounts_yuan: list[float | int]
+    dates: list[date] = field(default_factory=list)
+
+
+@dataclass
 class Analysis:
     type: str
     type_name: str
@@ -195,6 +203,14 @@ class Analyzer:
             id_numbers=pii.find_id_numbers(text),
             bank_cards=pii.find_bank_cards(text),
         )
+
+    def screen(self, text: str, now: datetime | None = None) -> Screening:
+        """What an answer to one of the dialog's questions needs: the risk screen, amounts
+        and dates, without classifying it (an answer says nothing about the dispute type)."""
+        text = self._normalizer.normalize(text or "")
+        amounts = money.find_amounts(text)
+        risk, reasons = self._risk.assess(text, amounts)
+        return Screening(risk, reasons, amounts, dates.find_dates(text, now))
 
     def type_by_code(self, code: str) -> DisputeType:
         return self._types[code]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -179,3 +179,23 @@ def test_training_type_must_exist(tmp_path: Path) -> None:
 
 def test_get_analyzer_is_cached(nlp_cache: Path) -> None:
     assert get_analyzer(None, nlp_cache) is get_analyzer(default_config_dir(), nlp_cache)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "他说再不还钱就要弄死我全家",
+        "大概三万五千元，去年十月借的",
+        "2025年3月8日晚上",
+        "我们二十多户准备明天去县政府门口拉横幅",
+        "不清楚",
+    ],
+)
+def test_screen_of_an_answer_agrees_with_the_full_analysis(
+    analyzer: Analyzer, answer: str
+) -> None:
+    now = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+    full, screen = analyzer.analyze(answer, now), analyzer.screen(answer, now)
+    assert (screen.risk, screen.risk_reasons) == (full.risk, full.risk_reasons)
+    assert screen.amounts_yuan == full.amounts_yuan
+    assert screen.dates == full.dates
