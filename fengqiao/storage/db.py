@@ -107,8 +107,15 @@ class Database:
         async def _tx() -> Any:
             if self.is_sqlite:
                 async with self._sqlite_write_lock:
-                    async with sessions() as session, session.begin():
-                        yield session
+                    session = sessions()
+                    try:
+                        async with session.begin():
+                            yield session
+                    finally:
+                        # Not `async with session`: its exit closes through a shielded task,
+                        # three loop turns under load while this holds the write lock. Here
+                        # closing runs inline and cannot be interrupted halfway.
+                        await session.close()
             else:
                 async with sessions() as session, session.begin():
                     yield session

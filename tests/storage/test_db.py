@@ -31,6 +31,7 @@ async def test_a_write_transaction_never_hands_the_loop_over(db):
         for i in range(20):
             await session.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": str(i)})
         assert ran == [] and threading.active_count() == threads
+    assert ran == []  # closing the session did not hand it over either
     other.cancel()
     async with db.read() as session:
         assert await session.scalar(text("SELECT count(*) FROM t")) == 20
