@@ -6,7 +6,6 @@ Every edge (official account, mini-program, terminal) calls this one service.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from fengqiao.cases.service import LOCAL_TZ, CaseNotFound, CaseService, NewCase,
 from fengqiao.dialogs import texts
 from fengqiao.dialogs.intake import AnalyzerLike, Intake, Session
 from fengqiao.settings import Settings
+from fengqiao.storage import jsoncodec
 from fengqiao.storage.files import FileStore
 from fengqiao.storage.kv import EPHEMERAL, KeyValueStore
 from fengqiao.storage.models import utcnow
@@ -74,7 +74,7 @@ class IntakeService:
         if raw is None:
             return Session()
         try:
-            return Session.from_json(json.loads(raw))
+            return Session.from_json(jsoncodec.loads(raw))
         except (ValueError, TypeError):
             log.warning(
                 "unreadable dialog session replaced", extra={"user": _user_ref(channel, user_id)}
@@ -84,7 +84,7 @@ class IntakeService:
     async def save(self, channel: str, user_id: str, session: Session) -> None:
         await self.kv.set(
             self._key(channel, user_id),
-            json.dumps(session.to_json(), ensure_ascii=False, default=str),
+            jsoncodec.dumps(session.to_json()),
             ttl=self.settings.dialog_ttl_seconds,
         )
 

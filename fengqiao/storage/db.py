@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from fengqiao.storage import jsoncodec
 from fengqiao.storage.inline_sqlite import inline_creator
 from fengqiao.storage.models import Base
 
@@ -38,6 +39,8 @@ def _sqlite_pragmas(engine: AsyncEngine, busy_ms: int) -> AsyncEngine:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = async_url(url)
+    kwargs.setdefault("json_serializer", jsoncodec.dumps_text)
+    kwargs.setdefault("json_deserializer", jsoncodec.loads)
     if url.startswith("sqlite"):
         return _sqlite_pragmas(
             create_async_engine(url, connect_args={"timeout": 30}, **kwargs), 30000
@@ -63,7 +66,10 @@ def _inline_writer(engine: AsyncEngine) -> AsyncEngine | None:
     cargs, cparams = engine.dialect.create_connect_args(engine.url)
     cparams["timeout"] = INLINE_BUSY_MS / 1000
     writer = create_async_engine(
-        engine.url, async_creator=inline_creator(list(cargs), dict(cparams))
+        engine.url,
+        async_creator=inline_creator(list(cargs), dict(cparams)),
+        json_serializer=jsoncodec.dumps_text,
+        json_deserializer=jsoncodec.loads,
     )
     return _sqlite_pragmas(writer, INLINE_BUSY_MS)
 
