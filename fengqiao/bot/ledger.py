@@ -56,7 +56,7 @@ class MessageLedger:
         self.pending_ttl = pending_ttl
         self.done_ttl = done_ttl
         self.poll = poll
-        self._renewals: dict[str, asyncio.Task[None]] = {}
+        self._renewals: dict[str, asyncio.TimerHandle | asyncio.Future[None]] = {}
         self._tokens: dict[str, bytes] = {}
 
     def _key(self, message_key: str) -> str:
@@ -68,15 +68,25 @@ class MessageLedger:
         if not await self.kv.set_if_absent(key, token, self.pending_ttl):
             return False
         self._tokens[message_key] = token
-        self._renewals[message_key] = asyncio.create_task(self._renew(key, token))
+        self._schedule_renewal(message_key, key, token)
         return True
 
-    async def _renew(self, key: str, token: bytes) -> None:
-        while True:
-            await asyncio.sleep(self.pending_ttl / 3)
-            with contextlib.suppress(StoreUnavailable):
-                if not await self.kv.expire_if(key, token, self.pending_ttl):
-                    return
+    def _schedule_renewal(self, message_key: str, key: str, token: bytes) -> None:
+        # A timer, not a task per message: most turns end long before the first renewal.
+        loop = asyncio.get_running_loop()
+        self._renewals[message_key] = loop.call_later(
+            self.pending_ttl / 3, self._start_renewal, message_key, key, token
+        )
+
+    def _start_renewal(self, message_key: str, key: str, token: bytes) -> None:
+        self._renewals[message_key] = asyncio.ensure_future(self._renew(message_key, key, token))
+
+    async def _renew(self, message_key: str, key: str, token: bytes) -> None:
+        with contextlib.suppress(StoreUnavailable):
+            if not await self.kv.expire_if(key, token, self.pending_ttl):
+                return
+        if self._tokens.get(message_key) == token:
+            self._schedule_renewal(message_key, key, token)
 
     def abandon(self, message_key: str) -> None:
         """Stop renewing a claim without touching the store (which may be down): it lapses."""

@@ -50,9 +50,10 @@ async def append(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Add an entry in the caller's transaction; it commits or rolls back with the change."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
-    last = await session.scalar(_HEAD)
+    conn = await session.connection()  # Core statements: the ORM layer adds nothing here
+    if conn.dialect.name == "postgresql":
+        await conn.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
+    last = await conn.scalar(_HEAD)
     prev = last or GENESIS
     created = at or utcnow()
     detail = detail or {}
@@ -66,7 +67,7 @@ async def append(
         "hash": entry_hash(prev, case_id, actor, action, detail, created),
     }
     # A Core insert: the ORM's unit of work costs more than the row itself on this hot path.
-    values["id"] = await session.scalar(_INSERT, values)
+    values["id"] = await conn.scalar(_INSERT, values)
     return AuditEntry(**values)
 
 

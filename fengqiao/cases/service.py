@@ -123,8 +123,9 @@ class CaseService(RevisitMixin, QueryMixin):
     ) -> int | None:
         if not party.openid:
             return None
-        person_id = await session.scalar(
-            _PERSON_UPSERT[session.bind.dialect.name],
+        conn = await session.connection()  # Core statements: the ORM layer adds nothing here
+        person_id = await conn.scalar(
+            _PERSON_UPSERT[conn.dialect.name],
             {
                 "channel": party.channel,
                 "openid": party.openid,
@@ -155,7 +156,8 @@ class CaseService(RevisitMixin, QueryMixin):
         applicant_id = await self._person_id(session, new.applicant, new.privacy_consent_at)
         code = codes.new_code(now.astimezone(LOCAL_TZ))
         deadline = self.deadline_for(new.risk, now, new.type_code)
-        case_id = await session.scalar(
+        conn = await session.connection()
+        case_id = await conn.scalar(
             _INSERT_CASE,
             {
                 "code": code,
@@ -178,7 +180,7 @@ class CaseService(RevisitMixin, QueryMixin):
                 "deadline_at": deadline,
             },
         )
-        await session.execute(
+        await conn.execute(
             _INSERT_STATE,
             {
                 "case_id": case_id,
@@ -206,7 +208,7 @@ class CaseService(RevisitMixin, QueryMixin):
                     "phone": new.respondent.phone,
                 }
             )
-        await session.execute(_INSERT_PARTY, parties)
+        await conn.execute(_INSERT_PARTY, parties)
         await audit.append(
             session,
             case_id=case_id,

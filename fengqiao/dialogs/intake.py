@@ -149,16 +149,22 @@ class Intake:
         self.analyzer = analyzer
         self.fmt = {"centre": centre, "hotline": hotline}
         self.types = {t.code: t for t in analyzer.taxonomy}
+        # Looked up on every turn: built once.
+        self.commands = {
+            w.lower(): command for command, words in texts.COMMAND_WORDS.items() for w in words
+        }
+        self.questions = {code: self._build_questions(t) for code, t in self.types.items()}
 
     # -- turn entry points -------------------------------------------------------------
     def turn(self, session: Session, raw: str, now: datetime) -> Outcome:
         text = validators.normalise_input(raw)
+        at = now.isoformat()
         if session.state != "start" or session.consent:
-            session.transcript.append({"from": "user", "text": text, "at": now.isoformat()})
+            session.transcript.append({"from": "user", "text": text, "at": at})
         outcome = self._dispatch(session, text, now)
         for reply in outcome.replies:
             if session.consent:
-                session.transcript.append({"from": "bot", "text": reply, "at": now.isoformat()})
+                session.transcript.append({"from": "bot", "text": reply, "at": at})
         return outcome
 
     def begin(self, session: Session, now: datetime) -> Outcome:
@@ -407,20 +413,23 @@ class Intake:
         allowed = {q["key"] for q in self._questions(s)}
         s.answers = {k: v for k, v in s.answers.items() if k in allowed}
 
-    def _questions(self, s: Session) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        if s.type in self.types:
-            for q in self.types[s.type].questions:
-                out.append(
-                    {
-                        "key": q.key,
-                        "prompt": q.prompt,
-                        "kind": q.kind,
-                        "options": list(getattr(q, "options", None) or []),
-                        "label": getattr(q, "label", None),
-                    }
-                )
+    @staticmethod
+    def _build_questions(kind: Any) -> list[dict[str, Any]]:
+        out = [
+            {
+                "key": q.key,
+                "prompt": q.prompt,
+                "kind": q.kind,
+                "options": list(getattr(q, "options", None) or []),
+                "label": getattr(q, "label", None),
+            }
+            for q in kind.questions
+        ]
         return out + APPLICANT_QUESTIONS
+
+    def _questions(self, s: Session) -> list[dict[str, Any]]:
+        """The questions of the session's type, then the applicant's; shared: read only."""
+        return self.questions.get(s.type or "", APPLICANT_QUESTIONS)
 
     def _question(self, s: Session, key: str | None) -> dict[str, Any] | None:
         return next((q for q in self._questions(s) if q["key"] == key), None)
@@ -495,11 +504,7 @@ class Intake:
         return texts.STEP_HINTS.get(s.state, "")
 
     def _command(self, text: str) -> str | None:
-        word = validators.bare(text)
-        for command, words in texts.COMMAND_WORDS.items():
-            if word in (w.lower() for w in words):
-                return command
-        return None
+        return self.commands.get(validators.bare(text))
 
     def _push(self, s: Session) -> None:
         # Snapshot values are strings, flat lists and flat dicts: shallow copies are enough.

@@ -45,6 +45,7 @@ class KeyValueStore(Protocol):
 # sparing a disk write on every message; Redis stores them like any other key.
 EPHEMERAL = "tmp:"
 _SWEEP_EVERY = 4096  # in-memory writes between purges of expired ephemeral keys
+_RECENT = 8192  # durable keys whose values the embedded store also keeps in memory
 
 
 def _b(value: bytes | str) -> bytes:
@@ -54,7 +55,8 @@ def _b(value: bytes | str) -> bytes:
 class LocalStore:
     """Embedded store: one SQLite file in the data directory, so dialog sessions survive a
     restart of the service (keys starting with EPHEMERAL live in memory only). Correct for
-    one process; several workers need Redis."""
+    one process; several workers need Redis. Being the file's only user, it answers reads of
+    recently used keys from memory: every write goes to the file first, then to memory."""
 
     def __init__(self, path: Path | None) -> None:
         # ":memory:" for tests and throwaway runs; a file for the service.
@@ -71,6 +73,8 @@ class LocalStore:
         self._locks: dict[str, object] = {}
         self._memory: dict[str, tuple[bytes, float | None]] = {}  # EPHEMERAL keys
         self._writes = 0
+        # Durable keys read or written lately, oldest first; None: known to be absent.
+        self._recent: dict[str, tuple[bytes, float | None] | None] = {}
 
     def _live(self, key: str) -> bytes | None:
         if key.startswith(EPHEMERAL):
@@ -81,13 +85,27 @@ class LocalStore:
                 del self._memory[key]
                 return None
             return held[0]
-        row = self._db.execute("SELECT value, expires FROM kv WHERE key = ?", (key,)).fetchone()
-        if row is None:
+        if key in self._recent:
+            held = self._recent[key]
+        else:
+            row = self._db.execute(
+                "SELECT value, expires FROM kv WHERE key = ?", (key,)
+            ).fetchone()
+            held = (bytes(row[0]), row[1]) if row else None
+            self._remember(key, held)
+        if held is None:
             return None
-        if row[1] is not None and row[1] <= time.time():
+        if held[1] is not None and held[1] <= time.time():
             self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
+            self._remember(key, None)
             return None
-        return bytes(row[0])
+        return held[0]
+
+    def _remember(self, key: str, held: tuple[bytes, float | None] | None) -> None:
+        self._recent.pop(key, None)
+        self._recent[key] = held
+        if len(self._recent) > _RECENT:
+            del self._recent[next(iter(self._recent))]
 
     def _put(self, key: str, value: bytes, expires: float | None) -> None:
         if key.startswith(EPHEMERAL):
@@ -103,13 +121,15 @@ class LocalStore:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
             (key, value, expires),
         )
+        self._remember(key, (value, expires))
 
     def _expires(self, key: str) -> float | None:
         if key.startswith(EPHEMERAL):
             held = self._memory.get(key)
             return held[1] if held else None
-        row = self._db.execute("SELECT expires FROM kv WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        self._live(key)
+        held = self._recent.get(key)
+        return held[1] if held else None
 
     async def get(self, key: str) -> bytes | None:
         return self._live(key)
@@ -128,6 +148,7 @@ class LocalStore:
             self._memory.pop(key, None)
         else:
             self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
+            self._remember(key, None)
 
     async def incr(self, key: str, ttl: float) -> int:
         current = self._live(key)

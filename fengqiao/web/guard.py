@@ -53,7 +53,7 @@ def client_address(request: web.Request, trusted: Networks | frozenset[str]) -> 
     if not isinstance(trusted, tuple):
         trusted = networks(trusted)
     remote = request.remote
-    if not _is_trusted(remote, trusted):
+    if not trusted or not _is_trusted(remote, trusted):
         return remote
     hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
     for hop in reversed(hops):  # the proxy appends; earlier entries are the client's to forge
