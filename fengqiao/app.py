@@ -55,10 +55,19 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
     return app
 
 
+_settled = False
+
+
 async def _settle_heap(app: web.Application) -> None:
     """Move what start-up loaded (dictionaries, the classifier, compiled templates) out of the
     garbage collector's sight: otherwise each full collection walks those few hundred
-    thousand objects and stalls every request in flight for over 100 ms."""
+    thousand objects and stalls every request in flight for over 100 ms. Once per process:
+    frozen objects are never collected, so a process that builds many apps (the tests) must
+    not freeze each one."""
+    global _settled
+    if _settled:
+        return
+    _settled = True
     gc.collect()
     gc.freeze()
 
