@@ -4,6 +4,8 @@ are set (CI sets and requires them), on PostgreSQL + Redis too."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -51,7 +53,23 @@ async def reset_redis(url: str) -> None:
         await client.aclose()
 
 
+_NLP_CACHE: list[Path] = []
+
+
+def shared_nlp_cache() -> Path:
+    """The classifier trained once for the whole run (about 10 s): each test's data directory
+    starts with a copy, as a service restarted on the same data directory would."""
+    if not _NLP_CACHE:
+        from fengqiao.nlp.analyzer import Analyzer
+
+        root = Path(tempfile.mkdtemp(prefix="fq-nlp-"))
+        Analyzer.load(CONFIG_DIR, root)
+        _NLP_CACHE.append(root / "nlp")
+    return _NLP_CACHE[0]
+
+
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    shutil.copytree(shared_nlp_cache(), tmp_path / "var" / "nlp", dirs_exist_ok=True)
     values: dict[str, object] = {
         "data_dir": tmp_path / "var",
         "secret_key": "test-secret-key-0123456789",
