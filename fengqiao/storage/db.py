@@ -8,6 +8,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from fengqiao.storage import jsoncodec
+from fengqiao.storage.checkpoint import Checkpointer, Gate
 from fengqiao.storage.inline_sqlite import inline_creator
 from fengqiao.storage.models import Base
 
@@ -23,7 +24,7 @@ def async_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(engine: AsyncEngine, busy_ms: int) -> AsyncEngine:
+def _sqlite_pragmas(engine: AsyncEngine, busy_ms: int, autocheckpoint: bool = True) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_conn: Any, _: Any) -> None:
         # WAL lets readers run beside the writer; foreign keys are off by default in SQLite.
@@ -32,6 +33,8 @@ def _sqlite_pragmas(engine: AsyncEngine, busy_ms: int) -> AsyncEngine:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        if not autocheckpoint:
+            cur.execute("PRAGMA wal_autocheckpoint=0")  # a Checkpointer's thread does it
         cur.close()
 
     return engine
@@ -71,7 +74,7 @@ def _inline_writer(engine: AsyncEngine) -> AsyncEngine | None:
         json_serializer=jsoncodec.dumps_text,
         json_deserializer=jsoncodec.loads,
     )
-    return _sqlite_pragmas(writer, INLINE_BUSY_MS)
+    return _sqlite_pragmas(writer, INLINE_BUSY_MS, autocheckpoint=False)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:
@@ -91,16 +94,20 @@ class Database:
     """Engine + sessions, with write transactions serialised where the engine needs it."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
-        import asyncio
 
         self.url = async_url(url)
         self.engine = create_engine(self.url, **engine_kwargs)
         self.sessions = session_factory(self.engine)
         self.is_sqlite = self.url.startswith("sqlite")
         # SQLite has one writer; queueing writers here avoids "database is locked" storms.
-        self._sqlite_write_lock = asyncio.Lock()
+        self._sqlite_write_lock = Gate()
         self.writer = _inline_writer(self.engine) if self.is_sqlite else None
         self._write_sessions = session_factory(self.writer) if self.writer else self.sessions
+        self.checkpointer = (
+            Checkpointer(str(self.writer.url.database), self._sqlite_write_lock)
+            if self.writer
+            else None
+        )
 
     def transaction(self) -> Any:
         """A write transaction. On SQLite its statements run on the loop's own thread (see
@@ -122,6 +129,8 @@ class Database:
                         # three loop turns under load while this holds the write lock. Here
                         # closing runs inline and cannot be interrupted halfway.
                         await session.close()
+                if self.checkpointer is not None:
+                    self.checkpointer.wrote()
             else:
                 async with sessions() as session, session.begin():
                     yield session
@@ -135,6 +144,8 @@ class Database:
         return await ping(self.engine)
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            await self.checkpointer.close()
         if self.writer is not None:
             await self.writer.dispose()
         await self.engine.dispose()

@@ -18,6 +18,8 @@ from typing import Protocol
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from fengqiao.storage.checkpoint import Checkpointer, Gate
+
 
 class StoreUnavailable(RuntimeError):
     """The key-value store cannot be reached; callers answer 503 or a polite retry message."""
@@ -63,6 +65,11 @@ class LocalStore:
         self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # Writers wait on the gate while a thread checkpoints (see storage/checkpoint).
+        self._gate = Gate()
+        self._checkpoints = Checkpointer(path, self._gate) if path else None
+        if self._checkpoints is not None:
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB, expires REAL)"
         )
@@ -88,9 +95,7 @@ class LocalStore:
         if key in self._recent:
             held = self._recent[key]
         else:
-            row = self._db.execute(
-                "SELECT value, expires FROM kv WHERE key = ?", (key,)
-            ).fetchone()
+            row = self._db.execute("SELECT value, expires FROM kv WHERE key = ?", (key,)).fetchone()
             held = (bytes(row[0]), row[1]) if row else None
             self._remember(key, held)
         if held is None:
@@ -98,6 +103,7 @@ class LocalStore:
         if held[1] is not None and held[1] <= time.time():
             self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
             self._remember(key, None)
+            self._wrote()
             return None
         return held[0]
 
@@ -122,6 +128,17 @@ class LocalStore:
             (key, value, expires),
         )
         self._remember(key, (value, expires))
+        self._wrote()
+
+    def _wrote(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.wrote()
+
+    async def _settled(self, key: str) -> None:
+        """Before a write to the file: wait out a running checkpoint (see storage/checkpoint).
+        Callers read, decide and write after this with no await in between."""
+        if self._gate.locked() and not key.startswith(EPHEMERAL):
+            await self._gate.wait_open()
 
     def _expires(self, key: str) -> float | None:
         if key.startswith(EPHEMERAL):
@@ -135,9 +152,11 @@ class LocalStore:
         return self._live(key)
 
     async def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None:
+        await self._settled(key)
         self._put(key, _b(value), time.time() + ttl if ttl else None)
 
     async def set_if_absent(self, key: str, value: bytes | str, ttl: float) -> bool:
+        await self._settled(key)
         if self._live(key) is not None:
             return False
         self._put(key, _b(value), time.time() + ttl)
@@ -147,10 +166,13 @@ class LocalStore:
         if key.startswith(EPHEMERAL):
             self._memory.pop(key, None)
         else:
+            await self._settled(key)
             self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
             self._remember(key, None)
+            self._wrote()
 
     async def incr(self, key: str, ttl: float) -> int:
+        await self._settled(key)
         current = self._live(key)
         if current is None:
             self._put(key, b"1", time.time() + ttl)
@@ -160,6 +182,7 @@ class LocalStore:
         return value
 
     async def expire_if(self, key: str, value: bytes | str, ttl: float) -> bool:
+        await self._settled(key)
         current = self._live(key)
         if current != _b(value):
             return False
@@ -169,6 +192,7 @@ class LocalStore:
     async def replace_if(
         self, key: str, expected: bytes | str, value: bytes | str, ttl: float
     ) -> bool:
+        await self._settled(key)
         if self._live(key) != _b(expected):
             return False
         self._put(key, _b(value), time.time() + ttl)
@@ -209,6 +233,8 @@ class LocalStore:
         return True
 
     async def close(self) -> None:
+        if self._checkpoints is not None:
+            await self._checkpoints.close()
         self._db.close()
 
 
