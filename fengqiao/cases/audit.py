@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fengqiao.storage.models import AuditEntry, utcnow
@@ -51,10 +51,25 @@ async def append(
 ) -> AuditEntry:
     """Add an entry in the caller's transaction; it commits or rolls back with the change."""
     conn = await session.connection()  # Core statements: the ORM layer adds nothing here
+    return await conn.run_sync(
+        append_sync, case_id=case_id, actor=actor, action=action, detail=detail, at=at
+    )
+
+
+def append_sync(
+    conn: Connection,
+    *,
+    case_id: int | None,
+    actor: str,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """`append` for code already inside `run_sync`: one hop into SQLAlchemy's greenlet for a
+    whole transaction instead of one per statement."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
-    last = await conn.scalar(_HEAD)
-    prev = last or GENESIS
+        conn.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
+    prev = conn.scalar(_HEAD) or GENESIS
     created = at or utcnow()
     detail = detail or {}
     values = {
@@ -67,7 +82,7 @@ async def append(
         "hash": entry_hash(prev, case_id, actor, action, detail, created),
     }
     # A Core insert: the ORM's unit of work costs more than the row itself on this hot path.
-    values["id"] = await conn.scalar(_INSERT, values)
+    values["id"] = conn.scalar(_INSERT, values)
     return AuditEntry(**values)
 
 
