@@ -3,7 +3,7 @@
 import pytest
 from wechatpy import parse_message
 
-from fengqiao.bot.inbound import parse_xml, to_message
+from fengqiao.bot.inbound import Rejected, parse_xml, to_message
 
 HEAD = (
     "<ToUserName><![CDATA[gh_x]]></ToUserName><FromUserName><![CDATA[o-1]]></FromUserName>"
@@ -43,3 +43,36 @@ def test_to_message_matches_wechatpy(name):
     assert type(ours) is type(theirs)
     for attribute in ATTRIBUTES:
         assert getattr(ours, attribute, None) == getattr(theirs, attribute, None), attribute
+
+
+def test_parse_xml_reads_cdata_text_and_nested_elements():
+    xml = (
+        "<xml><Content><![CDATA[a <b> & c]]></Content><Empty></Empty>"
+        "<ScanCodeInfo><ScanType>qrcode</ScanType><ScanResult>x</ScanResult></ScanCodeInfo>"
+        "<Escaped>1 &lt; 2</Escaped>\n</xml>"
+    )
+    assert parse_xml(xml) == {
+        "Content": "a <b> & c",
+        "Empty": "",
+        "ScanCodeInfo": {"ScanType": "qrcode", "ScanResult": "x"},
+        "Escaped": "1 < 2",
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A DTD the byte search cannot see: UTF-16 hides "<!DOCTYPE" from it; expat refuses it.
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY e "boom">]>'
+        "<xml><Content>&e;</Content></xml>".encode("utf-16"),
+        b"<xml><Content>&undefined;</Content></xml>",  # no DTD: no entity but XML's own
+        b"<doc><Content>x</Content></doc>",
+        b"<xml>text only</xml>",
+        b"<xml><a></b></xml>",
+    ],
+    ids=["utf16-dtd", "undefined-entity", "wrong-root", "no-children", "mismatched"],
+)
+def test_parse_xml_refuses(body):
+    with pytest.raises(Rejected) as refused:
+        parse_xml(body)
+    assert refused.value.status == 400
