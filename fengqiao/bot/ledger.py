@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import os
 import time
-import uuid
 from dataclasses import dataclass
 
+from fengqiao.storage import jsoncodec
 from fengqiao.storage.kv import KeyValueStore, StoreUnavailable
 
 _PENDING = b"pending"
@@ -35,8 +35,8 @@ class Outcome:
 
 
 def _encode(outcome: Outcome) -> bytes:
-    body = {"reply": outcome.reply, "deferred": outcome.deferred, "v": uuid.uuid4().hex}
-    return json.dumps(body).encode()
+    body = {"reply": outcome.reply, "deferred": outcome.deferred, "v": os.urandom(16).hex()}
+    return jsoncodec.dumps(body)
 
 
 class MessageLedger:
@@ -64,7 +64,7 @@ class MessageLedger:
 
     async def claim(self, message_key: str) -> bool:
         key = self._key(message_key)
-        token = _PENDING + b":" + uuid.uuid4().hex.encode()
+        token = _PENDING + b":" + os.urandom(16).hex().encode()
         if not await self.kv.set_if_absent(key, token, self.pending_ttl):
             return False
         self._tokens[message_key] = token
@@ -134,7 +134,7 @@ class MessageLedger:
         while True:
             value = await self.kv.get(self._key(message_key))
             if value is not None and not value.startswith(_PENDING):
-                data = json.loads(value)
+                data = jsoncodec.loads(value)
                 return Outcome(data.get("reply"), bool(data.get("deferred")), bytes(value))
             if value is None or time.monotonic() >= deadline:
                 # None: the first delivery failed and released its claim; nothing to repeat.

@@ -7,6 +7,7 @@ X-Forwarded-For, every per-address limit would count all residents of a county a
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import time
@@ -40,6 +41,7 @@ def networks(entries: list[str] | frozenset[str]) -> Networks:
     return tuple(ipaddress.ip_network(e.strip(), strict=False) for e in entries if e.strip())
 
 
+@functools.lru_cache(maxsize=4096)  # the same few proxies, on every request
 def _is_trusted(address: str | None, trusted: Networks) -> bool:
     try:
         ip = ipaddress.ip_address(address or "")
