@@ -7,9 +7,8 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from fengqiao.storage import jsoncodec
+from fengqiao.storage import inline_sqlite, jsoncodec
 from fengqiao.storage.checkpoint import Checkpointer, Gate
-from fengqiao.storage.inline_sqlite import inline_creator
 from fengqiao.storage.models import Base
 
 
@@ -66,11 +65,10 @@ def _inline_writer(engine: AsyncEngine) -> AsyncEngine | None:
     (see inline_sqlite); None for an in-memory database, which one engine must own."""
     if engine.url.database in (None, "", ":memory:") or "mode=memory" in str(engine.url):
         return None
-    cargs, cparams = engine.dialect.create_connect_args(engine.url)
-    cparams["timeout"] = INLINE_BUSY_MS / 1000
     writer = create_async_engine(
-        engine.url,
-        async_creator=inline_creator(list(cargs), dict(cparams)),
+        engine.url.set(drivername=inline_sqlite.NAME),
+        # The pool may close a connection from another thread than the loop's.
+        connect_args={"timeout": INLINE_BUSY_MS / 1000, "check_same_thread": False},
         json_serializer=jsoncodec.dumps_text,
         json_deserializer=jsoncodec.loads,
     )

@@ -7,56 +7,32 @@ write lock for many loop turns, and every other filing queues behind it. The sta
 themselves take tens of microseconds on a local file (WAL, synchronous=NORMAL), so running
 them directly is both faster and fairer; the key-value store already works this way.
 
-`InlineConnection` keeps aiosqlite's interface (so SQLAlchemy's aiosqlite dialect drives it
-unchanged) but runs each call at once instead of queueing it for a thread. Only write
-transactions use it, and they are kept short; reads, which may scan a million cases for a
-report, keep aiosqlite's threads so that they never stall the loop.
+`SQLiteDialect_inline` is SQLAlchemy's own pysqlite dialect (the same SQL, types and
+pragmas as the aiosqlite one, which derives from it) declared usable under asyncio: an
+AsyncEngine runs its calls inside its greenlet, where the sqlite3 module answers at once and
+nothing is ever awaited. Only write transactions use it, and they are kept short; reads,
+which may scan a million cases for a report, keep aiosqlite's threads so that they never
+stall the loop.
 """
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-from collections.abc import Callable, Generator
-from functools import partial
 from typing import Any
 
-import aiosqlite
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+NAME = "sqlite+fengqiao_inline"
 
 
-class _RunNow:
-    """Stands in for aiosqlite's queue to its worker thread: runs each call immediately and
-    settles its future, so awaiting that future never yields to the loop."""
+class SQLiteDialect_inline(SQLiteDialect_pysqlite):  # noqa: N801 - SQLAlchemy's naming
+    is_async = True
+    supports_statement_cache = True
 
-    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
-        future, function = item
-        try:
-            result = function()
-        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting caller
-            if future is not None and not future.done():
-                future.set_exception(exc)
-            return
-        if future is not None and not future.done():
-            future.set_result(result)
+    @classmethod
+    def get_pool_class(cls, url: Any) -> type[AsyncAdaptedQueuePool]:
+        return AsyncAdaptedQueuePool
 
 
-class InlineConnection(aiosqlite.Connection):
-    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
-        super().__init__(connector, iter_chunk_size=64)
-        self._tx = _RunNow()  # type: ignore[assignment]
-
-    def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
-        return self._connect().__await__()  # no worker thread to start
-
-
-def inline_creator(cargs: list[Any], cparams: dict[str, Any]) -> Callable[[], Any]:
-    """An `async_creator` for `create_async_engine`: connections that run inline.
-
-    `cargs`/`cparams` are what the aiosqlite dialect would pass to `sqlite3.connect`."""
-    # The loop's thread makes and uses the connection; the pool may close it from elsewhere.
-    connector = partial(sqlite3.connect, *cargs, **{**cparams, "check_same_thread": False})
-
-    async def create() -> InlineConnection:
-        return await InlineConnection(connector)
-
-    return create
+registry.register("sqlite.fengqiao_inline", __name__, "SQLiteDialect_inline")
