@@ -33,6 +33,7 @@ IMAGE_MAGIC = {
 
 
 REVISIT_RECHECK_SECONDS = 300
+DECODED_SESSIONS = 1024  # decoded sessions kept (~15 KB each), most recently saved
 # A resident who filed from this account may later get a revisit question; others never do.
 FILED_MARK_SECONDS = 2 * 365 * 24 * 3600
 
@@ -64,15 +65,24 @@ class IntakeService:
         self.settings = settings
         self.intake = Intake(analyzer, settings.centre_name, settings.hotline)
         self.fmt = {"centre": settings.centre_name, "hotline": settings.hotline}
+        # Sessions as last saved, with their stored bytes: decoding a session costs as much
+        # as the rest of a turn. Used only while the store still holds those very bytes.
+        self._decoded: dict[str, tuple[bytes, Session]] = {}
 
     # -- session storage -----------------------------------------------------------------
     def _key(self, channel: str, user_id: str) -> str:
         return f"dialog:{channel}:{user_id}"
 
     async def load(self, channel: str, user_id: str) -> Session:
-        raw = await self.kv.get(self._key(channel, user_id))
+        key = self._key(channel, user_id)
+        raw = await self.kv.get(key)
+        # The caller now owns the cached object: a turn that fails before `save` leaves no
+        # half-changed session behind in the cache, only the stored one.
+        cached = self._decoded.pop(key, None)
         if raw is None:
             return Session()
+        if cached is not None and cached[0] == raw:  # still the value we stored last
+            return cached[1]
         try:
             return Session.from_json(jsoncodec.loads(raw))
         except (ValueError, TypeError):
@@ -82,11 +92,12 @@ class IntakeService:
             return Session()
 
     async def save(self, channel: str, user_id: str, session: Session) -> None:
-        await self.kv.set(
-            self._key(channel, user_id),
-            jsoncodec.dumps(session.to_json()),
-            ttl=self.settings.dialog_ttl_seconds,
-        )
+        key = self._key(channel, user_id)
+        raw = jsoncodec.dumps(session.to_json())
+        await self.kv.set(key, raw, ttl=self.settings.dialog_ttl_seconds)
+        self._decoded[key] = (raw, session)
+        if len(self._decoded) > DECODED_SESSIONS:
+            del self._decoded[next(iter(self._decoded))]
 
     def _lock(self, channel: str, user_id: str) -> Any:
         # One turn at a time per resident, across all workers. Renewed while held: the short
@@ -137,10 +148,11 @@ class IntakeService:
             if message_key:
                 session.last_turn = {"key": message_key, "reply": reply, "code": code}
             await self.save(channel, user_id, session)
-        log.info(
-            "dialog turn",
-            extra={"user": _user_ref(channel, user_id), "from": before, "to": session.state},
-        )
+        if log.isEnabledFor(logging.INFO):  # spares the pseudonym's hash when not logged
+            log.info(
+                "dialog turn",
+                extra={"user": _user_ref(channel, user_id), "from": before, "to": session.state},
+            )
         return Turn(reply, session.state, code)
 
     async def handle_image(

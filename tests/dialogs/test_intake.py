@@ -258,3 +258,45 @@ async def test_a_repeat_of_the_message_just_answered_gets_the_same_reply(service
     assert consent.state == "describe"
     repeat = await intake.handle_text("mp", "u-rep", "同意", message_key="msg:2")
     assert repeat.state == "describe" and repeat.reply == consent.reply
+
+
+async def test_a_turn_that_fails_midway_leaves_the_stored_session(services, monkeypatch):
+    # Sessions are kept decoded between turns; a turn that dies after changing its session
+    # in memory must not leave that change behind for the next turn.
+    await start_case(services, "楼上邻居家卫生间漏水，把我家天花板泡坏了", "邻里纠纷")
+    before = await services.intake.load("mp", "u1")
+    await say(services, "张三")  # a completed turn: its session is cached as saved
+    saved = await services.intake.load("mp", "u1")
+    await say(services, "帮助")
+    intake = services.intake.intake
+    real = intake._dispatch
+
+    def dies(session, text, now):
+        session.answers["where"] = "half-done"
+        session.state = "review"
+        raise RuntimeError("crash mid-turn")
+
+    monkeypatch.setattr(intake, "_dispatch", dies)
+    try:
+        await say(services, "县城关镇")
+    except RuntimeError:
+        pass
+    monkeypatch.setattr(intake, "_dispatch", real)
+    after = await services.intake.load("mp", "u1")
+    assert after.state == "asking" and after.answers.get("where") != "half-done"
+    assert after.answers == saved.answers and after.current == saved.current
+    assert before.current != saved.current  # the completed turn did move on
+
+
+async def test_a_session_changed_by_another_worker_is_read_afresh(services):
+    await say(services, "你好")
+    await say(services, "同意")  # cached as saved: state describe
+    key = services.intake._key("mp", "u1")
+    other = await services.intake.load("mp", "u1")
+    other.state = "start"
+    other.consent = False
+    from fengqiao.storage import jsoncodec
+
+    await services.kv.set(key, jsoncodec.dumps(other.to_json()), ttl=60)  # another worker
+    turn = await say(services, "你好")
+    assert turn.state == "consent"  # it saw the other worker's session, not its cached one
