@@ -50,8 +50,10 @@ def check_fresh(timestamp: str | None, now: float, window: float) -> None:
 
 async def read_body(request: web.Request, limit: int) -> bytes:
     """The body, refusing anything over `limit` bytes without reading the rest of it."""
-    if request.content_length is not None and request.content_length > limit:
-        raise Rejected(400, "body too large")
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise Rejected(400, "body too large")
+        return await request.read()  # its length is known and within the limit: one read
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(16 * 1024):
