@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import configure_mappers
+
 from fengqiao.booking.build import build_booking
 from fengqiao.booking.service import BookingService
 from fengqiao.cases.service import CaseService
@@ -47,4 +49,7 @@ async def build_services(settings: Settings, *, migrate: bool = True) -> Service
     intake = IntakeService(kv, cases, files, analyzer, settings)
     documents = await build_document_service(settings, db, kv, files)
     booking = build_booking(db, settings)
+    # SQLAlchemy sets up every mapped class at the first use of any (~0.1 s): now, rather than
+    # inside the first resident's filing or the scheduler's first tick while others wait.
+    configure_mappers()
     return Services(settings, db, kv, files, cases, intake, documents, booking)
