@@ -130,6 +130,7 @@ class Load:
         self.base = base
         self.session = session
         self.latencies: list[float] = []
+        self.others: list[float] = []
         # Turns that write to the database: filing (consent is stored with the case).
         self.writes: list[float] = []
         self.ids = itertools.count(1)
@@ -152,8 +153,7 @@ class Load:
                 raise RuntimeError(f"HTTP {r.status}: {raw[:200]}")
         elapsed = time.perf_counter() - started
         self.latencies.append(elapsed)
-        if text == "提交":
-            self.writes.append(elapsed)
+        (self.writes if text == "提交" else self.others).append(elapsed)
         return str(xmltodict.parse(raw)["xml"]["Content"])
 
 
@@ -195,6 +195,7 @@ async def dialogs(
         await asyncio.gather(*(one(-1 - i) for i in range(residents)))
         load.latencies.clear()
         load.writes.clear()
+        load.others.clear()
         cpu = server_cpu(pid)
         started = time.perf_counter()
         async with asyncio.timeout(time_limit):
@@ -325,8 +326,7 @@ def main() -> int:
             elif writes:
                 out.extend(load.writes)
             else:
-                marked = set(load.writes)
-                out.extend(x for x in load.latencies if x not in marked)
+                out.extend(load.others)
         return out
 
     def walls(runs: list[tuple[Load, float]]) -> list[float]:
