@@ -92,7 +92,6 @@ class Database:
     """Engine + sessions, with write transactions serialised where the engine needs it."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
-
         self.url = async_url(url)
         self.engine = create_engine(self.url, **engine_kwargs)
         self.sessions = session_factory(self.engine)
