@@ -73,25 +73,6 @@ def reaches_dialog(fields: dict[str, Any], message: BaseMessage) -> bool:
     return True  # every message gets an answer, if only "please send text"
 
 
-async def _wait_at_most(task: asyncio.Task[Any], seconds: float) -> None:
-    """Until `task` is done or `seconds` have passed; the task runs on either way.
-    (asyncio.wait with a timeout, without its sets and extra callbacks: once per message.)"""
-    loop = asyncio.get_running_loop()
-    woken = loop.create_future()
-
-    def wake(_: object = None) -> None:
-        if not woken.done():
-            woken.set_result(None)
-
-    timer = loop.call_later(seconds, wake)
-    task.add_done_callback(wake)
-    try:
-        await woken
-    finally:
-        timer.cancel()
-        task.remove_done_callback(wake)
-
-
 def _scene_code(scene: str | None) -> str | None:
     if not scene:
         return None
@@ -240,10 +221,10 @@ class MpBot:
             version = await self.ledger.finish(key, Outcome(texts.RATE_LIMITED, deferred=False))
             return texts.RATE_LIMITED, version
         task = asyncio.create_task(self.turn(message, key))
-        await _wait_at_most(task, max(budget, 0.0))
+        done, _ = await asyncio.wait({task}, timeout=max(budget, 0.0))
         # If WeChat left this connection while the turn ran, its reply takes the late path
         # below too: sent as a message, repeats answer "success".
-        if task.done() and alive():
+        if task in done and alive():
             try:
                 reply = task.result()
             except Exception:
