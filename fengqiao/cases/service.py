@@ -143,8 +143,10 @@ class CaseService(RevisitMixin, QueryMixin):
         now = utcnow()
         for _attempt in range(5):  # a random code may, very rarely, already exist
             try:
-                async with self.db.transaction() as session:
-                    return await self._insert_case(session, new, now)
+                if new.risk != "red":
+                    return await self.db.write(self._insert_rows, new, now)
+                async with self.db.transaction() as session:  # the alert goes through the ORM
+                    return await self._insert_red(session, new, now)
             except IntegrityError:
                 if new.intake_key:
                     existing = await self._by_intake_key(new.intake_key)
@@ -152,17 +154,17 @@ class CaseService(RevisitMixin, QueryMixin):
                         return existing
         raise RuntimeError("could not allocate a unique case code")
 
-    async def _insert_case(self, session: Any, new: NewCase, now: datetime) -> FiledCase:
+    async def _insert_red(self, session: Any, new: NewCase, now: datetime) -> FiledCase:
+        """A red filing: its rows and the leaders' alert in one transaction."""
         conn = await session.connection()
         filed = await conn.run_sync(self._insert_rows, new, now)
-        if new.risk == "red":
-            case = await session.get(Case, filed.id)
-            await self._red_alert(session, case, new.actor, now)
+        case = await session.get(Case, filed.id)
+        await self._red_alert(session, case, new.actor, now)
         return filed
 
     def _insert_rows(self, conn: Connection, new: NewCase, now: datetime) -> FiledCase:
-        """The filing's rows, in one hop into SQLAlchemy's greenlet (`run_sync`): a hop per
-        statement cost more than the statements."""
+        """The filing's rows, as Core statements on one connection (see `Database.write`):
+        a hop into SQLAlchemy's greenlet per statement cost more than the statements."""
         applicant_id = self._person_id(conn, new.applicant, new.privacy_consent_at)
         code = codes.new_code(now.astimezone(LOCAL_TZ))
         deadline = self.deadline_for(new.risk, now, new.type_code)

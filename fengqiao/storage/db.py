@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from fengqiao.storage import inline_sqlite, jsoncodec
 from fengqiao.storage.checkpoint import Checkpointer, Gate
 from fengqiao.storage.models import Base
+
+T = TypeVar("T")
+E = TypeVar("E", AsyncEngine, Engine)
 
 
 def async_url(url: str) -> str:
@@ -23,8 +28,10 @@ def async_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(engine: AsyncEngine, busy_ms: int, autocheckpoint: bool = True) -> AsyncEngine:
-    @event.listens_for(engine.sync_engine, "connect")
+def _sqlite_pragmas(engine: E, busy_ms: int, autocheckpoint: bool = True) -> E:
+    target = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+
+    @event.listens_for(target, "connect")
     def _pragmas(dbapi_conn: Any, _: Any) -> None:
         # WAL lets readers run beside the writer; foreign keys are off by default in SQLite.
         cur = dbapi_conn.cursor()
@@ -75,6 +82,19 @@ def _inline_writer(engine: AsyncEngine) -> AsyncEngine | None:
     return _sqlite_pragmas(writer, INLINE_BUSY_MS, autocheckpoint=False)
 
 
+def _core_writer(writer: AsyncEngine) -> Engine:
+    """The inline writer's file as a plain engine, for `Database.write`: same pragmas, no
+    AsyncSession, no greenlet. (The async engine's own sync side cannot serve: its first
+    connection waits on an asyncio lock.)"""
+    core = create_sync_engine(
+        writer.url.set(drivername="sqlite+pysqlite"),
+        connect_args={"timeout": INLINE_BUSY_MS / 1000, "check_same_thread": False},
+        json_serializer=jsoncodec.dumps_text,
+        json_deserializer=jsoncodec.loads,
+    )
+    return _sqlite_pragmas(core, INLINE_BUSY_MS, autocheckpoint=False)
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
@@ -100,6 +120,7 @@ class Database:
         self._sqlite_write_lock = Gate()
         self.writer = _inline_writer(self.engine) if self.is_sqlite else None
         self._write_sessions = session_factory(self.writer) if self.writer else self.sessions
+        self._core = _core_writer(self.writer) if self.writer else None
         self.checkpointer = (
             Checkpointer(str(self.writer.url.database), self._sqlite_write_lock)
             if self.writer
@@ -134,6 +155,25 @@ class Database:
 
         return _tx()
 
+    async def write(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(connection, *args)` in one write transaction of Core statements, committed
+        when it returns: for the hot writes (filing). On SQLite it runs on the loop's thread
+        through a plain engine, under the same write gate as `transaction`, with no
+        AsyncSession and no greenlet (they cost a filing more than its statements); on
+        PostgreSQL through AsyncConnection.run_sync."""
+        if self._core is not None:
+            async with self._sqlite_write_lock:
+                with self._core.begin() as conn:
+                    result = work(conn, *args)
+            if self.checkpointer is not None:
+                self.checkpointer.wrote()
+            return result
+        if self.is_sqlite:  # in memory: the one aiosqlite engine
+            async with self._sqlite_write_lock, self.engine.begin() as conn:
+                return await conn.run_sync(work, *args)
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(work, *args)
+
     def read(self) -> Any:
         return self.sessions()
 
@@ -143,6 +183,8 @@ class Database:
     async def dispose(self) -> None:
         if self.checkpointer is not None:
             await self.checkpointer.close()
+        if self._core is not None:
+            self._core.dispose()
         if self.writer is not None:
             await self.writer.dispose()
         await self.engine.dispose()

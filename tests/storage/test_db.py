@@ -63,3 +63,74 @@ async def test_another_process_holding_the_write_lock_fails_the_write_quickly(db
         await session.execute(text("INSERT INTO t (v) VALUES ('after')"))
     async with db.read() as session:
         assert await session.scalar(text("SELECT v FROM t")) == "after"
+
+
+def _insert(conn, values):
+    for v in values:
+        conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": v})
+    return conn.scalar(text("SELECT count(*) FROM t"))
+
+
+def _insert_then_fail(conn):
+    conn.execute(text("INSERT INTO t (v) VALUES ('half')"))
+    raise RuntimeError("crash mid-write")
+
+
+async def test_write_commits_core_statements_on_the_loops_thread(db):
+    ran = []
+    other = asyncio.get_running_loop().call_soon(ran.append, "other")
+    threads = threading.active_count()
+    assert await db.write(_insert, ["a", "b", "c"]) == 3
+    assert ran == [] and threading.active_count() == threads
+    other.cancel()
+    async with db.read() as session:  # committed: another connection sees it
+        assert await session.scalar(text("SELECT group_concat(v) FROM t")) == "a,b,c"
+
+
+async def test_a_failed_write_leaves_nothing_and_frees_the_writer(db):
+    with pytest.raises(RuntimeError):
+        await db.write(_insert_then_fail)
+    async with db.read() as session:
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 0
+    assert await db.write(_insert, ["next"]) == 1
+
+
+async def test_write_waits_for_a_transaction_instead_of_colliding_with_it(db):
+    # Two connections on one file: without the shared gate the second would get "database
+    # is locked" after its busy timeout, or interleave with the first.
+    order = []
+
+    async def slow_transaction():
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO t (v) VALUES ('first')"))
+            order.append("transaction holds the lock")
+            await asyncio.sleep(0.05)
+        order.append("transaction committed")
+
+    async def core_write():
+        await asyncio.sleep(0.01)
+        order.append("write asks")
+        await db.write(_insert, ["second"])
+        order.append("write committed")
+
+    await asyncio.gather(slow_transaction(), core_write())
+    assert order == [
+        "transaction holds the lock",
+        "write asks",
+        "transaction committed",
+        "write committed",
+    ]
+    async with db.read() as session:
+        assert await session.scalar(text("SELECT group_concat(v) FROM t")) == "first,second"
+
+
+async def test_another_process_holding_the_write_lock_fails_a_write_quickly(db, tmp_path):
+    other = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="locked"):
+        await db.write(_insert, ["blocked"])
+    assert time.monotonic() - started < 5
+    other.execute("ROLLBACK")
+    other.close()
+    assert await db.write(_insert, ["after"]) == 1
