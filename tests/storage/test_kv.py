@@ -136,3 +136,94 @@ async def test_replace_if_only_replaces_the_expected_value(store, k):
     assert await store.replace_if(k("claim"), "pending:a", "done-by-a", 5)
     assert await store.get(k("claim")) == b"done-by-a"
     assert not await store.replace_if(k("nothing"), "x", "y", 5)
+
+
+def _on_disk(path, key):
+    """What another connection reads from the store's file: what is committed."""
+    with sqlite3.connect(path) as db:
+        row = db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+    return bytes(row[0]) if row else None
+
+
+async def test_local_sets_of_one_loop_turn_share_one_commit(tmp_path):
+    path = tmp_path / "kv.sqlite"
+    store = LocalStore(path)
+    statements = []
+    store._db.set_trace_callback(statements.append)
+
+    async def save(i):
+        await store.set(f"dialog:{i}", f"turn {i}", ttl=60)
+        assert _on_disk(path, f"dialog:{i}") == f"turn {i}".encode()  # durable on return
+
+    await asyncio.gather(*(save(i) for i in range(20)))
+    assert statements.count("COMMIT") == 1
+    await store.close()
+
+
+class _FailingCommits:
+    """The store's connection, but every COMMIT fails as on a full disk."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def execute(self, sql, *args):
+        if sql == "COMMIT":
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.db.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self.db, name)
+
+
+async def test_a_failed_commit_fails_every_set_in_it_and_nothing_changes(tmp_path):
+    path = tmp_path / "kv.sqlite"
+    store = LocalStore(path)
+    await store.set("dialog:a", "old")
+    real, store._db = store._db, _FailingCommits(store._db)
+    results = await asyncio.gather(
+        store.set("dialog:a", "new"), store.set("dialog:b", "x"), return_exceptions=True
+    )
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results)
+    assert await store.get("dialog:a") == b"old"  # not the value that was never stored
+    assert await store.get("dialog:b") is None
+    store._db = real
+    await store.set("dialog:b", "y")  # and the store goes on
+    assert _on_disk(path, "dialog:a") == b"old" and _on_disk(path, "dialog:b") == b"y"
+    await store.close()
+
+
+async def test_a_write_after_a_staged_set_keeps_their_order(tmp_path):
+    path = tmp_path / "kv.sqlite"
+    store = LocalStore(path)
+    first = asyncio.ensure_future(store.set("k", "first", ttl=60))
+    await asyncio.sleep(0)  # `first` is staged; its commit is due at the next loop turn
+    assert _on_disk(path, "k") is None
+    assert await store.set_if_absent("k", "other", 60) is False  # the staged value counts
+    assert await store.replace_if("k", "first", "second", 60) is True
+    await first
+    assert _on_disk(path, "k") == b"second"  # not overwritten by the earlier set
+    await store.close()
+
+
+async def test_a_staged_set_waits_out_a_checkpoint_holding_writers_off(tmp_path):
+    path = tmp_path / "kv.sqlite"
+    store = LocalStore(path)
+    pending = asyncio.ensure_future(store.set("k", "v"))
+    await asyncio.sleep(0)  # staged
+    await store._gate.__aenter__()  # as the checkpointer does past its log limit
+    await asyncio.sleep(0.05)
+    assert not pending.done() and _on_disk(path, "k") is None
+    await store._gate.__aexit__(None, None, None)
+    await asyncio.wait_for(pending, 1)
+    assert _on_disk(path, "k") == b"v"
+    await store.close()
+
+
+async def test_closing_commits_what_is_staged(tmp_path):
+    path = tmp_path / "kv.sqlite"
+    store = LocalStore(path)
+    pending = asyncio.ensure_future(store.set("k", "v"))
+    await asyncio.sleep(0)
+    await store.close()
+    await pending
+    assert _on_disk(path, "k") == b"v"
