@@ -98,6 +98,7 @@ class LocalStore:
         # Sets waiting for this loop turn's commit, and the futures of their callers.
         self._staged: dict[str, tuple[bytes, float | None]] = {}
         self._waiters: list[asyncio.Future[None]] = []
+        self._commit_due: asyncio.AbstractEventLoop | None = None  # where it is scheduled
         self._commit_task: asyncio.Task[None] | None = None
 
     def _live(self, key: str) -> bytes | None:
@@ -150,8 +151,9 @@ class LocalStore:
     def _stage(self, key: str, value: bytes, expires: float | None) -> asyncio.Future[None]:
         """A durable set, committed with the others of this loop turn (see the class)."""
         loop = asyncio.get_running_loop()
-        if not self._staged:
+        if self._commit_due is not loop:
             loop.call_soon(self._commit_soon)
+            self._commit_due = loop
         self._staged[key] = (value, expires)
         self._remember(key, (value, expires))
         waiter = loop.create_future()
@@ -159,6 +161,8 @@ class LocalStore:
         return waiter
 
     def _commit_soon(self) -> None:
+        if self._commit_due is None:
+            return  # committed meanwhile, by a write that had to go after it
         if not self._gate.locked():
             self._commit()
         elif self._commit_task is None:  # a checkpoint holds writers off: commit after it
@@ -173,6 +177,7 @@ class LocalStore:
 
     def _commit(self) -> None:
         """Commit what is staged, and tell each caller how it went."""
+        self._commit_due = None
         if not self._staged:
             return
         staged, waiters = self._staged, self._waiters
@@ -189,12 +194,13 @@ class LocalStore:
             for key in staged:
                 self._recent.pop(key, None)  # read back from the file from now on
             for waiter in waiters:
-                if not waiter.done():
+                if not waiter.done() and not waiter.get_loop().is_closed():
                     waiter.set_exception(exc)
             return
         self._wrote()
         for waiter in waiters:
-            if not waiter.done():  # a cancelled caller: its value is committed all the same
+            # A cancelled caller, or one whose loop has gone: committed all the same.
+            if not waiter.done() and not waiter.get_loop().is_closed():
                 waiter.set_result(None)
 
     def _wrote(self) -> None:
