@@ -5,6 +5,7 @@ Every edge (official account, mini-program, terminal) calls this one service.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import uuid
@@ -147,7 +148,11 @@ class IntakeService:
             code = session.case_code if outcome.submit and session.state == "filed" else None
             if message_key:
                 session.last_turn = {"key": message_key, "reply": reply, "code": code}
-            await self.save(channel, user_id, session)
+            if code is None:
+                await self.save(channel, user_id, session)
+            else:  # filed: from now on a revisit may be asked (the mark outlives the session)
+                mark = self.kv.set(self._filed_key(channel, user_id), "1", ttl=FILED_MARK_SECONDS)
+                await asyncio.gather(self.save(channel, user_id, session), mark)  # one commit
         if log.isEnabledFor(logging.INFO):  # spares the pseudonym's hash when not logged
             log.info(
                 "dialog turn",
@@ -278,7 +283,6 @@ class IntakeService:
         except Exception:
             log.exception("filing failed", extra={"user": _user_ref(channel, user_id)})
             return texts.SUBMIT_FAILED
-        await self.kv.set(self._filed_key(channel, user_id), "1", ttl=FILED_MARK_SECONDS)
         deadline = (
             filed.deadline_at.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日")
             if filed.deadline_at
