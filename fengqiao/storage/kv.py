@@ -11,7 +11,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from pathlib import Path
 from typing import Protocol
 
@@ -184,16 +184,17 @@ class LocalStore:
         self._staged, self._waiters = {}, []
         try:
             self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany(_UPSERT, [(k, v, e) for k, (v, e) in staged.items()])
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        except Exception as exc:  # noqa: BLE001 - each caller gets the failure
+            self._db.executemany(_UPSERT, [(k, v, e) for k, (v, e) in staged.items()])
+            self._db.execute("COMMIT")
+        except BaseException as exc:
+            if self._db.in_transaction:  # leave none open, or every later commit fails too
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
             for key in staged:
                 self._recent.pop(key, None)  # read back from the file from now on
-            for waiter in waiters:
+            if not isinstance(exc, Exception):
+                raise
+            for waiter in waiters:  # each caller gets the failure
                 if not waiter.done() and not waiter.get_loop().is_closed():
                     waiter.set_exception(exc)
             return
