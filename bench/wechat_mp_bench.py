@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO))
 from tests.fakes.resident import NOISE, Resident  # noqa: E402
 
 TOKEN = "spamtest"
-STAGGER_SECONDS = 0.75  # residents' starts spread over about one dialog's length
+DIALOG_TURNS = 13  # messages in one of the simulated residents' dialogs, about
 ACCOUNT = "gh_bench"
 DESCRIPTIONS = [
     NOISE,
@@ -194,21 +194,30 @@ async def dialogs(
         load = Load(base, session)
         marks: dict[str, tuple[float, float | None]] = {}
         warm = 0
+        first_turns = 0  # messages the first slot has had answered
+        stepped = asyncio.Condition()
 
         async def one(i: int) -> str | None:
+            nonlocal first_turns
             resident = Resident(description=DESCRIPTIONS[abs(i) % len(DESCRIPTIONS)])
             user = f"o-bench-{i}"
             said: str | None = resident.opening()
             while said is not None:
                 said = resident.answer(said, await load.say(user, said))
+                if i % residents == 0 or i == -1:
+                    first_turns += 1
+                    async with stepped:
+                        stepped.notify_all()
             return resident.code
 
         async def slot(i: int) -> int:
             nonlocal warm
-            # Staggered starts, so that the residents are at different steps, as people are.
-            # Started together they stay in lockstep and all file within the same few
-            # milliseconds: that measures a synchronised burst no centre sees.
-            await asyncio.sleep(i * STAGGER_SECONDS / residents)
+            # Staggered starts, so that the residents are at different steps, as people are:
+            # slot i starts when the first is i/N of the way through a dialog. Started
+            # together they stay in lockstep and all file within the same few milliseconds,
+            # which measures a synchronised burst no centre sees.
+            async with stepped:
+                await stepped.wait_for(lambda: first_turns >= i * DIALOG_TURNS // residents)
             # Warm-up, untimed: a dialog each loads the classifier, fills SQLAlchemy's
             # statement cache and settles the heap, as in a service that has run a while.
             await one(-1 - i)
