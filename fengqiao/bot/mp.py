@@ -24,6 +24,7 @@ from wechatpy.replies import TextReply
 from fengqiao import keys
 from fengqiao.bot import texts
 from fengqiao.bot.client import ReplyWindowClosed, TooManyMessages, WeChatClient, WeChatError
+from fengqiao.bot.deadlines import Deadlines
 from fengqiao.bot.inbound import (
     Rejected,
     check_fields,
@@ -102,6 +103,7 @@ class MpBot:
             else None
         )
         self._late: set[asyncio.Task[None]] = set()
+        self.deadlines = Deadlines()
 
     @property
     def config(self) -> BotConfig:
@@ -221,10 +223,10 @@ class MpBot:
             version = await self.ledger.finish(key, Outcome(texts.RATE_LIMITED, deferred=False))
             return texts.RATE_LIMITED, version
         task = asyncio.create_task(self.turn(message, key))
-        done, _ = await asyncio.wait({task}, timeout=max(budget, 0.0))
+        finished = await self.deadlines.wait(task, budget)
         # If WeChat left this connection while the turn ran, its reply takes the late path
         # below too: sent as a message, repeats answer "success".
-        if task in done and alive():
+        if finished and alive():
             try:
                 reply = task.result()
             except Exception:
