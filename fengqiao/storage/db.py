@@ -65,6 +65,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 # An inline writer waits for another process's write (the command line) on the loop's thread:
 # briefly, then the write fails and the caller answers "try again" instead of freezing.
 INLINE_BUSY_MS = 2000
+_INLINE_ARGS: dict[str, Any] = {
+    # The pool may close a connection from another thread than the loop's.
+    "connect_args": {"timeout": INLINE_BUSY_MS / 1000, "check_same_thread": False},
+    "json_serializer": jsoncodec.dumps_text,
+    "json_deserializer": jsoncodec.loads,
+}
 
 
 def _inline_writer(engine: AsyncEngine) -> AsyncEngine | None:
@@ -72,13 +78,7 @@ def _inline_writer(engine: AsyncEngine) -> AsyncEngine | None:
     (see inline_sqlite); None for an in-memory database, which one engine must own."""
     if engine.url.database in (None, "", ":memory:") or "mode=memory" in str(engine.url):
         return None
-    writer = create_async_engine(
-        engine.url.set(drivername=inline_sqlite.NAME),
-        # The pool may close a connection from another thread than the loop's.
-        connect_args={"timeout": INLINE_BUSY_MS / 1000, "check_same_thread": False},
-        json_serializer=jsoncodec.dumps_text,
-        json_deserializer=jsoncodec.loads,
-    )
+    writer = create_async_engine(engine.url.set(drivername=inline_sqlite.NAME), **_INLINE_ARGS)
     return _sqlite_pragmas(writer, INLINE_BUSY_MS, autocheckpoint=False)
 
 
@@ -86,12 +86,7 @@ def _core_writer(writer: AsyncEngine) -> Engine:
     """The inline writer's file as a plain engine, for `Database.write`: same pragmas, no
     AsyncSession, no greenlet. (The async engine's own sync side cannot serve: its first
     connection waits on an asyncio lock.)"""
-    core = create_sync_engine(
-        writer.url.set(drivername="sqlite+pysqlite"),
-        connect_args={"timeout": INLINE_BUSY_MS / 1000, "check_same_thread": False},
-        json_serializer=jsoncodec.dumps_text,
-        json_deserializer=jsoncodec.loads,
-    )
+    core = create_sync_engine(writer.url.set(drivername="sqlite+pysqlite"), **_INLINE_ARGS)
     return _sqlite_pragmas(core, INLINE_BUSY_MS, autocheckpoint=False)
 
 
