@@ -40,8 +40,9 @@ async def test_a_long_log_holds_writers_until_it_is_copied_then_restarts(tmp_pat
     checkpoints.after = 0.02
     checkpoints.limit = 50
     try:
-        for i in range(200):
-            await store.set(f"dialog:{i}", b"x" * 6000)
+        # In one turn of the loop, so one commit: no checkpoint can run between the writes
+        # (sets awaited one by one yield to the loop, and the timer may fire among them).
+        await asyncio.gather(*(store.set(f"dialog:{i}", b"x" * 6000) for i in range(200)))
         await asyncio.sleep(0.2)  # an ungated checkpoint: it learns the log is long
         assert checkpoints.runs >= 1 and checkpoints.gated == 0
         await store.set("dialog:next", b"y")
