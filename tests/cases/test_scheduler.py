@@ -115,3 +115,40 @@ async def test_monthly_sample_is_drawn_once(services):
     assert {c["code"] for c in call_list} == set(first)
     await cases.record_satisfaction(first[0], None, "满意", actor="staff:li")
     assert (await cases.revisit_sample(month))[0]["level_name"] in ("满意", "")
+
+
+async def test_a_tick_lets_other_requests_run_between_its_steps(services):
+    # On SQLite a step's transaction runs on the loop's thread without yielding; a tick that
+    # never yielded between steps would hold every request in flight for all of them at once.
+    scheduler = Scheduler(services.cases)
+    turns = 0
+    seen: list[tuple[str, int]] = []
+
+    async def other_request() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    for name in ("escalate_cases", "escalate_tasks", "daily_report", "monthly_sample"):
+        step = getattr(scheduler, name)
+
+        async def spy(now, step=step, name=name):  # type: ignore[no-untyped-def]
+            seen.append((name, turns))
+            return await step(now)
+
+        setattr(scheduler, name, spy)
+    other = asyncio.create_task(other_request())
+    await asyncio.sleep(0)
+    try:
+        await scheduler.tick()
+    finally:
+        other.cancel()
+    assert [name for name, _ in seen] == [
+        "escalate_cases",
+        "escalate_tasks",
+        "daily_report",
+        "monthly_sample",
+    ]
+    counts = [n for _, n in seen]
+    assert all(a < b for a, b in zip(counts, counts[1:])), seen
