@@ -5,7 +5,6 @@ Every edge (official account, mini-program, terminal) calls this one service.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import uuid
@@ -92,10 +91,20 @@ class IntakeService:
             )
             return Session()
 
-    async def save(self, channel: str, user_id: str, session: Session) -> None:
+    async def save(
+        self,
+        channel: str,
+        user_id: str,
+        session: Session,
+        also: dict[str, tuple[str, float]] | None = None,
+    ) -> None:
+        """Store the session, and `also` other keys (value, ttl) in the same commit."""
         key = self._key(channel, user_id)
         raw = jsoncodec.dumps(session.to_json())
-        await self.kv.set(key, raw, ttl=self.settings.dialog_ttl_seconds)
+        if also:
+            await self.kv.set_many({key: (raw, self.settings.dialog_ttl_seconds), **also})
+        else:
+            await self.kv.set(key, raw, ttl=self.settings.dialog_ttl_seconds)
         self._decoded[key] = (raw, session)
         if len(self._decoded) > DECODED_SESSIONS:
             del self._decoded[next(iter(self._decoded))]
@@ -151,8 +160,8 @@ class IntakeService:
             if code is None:
                 await self.save(channel, user_id, session)
             else:  # filed: from now on a revisit may be asked (the mark outlives the session)
-                mark = self.kv.set(self._filed_key(channel, user_id), "1", ttl=FILED_MARK_SECONDS)
-                await asyncio.gather(self.save(channel, user_id, session), mark)  # one commit
+                mark = {self._filed_key(channel, user_id): ("1", FILED_MARK_SECONDS)}
+                await self.save(channel, user_id, session, also=mark)
         if log.isEnabledFor(logging.INFO):  # spares the pseudonym's hash when not logged
             log.info(
                 "dialog turn",

@@ -37,6 +37,15 @@ async def test_set_get_ttl(store, k):
     assert await store.get(k("a")) is None
 
 
+async def test_set_many_sets_each_key_with_its_ttl(store, k):
+    await store.set(k("b"), "old")
+    await store.set_many({k("a"): ("1", None), k("b"): (b"2", 0.05), "c": ("3", 60)})
+    assert [await store.get(key) for key in (k("a"), k("b"), "c")] == [b"1", b"2", b"3"]
+    await asyncio.sleep(0.12)
+    assert await store.get(k("b")) is None
+    assert await store.get(k("a")) == b"1" and await store.get("c") == b"3"
+
+
 async def test_set_if_absent_is_exclusive(store, k):
     results = await asyncio.gather(*(store.set_if_absent(k("k"), str(i), 5) for i in range(20)))
     assert results.count(True) == 1
@@ -160,6 +169,32 @@ async def test_local_sets_of_one_loop_turn_share_one_commit(tmp_path):
     await store.close()
 
 
+async def test_local_set_many_is_one_commit_done_on_return(tmp_path):
+    path = tmp_path / "kv.sqlite"
+    store = LocalStore(path)
+    statements = []
+    store._db.set_trace_callback(statements.append)
+    turns = 0
+
+    async def count_turns():
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    counter = asyncio.ensure_future(count_turns())
+    await asyncio.sleep(0)
+    before = turns
+    await store.set_many({"dialog:a": ("a", 60), "mark:a": ("1", 3600), EPHEMERAL + "x": ("", 5)})
+    # The commit's own loop turn and the wake-up: no more than a single set costs.
+    assert turns - before <= 2
+    counter.cancel()
+    assert statements.count("COMMIT") == 1
+    assert _on_disk(path, "dialog:a") == b"a" and _on_disk(path, "mark:a") == b"1"
+    assert _on_disk(path, EPHEMERAL + "x") is None  # in memory only, as for set
+    await store.close()
+
+
 class _FailingCommits:
     """The store's connection, but every COMMIT fails as on a full disk."""
 
@@ -186,6 +221,9 @@ async def test_a_failed_commit_fails_every_set_in_it_and_nothing_changes(tmp_pat
     assert all(isinstance(r, sqlite3.OperationalError) for r in results)
     assert await store.get("dialog:a") == b"old"  # not the value that was never stored
     assert await store.get("dialog:b") is None
+    with pytest.raises(sqlite3.OperationalError):
+        await store.set_many({"dialog:a": ("new", None), "dialog:c": ("x", None)})
+    assert await store.get("dialog:a") == b"old" and await store.get("dialog:c") is None
     store._db = real
     await store.set("dialog:b", "y")  # and the store goes on
     assert _on_disk(path, "dialog:a") == b"old" and _on_disk(path, "dialog:b") == b"y"
