@@ -147,6 +147,7 @@ async def test_three_party_session(
     assert [e["kind"] for e in manifest["events"]].count("caucus_start") == 1
     for recorded in files:
         assert hashlib.sha256(recorded.path.read_bytes()).hexdigest() == recorded.sha256
+    frames_of: dict[str, int] = {}
     for entry in segments:
         path = next(f.path for f in files if f.path.name == entry["file"])
         with av.open(str(path)) as container:
@@ -155,6 +156,11 @@ async def test_three_party_session(
             assert container.streams.video[0].codec_context.name == "vp8"
             assert container.streams.audio[0].codec_context.name == "opus"
             frames = sum(1 for _ in container.decode(video=0))
-            assert frames > 5
+            assert frames >= 1
             assert container.duration is not None and container.duration > 0
         assert entry["end_ms"] > entry["start_ms"]
+        pid = entry["participant_id"]
+        frames_of[pid] = frames_of.get(pid, 0) + frames
+    # A segment cut short by a rejoin may hold only a few frames on a slow machine; each
+    # participant's segments together span the whole session.
+    assert all(n > 5 for n in frames_of.values()), frames_of
