@@ -10,6 +10,15 @@ def test_new_code_shape_and_validity():
     assert codes.normalise(code) == code
 
 
+def test_random_part_uses_the_whole_alphabet_evenly():
+    counts = dict.fromkeys(codes.ALPHABET, 0)
+    for _ in range(3200):
+        for ch in codes.new_code(datetime(2026, 11, 22))[7:13]:
+            counts[ch] += 1
+    # 19,200 characters: 600 of each expected; a skewed mapping would miss by far more.
+    assert all(450 < n < 750 for n in counts.values()), counts
+
+
 def test_every_single_character_typo_is_rejected():
     for _ in range(50):
         code = codes.new_code(datetime(2026, 11, 22))
