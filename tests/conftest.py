@@ -3,6 +3,7 @@ are set (CI sets and requires them), on PostgreSQL + Redis too."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -103,3 +104,30 @@ async def services(settings: Settings) -> AsyncIterator[object]:
     built = await build_services(settings)
     yield built
     await built.close()
+
+
+class LoopTurns:
+    """Counts the turns of the running event loop while in use: under load every turn also
+    runs the other requests' work, so code that makes its caller wait more turns answers later.
+
+        async with LoopTurns() as loop_turns:
+            ...; loop_turns.count
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        while True:
+            self.count += 1
+            await asyncio.sleep(0)
+
+    async def __aenter__(self) -> LoopTurns:
+        self._task = asyncio.ensure_future(self._tick())
+        await asyncio.sleep(0)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()

@@ -10,6 +10,7 @@ from fengqiao.cases.service import CaseService
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import AuditEntry, Case, CaseDocument, OutboxMessage, utcnow
 from tests.cases.helpers import resident_case
+from tests.conftest import LoopTurns
 
 
 async def test_two_workers_escalate_each_step_exactly_once(services, settings):
@@ -121,29 +122,17 @@ async def test_a_tick_lets_other_requests_run_between_its_steps(services):
     # On SQLite a step's transaction runs on the loop's thread without yielding; a tick that
     # never yielded between steps would hold every request in flight for all of them at once.
     scheduler = Scheduler(services.cases)
-    turns = 0
     seen: list[tuple[str, int]] = []
+    async with LoopTurns() as loop_turns:
+        for name in ("escalate_cases", "escalate_tasks", "daily_report", "monthly_sample"):
+            step = getattr(scheduler, name)
 
-    async def other_request() -> None:
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0)
+            async def spy(now, step=step, name=name):  # type: ignore[no-untyped-def]
+                seen.append((name, loop_turns.count))
+                return await step(now)
 
-    for name in ("escalate_cases", "escalate_tasks", "daily_report", "monthly_sample"):
-        step = getattr(scheduler, name)
-
-        async def spy(now, step=step, name=name):  # type: ignore[no-untyped-def]
-            seen.append((name, turns))
-            return await step(now)
-
-        setattr(scheduler, name, spy)
-    other = asyncio.create_task(other_request())
-    await asyncio.sleep(0)
-    try:
+            setattr(scheduler, name, spy)
         await scheduler.tick()
-    finally:
-        other.cancel()
     assert [name for name, _ in seen] == [
         "escalate_cases",
         "escalate_tasks",

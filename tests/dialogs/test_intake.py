@@ -307,31 +307,21 @@ async def test_the_filing_turn_waits_no_more_loop_turns_than_any_other(tmp_path)
     # with fifty talking), so a turn that yields more often answers later: the filing turn
     # used to take five loop turns against two, and made most of the bench's slowest answers.
     # Embedded defaults only: on PostgreSQL and Redis every statement awaits the network.
-    import asyncio
-
-    from tests.conftest import make_settings
+    from tests.conftest import LoopTurns, make_settings
 
     services = await build_services(make_settings(tmp_path))
-    turns = 0
-
-    async def count_turns():
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0)
-
-    counter = asyncio.ensure_future(count_turns())
     try:
         await start_case(services, "老板拖欠我三个月工资一万五千元，一直不给", "劳动争议")
         await answer_until_review(services)
-        before = turns
-        await say(services, "同意")  # a review re-ask: an ordinary turn that saves the session
-        ordinary = turns - before
-        before = turns
-        turn = await say(services, "提交")
+        async with LoopTurns() as loop_turns:
+            before = loop_turns.count
+            await say(services, "同意")  # a review re-ask: an ordinary turn that saves
+            ordinary = loop_turns.count - before
+            before = loop_turns.count
+            turn = await say(services, "提交")
+            filing = loop_turns.count - before
         assert turn.case_code
-        assert turns - before <= ordinary, (turns - before, ordinary)
+        assert filing <= ordinary, (filing, ordinary)
         assert await services.kv.get("has-filed:mp:u1") == b"1"  # saved with the session
     finally:
-        counter.cancel()
         await services.close()

@@ -4,7 +4,7 @@ import sqlite3
 import pytest
 
 from fengqiao.storage.kv import EPHEMERAL, LocalStore, RedisStore
-from tests.conftest import require, reset_redis
+from tests.conftest import LoopTurns, require, reset_redis
 
 
 @pytest.fixture(params=["", EPHEMERAL], ids=["durable", "ephemeral"])
@@ -174,21 +174,13 @@ async def test_local_set_many_is_one_commit_done_on_return(tmp_path):
     store = LocalStore(path)
     statements = []
     store._db.set_trace_callback(statements.append)
-    turns = 0
-
-    async def count_turns():
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0)
-
-    counter = asyncio.ensure_future(count_turns())
-    await asyncio.sleep(0)
-    before = turns
-    await store.set_many({"dialog:a": ("a", 60), "mark:a": ("1", 3600), EPHEMERAL + "x": ("", 5)})
-    # The commit's own loop turn and the wake-up: no more than a single set costs.
-    assert turns - before <= 2
-    counter.cancel()
+    async with LoopTurns() as loop_turns:
+        before = loop_turns.count
+        await store.set_many(
+            {"dialog:a": ("a", 60), "mark:a": ("1", 3600), EPHEMERAL + "x": ("", 5)}
+        )
+        # The commit's own loop turn and the wake-up: no more than a single set costs.
+        assert loop_turns.count - before <= 2
     assert statements.count("COMMIT") == 1
     assert _on_disk(path, "dialog:a") == b"a" and _on_disk(path, "mark:a") == b"1"
     assert _on_disk(path, EPHEMERAL + "x") is None  # in memory only, as for set
