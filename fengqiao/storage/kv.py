@@ -230,28 +230,22 @@ class LocalStore:
         return self._live(key)
 
     async def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None:
-        await self._settled(key)
-        expires = time.time() + ttl if ttl else None
-        if key.startswith(EPHEMERAL):
-            self._put(key, _b(value), expires)
-        else:
-            self._stage(key, _b(value), expires)
-            await self._committed()
+        await self.set_many({key: (value, ttl)})
 
     async def set_many(self, items: Mapping[str, tuple[bytes | str, float | None]]) -> None:
         """Several sets, each with its ttl, in one commit: for a caller whose keys go together,
         without a task per `set` to share the commit (each such task costs the caller two
         more turns of a busy event loop)."""
-        await self._gate.wait_open()  # as _settled, once: every durable key has the one gate
+        durable = [key for key in items if not key.startswith(EPHEMERAL)]
+        if durable:
+            await self._settled(durable[0])  # every durable key waits on the one gate
         now = time.time()
-        durable = False
         for key, (value, ttl) in items.items():
             expires = now + ttl if ttl else None
             if key.startswith(EPHEMERAL):
                 self._put(key, _b(value), expires)
             else:
                 self._stage(key, _b(value), expires)
-                durable = True
         if durable:
             await self._committed()
 
