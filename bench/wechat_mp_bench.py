@@ -11,6 +11,14 @@ Runs, on loopback only, each server in its own child process:
 2. the same service with the dialog replaced by an echo: the WeChat edge alone (signature,
    XML checks, once-only ledger, rate limit, reply), same message count and concurrency;
 3. a bare aiohttp + wechatpy endpoint (signature check, parse, text reply): the floor.
+In 2 and 3 each simulated user sends about a dialog's worth of messages, as a resident does
+(one user for all would soon be over the per-user rate limit, and its short answer measured).
+Both service phases start timing only once the service's supervision scheduler has had its
+first tick (within 5 s of start-up: the daily report, the revisit sample and the statistics
+rollup, 0.1 s of CPU and more) and the service is idle again. In a service that has run a
+while that tick is long past and later ones, a minute apart, have little to do; inside a
+timed window of a few thousand messages it added tens of microseconds to each, in some runs
+and not others.
 Each phase runs --repeat times (default 3), interleaved so that whatever else the machine does
 falls on all three alike. Prints messages per second (the median run; every run's in
 brackets) and p50/p99 latency over all runs' messages for each, the ratios to the floor, and
@@ -64,6 +72,22 @@ def server_cpu(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+FIRST_TICK_SECONDS = 5.0  # the scheduler's first tick starts within this of start-up
+IDLE_CPU = 0.02  # seconds of CPU in half a second: below it, the service is idle
+
+
+async def settle(pid: int, healthy_at: float) -> None:
+    """Wait until the service's scheduler has had its first tick and nothing runs."""
+    await asyncio.sleep(max(0.0, healthy_at + FIRST_TICK_SECONDS - time.monotonic()))
+    for _ in range(60):
+        before = server_cpu(pid)
+        await asyncio.sleep(0.5)
+        spent = _spent(before, server_cpu(pid))
+        if spent is None or spent < IDLE_CPU:
+            return
+    raise RuntimeError("the service did not go idle")
 
 
 def free_port() -> int:
@@ -250,10 +274,11 @@ async def echoes(
         per_user = [messages // users + (1 if i < messages % users else 0) for i in range(users)]
 
         async def one(i: int, count: int) -> None:
-            for _ in range(count):
-                await load.say(f"o-echo-{i}", "你好，我想咨询调解")
+            # A new user every dialog's worth of messages (see the module's docstring).
+            for k in range(count):
+                await load.say(f"o-echo-{i}-{k // DIALOG_TURNS}", "你好，我想咨询调解")
 
-        await asyncio.gather(*(one(i, 13) for i in range(users)))  # warm-up, as for dialogs
+        await asyncio.gather(*(one(-1 - i, 13) for i in range(users)))  # warm-up, as for dialogs
         start = (time.perf_counter(), server_cpu(pid))
         async with asyncio.timeout(time_limit):
             await asyncio.gather(*(one(i, per_user[i]) for i in range(users)))
@@ -304,6 +329,7 @@ def service_phase(
         try:
             base = f"http://127.0.0.1:{port}"
             asyncio.run(wait_healthy(base))
+            asyncio.run(settle(service.pid, time.monotonic()))
             if edge_only:
                 return asyncio.run(echoes(base, residents, messages, limit, service.pid))
             return asyncio.run(dialogs(base, residents, rounds, limit, service.pid))
