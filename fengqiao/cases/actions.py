@@ -14,7 +14,7 @@ from fengqiao.cases.errors import ActionRefused, CaseNotFound
 from fengqiao.cases.lifecycle import next_status
 from fengqiao.cases.rules import LOCAL_TZ, CaseConfig
 from fengqiao.storage.db import Database
-from fengqiao.storage.models import AuditEntry, Case, CaseState, CaseTask, utcnow
+from fengqiao.storage.models import Case, CaseState, CaseTask, utcnow
 
 
 def end_of_local_day(now: datetime, days: int) -> datetime:
@@ -66,7 +66,8 @@ class LifecycleMixin:
         detail: dict[str, Any] | None = None,
         remark: dict[str, str] | None = None,
         at: datetime | None = None,
-    ) -> AuditEntry:
+    ) -> int:
+        """Apply `action`; the id of its audit entry."""
         now = at or utcnow()
         before = case.status
         after = next_status(before, action)
@@ -77,7 +78,7 @@ class LifecycleMixin:
             full["status"] = after  # progress pages build their steps from this key
         if reason:
             full["reason"] = reason
-        entry = await audit.append(
+        entry_id = await audit.append(
             session, case_id=case.id, actor=actor, action=f"case.{action}", detail=full, at=now
         )
         if after != before:
@@ -93,12 +94,12 @@ class LifecycleMixin:
                 session,
                 case,
                 event=event,
-                change_id=entry.id,
+                change_id=entry_id,
                 remark=texts.STATUS_REMARK[event].format(**fields),
                 public_url=self.public_url,
                 at=now,
             )
-        return entry
+        return entry_id
 
     # -- 分流 ---------------------------------------------------------------------------------
     def suggest_route(self, case: Case) -> dict[str, Any]:
@@ -281,7 +282,7 @@ class LifecycleMixin:
             outcome_text = statuses.OUTCOMES[outcome]
             if referral:
                 outcome_text += f"，转{statuses.REFERRALS[referral]}（{referral_body}）"
-            entry = await self._change(
+            entry_id = await self._change(
                 session,
                 case,
                 "close",
@@ -291,7 +292,7 @@ class LifecycleMixin:
                 remark={"outcome": outcome_text},
                 at=now,
             )
-            await self._ask_revisit(session, case, outcome_text, entry.id, now)
+            await self._ask_revisit(session, case, outcome_text, entry_id, now)
 
     async def _ask_revisit(
         self, session: Any, case: Case, outcome_text: str, change_id: int, now: datetime

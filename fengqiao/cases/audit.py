@@ -48,8 +48,9 @@ async def append(
     action: str,
     detail: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> AuditEntry:
-    """Add an entry in the caller's transaction; it commits or rolls back with the change."""
+) -> int:
+    """Add an entry in the caller's transaction; it commits or rolls back with the change.
+    Returns the entry's id."""
     conn = await session.connection()  # Core statements: the ORM layer adds nothing here
     return await conn.run_sync(
         append_sync, case_id=case_id, actor=actor, action=action, detail=detail, at=at
@@ -64,7 +65,7 @@ def append_sync(
     action: str,
     detail: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> AuditEntry:
+) -> int:
     """`append` for code already inside `run_sync`: one hop into SQLAlchemy's greenlet for a
     whole transaction instead of one per statement."""
     if conn.dialect.name == "postgresql":
@@ -81,9 +82,9 @@ def append_sync(
         "prev_hash": prev,
         "hash": entry_hash(prev, case_id, actor, action, detail, created),
     }
-    # A Core insert: the ORM's unit of work costs more than the row itself on this hot path.
-    values["id"] = conn.scalar(_INSERT, values)
-    return AuditEntry(**values)
+    # A Core insert, and the id alone back: the ORM's unit of work, or even building an
+    # AuditEntry to return, costs more than the row itself on this hot path (the filing).
+    return int(conn.scalar(_INSERT, values))
 
 
 @dataclass(frozen=True)
