@@ -42,7 +42,9 @@ async def healthz(request: web.Request) -> web.Response:
             "ok": db_ok,
             "engine": "sqlite" if request.app[keys.DB].is_sqlite else "postgresql",
         },
-        "store": {"ok": kv_ok, "engine": "redis" if settings.redis_url else "memory"},
+        # "embedded": the store's SQLite file in the data directory (sessions survive a
+        # restart), not memory, which is what an operator would take "memory" to mean.
+        "store": {"ok": kv_ok, "engine": "redis" if settings.redis_url else "embedded"},
         "worker": os.getpid(),
     }
     return web.json_response(body, status=200 if db_ok and kv_ok else 503)

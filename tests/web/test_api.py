@@ -20,7 +20,7 @@ async def test_healthz_reports_database_and_store(client, settings):
     assert body["status"] == "ok"
     assert body["database"]["ok"] and body["store"]["ok"]
     assert body["database"]["engine"] == ("postgresql" if settings.database_url else "sqlite")
-    assert body["store"]["engine"] == ("redis" if settings.redis_url else "memory")
+    assert body["store"]["engine"] == ("redis" if settings.redis_url else "embedded")
 
 
 async def test_progress_api(client):
