@@ -43,6 +43,7 @@ import statistics
 import sys
 import tempfile
 import time
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import aiohttp
@@ -114,7 +115,7 @@ def run_service(port: int, data_dir: str, edge_only: bool) -> None:
     if edge_only:
 
         async def echo_dialog(app: web.Application) -> None:
-            app[keys.INTAKE] = EchoIntake()  # type: ignore[assignment]
+            app[keys.INTAKE] = EchoIntake()  # type: ignore[assignment,misc]
 
         app.on_startup.append(echo_dialog)  # runs after the services context
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
@@ -307,17 +308,19 @@ def summary(
     return out
 
 
-def cpu_per_message(runs: list[tuple[Load, float]]) -> float | None:
-    """The server's CPU microseconds per message, the median run's; None if unknown."""
+def cpu_per_message(runs: list[tuple[Load, float]]) -> list[float] | None:
+    """The server's CPU microseconds per message in each run; None if unknown."""
     if any(load.cpu is None for load, _ in runs):
         return None
-    return statistics.median(load.cpu / len(load.latencies) * 1e6 for load, _ in runs)  # type: ignore[operator]
+    return [load.cpu / len(load.latencies) * 1e6 for load, _ in runs]  # type: ignore[operator]
 
 
-def start(target, *args: object) -> mp.Process:  # type: ignore[no-untyped-def]
+def start(target, *args: object) -> tuple[BaseProcess, int]:  # type: ignore[no-untyped-def]
+    """The child process and its pid."""
     process = mp.get_context("spawn").Process(target=target, args=args, daemon=True)
     process.start()
-    return process
+    assert process.pid is not None  # started
+    return process, process.pid
 
 
 def service_phase(
@@ -325,14 +328,14 @@ def service_phase(
 ) -> tuple:
     with tempfile.TemporaryDirectory(prefix="fq-bench-") as data_dir:
         port = free_port()
-        service = start(run_service, port, data_dir, edge_only)
+        service, pid = start(run_service, port, data_dir, edge_only)
         try:
             base = f"http://127.0.0.1:{port}"
             asyncio.run(wait_healthy(base))
-            asyncio.run(settle(service.pid, time.monotonic()))
+            asyncio.run(settle(pid, time.monotonic()))
             if edge_only:
-                return asyncio.run(echoes(base, residents, messages, limit, service.pid))
-            return asyncio.run(dialogs(base, residents, rounds, limit, service.pid))
+                return asyncio.run(echoes(base, residents, messages, limit, pid))
+            return asyncio.run(dialogs(base, residents, rounds, limit, pid))
         finally:
             service.terminate()
             service.join(10)
@@ -340,11 +343,11 @@ def service_phase(
 
 def echo_phase(residents: int, messages: int, limit: float) -> tuple[Load, float]:
     port = free_port()
-    echo = start(run_echo, port)
+    echo, pid = start(run_echo, port)
     try:
         base = f"http://127.0.0.1:{port}"
         asyncio.run(wait_healthy(base))
-        return asyncio.run(echoes(base, residents, messages, limit, echo.pid))
+        return asyncio.run(echoes(base, residents, messages, limit, pid))
     finally:
         echo.terminate()
         echo.join(10)
@@ -404,16 +407,22 @@ def main() -> int:
     print(f"floor/edge throughput {b['rate'] / e['rate']:.2f}x")
     # Throughput alone flatters the full service when the load generator, not the server,
     # limits the floor: the server's own CPU per message is the other reading of the cost.
-    cpu = {
+    per_run = {
         name: cpu_per_message(runs)
         for name, runs in (("full", full), ("edge", edge), ("floor", floor))
     }
     cpu_ratio = None
-    if None not in cpu.values():
+    if all(per_run.values()):
+        # The median run's; every run's in brackets, since this machine's speed swings.
+        cpu = {name: statistics.median(runs) for name, runs in per_run.items() if runs}
         cpu_ratio = cpu["full"] / cpu["floor"]
         print(
             "server CPU per message: "
-            + ", ".join(f"{name} {us:.0f} us" for name, us in cpu.items())
+            + ", ".join(
+                f"{name} {cpu[name]:.0f} us ({', '.join(f'{us:.0f}' for us in runs)})"
+                for name, runs in per_run.items()
+                if runs
+            )
             + f"; full/floor {cpu_ratio:.2f}x (target <= 3x)"
         )
     print(f"p99 full turn {f['p99']:.1f} ms (target < 100 ms)")
