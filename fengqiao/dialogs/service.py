@@ -73,12 +73,14 @@ class IntakeService:
     def _key(self, channel: str, user_id: str) -> str:
         return f"dialog:{channel}:{user_id}"
 
-    async def load(self, channel: str, user_id: str) -> Session:
+    async def load(self, channel: str, user_id: str, *, to_change: bool = True) -> Session:
+        """The resident's session. `to_change=False` for a caller that only reads it: the
+        decoded session stays cached for the next turn (do not change what it returns)."""
         key = self._key(channel, user_id)
         raw = await self.kv.get(key)
-        # The caller now owns the cached object: a turn that fails before `save` leaves no
-        # half-changed session behind in the cache, only the stored one.
-        cached = self._decoded.pop(key, None)
+        # A caller that changes it owns the cached object: a turn that fails before `save`
+        # leaves no half-changed session behind in the cache, only the stored one.
+        cached = self._decoded.pop(key, None) if to_change else self._decoded.get(key)
         if raw is None:
             return Session()
         if cached is not None and cached[0] == raw:  # still the value we stored last
@@ -215,10 +217,10 @@ class IntakeService:
             reply = await self._progress(channel, user_id, key)
             if event == "subscribe":
                 reply = texts.WELCOME.format(**self.fmt) + "\n\n" + reply
-            session = await self.load(channel, user_id)
+            session = await self.load(channel, user_id, to_change=False)
             return Turn(reply, session.state, None)
         if event == "subscribe":
-            session = await self.load(channel, user_id)
+            session = await self.load(channel, user_id, to_change=False)
             return Turn(texts.WELCOME.format(**self.fmt), session.state, None)
         if event == "menu_progress":
             return await self.handle_text(channel, user_id, "进度")
@@ -232,7 +234,7 @@ class IntakeService:
                 outcome = self.intake.begin(session, utcnow())
                 await self.save(channel, user_id, session)
             return Turn("\n\n".join(outcome.replies), session.state, None)
-        session = await self.load(channel, user_id)
+        session = await self.load(channel, user_id, to_change=False)
         return Turn("", session.state, None)
 
     @staticmethod

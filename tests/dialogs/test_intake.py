@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from fengqiao.cases import codes
 from fengqiao.dialogs import texts
+from fengqiao.dialogs.intake import Session
 from fengqiao.services import build_services
 from fengqiao.storage.models import Case, CaseFile, Person
 
@@ -300,6 +301,25 @@ async def test_a_session_changed_by_another_worker_is_read_afresh(services):
     await services.kv.set(key, jsoncodec.dumps(other.to_json()), ttl=60)  # another worker
     turn = await say(services, "你好")
     assert turn.state == "consent"  # it saw the other worker's session, not its cached one
+
+
+async def test_an_event_that_only_reads_the_session_keeps_it_decoded(services, monkeypatch):
+    # Decoding a stored session costs as much as the rest of a turn: a subscription between
+    # two answers must not make the next answer decode it again.
+    await start_case(services, "楼上邻居家卫生间漏水，把我家天花板泡坏了", "邻里纠纷")
+    await say(services, "张三")
+    turn = await services.intake.handle_event("mp", "u1", "subscribe")
+    assert turn.state == "asking" and turn.reply
+    decoded = []
+    real = Session.from_json
+
+    def counting(data):
+        decoded.append(data)
+        return real(data)
+
+    monkeypatch.setattr(Session, "from_json", counting)
+    turn = await say(services, "13800001111")
+    assert turn.state == "asking" and decoded == []
 
 
 async def test_the_filing_turn_waits_no_more_loop_turns_than_any_other(tmp_path):
