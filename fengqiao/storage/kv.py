@@ -122,10 +122,13 @@ class LocalStore:
         if held is None:
             return None
         if held[1] is not None and held[1] <= time.time():
-            self._commit()  # what is staged goes first: the order of writes is kept
-            self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
+            if not self._gate.locked():
+                self._commit()  # what is staged goes first: the order of writes is kept
+                self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
+                self._wrote()
+            # Else a checkpoint holds writers off (see storage/checkpoint), and a read must not
+            # write behind its back: the row stays, expired, until a later read or start-up.
             self._remember(key, None)
-            self._wrote()
             return None
         return held[0]
 

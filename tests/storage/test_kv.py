@@ -249,6 +249,27 @@ async def test_a_staged_set_waits_out_a_checkpoint_holding_writers_off(tmp_path)
     await store.close()
 
 
+async def test_reading_an_expired_key_writes_nothing_while_a_checkpoint_holds_writers_off(
+    tmp_path,
+):
+    # Past its log limit a checkpoint closes the gate so that it can finish the whole log; a
+    # read that deleted an expired key then would append to that log behind its back.
+    path = tmp_path / "kv.sqlite"
+    store = LocalStore(path)
+    await store.set("k", "v", ttl=0.05)
+    await asyncio.sleep(0.1)  # expired, still in the file
+    await store._gate.__aenter__()
+    try:
+        assert await store.get("k") is None
+        assert _on_disk(path, "k") == b"v"  # untouched while the gate is closed
+    finally:
+        await store._gate.__aexit__(None, None, None)
+    assert await store.get("k") is None
+    assert await store.set_if_absent("k", "new", 60) is True  # the expired row is no obstacle
+    assert _on_disk(path, "k") == b"new"
+    await store.close()
+
+
 async def test_closing_commits_what_is_staged(tmp_path):
     path = tmp_path / "kv.sqlite"
     store = LocalStore(path)
