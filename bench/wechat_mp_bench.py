@@ -414,14 +414,13 @@ def main() -> int:
     cpu_ratio = None
     if all(per_run.values()):
         # The median run's; every run's in brackets, since this machine's speed swings.
-        cpu = {name: statistics.median(runs) for name, runs in per_run.items() if runs}
+        cpu = {name: statistics.median(runs or [0.0]) for name, runs in per_run.items()}
         cpu_ratio = cpu["full"] / cpu["floor"]
         print(
             "server CPU per message: "
             + ", ".join(
-                f"{name} {cpu[name]:.0f} us ({', '.join(f'{us:.0f}' for us in runs)})"
+                f"{name} {cpu[name]:.0f} us ({', '.join(f'{us:.0f}' for us in runs or [])})"
                 for name, runs in per_run.items()
-                if runs
             )
             + f"; full/floor {cpu_ratio:.2f}x (target <= 3x)"
         )
