@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fengqiao.storage import prepared
 from fengqiao.storage.models import AuditEntry, utcnow
 
 GENESIS = "0" * 64
@@ -70,7 +71,7 @@ def append_sync(
     whole transaction instead of one per statement."""
     if conn.dialect.name == "postgresql":
         conn.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
-    prev = conn.scalar(_HEAD) or GENESIS
+    prev = prepared.scalar(conn, _HEAD) or GENESIS
     created = at or utcnow()
     detail = detail or {}
     values = {
@@ -84,7 +85,7 @@ def append_sync(
     }
     # A Core insert, and the id alone back: the ORM's unit of work, or even building an
     # AuditEntry to return, costs more than the row itself on this hot path (the filing).
-    return int(conn.scalar(_INSERT, values))
+    return int(prepared.scalar(conn, _INSERT, values))
 
 
 @dataclass(frozen=True)

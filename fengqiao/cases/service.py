@@ -17,6 +17,7 @@ from fengqiao.cases.errors import ActionRefused, CaseNotFound
 from fengqiao.cases.queries import QueryMixin
 from fengqiao.cases.revisit import RevisitMixin
 from fengqiao.cases.rules import LOCAL_TZ, load_config
+from fengqiao.storage import prepared
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import (
     AuditEntry,
@@ -124,7 +125,8 @@ class CaseService(RevisitMixin, QueryMixin):
     ) -> int | None:
         if not party.openid:
             return None
-        person_id = conn.scalar(
+        person_id = prepared.scalar(
+            conn,
             _PERSON_UPSERT[conn.dialect.name],
             {
                 "channel": party.channel,
@@ -164,11 +166,13 @@ class CaseService(RevisitMixin, QueryMixin):
 
     def _insert_rows(self, conn: Connection, new: NewCase, now: datetime) -> FiledCase:
         """The filing's rows, as Core statements on one connection (see `Database.write`):
-        a hop into SQLAlchemy's greenlet per statement cost more than the statements."""
+        a hop into SQLAlchemy's greenlet per statement cost more than the statements, and on
+        SQLite they run on its cursor (see storage/prepared)."""
         applicant_id = self._person_id(conn, new.applicant, new.privacy_consent_at)
         code = codes.new_code(now.astimezone(LOCAL_TZ))
         deadline = self.deadline_for(new.risk, now, new.type_code)
-        case_id = conn.scalar(
+        case_id = prepared.scalar(
+            conn,
             _INSERT_CASE,
             {
                 "code": code,
@@ -191,7 +195,8 @@ class CaseService(RevisitMixin, QueryMixin):
                 "deadline_at": deadline,
             },
         )
-        conn.execute(
+        prepared.execute(
+            conn,
             _INSERT_STATE,
             {
                 "case_id": case_id,
@@ -219,7 +224,7 @@ class CaseService(RevisitMixin, QueryMixin):
                     "phone": new.respondent.phone,
                 }
             )
-        conn.execute(_INSERT_PARTY, parties)
+        prepared.execute(conn, _INSERT_PARTY, parties)
         audit.append_sync(
             conn,
             case_id=case_id,
