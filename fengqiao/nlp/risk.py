@@ -93,6 +93,22 @@ class RiskAssessor:
     def __init__(self, rules: list[RiskRule], large_sum_yuan: float) -> None:
         self.rules = rules
         self.large_sum_yuan = large_sum_yuan
+        # The risk step runs on every answer: which rules could match is looked up from the
+        # characters that can start a match, instead of asking each of them in turn.
+        self._starts = frozenset().union(*(f for r in rules for f in r.first_chars if f))
+        self._ungated = [i for i, r in enumerate(rules) if r.first_chars[0] is None]
+        by_char: dict[str, list[int]] = {}
+        for i, rule in enumerate(rules):
+            for char in rule.first_chars[0] or ():
+                by_char.setdefault(char, []).append(i)
+        self._by_char = {char: tuple(found) for char, found in by_char.items()}
+
+    def _candidates(self, present: frozenset[str]) -> list[int]:
+        """Indices of the rules whose first group can match a text with these characters."""
+        found = set(self._ungated)
+        for char in present:
+            found.update(self._by_char.get(char, ()))
+        return sorted(found)
 
     @classmethod
     def from_config(cls, config_dir: Path) -> RiskAssessor:
@@ -114,10 +130,12 @@ class RiskAssessor:
         """(colour, reasons). Reasons list red ones first."""
         red: list[str] = []
         yellow: list[str] = []
-        for rule in self.rules:
+        present = self._starts.intersection(text)  # same answer as the text for these chars
+        for index in self._candidates(present):
+            rule = self.rules[index]
             hits: list[str] = []
             for group, first in zip(rule.groups, rule.first_chars):
-                if first is not None and first.isdisjoint(text):
+                if first is not None and first.isdisjoint(present):
                     break
                 hit = _first_unnegated(group, text)
                 if hit is None:

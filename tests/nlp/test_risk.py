@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,25 @@ def test_red_conditions_preparations_and_word_order(assess: object, text: str) -
 
 def test_real_negation_still_counts(assess: object) -> None:
     assert assess("我们不会去堵路，只想要回钱")[0] != RED  # type: ignore[operator]
+
+
+class _EveryRule(RiskAssessor):
+    """The same rules, each asked in turn: what the character index must agree with."""
+
+    def _candidates(self, present: frozenset[str]) -> list[int]:
+        return list(range(len(self.rules)))
+
+
+def test_the_character_index_never_skips_a_rule_that_matches() -> None:
+    assessor = RiskAssessor.from_config(default_config_dir())
+    everyone = _EveryRule(assessor.rules, assessor.large_sum_yuan)
+    normalizer = Normalizer.from_config(default_config_dir())
+    texts = ["1", "张三", "13912345678", "不清楚", "同意", "提交", "三十多个人"]
+    for path in sorted((default_config_dir() / "training").glob("*.jsonl")):
+        texts += [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines()]
+    coloured = 0
+    for text in map(normalizer.normalize, texts):
+        expected = everyone.assess(text, [])
+        assert assessor.assess(text, []) == expected, text
+        coloured += expected[0] != BLUE
+    assert coloured > 50  # the texts exercise the rules, not only the blue path
