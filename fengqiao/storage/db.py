@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -116,6 +116,10 @@ class Database:
         self.writer = _inline_writer(self.engine) if self.is_sqlite else None
         self._write_sessions = session_factory(self.writer) if self.writer else self.sessions
         self._core = _core_writer(self.writer) if self.writer else None
+        # `write` keeps one connection of `_core`: it is only used under the write gate, and
+        # checking a connection out of the pool and back (a rollback) for every filing cost
+        # as much as the filing's transaction itself.
+        self._core_conn: Connection | None = None
         self.checkpointer = (
             Checkpointer(str(self.writer.url.database), self._sqlite_write_lock)
             if self.writer
@@ -158,7 +162,10 @@ class Database:
         PostgreSQL through AsyncConnection.run_sync."""
         if self._core is not None:
             async with self._sqlite_write_lock:
-                with self._core.begin() as conn:
+                conn = self._core_conn
+                if conn is None or conn.closed:
+                    conn = self._core_conn = self._core.connect()
+                with conn.begin():
                     result = work(conn, *args)
             if self.checkpointer is not None:
                 self.checkpointer.wrote()
@@ -178,6 +185,8 @@ class Database:
     async def dispose(self) -> None:
         if self.checkpointer is not None:
             await self.checkpointer.close()
+        if self._core_conn is not None:
+            self._core_conn.close()
         if self._core is not None:
             self._core.dispose()
         if self.writer is not None:

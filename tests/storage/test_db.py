@@ -134,3 +134,15 @@ async def test_another_process_holding_the_write_lock_fails_a_write_quickly(db, 
     other.execute("ROLLBACK")
     other.close()
     assert await db.write(_insert, ["after"]) == 1
+
+
+async def test_the_writers_kept_connection_holds_nothing_between_writes(db, tmp_path):
+    # `write` keeps its connection open between filings; an open read would pin the log,
+    # and no checkpoint could empty it.
+    for v in ("a", "b"):
+        await db.write(_insert, [v])
+    other = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
+    busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    other.close()
+    assert busy == 0
+    assert (tmp_path / "x.db-wal").stat().st_size == 0
