@@ -170,3 +170,20 @@ def test_the_character_index_never_skips_a_rule_that_matches() -> None:
         assert assessor.assess(text, []) == expected, text
         coloured += expected[0] != BLUE
     assert coloured > 50  # the texts exercise the rules, not only the blue path
+
+
+def test_phrases_find_what_their_alternation_finds() -> None:
+    # Phrases tries only the patterns that can start with the character at hand: the
+    # matches and their places must be those of re.finditer over the alternation.
+    assessor = RiskAssessor.from_config(default_config_dir())
+    texts = ["他说要弄死我全家，还要砍死他", "不清楚", "13912345678", "三十多个工人"]
+    for path in sorted((default_config_dir() / "training").glob("*.jsonl")):
+        texts += [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines()]
+    found = 0
+    for rule in assessor.rules:
+        for phrases in rule.groups:
+            for text in texts:
+                ours = [(m.span(), m.group()) for m in phrases.finditer(text)]
+                assert ours == [(m.span(), m.group()) for m in phrases.pattern.finditer(text)]
+                found += len(ours)
+    assert found > 200
