@@ -70,16 +70,6 @@ def _first_chars(parsed: list[tuple[object, object]]) -> set[str] | None:
     return None
 
 
-def _group_first_chars(patterns: list[str]) -> frozenset[str] | None:
-    chars: set[str] = set()
-    for pattern in patterns:
-        first = _first_chars(list(sre_parse.parse(pattern)))
-        if first is None:
-            return None
-        chars |= first
-    return frozenset(chars)
-
-
 class Phrases:
     """A group of a rule's patterns, found as `re.finditer` finds their alternation.
 
@@ -92,10 +82,13 @@ class Phrases:
     def __init__(self, patterns: list[str]) -> None:
         self.pattern = re.compile(_alternation(patterns))
         firsts = [_first_chars(list(sre_parse.parse(p))) for p in patterns]
+        # The characters a match can start with; None if any can.
+        self.first_chars: frozenset[str] | None = None
         self._starts: re.Pattern[str] | None = None
         self._by_char: dict[str, re.Pattern[str]] = {}
         if patterns and all(f is not None for f in firsts):
-            chars = sorted(set().union(*firsts))  # type: ignore[arg-type]
+            self.first_chars = frozenset().union(*firsts)  # type: ignore[arg-type]
+            chars = sorted(self.first_chars)
             self._starts = re.compile("[" + "".join(map(re.escape, chars)) + "]")
             for char in chars:
                 own = [p for p, f in zip(patterns, firsts) if char in f]  # type: ignore[operator]
@@ -161,10 +154,9 @@ class RiskAssessor:
                 raise ValueError(f"risk rule level must be red or yellow, not {level!r}")
             groups = raw.get("all") or [raw["patterns"]]
             # Groups that can be skipped by the character check go first.
-            groups = sorted(groups, key=lambda group: _group_first_chars(group) is None)
-            compiled = tuple(Phrases(group) for group in groups)
-            first = tuple(_group_first_chars(group) for group in groups)
-            rules.append(RiskRule(level, raw["reason"], compiled, first))
+            compiled = sorted(map(Phrases, groups), key=lambda p: p.first_chars is None)
+            first = tuple(p.first_chars for p in compiled)
+            rules.append(RiskRule(level, raw["reason"], tuple(compiled), first))
         return cls(rules, float(data.get("large_sum_yuan", 100_000)))
 
     def assess(self, text: str, amounts_yuan: list[float | int]) -> tuple[str, list[str]]:
