@@ -22,6 +22,7 @@ demo: $(BIN)/fengqiao
 test: $(BIN)/fengqiao
 	./scripts/system-deps.sh
 	$(BIN)/ruff check fengqiao tests bench
+	$(BIN)/mypy fengqiao
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(BIN)/fengqiao

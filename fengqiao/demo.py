@@ -13,7 +13,7 @@ from typing import Any
 from fengqiao.cases.service import NewCase, PartyInfo
 from fengqiao.settings import Settings
 
-DEMO_CASES = [
+DEMO_CASES: list[dict[str, Any]] = [
     {
         "key": "demo-labor",
         "description": "我在县城建筑工地干了五个月，包工头刘某拖欠我和另外十一个工友工资共18万元，"

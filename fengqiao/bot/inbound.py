@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from typing import Any
+from typing import Any, NoReturn
 from xml.parsers import expat  # noqa: S408 - every DTD is refused, see parse_xml
 
 from aiohttp import web
@@ -68,7 +68,7 @@ class _Refused(Exception):
     pass
 
 
-def _refuse(*_: Any) -> None:
+def _refuse(*_: Any) -> NoReturn:
     raise _Refused
 
 

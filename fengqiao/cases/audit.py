@@ -6,9 +6,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fengqiao.storage import prepared
@@ -18,7 +18,7 @@ GENESIS = "0" * 64
 # One advisory-lock key for the chain: appends are serialised so the chain never forks.
 _PG_LOCK_KEY = 0x46510001
 # Built once: constructing a statement with its values costs more than running it.
-_TABLE = AuditEntry.__table__
+_TABLE = cast(Table, AuditEntry.__table__)  # declarative's annotation says FromClause
 _HEAD = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")

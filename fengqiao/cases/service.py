@@ -6,9 +6,9 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -93,9 +93,10 @@ def _person_upsert(dialect: Any) -> Any:
 # Filing is the hot write of every intake: its statements are built once, and each execution
 # only binds values (building a statement with .values() costs more than running it).
 _PERSON_UPSERT = {"sqlite": _person_upsert(sqlite), "postgresql": _person_upsert(postgresql)}
-_INSERT_CASE = insert(Case.__table__).returning(Case.__table__.c.id)
-_INSERT_STATE = insert(CaseState.__table__)
-_INSERT_PARTY = insert(CaseParty.__table__)
+_CASES = cast(Table, Case.__table__)  # declarative's annotation says FromClause
+_INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
+_INSERT_STATE = insert(cast(Table, CaseState.__table__))
+_INSERT_PARTY = insert(cast(Table, CaseParty.__table__))
 
 
 class CaseService(RevisitMixin, QueryMixin):

@@ -27,7 +27,7 @@ STATES = [
     "editing",
     "filed",
 ]
-TRANSITIONS = [
+TRANSITIONS: list[dict[str, object]] = [
     {"trigger": "show_notice", "source": "start", "dest": "consent"},
     {"trigger": "agree", "source": ["start", "consent"], "dest": "describe"},
     {"trigger": "propose", "source": ["describe", "choose_type"], "dest": "confirm_type"},
@@ -119,7 +119,7 @@ class Session:
         options = event.transitions.get(self.state) if event else None
         if not options:
             raise MachineError(f"Can't trigger event {trigger} from state {self.state}!")
-        self.state = options[0].dest
+        self.state = options[0].dest or self.state  # no dest: an internal transition
 
     def to_json(self) -> dict[str, Any]:
         # No copies: the result is serialised at once.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,7 +99,7 @@ class IntakeService:
         channel: str,
         user_id: str,
         session: Session,
-        also: dict[str, tuple[str, float]] | None = None,
+        also: Mapping[str, tuple[bytes | str, float | None]] | None = None,
     ) -> None:
         """Store the session, and `also` other keys (value, ttl) in the same commit."""
         key = self._key(channel, user_id)
@@ -192,7 +193,7 @@ class IntakeService:
             digest = hashlib.sha256(data).hexdigest()
             key = f"evidence/{uuid.uuid4().hex}"
             await self.files.put(key, data)
-            item = {
+            item: dict[str, Any] = {
                 "key": key,
                 "sha256": digest,
                 "mime": mime,

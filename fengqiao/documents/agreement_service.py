@@ -261,7 +261,8 @@ class AgreementService:
     async def _send_sign_links(self, doc: Document, case_code: str,
                                sends: list[tuple[str, int]]) -> None:
         for openid, party_id in sends:
-            event, detail = "sent", {"party_id": party_id}
+            event = "sent"
+            detail: dict[str, object] = {"party_id": party_id}
             try:
                 detail["message_id"] = await self.notifier.send_link(
                     openid, DOCS["sign_title"], DOCS["sign_text"].format(case=case_code),

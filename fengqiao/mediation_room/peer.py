@@ -9,6 +9,7 @@ Which participant a slot shows is told over the signalling socket, never renegot
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ class ParticipantPeer:
             slot = Slot(index, SlotTrack("audio"), SlotTrack("video", max_queue=60))
             audio = self.pc.addTransceiver(slot.audio, direction="sendonly")
             video = self.pc.addTransceiver(slot.video, direction="sendonly")
-            relay_keyframe_requests(video.sender, lambda s=slot: on_keyframe_wanted(s))
+            relay_keyframe_requests(video.sender, functools.partial(on_keyframe_wanted, slot))
             transceivers += [(audio, "audio"), (video, "video")]
             self.slots.append(slot)
             slot.audio_mid_transceiver = audio  # type: ignore[attr-defined]

@@ -15,9 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import av
+from av.audio.stream import AudioStream
+from av.video.codeccontext import VideoCodecContext
+from av.video.stream import VideoStream
 
 from fengqiao.mediation_room.forwarding import MediaUnit
 
@@ -49,7 +52,7 @@ def frame_dimensions(codec: str, data: bytes) -> tuple[int, int] | None:
         return vp8_dimensions(data)
     # Other codecs: decode this one keyframe to learn the size (once per file).
     try:
-        ctx = av.CodecContext.create(codec, "r")
+        ctx = cast(VideoCodecContext, av.CodecContext.create(codec, "r"))
         for frame in ctx.decode(av.Packet(data)):
             return frame.width, frame.height
     except av.FFmpegError:
@@ -135,7 +138,9 @@ class ParticipantRecorder:
         )
         if video is not None:
             size = frame_dimensions(video.codec, video.data) or (640, 480)
-            stream = container.add_stream(_STREAM_CODEC.get(video.codec, video.codec))
+            stream = cast(
+                VideoStream, container.add_stream(_STREAM_CODEC.get(video.codec, video.codec))
+            )
             stream.width, stream.height = size
             stream.time_base = MS
             self._streams["video"] = stream
@@ -143,11 +148,14 @@ class ParticipantRecorder:
                 {"kind": "video", "codec": video.codec, "width": size[0], "height": size[1]}
             )
         if audio is not None:
-            stream = container.add_stream(_STREAM_CODEC.get(audio.codec, audio.codec), rate=48000)
+            sound = cast(
+                AudioStream,
+                container.add_stream(_STREAM_CODEC.get(audio.codec, audio.codec), rate=48000),
+            )
             if audio.codec == "opus":
-                stream.codec_context.extradata = opus_head()
-            stream.time_base = MS
-            self._streams["audio"] = stream
+                sound.codec_context.extradata = opus_head()
+            sound.time_base = MS
+            self._streams["audio"] = sound
             self.segment.streams.append({"kind": "audio", "codec": audio.codec})
         self._container = container
         pending, self._pending = self._pending, []

@@ -59,10 +59,13 @@ class RoomRegistry:
 
     def _open(self, room: RoomInfo) -> RoomSession:
         session = RoomSession(
-            room, self.store, self.options, on_ended=lambda: self.sessions.pop(room.room_id, None)
+            room, self.store, self.options, on_ended=lambda: self._forget(room.room_id)
         )
         self.sessions[room.room_id] = session
         return session
+
+    def _forget(self, room_id: str) -> None:
+        self.sessions.pop(room_id, None)
 
     async def sweep(self) -> None:
         """Expire rooms nobody joined; end sessions everyone left long ago or past their window."""

@@ -352,29 +352,29 @@ class RoomSession:
                 if src is sub:
                     continue
                 assert src.peer is not None
-                slot = sub.peer.assign_slot(src.participant_id)
-                if slot is None:
+                given = sub.peer.assign_slot(src.participant_id)
+                if given is None:
                     continue  # more participants than slots
                 if self.group_of(src) == self.group_of(sub):
-                    slot.audio.set_source(src.peer)
-                    slot.video.set_source(src.peer)
-                    targets.setdefault(id(src.peer), []).extend([slot.audio, slot.video])
+                    given.audio.set_source(src.peer)
+                    given.video.set_source(src.peer)
+                    targets.setdefault(id(src.peer), []).extend([given.audio, given.video])
                     src.peer.request_keyframe()
                 else:
-                    slot.audio.set_source(None)
-                    slot.video.set_source(None)
+                    given.audio.set_source(None)
+                    given.video.set_source(None)
         self._targets = targets
         for sub in with_media:
             assert sub.peer is not None
             layout = []
             for slot in sub.peer.slots:
-                src = self.participants.get(slot.participant_id or "")
-                visible = src is not None and slot.video.source is not None
+                shown = self.participants.get(slot.participant_id or "")
+                visible = shown is not None and slot.video.source is not None
                 layout.append(
                     {
                         "index": slot.index,
                         "participant_id": slot.participant_id if visible else None,
-                        "label": texts.ROLE_LABELS[src.role] if visible and src else None,
+                        "label": texts.ROLE_LABELS[shown.role] if visible and shown else None,
                     }
                 )
             asyncio.ensure_future(self._send(sub, {"type": "layout", "slots": layout}))

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import jieba
 
@@ -130,7 +131,7 @@ class Analyzer:
         risk = RiskAssessor.from_config(config_dir)
         key = model_key(config_dir)
         path = nlp_cache / f"model-{key}.marshal"
-        data = None
+        data: dict[str, Any] | None = None  # the marshalled model, idf and median idf
         if path.exists():
             try:
                 data = marshal.loads(path.read_bytes())  # noqa: S302 - our own cache file in the data dir
@@ -149,7 +150,7 @@ class Analyzer:
 
     @staticmethod
     def _build(config_dir: Path, taxonomy: list[DisputeType], normalizer: Normalizer,
-               tokenizer: jieba.Tokenizer) -> dict[str, object]:
+               tokenizer: jieba.Tokenizer) -> dict[str, Any]:
         examples = load_examples(_training_files(config_dir))
         # The taxonomy's own words are examples too, so a new type works before it has data.
         for t in taxonomy:

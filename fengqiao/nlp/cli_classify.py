@@ -43,10 +43,10 @@ def run_classify(argv_text: str | None, jsonl: bool, stdin: TextIO, stdout: Text
         except ValueError:
             write(_dump({"error": ERR_BAD_JSON}) + "\n")
             continue
-        text = row.get("text") if isinstance(row, dict) else None
-        if not isinstance(text, str):
+        line_text = row.get("text") if isinstance(row, dict) else None
+        if not isinstance(line_text, str):
             write(_dump({"error": ERR_NO_TEXT}) + "\n")
             continue
-        write(_dump(analyze(text).to_dict()) + "\n")
+        write(_dump(analyze(line_text).to_dict()) + "\n")
     stdout.flush()
     return 0

@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 RED, YELLOW, BLUE = "red", "yellow", "blue"
 _NEGATION = re.compile(
@@ -34,14 +35,14 @@ class RiskRule:
     first_chars: tuple[frozenset[str] | None, ...]
 
 
-def _first_chars(parsed: list[tuple[object, object]]) -> set[str] | None:
+def _first_chars(parsed: list[tuple[Any, Any]]) -> set[str] | None:
     """The characters a match of this parsed regex can start with, or None if any can."""
     for op, arg in parsed:
         if op is sre_constants.LITERAL:
-            return {chr(arg)}  # type: ignore[arg-type]
+            return {chr(arg)}
         if op is sre_constants.IN:
             chars: set[str] = set()
-            for item_op, item in arg:  # type: ignore[attr-defined]
+            for item_op, item in arg:
                 if item_op is sre_constants.LITERAL:
                     chars.add(chr(item))
                 elif item_op is sre_constants.RANGE and item[1] - item[0] < 256:
@@ -51,18 +52,18 @@ def _first_chars(parsed: list[tuple[object, object]]) -> set[str] | None:
             return chars
         if op is sre_constants.BRANCH:
             out: set[str] = set()
-            for branch in arg[1]:  # type: ignore[index]
+            for branch in arg[1]:
                 sub = _first_chars(list(branch))
                 if sub is None:
                     return None
                 out |= sub
             return out
         if op is sre_constants.SUBPATTERN:
-            return _first_chars(list(arg[-1]))  # type: ignore[index]
+            return _first_chars(list(arg[-1]))
         if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
             continue  # zero-width: look at what follows
         if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
-            low, _, item = arg  # type: ignore[misc]
+            low, _, item = arg
             if low == 0:
                 return None  # optional first element: keep it simple
             return _first_chars(list(item))

@@ -31,7 +31,10 @@ def _question(raw: dict[str, object], where: str) -> Question:
     kind = str(raw.get("kind", "text"))
     if kind not in QUESTION_KINDS:
         raise ValueError(f"{where}: question kind {kind!r} not in {sorted(QUESTION_KINDS)}")
-    options = tuple(str(o) for o in raw.get("options", ()) or ())  # type: ignore[union-attr]
+    listed = raw.get("options") or ()
+    if not isinstance(listed, list | tuple):
+        raise ValueError(f"{where}: options of {raw.get('key')!r} must be a list")
+    options = tuple(str(o) for o in listed)
     if kind == "choice" and not options:
         raise ValueError(f"{where}: choice question {raw.get('key')!r} has no options")
     return Question(str(raw["key"]), str(raw["prompt"]), kind, options)

@@ -171,10 +171,10 @@ class Database:
                 self.checkpointer.wrote()
             return result
         if self.is_sqlite:  # in memory: the one aiosqlite engine
-            async with self._sqlite_write_lock, self.engine.begin() as conn:
-                return await conn.run_sync(work, *args)
-        async with self.engine.begin() as conn:
-            return await conn.run_sync(work, *args)
+            async with self._sqlite_write_lock, self.engine.begin() as aconn:
+                return await aconn.run_sync(work, *args)
+        async with self.engine.begin() as aconn:
+            return await aconn.run_sync(work, *args)
 
     def read(self) -> Any:
         return self.sessions()

@@ -434,7 +434,7 @@ class RedisStore:
     async def replace_if(
         self, key: str, expected: bytes | str, value: bytes | str, ttl: float
     ) -> bool:
-        args = [_b(expected), _b(value), int(ttl * 1000)]
+        args: list[bytes | int] = [_b(expected), _b(value), int(ttl * 1000)]
         return bool(await self._call(self._replace_if(keys=[key], args=args)))
 
     @asynccontextmanager

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import inspect
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -167,18 +166,13 @@ def party_claims(request: web.Request) -> AccessClaims | None:
 
 
 async def miniprogram_openid(request: web.Request) -> str | None:
-    """The openid of a mini-program session (bot/wxa.py), when that edge is installed."""
+    """The openid of a mini-program session (bot/wxa.py); a 401 if it has expired."""
     bearer = _bearer(request)
     if not bearer or is_platform_token(bearer):
         return None
-    try:
-        from fengqiao.bot.wxa import authenticated_openid  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    found = authenticated_openid(request)
-    if inspect.isawaitable(found):
-        found = await found
-    return str(found) if found else None
+    from fengqiao.bot.wxa import authenticated_openid  # here: the bot package imports web
+
+    return await authenticated_openid(request) or None
 
 
 async def default_staff_check(request: web.Request) -> StaffIdentity | None:

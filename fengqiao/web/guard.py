@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from fengqiao import keys
 from fengqiao.bot.limits import over_limit
@@ -68,13 +69,13 @@ def client_address(request: web.Request, trusted: Networks | frozenset[str]) -> 
     return remote
 
 
-def make_guard(trusted_proxies: list[str], per_minute: int, secure: bool) -> Handler:
+def make_guard(trusted_proxies: list[str], per_minute: int, secure: bool) -> Middleware:
     trusted = networks(trusted_proxies)
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         address = client_address(request, trusted)
-        if address != request.remote:
+        if address is not None and address != request.remote:
             request = request.clone(remote=address)
         if (
             per_minute > 0

@@ -46,6 +46,11 @@ def test_taxonomy_errors(tmp_path: Path) -> None:
                     'prompt = "?"\nkind = "choice"\n', encoding="utf-8")
     with pytest.raises(ValueError, match="options"):
         load_taxonomy(path)
+    # A string is not a list of options: it would otherwise become one option per character.
+    path.write_text('[[type]]\ncode = "a"\nname = "甲"\n[[type.questions]]\nkey = "k"\n'
+                    'prompt = "?"\nkind = "choice"\noptions = "是否"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="must be a list"):
+        load_taxonomy(path)
     path.write_text('[[type]]\ncode = "a"\nname = "甲"\n[[type.questions]]\nkey = "k"\n'
                     'prompt = "?"\nkind = "video"\n', encoding="utf-8")
     with pytest.raises(ValueError, match="kind"):
