@@ -401,7 +401,7 @@ class Intake:
             s.answers.setdefault("amount", amounts[0])
         dates = list(getattr(analysis, "dates", []) or [])
         if len(dates) == 1:
-            s.answers.setdefault("when", dates[0].isoformat())
+            s.answers.setdefault("when", dates[0].iso)
 
     def _set_type(self, s: Session, code: str) -> None:
         s.type, s.type_name = code, self.types[code].name
@@ -450,6 +450,8 @@ class Intake:
             value = s.answers.get(question["key"])
             if question["kind"] == "amount" and value is not None:
                 shown = validators.format_amount(value)
+            elif question["kind"] == "date" and isinstance(value, str) and value:
+                shown = validators.format_date(value)
             else:
                 shown = texts.UNKNOWN_ANSWER if value in (None, "") else str(value)
             items.append((question["key"], shown))

@@ -59,9 +59,10 @@ def amount_answer(text: str, analysis: Any) -> float | int | None:
 
 
 def date_answer(text: str, analysis: Any, now: datetime) -> str | None:
+    """The first date in the answer, as precisely as it was given (see nlp.dates.Period)."""
     dates = list(getattr(analysis, "dates", []) or [])
     if dates:
-        return dates[0].isoformat()
+        return str(dates[0].iso)
     return None
 
 
@@ -73,6 +74,23 @@ def choice_answer(text: str, options: list[str]) -> str | None:
         if b and (b == bare(option) or bare(option).startswith(b)):
             return option
     return None
+
+
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+def format_date(value: str) -> str:
+    """2023 → 2023年, 2023-12 → 2023年12月, 2023-12-31 → 2023年12月31日; else as it is."""
+    m = _ISO_DATE.fullmatch(value)
+    if not m:
+        return value
+    year, month, day = m.groups()
+    out = f"{year}年"
+    if month:
+        out += f"{int(month)}月"
+        if day:
+            out += f"{int(day)}日"
+    return out
 
 
 def format_amount(value: float | int) -> str:

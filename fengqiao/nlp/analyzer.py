@@ -12,13 +12,14 @@ import os
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import jieba
 
 from fengqiao.nlp import dates, money, pii, tokenize
+from fengqiao.nlp.dates import Period
 from fengqiao.nlp.model import STOP_WORDS, Classifier, Example, load_examples, train_model
 from fengqiao.nlp.risk import RiskAssessor
 from fengqiao.nlp.taxonomy import DisputeType, load_taxonomy
@@ -37,7 +38,7 @@ class Screening:
     risk: str
     risk_reasons: list[str]
     amounts_yuan: list[float | int]
-    dates: list[date] = field(default_factory=list)
+    dates: list[Period] = field(default_factory=list)
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Analysis:
     keywords: list[str]
     amounts_yuan: list[float | int]
     department: str
-    dates: list[date] = field(default_factory=list)
+    dates: list[Period] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
     id_numbers: list[str] = field(default_factory=list)
     bank_cards: list[str] = field(default_factory=list)
@@ -199,7 +200,7 @@ class Analyzer:
             keywords=self._keywords(words, self._class_index[best]),
             amounts_yuan=amounts,
             department=kind.department,
-            dates=dates.find_dates(text, now),
+            dates=dates.find_periods(text, now),
             phones=pii.find_phones(text),
             id_numbers=pii.find_id_numbers(text),
             bank_cards=pii.find_bank_cards(text),
@@ -211,7 +212,7 @@ class Analyzer:
         text = self._normalizer.normalize(text or "")
         amounts = money.find_amounts(text)
         risk, reasons = self._risk.assess(text, amounts)
-        return Screening(risk, reasons, amounts, dates.find_dates(text, now))
+        return Screening(risk, reasons, amounts, dates.find_periods(text, now))
 
     def type_by_code(self, code: str) -> DisputeType:
         return self._types[code]

@@ -5,6 +5,9 @@ Relative: 今天 昨天 前天 大前天 明天 后天, 3天前, 两个月前, �
 这个月, 下个月, 去年(年底/年初/3月), 前年, 今年. A date given without a year that would lie
 more than 60 days in the future is taken to be last year's: complaints are about the past.
 Vague words (最近, 前几天, 那天) give no date rather than a wrong one.
+
+Each date keeps how precisely it was said (`Period`): 去年 is the year 2023, not 1 January,
+and 上个月 is a month. The dialog stores and shows it at that precision.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime, timedelta
+from typing import Literal, NamedTuple
 
 from fengqiao.nlp.money import cn_to_number
 
@@ -26,6 +30,23 @@ _WEEK_WORDS = {"这周": 0, "本周": 0, "这个星期": 0, "这星期": 0, "上
                "上星期": -1, "上礼拜": -1, "上个礼拜": -1, "下周": 1, "下个星期": 1,
                "下星期": 1, "下礼拜": 1}
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
+
+
+Precision = Literal["day", "month", "year"]
+_ISO_LENGTH = {"day": 10, "month": 7, "year": 4}
+
+
+class Period(NamedTuple):
+    """A date as precisely as the resident gave it. `day` is the date `find_dates` returns
+    for it (the first of the month for 3月份, 31 December for 年底)."""
+
+    day: date
+    precision: Precision
+
+    @property
+    def iso(self) -> str:
+        """ISO 8601 at its precision: 2023, 2023-12 or 2023-12-31."""
+        return self.day.isoformat()[: _ISO_LENGTH[self.precision]]
 
 
 def _alt(words: dict[str, int]) -> str:
@@ -89,10 +110,10 @@ def _past_year(today: date, month: int, day: int) -> date | None:
     return found
 
 
-def _resolve(m: re.Match[str], today: date) -> date | None:
+def _resolve(m: re.Match[str], today: date) -> tuple[date | None, Precision]:
     g = m.groupdict()
     if g["iso"]:
-        return _safe(int(g["iy"]), int(g["im"]), int(g["id"]))
+        return _safe(int(g["iy"]), int(g["im"]), int(g["id"])), "day"
     if g["ymd"]:
         if g["yy"]:
             year = int(g["yy"]) if g["yy"].isdigit() else int(
@@ -102,59 +123,68 @@ def _resolve(m: re.Match[str], today: date) -> date | None:
             year = today.year + _YEAR_WORDS[g["yw"]]
         month, day = _num(g["ym"]), _num(g["yd"])
         if month is not None:
-            return _safe(year, month, day or 1)
+            return _safe(year, month, day or 1), "day" if day else "month"
         end = g["yend"] or ""
         if end in ("年底", "底", "年末", "末"):
-            return _safe(year, 12, 31)
+            return _safe(year, 12, 31), "month"
         if end in ("年中", "中"):
-            return _safe(year, 7, 1)
-        return _safe(year, 1, 1)
+            return _safe(year, 7, 1), "year"
+        return _safe(year, 1, 1), "month" if end in ("年初", "初") else "year"
     if g["mw"]:
         first = _add_months(today.replace(day=1), _MONTH_WORDS[g["mword"]])
         if g["mwd"]:
             day = _num(g["mwd"])
-            return _safe(first.year, first.month, day) if day else None
+            return (_safe(first.year, first.month, day) if day else None), "day"
         if g["mwe"] in ("底", "末"):
-            return first.replace(day=calendar.monthrange(first.year, first.month)[1])
-        return first
+            return first.replace(day=calendar.monthrange(first.year, first.month)[1]), "month"
+        return first, "month"
     if g["ww"]:
         monday = today - timedelta(days=today.weekday()) + timedelta(weeks=_WEEK_WORDS[g["wword"]])
-        return monday + timedelta(days=_WEEKDAYS[g["wday"]])
+        return monday + timedelta(days=_WEEKDAYS[g["wday"]]), "day"
     if g["ago"]:
         count = 0.5 if g["an"] == "半" else _num(g["an"])
         if count is None:
-            return None
+            return None, "day"
         unit = g["au"]
         if unit in ("天", "日"):
-            return today - timedelta(days=int(count))
+            return today - timedelta(days=int(count)), "day"
         if unit in ("星期", "礼拜", "周"):
-            return today - timedelta(days=int(count * 7))
+            return today - timedelta(days=int(count * 7)), "day"
         if unit == "月":
-            return today - timedelta(days=15) if count == 0.5 else _add_months(today, -int(count))
-        return _add_months(today, -int(count * 12))
+            if count == 0.5:
+                return today - timedelta(days=15), "day"
+            return _add_months(today, -int(count)), "month"
+        if count == 0.5:
+            return _add_months(today, -6), "month"
+        return _add_months(today, -int(count * 12)), "year"
     if g["md"]:
         month, day = _num(g["mm"]), _num(g["mdd"])
-        return _past_year(today, month, day) if month and day else None
+        return (_past_year(today, month, day) if month and day else None), "day"
     if g["mo"]:
         month = _num(g["mom"])
-        return _past_year(today, month, 1) if month else None
+        return (_past_year(today, month, 1) if month else None), "month"
     if g["dw"]:
-        return today + timedelta(days=_DAY_WORDS[g["dw"]])
-    return None
+        return today + timedelta(days=_DAY_WORDS[g["dw"]]), "day"
+    return None, "day"
 
 
-def find_dates(text: str, now: datetime | date | None = None) -> list[date]:
-    """Dates mentioned in text, in order of appearance, without repeats."""
+def find_periods(text: str, now: datetime | date | None = None) -> list[Period]:
+    """Dates mentioned in text with their precision, in order of appearance, without repeats."""
     if not text:
         return []
     if now is None:
         now = datetime.now()
     today = now.date() if isinstance(now, datetime) else now
-    found: list[date] = []
+    found: list[Period] = []
     for m in _PATTERN.finditer(text):
         if m.group("yw") and m.end() == m.end("yw") and _AGE_AFTER.match(text, m.end()):
             continue  # 今年35岁 is an age, not a date
-        day = _resolve(m, today)
-        if day is not None and day not in found:
-            found.append(day)
+        day, precision = _resolve(m, today)
+        if day is not None and all(day != p.day for p in found):
+            found.append(Period(day, precision))
     return found
+
+
+def find_dates(text: str, now: datetime | date | None = None) -> list[date]:
+    """Dates mentioned in text, in order of appearance, without repeats."""
+    return [p.day for p in find_periods(text, now)]

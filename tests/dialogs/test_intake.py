@@ -104,6 +104,22 @@ async def test_amount_from_description_is_prefilled(services):
     assert "15,000元" in (await say(services, "帮助")).reply or session.state == "review"
 
 
+async def test_a_date_is_kept_as_precisely_as_it_was_said(services):
+    """去年 is the year before, not its 1 January: the review and the case say a year."""
+    await start_case(services, "朋友去年借了我五万块钱，写了借条，现在一直不还", "债务纠纷")
+    await answer_until_review(services)
+    session = await services.intake.load("mp", "u1")
+    year = session.transcript[0]["at"][:4]
+    last_year = str(int(year) - 1)
+    assert session.answers["when"] == last_year
+    review = (await say(services, "帮助")).reply + session.transcript[-1]["text"]
+    assert f"发生时间：{last_year}年\n" in review
+    assert f"{last_year}-01-01" not in review
+    turn = await say(services, "提交")
+    case = await services.cases.get(turn.case_code)
+    assert case.answers["when"] == last_year
+
+
 async def test_invalid_answers_are_re_asked_politely(services):
     await start_case(services, "老板拖欠我三个月工资一万五千元，一直不给", "劳动争议")
     for _ in range(20):

@@ -8,6 +8,7 @@ import pytest
 
 from fengqiao.nlp import Analysis, Analyzer, get_analyzer
 from fengqiao.nlp.analyzer import default_config_dir, model_key
+from fengqiao.nlp.dates import Period
 
 CLASSIFY_KEYS = {"type", "type_name", "confidence", "top", "risk", "risk_reasons", "keywords",
                  "amounts_yuan", "department"}
@@ -109,7 +110,8 @@ def test_extracts_everything(analyzer: Analyzer) -> None:
             "身份证110101199003074514，卡号6222021234567890128")
     result = analyzer.analyze(text, now=datetime(2024, 3, 15))
     assert result.amounts_yuan == [12000]
-    assert result.dates == [date(2024, 3, 13), date(2024, 2, 1)]
+    # 上个月 is a month, not its first day
+    assert result.dates == [Period(date(2024, 3, 13), "day"), Period(date(2024, 2, 1), "month")]
     assert result.phones == ["13812345678"]
     assert result.id_numbers == ["110101199003074514"]
     assert result.bank_cards == ["6222021234567890128"]

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from fengqiao.nlp.dates import find_dates
+from fengqiao.nlp.dates import find_dates, find_periods
 
 NOW = datetime(2024, 3, 15, 10, 30)  # a Friday
 
@@ -39,6 +39,36 @@ NOW = datetime(2024, 3, 15, 10, 30)  # a Friday
 )
 def test_dates(text: str, expected: list[date]) -> None:
     assert find_dates(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("去年借的", "2023"),
+        ("2019年", "2019"),
+        ("两年前", "2022"),
+        ("去年年中", "2023"),
+        ("去年3月借的", "2023-03"),
+        ("去年年底借的", "2023-12"),
+        ("前年年初", "2022-01"),
+        ("3月份", "2024-03"),
+        ("上个月的事", "2024-02"),
+        ("上个月底", "2024-02"),
+        ("两个月前", "2024-01"),
+        ("半年前", "2023-09"),
+        ("上个月15号", "2024-02-15"),
+        ("三天前", "2024-03-12"),
+        ("上周三", "2024-03-06"),
+        ("5月6号", "2024-05-06"),
+        ("2023/5/6", "2023-05-06"),
+        ("前天晚上", "2024-03-13"),
+    ],
+)
+def test_a_date_keeps_its_precision(text: str, iso: str) -> None:
+    """去年 is a year and 上个月 a month: not their first day, which nobody said."""
+    (period,) = find_periods(text, NOW)
+    assert period.iso == iso
+    assert find_dates(text, NOW) == [period.day]
 
 
 @pytest.mark.parametrize(
