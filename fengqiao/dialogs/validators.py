@@ -76,7 +76,7 @@ def choice_answer(text: str, options: list[str]) -> str | None:
     return None
 
 
-_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")  # a day only after a month
 
 
 def format_date(value: str) -> str:
