@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import configure_mappers
 
-from fengqiao.booking.build import build_booking
-from fengqiao.booking.service import BookingService
+from fengqiao.booking.build import BookingServices, build_booking
+from fengqiao.booking.links import LinkClaims
 from fengqiao.cases.service import CaseService
 from fengqiao.dialogs.service import IntakeService
 from fengqiao.documents.service import DocumentService, build_document_service
@@ -17,6 +17,21 @@ from fengqiao.storage.db import Database
 from fengqiao.storage.files import FileStore, LocalFileStore
 from fengqiao.storage.kv import KeyValueStore, open_store
 from fengqiao.storage.migrate import upgrade_async
+from fengqiao.web.access import issue_token, verify_token
+
+
+class AccessTokenSigner:
+    """The platform's token signer (fengqiao.web.access) as booking's `TokenSigner`."""
+
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+
+    def issue(self, *, purpose: str, case_id: int, party_id: int) -> str:
+        return issue_token(self.secret, purpose=purpose, case_id=case_id, party_id=party_id)
+
+    def verify(self, token: str) -> LinkClaims:
+        claims = verify_token(self.secret, token)  # AccessDenied is a ValueError
+        return LinkClaims(claims.role, claims.purpose, claims.case_id, claims.party_id)
 
 
 @dataclass
@@ -28,7 +43,7 @@ class Services:
     cases: CaseService
     intake: IntakeService
     documents: DocumentService
-    booking: BookingService
+    booking: BookingServices
 
     async def close(self) -> None:
         await self.kv.close()
@@ -48,7 +63,7 @@ async def build_services(settings: Settings, *, migrate: bool = True) -> Service
     analyzer = get_analyzer(settings.config_dir, settings.data_dir)
     intake = IntakeService(kv, cases, files, analyzer, settings)
     documents = await build_document_service(settings, db, kv, files)
-    booking = build_booking(db, settings)
+    booking = build_booking(db, settings, AccessTokenSigner(settings.secret))
     # SQLAlchemy sets up every mapped class at the first use of any (~0.1 s): now, rather than
     # inside the first resident's filing or the scheduler's first tick while others wait.
     configure_mappers()

@@ -12,9 +12,11 @@ from typing import Any
 from aiohttp import web
 
 from fengqiao import keys
-from fengqiao.booking import auth, ics, texts
+from fengqiao.booking import auth, texts
+from fengqiao.booking.build import BookingServices
+from fengqiao.booking.errors import BookingError
 from fengqiao.booking.registry import RegistryError
-from fengqiao.booking.service import BookingError, BookingService, local_text
+from fengqiao.booking.reports import YEARS
 from fengqiao.web.errors import ApiError
 from fengqiao.web.openapi import documented
 from fengqiao.web.params import path_id
@@ -44,7 +46,7 @@ BOOKING_SCHEMA = {
 }
 
 
-def service(request: web.Request) -> BookingService:
+def service(request: web.Request) -> BookingServices:
     return request.app[BOOKING]
 
 
@@ -114,11 +116,47 @@ def parse_time(value: Any, request: web.Request) -> datetime:
     return moment
 
 
+def bad_field(name: str) -> ApiError:
+    return ApiError(400, "bad_request", f"缺少或错误的字段：{name}")
+
+
 def int_field(data: dict[str, Any], name: str) -> int:
     try:
         return int(data[name])
     except (KeyError, TypeError, ValueError):
-        raise ApiError(400, "bad_request", f"缺少或错误的字段：{name}") from None
+        raise bad_field(name) from None
+
+
+def int_list(data: dict[str, Any], name: str) -> list[int]:
+    raw = data.get(name) or []
+    try:
+        return [int(i) for i in raw]
+    except (TypeError, ValueError):
+        raise bad_field(name) from None
+
+
+def time_list(data: dict[str, Any], name: str, request: web.Request) -> list[datetime]:
+    raw = data.get(name) or []
+    if not isinstance(raw, list):
+        raise bad_field(name)
+    return [parse_time(t, request) for t in raw]
+
+
+def query_int(
+    request: web.Request, name: str, default: int, bounds: tuple[int, int] | None = None
+) -> int:
+    """An integer query parameter (absent or empty: the default); not an integer, or outside
+    `bounds`, is a 400 naming the parameter."""
+    raw = request.query.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_field(name) from None
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        raise bad_field(name)
+    return value
 
 
 # --- staff: recommend, propose, book ---------------------------------------------------------
@@ -138,7 +176,7 @@ async def recommendations(request: web.Request) -> web.Response:
     await staff(request)
     remote = request.query.get("remote")
     try:
-        result = await service(request).recommend(
+        result = await service(request).recommender.recommend(
             request.match_info["code"],
             language=request.query.get("language") or None,
             remote=None if remote is None else remote in ("1", "true", "yes"),
@@ -168,9 +206,9 @@ async def recommendations(request: web.Request) -> web.Response:
 async def propose(request: web.Request) -> web.Response:
     user = await staff(request, write=True)
     data = await body(request)
-    times = [parse_time(t, request) for t in data.get("times") or []]
+    times = time_list(data, "times", request)
     try:
-        view = await service(request).propose(
+        view = await service(request).flow.propose(
             request.match_info["code"],
             int_field(data, "mediator_id"),
             user.actor,
@@ -204,7 +242,7 @@ async def book(request: web.Request) -> web.Response:
     user = await staff(request, write=True)
     data = await body(request)
     try:
-        view = await service(request).book(
+        view = await service(request).flow.book(
             request.match_info["code"],
             int_field(data, "mediator_id"),
             parse_time(data.get("starts_at"), request),
@@ -227,7 +265,7 @@ async def book(request: web.Request) -> web.Response:
 async def case_bookings(request: web.Request) -> web.Response:
     await staff(request)
     try:
-        return reply(await service(request).for_case(request.match_info["code"]))
+        return reply(await service(request).flow.for_case(request.match_info["code"]))
     except BookingError as exc:
         raise refused(exc) from None
 
@@ -245,7 +283,7 @@ async def case_bookings(request: web.Request) -> web.Response:
 async def get_booking(request: web.Request) -> web.Response:
     user = await viewer(request)
     try:
-        return reply(await service(request).get(_id(request), user.actor))
+        return reply(await service(request).flow.get(_id(request), user.actor))
     except BookingError as exc:
         raise refused(exc) from None
 
@@ -281,7 +319,7 @@ async def booking_action(request: web.Request) -> web.Response:
     user = await viewer(request, write=True)
     data = await body(request) if request.can_read_body else {}
     booking_id = _id(request)
-    svc, actor = service(request), user.actor
+    svc, actor = service(request).flow, user.actor
     reason = str(data.get("reason") or "")
     notes = data.get("notes")
     try:
@@ -292,14 +330,14 @@ async def booking_action(request: web.Request) -> web.Response:
         elif action == "cancel":
             view = await svc.cancel(booking_id, actor, reason)
         elif action == "reschedule":
-            times = [parse_time(t, request) for t in data.get("times") or []]
+            times = time_list(data, "times", request)
             view = await svc.reschedule(booking_id, actor, reason, times=times or None)
         elif action == "complete":
             view = await svc.complete(
                 booking_id, actor, str(data.get("outcome") or ""), str(notes) if notes else None
             )
         elif action == "no_show":
-            ids = [int(i) for i in data.get("party_ids") or []]
+            ids = int_list(data, "party_ids")
             view = await svc.no_show(booking_id, actor, ids, str(notes) if notes else None)
         else:
             view = await svc.set_notes(booking_id, actor, str(notes or ""))
@@ -345,19 +383,16 @@ async def mediator_view(
         "hours": await svc.registry.hours_text(m.id),
     }
     if with_feed:
-        out["ics_url"] = f"{svc.base}/api/v1/booking/feeds/{m.ics_token}.ics"
+        out["ics_url"] = svc.links.feed_url(m.ics_token)
     return out
 
 
 def week_range(request: web.Request) -> tuple[datetime, datetime]:
-    svc = service(request)
     if "from" in request.query:
         start = parse_time(request.query["from"], request)
     else:
-        today = svc.clock().astimezone(svc.config.tz).date()
-        monday = today - timedelta(days=today.weekday())
-        start = datetime(monday.year, monday.month, monday.day, tzinfo=svc.config.tz)
-    days = min(max(int(request.query.get("days", "7") or 7), 1), 62)
+        start = service(request).calendars.this_week()
+    days = min(max(query_int(request, "days", 7), 1), 62)
     return start, start + timedelta(days=days)
 
 
@@ -369,7 +404,7 @@ def week_range(request: web.Request) -> tuple[datetime, datetime]:
         {"name": "days", "in": "query", "schema": {"type": "integer"}},
     ],
     response={"type": "object"},
-    errors=(401, 403, 404),
+    errors=(400, 401, 403, 404),
     security=True,
 )
 async def calendar(request: web.Request) -> web.Response:
@@ -377,40 +412,31 @@ async def calendar(request: web.Request) -> web.Response:
     mediator_id = _id(request)
     own_mediator(user, mediator_id)
     start, end = week_range(request)
-    svc = service(request)
-    items = await svc.calendar(mediator_id, start, end)
-    free = await svc.open_slots(mediator_id, limit=40)
-    return reply(
-        {
-            "from": start.isoformat(),
-            "to": end.isoformat(),
-            "bookings": items,
-            "free": [
-                {
-                    "starts_at": lo.astimezone(svc.config.tz).isoformat(),
-                    "when": local_text(lo, svc.config),
-                }
-                for lo, _ in free
-            ],
-        }
-    )
+    return reply(await service(request).calendars.week(mediator_id, start, end))
 
 
 @documented(
     "一案一补: a mediator's finished cases and subsidy by month",
-    parameters=[ID, {"name": "year", "in": "query", "schema": {"type": "integer"}}],
+    parameters=[
+        ID,
+        {
+            "name": "year",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1]},
+        },
+    ],
     response={"type": "array", "items": {"type": "object"}},
-    errors=(401, 403, 404),
+    errors=(400, 401, 403, 404),
     security=True,
 )
 async def subsidy(request: web.Request) -> web.Response:
     user = await viewer(request)
     mediator_id = _id(request)
     own_mediator(user, mediator_id)
-    svc = service(request)
-    year = int(request.query.get("year") or svc.clock().astimezone(svc.config.tz).year)
+    calendars = service(request).calendars
+    year = query_int(request, "year", calendars.this_year(), YEARS)
     try:
-        return reply(await svc.subsidy(mediator_id, year))
+        return reply(await calendars.subsidy(mediator_id, year))
     except BookingError as exc:
         raise refused(exc) from None
 
@@ -576,7 +602,7 @@ async def import_csv(request: web.Request) -> web.Response:
 )
 async def party_view(request: web.Request) -> web.Response:
     try:
-        return reply(await service(request).party_view(request.match_info["token"]))
+        return reply(await service(request).parties.view(request.match_info["token"]))
     except BookingError as exc:
         raise refused(exc) from None
 
@@ -593,17 +619,13 @@ async def party_view(request: web.Request) -> web.Response:
     errors=(400, 403, 404, 409),
 )
 async def party_confirm(request: web.Request) -> web.Response:
-    svc, token = service(request), request.match_info["token"]
     data = await body(request)
+    slot_id = int_field(data, "slot_id")
     try:
-        booking_id, actor = await svc.party_access(token)
-        await svc.choose(
-            booking_id,
-            actor,
-            int_field(data, "slot_id"),
-            consent=bool(data.get("consent")),
+        view = await service(request).parties.confirm(
+            request.match_info["token"], slot_id, consent=bool(data.get("consent"))
         )
-        return reply(await svc.party_view(token))
+        return reply(view)
     except BookingError as exc:
         raise refused(exc) from None
 
@@ -620,12 +642,12 @@ async def party_confirm(request: web.Request) -> web.Response:
     errors=(400, 403, 404, 409),
 )
 async def party_reschedule(request: web.Request) -> web.Response:
-    svc, token = service(request), request.match_info["token"]
     data = await body(request)
     try:
-        booking_id, actor = await svc.party_access(token)
-        await svc.reschedule(booking_id, actor, str(data.get("reason") or ""))
-        return reply(await svc.party_view(token))
+        view = await service(request).parties.reschedule(
+            request.match_info["token"], str(data.get("reason") or "")
+        )
+        return reply(view)
     except BookingError as exc:
         raise refused(exc) from None
 
@@ -648,7 +670,7 @@ async def party_pick(request: web.Request) -> web.Response:
     data = await body(request)
     raw = data.get("mediator_id")
     try:
-        view = await service(request).resident_pick(
+        view = await service(request).parties.pick(
             request.match_info["token"],
             None if raw is None else int_field(data, "mediator_id"),
             mode="video" if data.get("mode") == "video" else "onsite",
@@ -669,27 +691,10 @@ async def party_pick(request: web.Request) -> web.Response:
 )
 async def feed(request: web.Request) -> web.Response:
     """GET /api/v1/booking/feeds/{token}.ics: the token is the secret; no session needed."""
-    svc = service(request)
     try:
-        mediator, items = await svc.mediator_feed(request.match_info["token"])
+        text = await service(request).calendars.feed_text(request.match_info["token"])
     except BookingError as exc:
         raise refused(exc) from None
-    events = [
-        ics.CalendarEvent(
-            uid=f"booking-{b['id']}@fengqiao",
-            starts_at=datetime.fromisoformat(b["starts_at"]),
-            ends_at=datetime.fromisoformat(b["ends_at"]),
-            summary=texts.ICS_SUMMARY.format(code=b["case"], type_name=b["type_name"]),
-            location=b["place"] or "",
-            description=f"{b['status_name']} · {b['mode_name']}",
-            url=f"{svc.base}/console/booking/{b['id']}",
-            sequence=b["version"],
-            cancelled=b["status"] in ("cancelled", "declined"),
-        )
-        for b in items
-        if b["starts_at"]
-    ]
-    text = ics.render(f"{mediator.name} · 调解日程", events, svc.clock())
     return web.Response(
         text=text,
         content_type="text/calendar",
@@ -698,7 +703,7 @@ async def feed(request: web.Request) -> web.Response:
     )
 
 
-def setup(app: web.Application, booking: BookingService | None = None) -> None:
+def setup(app: web.Application, booking: BookingServices | None = None) -> None:
     """Register the routes. The service is put under BOOKING by the caller (app.py's services
     context) or passed here for a standalone app."""
     if booking is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from fengqiao.booking.service import Actor
+from fengqiao.booking.actor import Actor
 
 STAFF_ROLES = ("staff", "admin", "leader")
 ADMIN_ROLES = ("admin",)
