@@ -12,9 +12,9 @@ from fengqiao.booking import api as booking_api
 from fengqiao.documents.notify import WeChatLinkNotifier
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
-from fengqiao.web import api, case_pages, documents_api, rooms_api
-from fengqiao.web.errors import error_middleware
+from fengqiao.web import api, pages
 from fengqiao.web.guard import make_guard
+from fengqiao.web.kit.middleware import door
 
 
 def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
@@ -25,7 +25,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         secure=settings.public_url.startswith("https://"),
     )
     app = web.Application(
-        middlewares=[guard, error_middleware], client_max_size=settings.max_body_bytes * 64
+        middlewares=[guard, door], client_max_size=settings.max_body_bytes * 64
     )
     app[keys.SETTINGS] = settings
 
@@ -37,20 +37,20 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         app[keys.CASES] = built.cases
         app[keys.INTAKE] = built.intake
         app[keys.DOCUMENTS] = built.documents
-        app[keys.CONSOLE_SESSIONS] = case_pages.session_store(built.kv, settings)
+        app[keys.CONSOLE_SESSIONS] = pages.session_store(built.kv, settings)
         app[keys.BOOKING] = built.booking
+        app[keys.SIGNER] = built.signer
+        app[keys.SCOPES] = built.scopes
         yield
         await built.close()
 
     app.cleanup_ctx.append(services)
     api.setup(app)
-    case_pages.setup(app)
+    pages.setup(app)
     booking_api.setup(app)
     bot.setup(app)  # after the services context: it needs keys.KV
-    documents_api.setup(app)
-    rooms_api.setup(app)
     app.cleanup_ctx.append(_wechat_delivery)  # after bot: documents go out through keys.WECHAT
-    app.cleanup_ctx.append(case_pages.background)  # after bot: it sends through keys.WECHAT
+    app.cleanup_ctx.append(pages.background)  # after bot: it sends through keys.WECHAT
     app.on_startup.append(_settle_heap)  # last: everything long-lived is loaded by now
     return app
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import configure_mappers
 
 from fengqiao.booking.build import BookingServices, build_booking
-from fengqiao.booking.links import LinkClaims
+from fengqiao.cases.scope import CaseScopes
 from fengqiao.cases.service import CaseService
 from fengqiao.dialogs.service import IntakeService
 from fengqiao.documents.service import DocumentService, build_document_service
@@ -17,21 +17,7 @@ from fengqiao.storage.db import Database
 from fengqiao.storage.files import FileStore, LocalFileStore
 from fengqiao.storage.kv import KeyValueStore, open_store
 from fengqiao.storage.migrate import upgrade_async
-from fengqiao.web.access import issue_token, verify_token
-
-
-class AccessTokenSigner:
-    """The platform's token signer (fengqiao.web.access) as booking's `TokenSigner`."""
-
-    def __init__(self, secret: bytes) -> None:
-        self.secret = secret
-
-    def issue(self, *, purpose: str, case_id: int, party_id: int) -> str:
-        return issue_token(self.secret, purpose=purpose, case_id=case_id, party_id=party_id)
-
-    def verify(self, token: str) -> LinkClaims:
-        claims = verify_token(self.secret, token)  # AccessDenied is a ValueError
-        return LinkClaims(claims.role, claims.purpose, claims.case_id, claims.party_id)
+from fengqiao.tokens import Signer
 
 
 @dataclass
@@ -44,6 +30,8 @@ class Services:
     intake: IntakeService
     documents: DocumentService
     booking: BookingServices
+    signer: Signer
+    scopes: CaseScopes
 
     async def close(self) -> None:
         await self.kv.close()
@@ -52,6 +40,7 @@ class Services:
 
 async def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    signer = Signer(settings.secret)
     if migrate:
         await upgrade_async(settings.effective_database_url)
     db = Database(settings.effective_database_url)
@@ -63,8 +52,10 @@ async def build_services(settings: Settings, *, migrate: bool = True) -> Service
     analyzer = get_analyzer(settings.config_dir, settings.data_dir)
     intake = IntakeService(kv, cases, files, analyzer, settings)
     documents = await build_document_service(settings, db, kv, files)
-    booking = build_booking(db, settings, AccessTokenSigner(settings.secret))
+    booking = build_booking(db, settings, signer)
     # SQLAlchemy sets up every mapped class at the first use of any (~0.1 s): now, rather than
     # inside the first resident's filing or the scheduler's first tick while others wait.
     configure_mappers()
-    return Services(settings, db, kv, files, cases, intake, documents, booking)
+    return Services(
+        settings, db, kv, files, cases, intake, documents, booking, signer, CaseScopes(db)
+    )

@@ -1,7 +1,7 @@
 """Builds booking's pieces once, for the app, the command line and the demo.
 
 Called from the composition root (`fengqiao.services`), which supplies what booking cannot
-make itself: the database, the platform's token signer and, in tests, a clock and a sink.
+make itself: the database, the platform's one token signer and, in tests, a clock and a sink.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from fengqiao.booking.calendars import Calendars
 from fengqiao.booking.config import BookingConfig, load_config
 from fengqiao.booking.flow import BookingFlow
-from fengqiao.booking.links import PartyLinks, TokenSigner
+from fengqiao.booking.links import PartyLinks
 from fengqiao.booking.notices import BookingNotices, NoticeSink, default_sink
 from fengqiao.booking.parties import Parties
 from fengqiao.booking.recommend import Recommender
@@ -24,6 +24,7 @@ from fengqiao.booking.views import BookingViews
 from fengqiao.settings import Settings
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import utcnow
+from fengqiao.tokens import Signer
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class BookingServices:
 def build_booking(
     db: Database,
     settings: Settings,
-    signer: TokenSigner,
+    signer: Signer,
     *,
     notices: NoticeSink | None = None,
     clock: Callable[[], datetime] = utcnow,

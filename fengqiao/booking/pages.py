@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from fengqiao.booking import api, auth
+from fengqiao.web.kit.door import by_case, by_token, declare
 
 STATIC = Path(__file__).resolve().parent / "static"
 HEADERS = {
@@ -47,10 +48,18 @@ def console_page(name: str, roles: tuple[str, ...] | None) -> Handler:
 
 def setup(app: web.Application) -> None:
     r = app.router
-    r.add_get("/h5/booking/{token}", party_page)
+    page = {"page": True, "media_type": "text/html"}
+    party = declare("booking.party", token_in_path="token", case=by_token(), **page)  # noqa: S106
+    r.add_get("/h5/booking/{token}", party(party_page))
     r.add_static("/h5/static/booking/", STATIC, append_version=False)
-    mediator_page = console_page("mediator.html", None)
+    mediator_page = declare("calendar.view", **page)(console_page("mediator.html", None))
     r.add_get("/console/booking/", mediator_page)
     r.add_get("/console/booking/{id:\\d+}", mediator_page)
-    r.add_get("/console/booking/case/{code}", console_page("case.html", auth.STAFF_ROLES))
-    r.add_get("/console/booking/registry", console_page("registry.html", auth.ADMIN_ROLES))
+    case_page = declare("booking.view", case=by_case(), **page)(
+        console_page("case.html", auth.STAFF_ROLES)
+    )
+    r.add_get("/console/booking/case/{code}", case_page)
+    registry_page = declare("registry.manage", **page)(
+        console_page("registry.html", auth.ADMIN_ROLES)
+    )
+    r.add_get("/console/booking/registry", registry_page)

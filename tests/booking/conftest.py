@@ -13,7 +13,7 @@ from fengqiao.booking.actor import Actor
 from fengqiao.booking.build import BookingServices, build_booking
 from fengqiao.booking.notices import MemorySink
 from fengqiao.cases.service import NewCase, PartyInfo
-from fengqiao.services import AccessTokenSigner
+from fengqiao.tokens import Signer
 
 # Monday 2026-11-23 08:00 in Shanghai.
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
@@ -86,7 +86,7 @@ async def world(services: Any) -> World:
     clock = Clock(NOW)
     settings = services.settings
     booking = build_booking(
-        services.db, settings, AccessTokenSigner(settings.secret), notices=sink, clock=clock
+        services.db, settings, Signer(settings.secret), notices=sink, clock=clock
     )
     report = await booking.registry.import_csv("organisations", ORGS_CSV, "test")
     assert report.errors == []

@@ -4,7 +4,7 @@ import pytest
 
 from fengqiao.booking.actor import Actor
 from fengqiao.booking.errors import BookingError, Conflict, Forbidden
-from fengqiao.web.access import issue_token, verify_token
+from fengqiao.tokens import issue_token, verify_token
 from tests.booking.conftest import STAFF, local
 
 
@@ -202,12 +202,12 @@ async def test_party_links_are_signed(world):
     with pytest.raises(Forbidden):
         await world.booking.parties.view(forged)
     other_case = issue_token(
-        world.services.settings.secret, purpose="case", case_id=999, party_id=1
+        world.services.settings.secret, purpose="booking", case_id=999, party_id=1
     )
     with pytest.raises(BookingError):
         await world.booking.parties.view(other_case)
     expired = issue_token(
-        world.services.settings.secret, purpose="case", case_id=1, party_id=1, ttl=-1
+        world.services.settings.secret, purpose="booking", case_id=1, party_id=1, ttl=-1
     )
     with pytest.raises(Forbidden):
         await world.booking.parties.view(expired)

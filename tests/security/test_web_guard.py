@@ -114,7 +114,7 @@ async def test_ids_beyond_64_bits_are_404_not_500(client):
     # Found by schemathesis: SQLite raised OverflowError on them.
     huge = str(2**63)
     for path in (f"/api/v1/evidence/{huge}/file", f"/api/v1/evidence/{huge}/thumbnail"):
-        resp = await client.get(path, headers=staff_headers(client.app))
+        resp = await client.get(path, headers=await staff_headers(client.app))
         assert resp.status == 404, (path, resp.status)
 
     assert [row_id(x) for x in ("1", "0", huge, str(2**63 - 1), "-1", "1e3")] == [

@@ -1,4 +1,4 @@
-"""Registers the case-lifecycle pages and APIs; app.py calls `setup(app)` once."""
+"""Pages for people: the staff console, the leaders' dashboard, the residents' H5 pages."""
 
 from __future__ import annotations
 
@@ -14,19 +14,18 @@ from fengqiao.cases.outbox import OutboxDispatcher, WeChatNotifier
 from fengqiao.cases.scheduler import Scheduler
 from fengqiao.settings import Settings
 from fengqiao.storage.kv import KeyValueStore
-from fengqiao.web import console, dashboard
-from fengqiao.web.access import STAFF_CHECK
-from fengqiao.web.pages import console_staff, make_templates
+from fengqiao.web.kit.pages import make_templates
+from fengqiao.web.pages import console, dashboard, documents
 from fengqiao.web.sessions import SessionStore
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def setup(app: web.Application) -> None:
     app[keys.TEMPLATES] = make_templates()
-    app[STAFF_CHECK] = console_staff
-    console.setup(app)
-    dashboard.setup(app)
+    console.routes.setup(app)
+    dashboard.routes.setup(app)
+    documents.setup(app)
     app.router.add_static("/static/", STATIC, follow_symlinks=False)
 
 
