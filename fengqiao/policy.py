@@ -87,7 +87,7 @@ _CLERK = _all(
     "evidence.view", "evidence.upload", "evidence.comment",
     "document.view", "delivery.send", "delivery.certificate", "judicial.package",
     "booking.view", "booking.manage", "calendar.view", "calendar.manage", "registry.view",
-    "registry.manage", "room.links", "room.recordings", "staff",
+    "room.links", "room.recordings", "staff",
 )  # fmt: skip
 
 ROLE_PERMISSIONS: dict[str, dict[str, Scope]] = {
@@ -113,7 +113,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, Scope]] = {
     # Admins do what clerks do, plus accounts, audit and supervision; they do not seal.
     "admin": {
         **_CLERK,
-        **_all("case.reopen", "dashboard.view", "audit.view", "users.manage"),
+        # The registry of organisations and mediators (who may mediate at all) is theirs.
+        **_all("case.reopen", "dashboard.view", "audit.view", "users.manage", "registry.manage"),
     },
     # The committee's seal is applied by the person who keeps it, and only by them.
     "seal_keeper": _all("case.view", "document.view", "document.seal", "staff"),

@@ -1,30 +1,27 @@
-"""What booking refuses: domain errors, each with a stable code and a Chinese message.
-
-`status` is the HTTP status an edge answers with; the mapping lives at the edge, booking only
-says which kind of refusal it is (invalid, not found, conflict, forbidden).
-"""
+"""What booking refuses: the platform's domain errors (fengqiao.errors), each with a stable
+code and a Chinese message. `BookingError` is the base of booking's own refusals; the web
+edge maps each kind to one status in one place (fengqiao/web/kit/errors.py)."""
 
 from __future__ import annotations
 
-
-class BookingError(Exception):
-    """A rule said no: the request is invalid."""
-
-    status = 400
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+from fengqiao import errors
 
 
-class NotFound(BookingError):
-    status = 404
+class BookingError(errors.DomainError):
+    """A booking rule said no."""
 
 
-class Conflict(BookingError):
-    status = 409
+class Invalid(BookingError, errors.BadRequest):
+    """The input cannot be used: no reason given, an unknown slot, a time in the past."""
 
 
-class Forbidden(BookingError):
-    status = 403
+class NotFound(BookingError, errors.NotFound):
+    pass
+
+
+class Conflict(BookingError, errors.Conflict):
+    pass
+
+
+class Forbidden(BookingError, errors.Forbidden):
+    pass

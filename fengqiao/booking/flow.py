@@ -15,7 +15,7 @@ from typing import Any
 from fengqiao.booking import rules, texts
 from fengqiao.booking.actor import Actor
 from fengqiao.booking.config import BookingConfig
-from fengqiao.booking.errors import BookingError, Conflict
+from fengqiao.booking.errors import Conflict, Invalid
 from fengqiao.booking.notices import BookingNotices
 from fengqiao.booking.schedule import Schedule
 from fengqiao.booking.store import HOLDING, OPEN, BookingStore, BookingTx
@@ -59,7 +59,7 @@ class BookingFlow:
             offered = await self.schedule.offer(tx, mediator.id, now, times)
             parties = await tx.case_parties(case.id)
             if not parties:
-                raise BookingError("no_parties", texts.E_NO_PARTIES)
+                raise Invalid("no_parties", texts.E_NO_PARTIES)
             booking = await tx.create(
                 Booking(
                     case_id=case.id,
@@ -155,11 +155,11 @@ class BookingFlow:
             party = await self._party(tx, booking, actor)
             if party.consent_at is None:
                 if not consent:
-                    raise BookingError("consent_required", texts.E_CONSENT)
+                    raise Invalid("consent_required", texts.E_CONSENT)
                 party.consent_at = now
             slot = await tx.slot(slot_id)
             if slot is None or slot.booking_id != booking.id:
-                raise BookingError("slot_unknown", texts.E_SLOT_UNKNOWN)
+                raise Invalid("slot_unknown", texts.E_SLOT_UNKNOWN)
             case = await tx.case(booking.case_id)
             if booking.status == "proposed":  # the first pick fixes the time for everyone
                 mediator = await tx.lock_mediator(booking.mediator_id)

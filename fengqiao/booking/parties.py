@@ -12,7 +12,7 @@ from typing import Any
 from fengqiao.booking import texts
 from fengqiao.booking.actor import Actor
 from fengqiao.booking.config import BookingConfig
-from fengqiao.booking.errors import BookingError, Conflict, Forbidden, NotFound
+from fengqiao.booking.errors import Conflict, Forbidden, Invalid, NotFound
 from fengqiao.booking.flow import BookingFlow
 from fengqiao.booking.links import PartyLink, PartyLinks
 from fengqiao.booking.recommend import Recommender
@@ -86,7 +86,7 @@ class Parties:
             raise Conflict("no_mediator", texts.E_MEDIATOR_UNAVAILABLE)
         chosen = allowed[0] if mediator_id is None else mediator_id
         if chosen not in allowed:
-            raise BookingError("not_offered", texts.E_MEDIATOR_UNAVAILABLE)
+            raise Invalid("not_offered", texts.E_MEDIATOR_UNAVAILABLE)
         await self.flow.propose(case.code, chosen, Actor(f"party:{party.id}"), mode=mode)
         return await self.view(token)
 

@@ -6,7 +6,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from fengqiao.booking import texts
-from fengqiao.booking.errors import BookingError
+from fengqiao.booking.errors import Invalid
 
 YEARS = (2000, 2100)  # the years a report may ask for
 
@@ -15,7 +15,7 @@ def year_range(year: int, tz: tzinfo) -> tuple[datetime, datetime]:
     """1 January of `year` to 1 January of the next, in the centre's zone."""
     low, high = YEARS
     if not low <= year <= high:
-        raise BookingError("bad_year", texts.E_YEAR.format(low=low, high=high))
+        raise Invalid("bad_year", texts.E_YEAR.format(low=low, high=high))
     return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
 
 

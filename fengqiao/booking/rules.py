@@ -9,7 +9,7 @@ from datetime import datetime
 
 from fengqiao.booking import texts
 from fengqiao.booking.actor import Actor
-from fengqiao.booking.errors import BookingError, Conflict, Forbidden
+from fengqiao.booking.errors import Conflict, Forbidden, Invalid
 from fengqiao.storage.models import Booking, BookingParty, Mediator
 
 REASON_LENGTH = 255  # what the row keeps of a decline, cancel or reschedule reason
@@ -17,7 +17,7 @@ NOTICE_REASON_LENGTH = 60  # what a WeChat notice repeats of it
 NOTES_LENGTH = 20000
 
 
-def state_error(booking: Booking) -> BookingError:
+def state_error(booking: Booking) -> Conflict:
     name = texts.STATUS_NAMES.get(booking.status, booking.status)
     return Conflict("bad_state", texts.E_STATE.format(status=name))
 
@@ -30,7 +30,7 @@ def require_state(booking: Booking, allowed: tuple[str, ...]) -> None:
 def require_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise BookingError("reason_required", texts.E_REASON)
+        raise Invalid("reason_required", texts.E_REASON)
     return reason
 
 
@@ -82,9 +82,9 @@ def may_record(booking: Booking, now: datetime) -> None:
 
 def check_outcome(outcome: str) -> None:
     if outcome not in texts.OUTCOME_NAMES:
-        raise BookingError("bad_outcome", "/".join(texts.OUTCOME_NAMES))
+        raise Invalid("bad_outcome", texts.E_OUTCOME)
 
 
 def check_score(score: int) -> None:
     if not 1 <= score <= 5:
-        raise BookingError("bad_score", "1-5")
+        raise Invalid("bad_score", texts.E_SCORE)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from fengqiao.booking import texts
 from fengqiao.booking.availability import Interval, slots, spread, subtract, working_intervals
 from fengqiao.booking.config import BookingConfig
-from fengqiao.booking.errors import BookingError, Conflict
+from fengqiao.booking.errors import Conflict, Invalid
 from fengqiao.booking.store import BookingTx
 
 
@@ -83,9 +83,9 @@ class Schedule:
     ) -> None:
         """Refuse a time in the past, outside the mediator's hours, or held by another booking."""
         if start.tzinfo is None:
-            raise BookingError("naive_time", texts.E_NAIVE_TIME)
+            raise Invalid("naive_time", texts.E_NAIVE_TIME)
         if start <= now:
-            raise BookingError("past", texts.E_PAST)
+            raise Invalid("past", texts.E_PAST)
         free = await self.free_time(tx, [mediator_id], start, end, ignore_booking=ignore)
         if not any(lo <= start and end <= hi for lo, hi in free[mediator_id]):
             if await tx.holder(mediator_id, start, end, ignore) is not None:

@@ -11,7 +11,7 @@ from fengqiao.booking.config import BookingConfig
 from fengqiao.booking.links import PartyLinks
 from fengqiao.booking.recommend import Scored
 from fengqiao.cases import masking
-from fengqiao.storage.models import Booking
+from fengqiao.storage.models import Booking, Mediator, Organisation
 
 if TYPE_CHECKING:
     from fengqiao.booking.availability import Interval
@@ -129,3 +129,58 @@ class BookingViews:
             "me": {"role": role, "role_name": texts.ROLE_NAMES.get(role, role)},
             "choices": choices,
         }
+
+
+def mediator_view(m: Mediator, hours: str, ics_url: str | None = None) -> dict[str, Any]:
+    """A registry entry as the console shows it; `ics_url` only to the mediator themself."""
+    out: dict[str, Any] = {
+        "id": m.id,
+        "code": m.code,
+        "name": m.name,
+        "title": m.title,
+        "skills": m.skills,
+        "languages": m.languages,
+        "region": m.region,
+        "capacity": m.capacity,
+        "subsidy_yuan": m.subsidy_fen / 100,
+        "status": m.status,
+        "username": m.username,
+        "hours": hours,
+    }
+    if ics_url is not None:
+        out["ics_url"] = ics_url
+    return out
+
+
+def registry_view(orgs: list[Organisation], mediators: list[Mediator]) -> dict[str, Any]:
+    """Organisations and mediators of the registry page."""
+    by_id = {o.id: o.code for o in orgs}
+    return {
+        "organisations": [
+            {
+                "code": o.code,
+                "name": o.name,
+                "kind": o.kind,
+                "kind_name": texts.ORG_KINDS.get(o.kind, o.kind),
+                "region": o.region,
+                "address": o.address,
+                "active": o.active,
+            }
+            for o in orgs
+        ],
+        "mediators": [
+            {
+                "id": m.id,
+                "code": m.code,
+                "name": m.name,
+                "organisation": by_id.get(m.organisation_id or 0),
+                "skills": m.skills,
+                "languages": m.languages,
+                "region": m.region,
+                "capacity": m.capacity,
+                "subsidy_yuan": m.subsidy_fen / 100,
+                "status": m.status,
+            }
+            for m in mediators
+        ],
+    }

@@ -3,37 +3,36 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from fengqiao import keys
 from fengqiao.app import create_app
-from fengqiao.booking import api
 from fengqiao.cases.service import NewCase, PartyInfo
-from fengqiao.web.access import issue_token, verify_token
+from fengqiao.tokens import issue_token, verify_token
 from tests.booking.conftest import MEDIATORS_CSV, ORGS_CSV
+from tests.web.sessions import staff_session
 
+# Console users (display name, role); the mediators' usernames are in the registry CSV.
 USERS = {
-    "admin": ("admin", "管理员", "admin"),
-    "window": ("window", "窗口", "staff"),
-    "zhangming": ("zhangming", "张明", "mediator"),
-    "ciren": ("ciren", "次仁", "mediator"),
+    "admin": ("管理员", "admin"),
+    "window": ("窗口", "staff"),
+    "zhangming": ("张明", "mediator"),
+    "ciren": ("次仁", "mediator"),
 }
-
-
-async def fake_console_user(request):
-    """Stands in for the console's session until it is on main: X-Test-User names the user."""
-    user = USERS.get(request.headers.get("X-Test-User", ""))
-    return (*user, "csrf-" + user[0]) if user else None
+SESSIONS: dict[str, dict[str, str]] = {}
 
 
 def as_user(name, write=False):
-    headers = {"X-Test-User": name}
-    if write:
-        headers["X-CSRF-Token"] = "csrf-" + name
+    """Headers of ``name``'s console session; with its CSRF token only for writes."""
+    headers = dict(SESSIONS[name])
+    if not write:
+        headers.pop("X-CSRF-Token")
     return headers
 
 
 @pytest.fixture
 async def client(settings):
     app = create_app(settings)
-    app[api.VIEWER] = fake_console_user
     async with TestClient(TestServer(app)) as client:
+        SESSIONS.clear()
+        for username, (name, role) in USERS.items():
+            SESSIONS[username] = await staff_session(app, username, name, role=role)
         yield client
 
 
@@ -155,7 +154,7 @@ async def test_party_reschedule_and_bad_links(client):
     body = await resp.json()
     assert body["version"] == 2 and body["me"]["reschedule_reason"] == "周一要上班"
     resp = await client.get(f"/api/v1/booking/party/{token[:-3]}xyz")
-    assert resp.status == 403 and (await resp.json())["error"]["code"] == "bad_link"
+    assert resp.status == 401 and (await resp.json())["error"]["code"] == "bad_token"
 
 
 @pytest.mark.parametrize("purpose", ["sign", "delivery", "evidence"])
@@ -184,7 +183,7 @@ async def test_a_link_made_for_another_purpose_opens_no_booking(client, purpose)
     ):
         resp = await client.request(method, f"/api/v1/booking/party/{other}{path}", json=body)
         assert resp.status == 403, (path, await resp.text())
-        assert (await resp.json())["error"]["code"] == "bad_link"
+        assert (await resp.json())["error"]["code"] == "wrong_purpose"
     after = await (
         await client.get(f"/api/v1/booking/bookings/{proposal['id']}", headers=as_user("window"))
     ).json()
@@ -206,7 +205,8 @@ async def test_malformed_calendar_and_subsidy_queries_are_400_naming_the_field(c
         resp = await client.get(base + path, headers=as_user("zhangming"))
         assert resp.status == 400, (path, await resp.text())
         error = (await resp.json())["error"]
-        assert error["code"] == "bad_request" and error["message"].endswith(field), path
+        assert error["code"] == "invalid_field" and error["problems"][0]["field"] == field, path
+        assert field in error["message"]
     resp = await client.get(base + "/calendar?days=3", headers=as_user("zhangming"))
     cal = await resp.json()
     assert resp.status == 200 and cal["to"] > cal["from"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fengqiao.web.api import documents, public, rooms, stats
+from fengqiao.web.api import booking, documents, public, rooms, stats
 
 
 def setup(app: web.Application) -> None:
@@ -12,3 +12,4 @@ def setup(app: web.Application) -> None:
     stats.routes.setup(app)
     documents.routes.setup(app)
     rooms.setup(app)
+    booking.setup(app)

@@ -15,7 +15,7 @@ from fengqiao.cases.scheduler import Scheduler
 from fengqiao.settings import Settings
 from fengqiao.storage.kv import KeyValueStore
 from fengqiao.web.kit.pages import make_templates
-from fengqiao.web.pages import console, dashboard, documents
+from fengqiao.web.pages import booking, console, dashboard, documents
 from fengqiao.web.sessions import SessionStore
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -26,6 +26,7 @@ def setup(app: web.Application) -> None:
     console.routes.setup(app)
     dashboard.routes.setup(app)
     documents.setup(app)
+    booking.setup(app)
     app.router.add_static("/static/", STATIC, follow_symlinks=False)
 
 
