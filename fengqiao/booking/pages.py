@@ -12,6 +12,7 @@ from aiohttp import web
 
 from fengqiao.booking import api, auth
 from fengqiao.web.kit.door import by_case, by_token, declare
+from fengqiao.web.kit.pages import static_page_csp
 
 STATIC = Path(__file__).resolve().parent / "static"
 HEADERS = {
@@ -26,7 +27,8 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 def _html(name: str, csrf: str = "") -> web.Response:
     text = (STATIC / name).read_text("utf-8").replace("__CSRF__", html.escape(csrf))
-    return web.Response(text=text, content_type="text/html", charset="utf-8", headers=HEADERS)
+    headers = {**HEADERS, "Content-Security-Policy": static_page_csp(text)}
+    return web.Response(text=text, content_type="text/html", charset="utf-8", headers=headers)
 
 
 async def party_page(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from fengqiao.app import create_app
-from fengqiao.web.openapi import build_spec
+from fengqiao.web.kit.openapi import build_spec
 from tests.conftest import make_settings
 from tests.web.docs_helpers import staff_headers
 
@@ -33,7 +33,7 @@ schema = schemathesis.openapi.from_dict(_spec())
     derandomize=True,
 )
 def test_no_operation_answers_a_server_error(case, live):
-    headers = staff_headers(live.app) if case.operation.method != "delete" else {}
+    headers = live.run(staff_headers(live.app)) if case.operation.method != "delete" else {}
     for who in ({}, headers):
         response = case.call(base_url=live.url, headers=who, timeout=30)
         if response.status_code == 503:
