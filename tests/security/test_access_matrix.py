@@ -24,7 +24,6 @@ from fengqiao.storage.models import Booking, BookingParty, CaseParty, Mediator, 
 from fengqiao.tokens import issue_token
 from tests.conftest import make_settings
 from tests.web.docs_helpers import (
-    ORGANISATION,
     complete,
     jpeg_bytes,
     make_case,
@@ -165,7 +164,8 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     # Mediator-only evidence: the other party's evidence link does not open it.
     ("GET", "/api/v1/evidence/{evidence}/file",
      expect(403, admin=200, clerk=200, mediator=200, respondent_evidence=404)),
-    ("POST", "/api/v1/rooms/for-booking/{booking}", expect(403, admin=200, clerk=200, mediator=200)),
+    ("POST", "/api/v1/rooms/for-booking/{booking}",
+     expect(403, admin=200, clerk=200, mediator=200)),
     ("GET", "/api/v1/booking/bookings/{booking}",
      expect(403, admin=200, clerk=200, mediator=200, leader=200)),
     ("POST", "/api/v1/booking/bookings/{booking}/cancel",
