@@ -113,6 +113,10 @@ class CaseParty(Base):
     role: Mapped[str] = mapped_column(String(16))  # applicant, respondent, agent
     name: Mapped[str | None] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # Completed by staff (migration 0006_lead_parties): what an agreement needs of a party.
+    id_number: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(255))
+    agent: Mapped[str | None] = mapped_column(String(64))
 
 
 class CaseFile(Base):
