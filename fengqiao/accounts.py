@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from fengqiao.cases import audit
+from fengqiao.signin import SignInThrottle
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import StaffUser
 
@@ -158,6 +159,63 @@ async def authenticate(db: Database, username: str, password: str) -> Staff | No
         check_password(password, _DUMMY)
         return None
     return _staff(row) if check_password(password, row.password_hash) else None
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in came to: the user, or None; `wait_seconds` > 0 when it was refused
+    unchecked because the account or the address is locked (see fengqiao.signin)."""
+
+    user: Staff | None
+    wait_seconds: int = 0
+
+
+async def sign_in(
+    db: Database,
+    throttle: SignInThrottle,
+    username: str,
+    password: str,
+    address: str | None,
+) -> SignIn:
+    """`authenticate` behind the sign-in throttle. Every failure and every refusal goes into
+    the audit log, with the address and the name as typed; so does every success."""
+    typed = username.strip()[:64]
+    decision = await throttle.attempt(username, address)
+    if not decision.allowed:
+        await _audit_sign_in(
+            db,
+            "anonymous",
+            "signin.refused",
+            {
+                "username": typed,
+                "address": _address(address),
+                "locked": decision.scope,
+                "wait_seconds": decision.wait_seconds,
+            },
+        )
+        return SignIn(None, decision.wait_seconds)
+    user = await authenticate(db, username, password)
+    if user is None:
+        after = await throttle.failed(decision)
+        await _audit_sign_in(
+            db,
+            "anonymous",
+            "signin.failed",
+            {"username": typed, "address": _address(address), "locked": after.scope},
+        )
+        return SignIn(None)
+    await throttle.succeeded(decision)
+    await _audit_sign_in(db, user.actor, "signin.succeeded", {"address": _address(address)})
+    return SignIn(user)
+
+
+def _address(address: str | None) -> str:
+    return (address or "unknown")[:64]
+
+
+async def _audit_sign_in(db: Database, actor: str, action: str, detail: dict[str, object]) -> None:
+    async with db.transaction() as session:
+        await audit.append(session, case_id=None, actor=actor, action=action, detail=detail)
 
 
 async def get_user(db: Database, user_id: int) -> Staff | None:

@@ -10,13 +10,14 @@ from typing import Any
 from aiohttp import web
 
 from fengqiao import keys
-from fengqiao.accounts import SEES_PERSONAL_DATA, Staff, authenticate
+from fengqiao.accounts import SEES_PERSONAL_DATA, Staff, sign_in
 from fengqiao.cases import masking
 from fengqiao.cases.errors import ActionRefused, CaseNotFound
 from fengqiao.cases.lifecycle import TransitionNotAllowed
 from fengqiao.cases.queries import CaseFilter
 from fengqiao.cases.rules import LOCAL_TZ
 from fengqiao.cases.service import NewCase, PartyInfo
+from fengqiao.signin import SignInThrottle, throttled_message
 from fengqiao.storage.models import utcnow
 from fengqiao.web import console_texts as T
 from fengqiao.web.pages import flash, pop_flash, render, require_staff, sessions
@@ -61,9 +62,21 @@ async def login(request: web.Request) -> web.Response:
         response = web.Response()
         token = store.ensure_pre(request, response)
         return _with_token(request, response, token, T.LOGIN_EXPIRED, status=400)
-    user = await authenticate(
-        request.app[keys.DB], str(form.get("username", "")), str(form.get("password", ""))
+    tried = await sign_in(
+        request.app[keys.DB],
+        SignInThrottle(request.app[keys.KV]),
+        str(form.get("username", "")),
+        str(form.get("password", "")),
+        request.remote,
     )
+    if tried.wait_seconds:
+        response = web.Response()
+        token = store.ensure_pre(request, response)
+        message = throttled_message(tried.wait_seconds)
+        page = _with_token(request, response, token, message, status=429)
+        page.headers["Retry-After"] = str(tried.wait_seconds)
+        return page
+    user = tried.user
     if user is None:
         response = web.Response()
         token = store.ensure_pre(request, response)
