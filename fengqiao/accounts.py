@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from fengqiao.cases import audit
+from fengqiao.passwords import password_problem
 from fengqiao.signin import SignInThrottle
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import StaffUser
@@ -105,6 +106,14 @@ def check_password(password: str, stored: str) -> bool:
 _DUMMY = hash_password(secrets.token_urlsafe(12))
 
 
+def check_new_password(password: str, username: str) -> None:
+    """Raise AccountError (Chinese / English) unless `password` may be set for `username`:
+    every place that sets a password calls this first (see fengqiao.passwords)."""
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise AccountError(problem)
+
+
 def _staff(row: StaffUser) -> Staff:
     return Staff(row.id, row.username, row.display_name, row.role, row.organisation)
 
@@ -121,12 +130,12 @@ async def create_user(
     actor: str = "cli",
 ) -> Staff:
     if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < 10:
-        raise AccountError("password must have at least 10 characters")
+        names = ", ".join(ROLES)
+        raise AccountError(f"角色只能是 {names} / role must be one of {names}")
     username = username.strip()
     if not username:
-        raise AccountError("username is empty")
+        raise AccountError("用户名不能为空 / username is empty")
+    check_new_password(password, username)
     try:
         async with db.transaction() as session:
             row = StaffUser(
@@ -149,7 +158,7 @@ async def create_user(
             )
             return _staff(row)
     except IntegrityError:
-        raise AccountError(f"user {username} already exists") from None
+        raise AccountError(f"用户 {username} 已存在 / user {username} already exists") from None
 
 
 async def authenticate(db: Database, username: str, password: str) -> Staff | None:
@@ -242,7 +251,7 @@ def add_user_command(
     if password is None:
         password = getpass.getpass("密码 / password: ")
         if getpass.getpass("再次输入 / again: ") != password:
-            print("passwords differ")
+            print("两次输入的密码不一致 / passwords differ")
             return 1
     upgrade(settings.effective_database_url)
 
