@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from fengqiao.cases import audit
+from fengqiao.cases import audit, masking
 from fengqiao.passwords import password_problem
 from fengqiao.signin import SignInThrottle
 from fengqiao.storage.db import Database
@@ -188,7 +188,7 @@ async def sign_in(
 ) -> SignIn:
     """`authenticate` behind the sign-in throttle. Every failure and every refusal goes into
     the audit log, with the address and the name as typed; so does every success."""
-    typed = username.strip()[:64]
+    typed = masking.text(username.strip()[:64])  # a phone number used as a name is masked
     decision = await throttle.attempt(username, address)
     if not decision.allowed:
         await _audit_sign_in(

@@ -89,6 +89,13 @@ async def test_five_failures_lock_the_account_even_for_the_right_password(world)
     assert (await services.cases.verify_audit()).ok
 
 
+async def test_a_phone_number_typed_as_the_name_is_masked_in_the_audit(world):
+    services, throttle, _ = world
+    await sign_in(services.db, throttle, "13912345678", WRONG, "10.0.0.1")
+    (failed,) = await actions(services.db)
+    assert failed[2]["username"] == "139****5678"
+
+
 async def test_a_success_starts_the_account_count_again(world):
     services, throttle, _ = world
     for _ in range(2):
