@@ -11,6 +11,8 @@ import time
 import pytest
 import xmltodict
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fengqiao import keys
 from fengqiao.bot.inbound import Rejected, decrypt
@@ -92,6 +94,26 @@ def test_random_ciphertexts_are_refused_with_400():
         with pytest.raises(Rejected) as refused:
             decrypt(wx.AES_KEY, wx.APPID, base64.b64encode(rng.randbytes(size)).decode())
         assert refused.value.status == 400
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=600).map(lambda b: base64.b64encode(b).decode()),
+        st.builds(
+            lambda xml, appid, length: seal(layout(xml, appid, length)),
+            st.binary(max_size=60),
+            st.sampled_from([wx.APPID.encode(), b"", b"wx0000000000000000"]),
+            st.one_of(st.none(), st.integers(0, 2**32 - 1)),
+        ),
+        st.text(max_size=80),
+    )
+)
+def test_decrypt_either_gives_bytes_or_refuses_with_400(encrypted):
+    try:
+        assert isinstance(decrypt(wx.AES_KEY, wx.APPID, encrypted), bytes)
+    except Rejected as refused:
+        assert refused.status == 400
 
 
 @pytest.mark.parametrize("name", ["length past the end", "another appid", "shorter than a length"])
