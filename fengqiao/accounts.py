@@ -1,7 +1,6 @@
 """Staff accounts for the console: roles, scrypt-hashed passwords, sign-in.
 
-Roles: staff (窗口/指挥中心: registers, routes, supervises), mediator (handles cases of their
-organisation), leader (dashboard, supervision, audit), admin (everything, accounts).
+Roles and their permissions are declared in fengqiao/policy.py.
 """
 
 from __future__ import annotations
@@ -15,42 +14,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from fengqiao import policy
 from fengqiao.cases import audit, masking
 from fengqiao.passwords import password_problem
 from fengqiao.signin import SignInThrottle
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import StaffUser
 
-ROLES = ("staff", "mediator", "leader", "admin")
-ROLE_NAMES = {"staff": "工作人员", "mediator": "调解员", "leader": "领导", "admin": "管理员"}
-
-# What each role may do in the console. Mediators act on their own organisation's cases.
-_STAFF = frozenset(
-    {
-        "view",
-        "register",
-        "route",
-        "handle",
-        "whistle",
-        "report",
-        "escalate",
-        "close",
-        "archive",
-        "withdraw",
-        "merge",
-        "assign",
-        "revisit",
-    }
-)
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "staff": _STAFF,
-    "mediator": frozenset({"view", "handle", "report", "close", "revisit"}),
-    "leader": frozenset({"view", "escalate", "reopen", "dashboard", "audit", "revisit"}),
-    # Admins do all that staff do, and what only leaders and admins may.
-    "admin": _STAFF | {"reopen", "dashboard", "audit", "users"},
-}
-# Roles that see parties' full names and phone numbers on the case page.
-SEES_PERSONAL_DATA = frozenset({"staff", "mediator", "admin"})
+# Roles and what each may do are the access policy's (fengqiao/policy.py).
+ROLES = policy.ROLES
+ROLE_NAMES = policy.ROLE_NAMES
 
 # scrypt parameters: n=2**14, r=8 is ~16 MiB and ~50 ms: slow for guessing, fine for sign-in.
 _N, _R, _P = 2**14, 8, 1
@@ -69,7 +42,8 @@ class Staff:
     organisation: str | None
 
     def can(self, permission: str) -> bool:
-        return permission in PERMISSIONS.get(self.role, frozenset())
+        """Whether the role holds ``permission`` at all (on some case, for scoped ones)."""
+        return policy.staff_scope(self.role, permission) is not None
 
     @property
     def actor(self) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select, text, union
 
 from fengqiao.cases import codes, masking, statuses
 from fengqiao.cases.errors import CaseNotFound
@@ -20,6 +20,7 @@ from fengqiao.cases.rules import LOCAL_TZ, CaseConfig
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import (
     AuditEntry,
+    Booking,
     Case,
     CaseDocument,
     CaseFile,
@@ -27,6 +28,7 @@ from fengqiao.storage.models import (
     CaseStat,
     CaseState,
     CaseTask,
+    Mediator,
     OutboxMessage,
     Revisit,
     utcnow,
@@ -70,10 +72,29 @@ class CaseFilter:
     q: str | None = None  # a case code, or the start of a party's name
     before_id: int | None = None  # keyset pagination: the last id of the previous page
     limit: int = PAGE
+    # A mediator's own cases (policy scope "own"): (their organisation, their username).
+    own: tuple[str | None, str] | None = None
 
 
 def _local(value: datetime | None) -> str | None:
     return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else None
+
+
+def own_cases(organisation: str | None, username: str) -> Any:
+    """Ids of the cases in a staff member's own scope (fengqiao/policy.py): their
+    organisation's, routed or whistled to it, or assigned or booked to them by name."""
+    parts: list[Any] = [
+        select(CaseState.case_id).where(CaseState.assignee == username),
+        select(Booking.case_id)
+        .join(Mediator, Mediator.id == Booking.mediator_id)
+        .where(Mediator.username == username, Booking.status.not_in(("cancelled", "declined"))),
+    ]
+    if organisation:
+        parts += [
+            select(Case.id).where(Case.organisation == organisation),
+            select(CaseTask.case_id).where(CaseTask.department == organisation),
+        ]
+    return union(*parts)
 
 
 class QueryMixin:
@@ -101,6 +122,8 @@ class QueryMixin:
             query = query.where(Case.risk == flt.risk)
         if flt.organisation:
             query = query.where(Case.organisation == flt.organisation)
+        if flt.own is not None:
+            query = query.where(Case.id.in_(own_cases(*flt.own)))
         if flt.overdue:
             query = query.where(Case.status.in_(statuses.OPEN), Case.deadline_at < now)
         if flt.before_id:

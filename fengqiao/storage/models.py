@@ -1,4 +1,9 @@
-"""SQLAlchemy models. Storage knows no rules: the services in cases/, booking/ ... hold them."""
+"""SQLAlchemy models. Storage knows no rules: the services in cases/, booking/ ... hold them.
+
+size: one module of declarations, one class per table and nothing else, so that the whole
+schema reads in one place beside its migrations; splitting it by package would only scatter
+the foreign keys that tie the tables together.
+"""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from fengqiao import keys
 from fengqiao.app import create_app
 from fengqiao.demo import build_demo
 from fengqiao.storage.models import Booking, CaseFile, Room, RoomMessage, utcnow
-from fengqiao.web.access import issue_token
+from fengqiao.tokens import issue_token
 from tests.mediation_room.client import RoomClient
 
 MEDIATOR, PARTY_A, PARTY_B = 40, 120, 200
