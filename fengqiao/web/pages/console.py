@@ -10,13 +10,14 @@ from typing import Any
 from aiohttp import web
 
 from fengqiao import keys, policy
-from fengqiao.accounts import Staff, authenticate
+from fengqiao.accounts import Staff, sign_in
 from fengqiao.cases import masking
 from fengqiao.cases.errors import ActionRefused
 from fengqiao.cases.lifecycle import TransitionNotAllowed
 from fengqiao.cases.queries import CaseFilter
 from fengqiao.cases.rules import LOCAL_TZ
 from fengqiao.cases.service import NewCase, PartyInfo
+from fengqiao.signin import SignInThrottle, throttled_message
 from fengqiao.storage.models import utcnow
 from fengqiao.web import console_texts as T
 from fengqiao.web.kit.door import Call, Routes, by_case
@@ -74,9 +75,21 @@ async def login(call: Call[Any, Any]) -> web.Response:
         response = web.Response()
         token = store.ensure_pre(request, response)
         return _with_token(request, response, token, T.LOGIN_EXPIRED, status=400)
-    user = await authenticate(
-        call.app[keys.DB], str(form.get("username", "")), str(form.get("password", ""))
+    tried = await sign_in(
+        call.app[keys.DB],
+        SignInThrottle(call.app[keys.KV]),
+        str(form.get("username", "")),
+        str(form.get("password", "")),
+        request.remote,
     )
+    if tried.wait_seconds:
+        response = web.Response()
+        token = store.ensure_pre(request, response)
+        message = throttled_message(tried.wait_seconds)
+        page = _with_token(request, response, token, message, status=429)
+        page.headers["Retry-After"] = str(tried.wait_seconds)
+        return page
+    user = tried.user
     if user is None:
         response = web.Response()
         token = store.ensure_pre(request, response)
