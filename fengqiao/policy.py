@@ -90,6 +90,11 @@ _CLERK = _all(
     "room.links", "room.recordings", "staff",
 )  # fmt: skip
 
+# What only parties do (confirm their booking, open what was served on them, join a room by
+# their link), and what is personal to another role.
+_PARTY_ONLY = ("booking.party", "delivery.open", "delivery.consent", "room.join")
+_NOT_ADMIN = ("public", "resident", "document.sign", "document.seal", *_PARTY_ONLY)
+
 ROLE_PERMISSIONS: dict[str, dict[str, Scope]] = {
     # 窗口/指挥中心: registers, routes, supervises, books mediators, serves documents.
     "staff": _CLERK,
@@ -110,12 +115,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, Scope]] = {
         "case.view", "case.escalate", "case.reopen", "case.revisit", "booking.view",
         "calendar.view", "registry.view", "dashboard.view", "audit.view", "staff",
     ),  # fmt: skip
-    # Admins do what clerks do, plus accounts, audit and supervision; they do not seal.
-    "admin": {
-        **_CLERK,
-        # The registry of organisations and mediators (who may mediate at all) is theirs.
-        **_all("case.reopen", "dashboard.view", "audit.view", "users.manage", "registry.manage"),
-    },
+    # Admins may do everything but what is personal to another role: a mediator's signature
+    # on an agreement and the committee's seal.
+    "admin": _all(*(p for p in PERMISSIONS if p not in _NOT_ADMIN)),
     # The committee's seal is applied by the person who keeps it, and only by them.
     "seal_keeper": _all("case.view", "document.view", "document.seal", "staff"),
 }

@@ -252,7 +252,16 @@ class QueryMixin:
             "actions": allowed_actions(case.status),
             "suggested_route": self.config.route(case.type_code, case.risk, case.region).__dict__,
             "parties": [
-                {"role": p.role, "name": p.name or "", "phone": p.phone or ""} for p in parties
+                {
+                    "id": p.id,
+                    "role": p.role,
+                    "name": p.name or "",
+                    "phone": p.phone or "",
+                    "id_number": p.id_number or "",
+                    "address": p.address or "",
+                    "agent": p.agent or "",
+                }
+                for p in parties
             ],
             "timeline": [
                 {

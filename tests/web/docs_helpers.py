@@ -28,7 +28,8 @@ class CaseAtHand:
     respondent: int
 
 
-async def make_case(app: Any, *, suffix: str = "a") -> CaseAtHand:
+async def make_case(app: Any, *, suffix: str = "a", organisation: str = ORGANISATION
+                    ) -> CaseAtHand:
     cases = app[keys.CASES]
     filed = await cases.file_case(NewCase(
         description="包工头刘某拖欠王建国工资共18000元。", channel="mp", actor="test",
@@ -48,7 +49,7 @@ async def make_case(app: Any, *, suffix: str = "a") -> CaseAtHand:
         ids = [p.id for p in parties]
         case = await session.get(Case, filed.id)
         assert case is not None
-        case.organisation = ORGANISATION
+        case.organisation = organisation
     return CaseAtHand(filed.code, filed.id, ids[0], ids[1])
 
 

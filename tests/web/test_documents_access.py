@@ -145,7 +145,7 @@ async def test_a_party_never_reaches_another_case(client):
     for path in (f"/api/v1/cases/{mine.code}/agreement", f"/api/v1/documents/{other_doc}/seal",
                  f"/api/v1/documents/{other_doc}/issue"):
         resp = await client.post(f"{path}?t={token}")
-        assert resp.status == 401 and (await resp.json())["error"]["code"] == "staff_only"
+        assert resp.status == 403 and (await resp.json())["error"]["code"] == "staff_only"
     # A token from another secret is refused outright.
     forged = issue_token(b"not-the-secret", purpose="case", case_id=other.case_id,
                          party_id=other.applicant)

@@ -7,6 +7,7 @@ from typing import Any
 from fengqiao import keys
 from fengqiao.web.kit.door import Call, Routes
 from fengqiao.web.pages.console import filter_from
+from fengqiao.web.pages.console_forms import CaseListQuery
 
 routes = Routes()
 
@@ -84,10 +85,11 @@ async def audit_verify_api(call: Call[Any, Any]) -> Any:
 @routes.get(
     "/api/v1/console/cases",
     "case.view",
+    query=CaseListQuery,
     summary="Console case list: filters status, type, risk, organisation, overdue=1, q, before; "
     "a mediator sees their own cases only; names masked",
     response={"type": "object", "required": ["items"]},
 )
-async def cases_api(call: Call[Any, Any]) -> Any:
-    flt = filter_from(call.request.query, call.staff.user)
+async def cases_api(call: Call[Any, CaseListQuery]) -> Any:
+    flt = filter_from(call.query, call.staff.user)
     return await call.app[keys.CASES].list_cases(flt)

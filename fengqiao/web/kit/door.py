@@ -45,6 +45,7 @@ MESSAGES = {
     "other_case": "这个链接不是这个案件的，请使用中心发给您的链接",
     "not_party": "您不是这个案件的当事人",
     "not_found": "记录不存在",
+    "wrong_purpose": "这个链接不能用于此操作。",
 }
 
 
@@ -245,8 +246,8 @@ async def _identify(request: web.Request, spec: Endpoint) -> req.Requester:
     now = spec.clock(request) if spec.clock else None
     if spec.token_in_path:
         token = request.match_info.get(spec.token_in_path, "")
-        return req.party(request, token, spec.purposes, now=now)
-    return await req.resolve(request, spec.purposes, now=now)
+        return req.party(request, token, now=now)
+    return await req.resolve(request, now=now)
 
 
 async def _authorise(
@@ -257,8 +258,6 @@ async def _authorise(
         case = await spec.case(request) if spec.case else None
         return case, None
     if isinstance(who, req.BadCredential):
-        if who.code == "wrong_purpose":  # a genuine link, for something else
-            raise errors.Forbidden(who.code, who.message)
         raise errors.Unauthorized(who.code, who.message)
     if isinstance(who, req.Anonymous):
         raise errors.Unauthorized("login_required", MESSAGES["login_required"])
@@ -281,14 +280,14 @@ async def _authorise(
             raise errors.Forbidden("resident_only", "请在小程序中登录后使用")
         return None, None
     # Parties and residents act only on a case the route names, and only on their own.
-    if spec.case is None:
+    if spec.case is None or not spec.purposes:
         raise errors.Forbidden("staff_only", "仅限中心工作人员")
     if isinstance(who, req.Party):
-        if not policy.party_may(who.claims.purpose, perm):
-            raise errors.Forbidden("wrong_purpose", "这个链接不能用于此操作。")
         case = await _case(request, spec)
         if case is None or case.id != who.claims.case_id:
             raise errors.Forbidden("other_case", MESSAGES["other_case"])
+        if not policy.party_may(who.claims.purpose, perm):
+            raise errors.Forbidden("wrong_purpose", MESSAGES["wrong_purpose"])
         return case, who.claims.party_id
     assert isinstance(who, req.Resident)
     if perm not in policy.RESIDENT_PERMISSIONS:

@@ -103,7 +103,11 @@ async def parse_body(request: web.Request, model: type[M], limit: int = DEFAULT_
         raise errors.TooLarge("payload_too_large", TOO_LARGE)
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.post()
-        raw: Any = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+        raw: Any = {}
+        for key in set(form.keys()) - {"csrf"}:
+            values = [v for v in form.getall(key) if isinstance(v, str)]
+            if values:
+                raw[key] = values if len(values) > 1 else values[0]
     else:
         data = await request.content.read(limit + 1)
         if len(data) > limit:

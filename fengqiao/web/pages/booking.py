@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from fengqiao.web.kit.door import Call, Handler, Routes, by_case, by_token
+from fengqiao.web.kit.pages import static_page_csp
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "booking"
 HEADERS = {
@@ -35,7 +36,8 @@ def _page(name: str, *, console: bool = True) -> Handler:
         session = call.staff.session if console else None
         csrf = session.csrf if session else ""
         text = path.read_text("utf-8").replace("__CSRF__", html.escape(csrf))
-        return web.Response(text=text, content_type="text/html", charset="utf-8", headers=HEADERS)
+        headers = {**HEADERS, "Content-Security-Policy": static_page_csp(text)}
+        return web.Response(text=text, content_type="text/html", charset="utf-8", headers=headers)
 
     handler.__name__ = name.replace(".", "_")
     return handler

@@ -10,17 +10,19 @@ from typing import Any
 from aiohttp import web
 
 from fengqiao import keys, policy
-from fengqiao.accounts import Staff, authenticate
+from fengqiao.accounts import Staff, sign_in
 from fengqiao.cases import masking
 from fengqiao.cases.errors import ActionRefused
 from fengqiao.cases.lifecycle import TransitionNotAllowed
 from fengqiao.cases.queries import CaseFilter
 from fengqiao.cases.rules import LOCAL_TZ
 from fengqiao.cases.service import NewCase, PartyInfo
+from fengqiao.signin import SignInThrottle, throttled_message
 from fengqiao.storage.models import utcnow
 from fengqiao.web import console_texts as T
 from fengqiao.web.kit.door import Call, Routes, by_case
 from fengqiao.web.kit.pages import render
+from fengqiao.web.pages import console_forms as f
 from fengqiao.web.pages.flash import flash, pop_flash
 from fengqiao.web.sessions import SessionStore
 
@@ -73,9 +75,21 @@ async def login(call: Call[Any, Any]) -> web.Response:
         response = web.Response()
         token = store.ensure_pre(request, response)
         return _with_token(request, response, token, T.LOGIN_EXPIRED, status=400)
-    user = await authenticate(
-        call.app[keys.DB], str(form.get("username", "")), str(form.get("password", ""))
+    tried = await sign_in(
+        call.app[keys.DB],
+        SignInThrottle(call.app[keys.KV]),
+        str(form.get("username", "")),
+        str(form.get("password", "")),
+        request.remote,
     )
+    if tried.wait_seconds:
+        response = web.Response()
+        token = store.ensure_pre(request, response)
+        message = throttled_message(tried.wait_seconds)
+        page = _with_token(request, response, token, message, status=429)
+        page.headers["Retry-After"] = str(tried.wait_seconds)
+        return page
+    user = tried.user
     if user is None:
         response = web.Response()
         token = store.ensure_pre(request, response)
@@ -105,26 +119,25 @@ routes.get("/console", "staff", page=True)(index)
 
 
 # --- cases --------------------------------------------------------------------------------
-def filter_from(query: Any, user: Staff) -> CaseFilter:
-    before = query.get("before", "")
+def filter_from(query: f.CaseListQuery, user: Staff) -> CaseFilter:
     flt = CaseFilter(
-        status=query.get("status") or None,
-        type_code=query.get("type") or None,
-        risk=query.get("risk") or None,
-        organisation=query.get("organisation") or None,
-        overdue=query.get("overdue") == "1",
-        q=(query.get("q") or "").strip()[:32] or None,
-        before_id=int(before) if before.isdigit() and len(before) < 19 else None,
+        status=query.status or None,
+        type_code=query.type or None,
+        risk=query.risk or None,
+        organisation=query.organisation or None,
+        overdue=query.overdue == "1",
+        q=query.q[:32] or None,
+        before_id=query.before,
     )
     if policy.staff_scope(user.role, "case.view") == "own":
         flt.own = (user.organisation, user.username)
     return flt
 
 
-@routes.get("/console/cases", "case.view", page=True)
-async def case_list(call: Call[Any, Any]) -> web.Response:
+@routes.get("/console/cases", "case.view", page=True, query=f.CaseListQuery)
+async def case_list(call: Call[Any, f.CaseListQuery]) -> web.Response:
     user = call.staff.user
-    page = await call.app[keys.CASES].list_cases(filter_from(call.request.query, user))
+    page = await call.app[keys.CASES].list_cases(filter_from(call.query, user))
     organisations = sorted({r.organisation for r in call.app[keys.CASES].config.rules})
     return render(
         call.request,
@@ -193,12 +206,7 @@ async def case_page(call: Call[Any, Any]) -> web.Response:
 
 def _action(action: str) -> Any:
     async def act(call: Call[Any, Any]) -> web.Response:
-        code = call.path("code")
-        form = await call.request.post()
-
-        def f(name: str) -> str:
-            return str(form.get(name, "")).strip()
-
+        code, form = call.path("code"), call.body
         cases, actor = call.app[keys.CASES], call.staff.actor
         session = call.staff.session
         assert session is not None
@@ -207,48 +215,46 @@ def _action(action: str) -> Any:
                 await cases.route(
                     code,
                     actor,
-                    organisation=f("organisation") or None,
-                    department=f("department") or None,
-                    reason=f("reason") or None,
-                    assignee=f("assignee") or None,
+                    organisation=form.organisation or None,
+                    department=form.department or None,
+                    reason=form.reason or None,
+                    assignee=form.assignee or None,
                 )
             elif action == "handle":
-                await cases.handle(code, actor, assignee=f("assignee") or call.staff.user.username)
+                await cases.handle(code, actor, assignee=form.assignee or call.staff.user.username)
             elif action == "assign":
-                await cases.assign(code, actor, f("assignee"), f("reason") or None)
+                await cases.assign(code, actor, form.assignee, form.reason or None)
             elif action == "whistle":
                 await cases.whistle(
                     code,
                     actor,
-                    departments=[str(d) for d in form.getall("departments", [])],
-                    reason=f("reason"),
-                    instruction=f("instruction"),
+                    departments=form.departments,
+                    reason=form.reason,
+                    instruction=form.instruction,
                 )
             elif action == "report":
-                task_id = f("task_id")
-                task = int(task_id) if task_id.isdigit() and len(task_id) < 10 else 0
-                await cases.report_task(task, actor, f("report"))
+                await cases.report_task(form.task_id, actor, form.report)
             elif action == "escalate":
-                await cases.escalate(code, actor, f("reason"))
+                await cases.escalate(code, actor, form.reason)
             elif action == "close":
                 await cases.close(
                     code,
                     actor,
-                    outcome=f("outcome"),
-                    summary=f("summary"),
-                    referral=f("referral") or None,
-                    referral_body=f("referral_body") or None,
+                    outcome=form.outcome,
+                    summary=form.summary,
+                    referral=form.referral or None,
+                    referral_body=form.referral_body or None,
                 )
             elif action == "archive":
-                await cases.archive(code, actor, f("reason") or None)
+                await cases.archive(code, actor, form.reason or None)
             elif action == "withdraw":
-                await cases.withdraw(code, actor, f("reason"))
+                await cases.withdraw(code, actor, form.reason)
             elif action == "merge":
-                await cases.merge(code, f("into"), actor, f("reason"))
+                await cases.merge(code, form.into, actor, form.reason)
             elif action == "reopen":
-                await cases.reopen(code, actor, f("reason"))
+                await cases.reopen(code, actor, form.reason)
             elif action == "revisit":
-                await cases.record_satisfaction(code, None, f("level"), f("comment"), actor=actor)
+                await cases.record_satisfaction(code, None, form.level, form.comment, actor=actor)
             await flash(call.request, session, T.DONE)
         except ActionRefused as exc:  # shown on the case page, where the clerk acts again
             await flash(call.request, session, exc.message)
@@ -262,9 +268,13 @@ def _action(action: str) -> Any:
 
 
 for _name in T.ACTIONS:
-    routes.post(f"/console/cases/{{code}}/{_name}", f"case.{_name}", case=by_case(), page=True)(
-        _action(_name)
-    )
+    routes.post(
+        f"/console/cases/{{code}}/{_name}",
+        f"case.{_name}",
+        case=by_case(),
+        page=True,
+        body=f.ACTION_FORMS[_name],
+    )(_action(_name))
 
 
 # --- registering a walk-in or phone case -----------------------------------------------------
@@ -279,44 +289,40 @@ async def register_form(call: Call[Any, Any]) -> web.Response:
     )
 
 
-@routes.post("/console/register", "case.register", page=True)
-async def register(call: Call[Any, Any]) -> web.Response:
-    form = await call.request.post()
+@routes.post("/console/register", "case.register", page=True, body=f.RegisterForm)
+async def register(call: Call[f.RegisterForm, Any]) -> web.Response:
+    form = call.body
     session = call.staff.session
     assert session is not None
-
-    def f(name: str) -> str:
-        return str(form.get(name, "")).strip()
-
     types = _types(call)
-    type_code = f("type") if f("type") in types else "other"
-    if not f("description") or f("risk") not in T.RISK_OPTIONS:
+    type_code = form.type if form.type in types else "other"
+    if not form.description or form.risk not in T.RISK_OPTIONS:
         await flash(call.request, session, "请填写纠纷情况并选择风险等级")
         return see_other("/console/register")
     filed = await call.app[keys.CASES].file_case(
         NewCase(
-            description=f("description")[:4000],
-            channel=f("channel") if f("channel") in T.CHANNELS else "walk_in",
+            description=form.description,
+            channel=form.channel if form.channel in T.CHANNELS else "walk_in",
             actor=call.staff.actor,
             type_code=type_code,
             type_name=types.get(type_code, "其他纠纷"),
-            risk=f("risk"),
+            risk=form.risk,
             applicant=PartyInfo(
-                name=f("applicant_name") or None, phone=f("applicant_phone") or None
+                name=form.applicant_name or None, phone=form.applicant_phone or None
             ),
             respondent=PartyInfo(
-                name=f("respondent_name") or None, phone=f("respondent_phone") or None
+                name=form.respondent_name or None, phone=form.respondent_phone or None
             ),
-            region=f("region") or None,
+            region=form.region or None,
         )
     )
     await flash(call.request, session, T.REGISTERED.format(code=filed.code))
     return see_other(f"/console/cases/{filed.code}")
 
 
-@routes.get("/console/revisits", "case.revisit", page=True)
-async def revisits(call: Call[Any, Any]) -> web.Response:
-    month = call.request.query.get("month") or f"{utcnow().astimezone(LOCAL_TZ):%Y-%m}"
+@routes.get("/console/revisits", "case.revisit", page=True, query=f.RevisitQuery)
+async def revisits(call: Call[Any, f.RevisitQuery]) -> web.Response:
+    month = call.query.month or f"{utcnow().astimezone(LOCAL_TZ):%Y-%m}"
     try:
         datetime.strptime(month, "%Y-%m")
     except ValueError:

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from fengqiao.web.kit.door import Call, Handler, Routes, by_case, by_document
+from fengqiao.web.kit.pages import static_page_csp
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "documents"
 PAGE_HEADERS = {
@@ -22,10 +23,6 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "SAMEORIGIN",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-        "connect-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'"
-    ),
 }
 routes = Routes()
 
@@ -34,11 +31,12 @@ def _page(name: str) -> Handler:
     path = STATIC / name
 
     async def handler(call: Call[Any, Any]) -> web.Response:
+        text = path.read_text("utf-8")
         return web.Response(
-            text=path.read_text("utf-8"),
+            text=text,
             content_type="text/html",
             charset="utf-8",
-            headers=PAGE_HEADERS,
+            headers={**PAGE_HEADERS, "Content-Security-Policy": static_page_csp(text)},
         )
 
     handler.__name__ = name.replace(".", "_")
