@@ -306,3 +306,15 @@ async def test_a_mediator_records_leave_and_is_not_offered_then(client):
     ).json()
     moved = next(m for m in after["mediators"] if m["id"] == me["id"])["first_slot"]
     assert moved[:10] > day
+
+
+async def test_a_form_without_its_boundary_is_a_400_not_a_server_error(client):
+    """Found by schemathesis: multipart/form-data with no boundary used to answer 500."""
+    await seed(client)
+    me = await (await client.get("/api/v1/booking/me", headers=as_user("zhangming"))).json()
+    url = f"/api/v1/booking/mediators/{me['id']}/absences"
+    form = {"Content-Type": "multipart/form-data"}
+    resp = await client.post(url, data=b"x", headers=as_user("zhangming", write=True) | form)
+    assert resp.status == 400 and (await resp.json())["error"]["code"] == "bad_form"
+    resp = await client.post(url, data=b"x", headers=as_user("zhangming") | form)
+    assert resp.status == 403 and (await resp.json())["error"]["code"] == "csrf"

@@ -22,9 +22,6 @@ from fengqiao.web.kit.door import Call, Routes, by_booking, by_case, by_token
 from fengqiao.web.kit.replies import reply
 
 P = "/api/v1/booking"
-# Console roles that act for any mediator and read every calendar; a mediator acts on their
-# own bookings and calendar only.
-STAFF_ROLES = ("staff", "admin", "leader")
 KINDS = ("organisations", "mediators")
 PARTY: dict[str, Any] = {"token_in_path": "token", "case": by_token()}
 BOOKING_SCHEMA = {
@@ -49,13 +46,15 @@ def booking(call: Call[Any, Any]) -> BookingServices:
 
 
 async def actor(call: Call[Any, Any]) -> Actor:
-    """Booking's view of the signed-in staff member: their registry entry, if a mediator."""
+    """Booking's view of the signed-in staff member: their registry entry, if a mediator, and
+    whether their role sees every booking (then they act for any mediator and read every
+    calendar; a mediator acts on their own bookings and calendar only)."""
     user = call.staff.user
     found = await booking(call).registry.mediator_by_username(user.username)
     return Actor(
         f"staff:{user.username}",
         mediator_id=found.id if found else None,
-        staff=user.role in STAFF_ROLES,
+        staff=policy.staff_scope(user.role, "booking.view") == "all",
     )
 
 

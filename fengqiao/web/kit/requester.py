@@ -17,6 +17,7 @@ import hashlib
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from fengqiao import keys
 from fengqiao.accounts import Staff as StaffUser
@@ -145,7 +146,10 @@ async def _csrf_of(request: web.Request) -> str | None:
     if header:
         return header
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()  # cached on the request: the handler reads it again
+        try:
+            form = await request.post()  # cached on the request: the handler reads it again
+        except (ValueError, AssertionError, UnicodeDecodeError, HttpProcessingError):
+            return None  # a form that cannot be read carries no token: the write is refused
         value = form.get("csrf")
         return value if isinstance(value, str) else None
     return None
