@@ -9,8 +9,8 @@ from aiohttp.test_utils import make_mocked_request
 
 from fengqiao import keys
 from fengqiao.bot.limits import BotConfig
-from fengqiao.web.kit.requester import BadCredential, Resident, resolve
 from fengqiao.web.kit.openapi import build_spec
+from fengqiao.web.kit.requester import BadCredential, Resident, resolve
 from tests.bot import wx
 
 
