@@ -46,7 +46,9 @@ async def _wechat_context(app: web.Application) -> AsyncIterator[None]:
 
 
 def setup(app: web.Application, config: BotConfig | None = None) -> None:
-    app[keys.BOT_CONFIG] = config or BotConfig()
+    app[keys.BOT_CONFIG] = config or BotConfig(
+        wxa_session_ttl_seconds=app[keys.SETTINGS].wxa_session_hours * 3600
+    )
     app.cleanup_ctx.append(_wechat_context)
     # The WeChat callback proves itself by its signature, and the mini-program's login by the
     # code from wx.login(): both are public at the door.

@@ -7,6 +7,7 @@ it is neither returned nor stored.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import Any, Literal
 
@@ -27,12 +28,26 @@ routes = Routes()
 
 class Login(Body):
     code: str = Field(min_length=1, max_length=128, description="the code from wx.login()")
+    device: str = Field(
+        default="",
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]*$",
+        description="a stable id of this install: a new login revokes its older sessions",
+    )
 
 
 class LoginReply(BaseModel):
     token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme's name
     expires_in: int
+
+
+class Refresh(Body):
+    device: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")
+
+
+class LoggedOut(BaseModel):
+    ok: bool = True
 
 
 class Message(Body):
@@ -66,10 +81,54 @@ async def login(call: Call[Login, Any]) -> LoginReply:
         raise errors.Unauthorized("invalid_code", texts.LOGIN_CODE_INVALID) from None
     except WeChatError:
         raise errors.Unavailable("wechat_unavailable", texts.WECHAT_UNAVAILABLE) from None
-    ttl = call.app[keys.BOT_CONFIG].wxa_session_ttl_seconds
+    return await _start(call, session.openid, call.body.device)
+
+
+async def _start(call: Call[Any, Any], openid: str, device: str) -> LoginReply:
+    """A new session for ``openid``; the device's previous one, if any, stops working."""
+    kv, ttl = call.app[keys.KV], call.app[keys.BOT_CONFIG].wxa_session_ttl_seconds
     token = secrets.token_urlsafe(32)
-    await call.app[keys.KV].set(wxa_session_key(token), session.openid, ttl=ttl)
+    await kv.set(wxa_session_key(token), openid, ttl=ttl)
+    if device:
+        slot = _device_key(openid, device)
+        previous = await kv.get(slot)
+        if previous is not None:
+            await kv.delete(previous.decode())
+        await kv.set(slot, wxa_session_key(token), ttl=ttl)
     return LoginReply(token=token, expires_in=int(ttl))
+
+
+def _device_key(openid: str, device: str) -> str:
+    return "wxa:device:" + hashlib.sha256(f"{openid}\n{device}".encode()).hexdigest()
+
+
+def _presented(call: Call[Any, Any]) -> str:
+    return call.request.headers.get("Authorization", "").partition(" ")[2].strip()
+
+
+@routes.post(
+    "/api/v1/auth/refresh",
+    "resident",
+    body=Refresh,
+    response=LoginReply,
+    summary="A fresh session for the signed-in resident; the one presented stops working",
+)
+async def refresh(call: Call[Refresh, Any]) -> LoginReply:
+    who = call.who
+    assert isinstance(who, Resident)
+    await call.app[keys.KV].delete(wxa_session_key(_presented(call)))
+    return await _start(call, who.openid, call.body.device)
+
+
+@routes.post(
+    "/api/v1/auth/logout",
+    "resident",
+    response=LoggedOut,
+    summary="End the session presented",
+)
+async def logout(call: Call[Any, Any]) -> LoggedOut:
+    await call.app[keys.KV].delete(wxa_session_key(_presented(call)))
+    return LoggedOut()
 
 
 @routes.post(

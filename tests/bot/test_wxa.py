@@ -162,3 +162,35 @@ async def test_routes_are_in_the_openapi_spec(bot_client):
     assert spec["paths"]["/api/v1/intake/messages"]["post"]["security"] == [{"miniProgram": []}]
     assert "401" in spec["paths"]["/api/v1/intake/messages"]["post"]["responses"]
     assert {"get", "post"} <= set(spec["paths"]["/wechat/mp"])
+
+
+async def test_refresh_logout_and_a_new_login_on_the_same_device(bot_client, wechat_fake):
+    client = await bot_client()
+
+    async def works(token: str) -> int:
+        resp = await client.post("/api/v1/intake/messages", json={"text": "你好"},
+                                 headers={"Authorization": f"Bearer {token}"})
+        return resp.status
+
+    first = await login(client, wechat_fake, code="c-1", openid="wxa-dev")
+    assert await works(first) == 200
+    resp = await client.post("/api/v1/auth/refresh", json={},
+                             headers={"Authorization": f"Bearer {first}"})
+    second = (await resp.json())["token"]
+    assert resp.status == 200 and second != first
+    assert await works(first) == 401 and await works(second) == 200
+
+    # A login from the same device revokes that device's older session, not other devices'.
+    wechat_fake.js_codes["c-2"] = "wxa-dev"
+    on_phone = (await (await client.post("/api/v1/auth/wxa-login",
+                                         json={"code": "c-2", "device": "phone-1"})).json())["token"]
+    wechat_fake.js_codes["c-3"] = "wxa-dev"
+    again = (await (await client.post("/api/v1/auth/wxa-login",
+                                      json={"code": "c-3", "device": "phone-1"})).json())["token"]
+    assert await works(on_phone) == 401 and await works(again) == 200
+    assert await works(second) == 200
+
+    resp = await client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {again}"})
+    assert resp.status == 200 and await works(again) == 401
+    bad = await client.post("/api/v1/auth/wxa-login", json={"code": "c-4", "device": "<x>"})
+    assert bad.status == 400 and "device" in (await bad.json())["error"]["message"]
