@@ -181,12 +181,13 @@ async def test_refresh_logout_and_a_new_login_on_the_same_device(bot_client, wec
     assert await works(first) == 401 and await works(second) == 200
 
     # A login from the same device revokes that device's older session, not other devices'.
-    wechat_fake.js_codes["c-2"] = "wxa-dev"
-    on_phone = (await (await client.post("/api/v1/auth/wxa-login",
-                                         json={"code": "c-2", "device": "phone-1"})).json())["token"]
-    wechat_fake.js_codes["c-3"] = "wxa-dev"
-    again = (await (await client.post("/api/v1/auth/wxa-login",
-                                      json={"code": "c-3", "device": "phone-1"})).json())["token"]
+    async def device_login(code: str) -> str:
+        wechat_fake.js_codes[code] = "wxa-dev"
+        resp = await client.post("/api/v1/auth/wxa-login", json={"code": code, "device": "p-1"})
+        return str((await resp.json())["token"])
+
+    on_phone = await device_login("c-2")
+    again = await device_login("c-3")
     assert await works(on_phone) == 401 and await works(again) == 200
     assert await works(second) == 200
 
