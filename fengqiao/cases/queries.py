@@ -75,6 +75,7 @@ class CaseFilter:
     limit: int = PAGE
     # A mediator's own cases (policy scope "own"): (their organisation, their username).
     own: tuple[str | None, str] | None = None
+    open_only: bool = False  # not yet closed, archived, withdrawn or merged
 
 
 def _local(value: datetime | None) -> str | None:
@@ -177,6 +178,8 @@ class QueryMixin:
             query = query.where(Case.id.in_(own_cases(*flt.own)))
         if flt.overdue:
             query = query.where(Case.status.in_(statuses.OPEN), Case.deadline_at < now)
+        if flt.open_only:
+            query = query.where(Case.status.in_(statuses.OPEN))
         if flt.before_id:
             query = query.where(Case.id < flt.before_id)
         limit = max(1, min(flt.limit, 200))

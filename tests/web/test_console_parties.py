@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from fengqiao import keys
 from fengqiao.app import create_app
-from fengqiao.storage.models import AuditEntry, CaseParty
+from fengqiao.storage.models import AuditEntry, Case, CaseParty
 from tests.conftest import make_settings
 from tests.web.docs_helpers import make_case, staff_headers
 from tests.web.sessions import staff_session
@@ -102,3 +102,17 @@ async def test_adding_a_respondent_and_who_may(client):
     page = await (await client.get(f"/console/cases/{case.code}", headers=leader)).text()
     assert 'id="add-party"' not in page and "鑫达建筑公司" not in page
     assert re.search(r"鑫\*+", page)
+
+
+async def test_open_red_cases_come_first_on_the_list(client):
+    app = client.app
+    red = await make_case(app, suffix="red")
+    await make_case(app, suffix="blue")
+    async with app[keys.DB].transaction() as session:
+        row = await session.get(Case, red.case_id)
+        row.risk = "red"
+    clerk = await staff_session(app, "clerk1", role="staff")
+    page = await (await client.get("/console/cases", headers=clerk)).text()
+    urgent = page.split('id="urgent"')[1].split("</section>")[0]
+    assert red.code in urgent and "请立即处置" in urgent
+    assert page.index(red.code) < page.index('id="case-list"')

@@ -4,6 +4,7 @@ permission; the door (web/kit) has checked it, and the case's scope, before a ha
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -138,7 +139,14 @@ def filter_from(query: f.CaseListQuery, user: Staff) -> CaseFilter:
 @routes.get("/console/cases", "case.view", page=True, query=f.CaseListQuery)
 async def case_list(call: Call[Any, f.CaseListQuery]) -> web.Response:
     user = call.staff.user
-    page = await call.app[keys.CASES].list_cases(filter_from(call.query, user))
+    flt = filter_from(call.query, user)
+    cases = call.app[keys.CASES]
+    page = await cases.list_cases(flt)
+    urgent: list[Any] = []
+    if not (call.query.before or call.query.risk or call.query.status or call.query.q):
+        # Red cases come first, whatever the filters below would show: someone must act.
+        red = replace(flt, risk="red", open_only=True, limit=20, type_code=None, overdue=False)
+        urgent = (await cases.list_cases(red))["items"]
     organisations = sorted({r.organisation for r in call.app[keys.CASES].config.rules})
     return render(
         call.request,
@@ -147,6 +155,7 @@ async def case_list(call: Call[Any, f.CaseListQuery]) -> web.Response:
             call,
             flash=await pop_flash(call.request, call.staff.session),
             page=page,
+            urgent=urgent,
             query=dict(call.request.query),
             types=_types(call),
             organisations=organisations,
