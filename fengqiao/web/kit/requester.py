@@ -149,8 +149,10 @@ async def _csrf_of(request: web.Request) -> str | None:
     header = request.headers.get("X-CSRF-Token")
     if header:
         return header
-    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()  # cached on the request: the handler reads it again
+    # A plain form carries it as a field (the body is small and aiohttp caches it for the
+    # handler). Uploads are streamed by their handler, so they must send the header.
+    if request.content_type == "application/x-www-form-urlencoded":
+        form = await request.post()
         value = form.get("csrf")
         return value if isinstance(value, str) else None
     return None
