@@ -64,16 +64,22 @@ def test_file_cut_mid_recording_still_plays(tmp_path: Path) -> None:
     with av.open(str(tmp_path / "crashed.webm")) as cut:
         times = [float(f.time) for f in cut.decode(video=0)]
     assert len(times) > 20
-    # Session timeline: this participant started 2 s in and 3 s were written before the cut;
-    # clusters close every second, so more than a second of it must have survived.
-    assert min(times) >= 1.9 and max(times) > 3.0
+    # The file's own clock starts at zero although this participant joined 2 s into the
+    # session; 3 s were written before the cut and clusters close every second, so more than
+    # a second of it must have survived.
+    assert min(times) < 0.2 and max(times) > 1.0
 
     with av.open(str(segment.path)) as whole:
         assert sorted(s.type for s in whole.streams) == ["audio", "video"]
         assert whole.streams.video[0].codec_context.name == "vp8"
         assert sum(1 for _ in whole.decode(audio=0)) > 150
     assert segment.streams[0] == {"kind": "video", "codec": "vp8", "width": 160, "height": 120}
+    # The manifest keeps the shared timeline: the file's zero sits 2 s in (audio 60 ms early).
+    assert 1900 <= segment.offset_ms <= 2000
     assert 5900 <= segment.end_ms <= 6100
+    assert 3900 <= segment.duration_ms <= 4100
+    with av.open(str(segment.path)) as whole:
+        assert whole.duration is not None and 3.8 < whole.duration / av.time_base < 4.3
 
 
 def test_audio_only_participant_gets_a_file_after_waiting_for_video(tmp_path: Path) -> None:
