@@ -89,7 +89,7 @@ async def test_browser_party_with_aiortc_mediator_and_party(
         # Caucus with side B: the browser (side A) is told and its tiles are hidden.
         await m.send(type="caucus", side="b")
         await page.wait_for_function(
-            "document.getElementById('status').textContent.includes('单独沟通')"
+            "document.getElementById('caucus-bar').textContent.includes('单独沟通')"
         )
         visible = await page.eval_on_selector_all(
             "#videos .tile:not(.self)", "ts => ts.filter(t => !t.hidden).length"

@@ -67,10 +67,10 @@
         $("notice-text").textContent = msg.text;
         if ($("notice").showModal) { if (!$("notice").open) $("notice").showModal(); } else $("notice").setAttribute("open", "");
         break;
-      case "waiting": $("waiting-text").textContent = msg.text; closePeer(); startPreview(); break;
+      case "waiting": status(""); $("waiting-text").textContent = msg.text; closePeer(); startPreview(); break;
       case "offer": answer(msg); break;
       case "roster": applyRoster(msg); break;
-      case "caucus": status(msg.text); break;
+      case "caucus": status(msg.side ? "" : msg.text); break;  // the caucus bar says the rest
       case "chat": case "comment": addChat(msg); break;
       case "evidence": addEvidence(msg); break;
       case "mute_request": status(msg.text); setMic(false); break;
@@ -257,7 +257,7 @@
     var r = roster, mine = null;
     if (r && me) mine = r.participants.filter(function (p) { return p.id === me.participant_id; })[0];
     var myState = ended || stopped ? "gone" : mine ? mine.state : "";
-    $("rec").hidden = !(r && r.recording) || ended;
+    $("rec").hidden = !(r && r.recording) || myState !== "admitted";  // only while I am recorded
     $("waiting-room").hidden = myState !== "waiting";
     $("room").hidden = myState !== "admitted";
     var bySlot = {};
@@ -291,7 +291,7 @@
         : fill(T.caucusIn, { side: T.caucusWith[r.caucus] || "", time: time });
     }
     $("caucus-bar").classList.toggle("outside", outside);
-    $("chat-text").placeholder = outside ? T.privateHint : T.publicHint;
+    $("chat-text").placeholder = outside ? T.privateHint : on ? T.caucusHint : T.publicHint;
     $("btn-caucus-end").hidden = !on;
   }
   setInterval(function () { if (roster && roster.caucus) renderCaucus(roster); }, 1000);
@@ -426,6 +426,10 @@
     if (text) send({ type: "chat", text: text });
     $("chat-text").value = "";
   };
+  $("evidence-file").onchange = function () {
+    var file = $("evidence-file").files[0];
+    $("evidence-name").textContent = file ? file.name : T.chooseFile;
+  };
   $("evidence-form").onsubmit = async function (e) {
     e.preventDefault();
     var file = $("evidence-file").files[0]; if (!file) return;
@@ -433,7 +437,7 @@
     var resp = await fetch("/h5/room/" + encodeURIComponent(roomId) + "/evidence",
       { method: "POST", body: body, headers: { Authorization: "Bearer " + token } });
     if (!resp.ok) { var err = await resp.json().catch(function () { return {}; }); status((err.error || {}).message || resp.status); }
-    $("evidence-file").value = "";
+    $("evidence-file").value = ""; $("evidence-name").textContent = T.chooseFile;
   };
   if (!window.RTCPeerConnection) status(T.noWebRTC);
   connect();

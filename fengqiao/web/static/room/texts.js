@@ -39,6 +39,8 @@ window.ROOM_TEXTS = {
   caucusOut: "调解员正在与对方单独沟通，已进行 {time}。您可以在下方给调解员发私信，对方看不到。",
   privateHint: "私信给调解员（对方看不到）",
   publicHint: "输入文字，所有人可见",
+  caucusHint: "输入文字，仅单独沟通的双方可见",
   privateTag: "【私信】",
+  chooseFile: "选择照片或 PDF 文件",
   comment: "质证意见", send: "发送", open: "查看",
 };
