@@ -385,9 +385,7 @@ class RoomSession(SessionControls):
         if evidence_id is not None and evidence_id not in self.evidence:
             return
         # The side waiting out a caucus still reaches the mediator: privately, to them alone.
-        private = (
-            kind == "chat" and self.caucus_side is not None and self.group_of(p) != "caucus"
-        )
+        private = kind == "chat" and self.caucus_side is not None and self.group_of(p) != "caucus"
         if private:
             audience = [p] + [
                 m
