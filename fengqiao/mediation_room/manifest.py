@@ -17,7 +17,7 @@ from fengqiao.mediation_room.tokens import Role
 
 
 def segment_title(segment: RecordingSegment) -> str:
-    """The line a reviewer reads in the case's file list: 张三（申请人）· 第2段 · 1分21秒."""
+    """The line a reviewer reads in the case's file list: 张三（申请人） · 第2段 · 1分21秒."""
     role = texts.ROLE_LABELS.get(Role(segment.role), segment.role)
     who = f"{segment.name}（{role}）" if segment.name else role
     return f"{who} · 第{segment.number}段 · {texts.duration(segment.duration_ms)}"
