@@ -270,6 +270,7 @@ class QueryMixin:
                 {
                     "id": f.id,
                     "kind": f.kind,
+                    "name": f.original_name or "",
                     "mime": f.mime,
                     "size": f.size,
                     "at": _local(f.created_at),

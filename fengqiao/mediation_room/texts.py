@@ -80,3 +80,23 @@ def duration(ms: int) -> str:
     if hours:
         return f"{hours}小时{minutes}分"
     return f"{minutes}分{secs}秒" if minutes else f"{secs}秒"
+
+# The case's audit log shows a session's events under these names (the console merges them).
+AUDIT_ACTIONS: dict[str, str] = {
+    "room.created": "创建视频调解室",
+    "room.status": "视频调解室状态变化",
+    "room.joined": "进入调解室",
+    "room.left": "离开调解室",
+    "room.consent_accepted": "同意录音录像",
+    "room.consent_refused": "拒绝录音录像",
+    "room.admitted": "准入调解室",
+    "room.removed": "移出调解室",
+    "room.readmitted": "允许重新进入",
+    "room.sent_to_waiting": "请回等候室",
+    "room.mute_requested": "请其静音",
+    "room.caucus_start": "开始背靠背调解",
+    "room.caucus_end": "结束背靠背调解",
+    "room.evidence_shown": "调解中出示证据",
+    "room.session_end": "结束视频调解",
+    "room.recording": "保存调解录像",
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fengqiao.cases import statuses
+from fengqiao.mediation_room import texts as room_texts
 
 TITLE = "矛盾纠纷调处工作台"
 LOGIN_FAILED = "用户名或密码错误"
@@ -53,6 +54,7 @@ AUDIT_ACTIONS = {
     "supervision.task_reminder": "报到提醒函",
     "supervision.task_warning": "报到预警单",
     "supervision.task_order": "报到督办令",
+    **room_texts.AUDIT_ACTIONS,
 }
 ROLES_IN_CASE = {"applicant": "申请人", "respondent": "被申请人", "agent": "代理人"}
 NOTICE_STATUS = {

@@ -25,6 +25,7 @@ from fengqiao.web.documents_pages import setup_pages
 from fengqiao.web.errors import ApiError
 from fengqiao.web.openapi import documented
 from fengqiao.web.params import path_id
+from fengqiao.web.ranges import ranged_response
 
 _STATUS: list[tuple[type[errors.DocumentError], int]] = [
     (errors.NotFound, 404),
@@ -245,10 +246,12 @@ async def _serve_evidence(request: web.Request, thumbnail: bool) -> web.Response
     viewer = await viewer_for(request, lambda: docs.case_id_of_evidence(file_id))
     data, mime, name = await docs.evidence.open(file_id, viewer, thumbnail=thumbnail)
     disposition = "inline" if mime.startswith("image/") else "attachment"
-    return web.Response(
-        body=data,
-        content_type=mime,
-        headers={
+    # Range: a recording's player seeks (206) instead of downloading it all first.
+    return ranged_response(
+        request,
+        data,
+        mime,
+        {
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name or 'evidence')}",
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "sandbox",
