@@ -120,3 +120,12 @@ class Person:
 
     async def drop_network(self) -> None:
         await self.page.evaluate("window.__sockets.forEach((s) => s.close())")
+
+
+# The person refuses the camera and microphone prompt.
+REFUSED_CAMERA = """
+(() => {
+  navigator.mediaDevices.getUserMedia = () =>
+    Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+})();
+"""

@@ -85,6 +85,13 @@ async def test_controls_caucus_and_recordings(
     a.seen.clear()
     await a.wait_seeing({MEDIATOR, PARTY_B})
 
+    # A page whose media connection failed asks for a fresh one and gets it.
+    await a.close_media()
+    await a.send(type="media_restart")
+    await a.wait_for("offer")
+    await a.wait_seeing({MEDIATOR, PARTY_B})
+    await eventually(lambda: set(slots(m)) == {"pa", "pb"})
+
     # A party cannot use these controls.
     await a.send(type="remove", participant="pb")
     assert (await a.wait_for("error"))["code"] == "forbidden"

@@ -21,10 +21,12 @@ from .browsers import (
     CHROMIUM_FLAGS,
     DESKTOP,
     PHONE,
+    REFUSED_CAMERA,
     SLOW_CAMERA,
     TRACK_SOCKETS,
     Person,
 )
+from .client import RoomClient
 from .conftest import ROOM_ID, registry_of
 
 pytestmark = [
@@ -208,3 +210,37 @@ async def test_everyone_sees_everyone(
             await asyncio.sleep(0.1)
     reasons = [e.detail.get("reason") for e in store.events]
     assert "调解员结束了本次调解" in reasons and "ended_by_mediator" not in reasons
+
+
+async def test_refused_camera_is_explained_for_wechat(
+    http: test_utils.TestClient, make_token: Callable[..., str], artefacts: Path
+) -> None:
+    from playwright.async_api import async_playwright
+
+    url = str(http.make_url(f"/h5/room/{ROOM_ID}")) + "?t=" + make_token(Role.PARTY_A, "pa")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        context = await browser.new_context(viewport=PHONE, locale="zh-CN")
+        await context.add_init_script(REFUSED_CAMERA)
+        party = Person("pa", await context.new_page(), artefacts)
+        await party.page.goto(url)
+        await party.page.get_by_role("button", name="同意并进入").click()
+        await party.page.wait_for_selector("#media-help:not([hidden])")
+        help_text = await party.text("#media-help")
+        assert "拒绝" in help_text and "微信" in help_text and "设置" in help_text
+        assert await party.page.is_visible("#btn-retry-media")
+        await party.shot("00-camera-refused")
+        await party.no_sideways_scroll()
+
+        # Admitted without a camera, the party still sees (and hears) the mediator.
+        mediator = RoomClient(http, ROOM_ID, make_token(Role.MEDIATOR, "med"), 200)
+        await mediator.join()
+        await mediator.wait_for("notice")
+        await mediator.send(type="consent", accepted=True)
+        await mediator.wait_for("offer")
+        await mediator.send(type="admit", participant="pa")
+        await party.sees({"med"})
+        assert await party.page.is_visible("#media-help")
+        await party.shot("00-camera-refused-in-room")
+        await browser.close()
+    await mediator.leave()

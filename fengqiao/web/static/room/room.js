@@ -131,7 +131,6 @@
       var li = document.createElement("li"); li.textContent = s; steps.appendChild(li);
     });
     $("media-help").hidden = false;
-    status($("media-error").textContent);
   }
 
   var audioCtx = null;
@@ -162,8 +161,9 @@
   async function answer(offer) {
     var mine = ++offerSeq;
     status(T.waitingMedia);
-    var stream;
-    try { stream = await getMedia(); } catch (err) { explainMediaError(err); return; }
+    var stream = null;
+    // Without camera and microphone one still sees and hears the others.
+    try { stream = await getMedia(); } catch (err) { explainMediaError(err); }
     if (mine !== offerSeq) return;  // a newer offer came while the camera was opening
     closePeer();
     var peer = pc = new RTCPeerConnection({ iceServers: iceServers });
@@ -192,7 +192,7 @@
     peer.getTransceivers().forEach(function (t) {
       var kind = t.mid === offer.up.audio ? "audio" : t.mid === offer.up.video ? "video" : null;
       if (!kind) return;
-      var track = stream.getTracks().filter(function (x) { return x.kind === kind; })[0];
+      var track = stream && stream.getTracks().filter(function (x) { return x.kind === kind; })[0];
       if (track) { t.sender.replaceTrack(track); t.direction = "sendonly"; }
       else { t.direction = "inactive"; }
     });
@@ -406,7 +406,11 @@
     if (audioCtx) audioCtx.resume().catch(function () {});
   };
   $("btn-refuse").onclick = function () { closeNotice(); send({ type: "consent", accepted: false }); };
-  $("btn-retry-media").onclick = function () { localStream = null; startPreview(); };
+  $("btn-retry-media").onclick = async function () {
+    localStream = null;
+    await startPreview();
+    if (localStream && pc) restartMedia();  // in the room already: send the camera now
+  };
   $("btn-mic").onclick = function () {
     var a = localStream && localStream.getAudioTracks()[0]; if (a) setMic(!a.enabled);
   };
