@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from fengqiao.mediation_room import texts
 from fengqiao.mediation_room.recorder import RecordingSegment, sha256_file
 from fengqiao.mediation_room.store import RecordedFile, RoomInfo, RoomStore
 from fengqiao.mediation_room.tokens import Role
+
+logger = logging.getLogger(__name__)
 
 
 def segment_title(segment: RecordingSegment) -> str:
@@ -37,7 +40,11 @@ async def finalise_recording(
     files: list[RecordedFile] = []
     entries = []
     for segment in segments:
-        digest, size = await asyncio.to_thread(_digest_and_size, segment.path)
+        try:
+            digest, size = await asyncio.to_thread(_digest_and_size, segment.path)
+        except OSError:  # one lost file must not lose the others and the manifest
+            logger.exception("recording %s is missing", segment.path.name)
+            continue
         title = segment_title(segment)
         files.append(RecordedFile(segment.path, digest, size, title))
         entries.append(

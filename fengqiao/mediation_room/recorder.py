@@ -213,14 +213,18 @@ class ParticipantRecorder:
     def close(self) -> RecordingSegment | None:
         """Finish the file (writes cues and duration); None if nothing was recorded."""
         if self._closed:
-            return self.segment if self._container is not None else None
+            return self.segment if self._container is not None and self.segment.packets else None
         self._closed = True
         if self._container is None and self._pending:
-            self._open(None)
+            self._open(next((u for u in self._pending if u.kind == "video"), None))
         if self._container is None:
             return None
-        self._container.close()
-        return self.segment
+        try:
+            self._container.close()
+        except av.FFmpegError as exc:  # e.g. no packet was ever written
+            logger.warning("recording %s: %s", self.segment.path.name, exc)
+        # A connection cut before any packet was written leaves no file to keep.
+        return self.segment if self.segment.packets else None
 
 
 def sha256_file(path: Path) -> str:

@@ -81,6 +81,7 @@ def duration(ms: int) -> str:
         return f"{hours}小时{minutes}分"
     return f"{minutes}分{secs}秒" if minutes else f"{secs}秒"
 
+
 # The case's audit log shows a session's events under these names (the console merges them).
 AUDIT_ACTIONS: dict[str, str] = {
     "room.created": "创建视频调解室",

@@ -98,3 +98,23 @@ def test_helpers() -> None:
     assert opus_head()[:8] == b"OpusHead" and len(opus_head()) == 19
     assert vp8_dimensions(b"\x10\x02\x00\x9d\x01\x2a\x80\x02\xe0\x01") == (640, 480)
     assert is_keyframe("h264", b"\x00\x00\x00\x01\x67abc") and not is_keyframe("vp8", b"\x01")
+
+
+def test_connection_cut_before_audio_arrives_keeps_its_video(tmp_path: Path) -> None:
+    """A reconnect can close a recorder that holds only video, waiting for audio: the file
+    must still be written (it once came out empty and lost the whole session's manifest)."""
+    start = time.monotonic()
+    segment = RecordingSegment(tmp_path / "c.webm", "pa", "party_a")
+    recorder = ParticipantRecorder(segment, start, lambda: None)
+    for unit in encoded_units(0.5, start):
+        if unit.kind == "video":
+            recorder.add(unit)
+    assert recorder.close() is segment
+    with av.open(str(segment.path)) as container:
+        assert [s.type for s in container.streams] == ["video"]
+        assert sum(1 for _ in container.decode(video=0)) >= 1
+
+    empty = ParticipantRecorder(
+        RecordingSegment(tmp_path / "d.webm", "pb", "party_b"), start, lambda: None
+    )
+    assert empty.close() is None and not (tmp_path / "d.webm").exists()
