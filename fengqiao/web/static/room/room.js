@@ -133,7 +133,11 @@
     $("media-help").hidden = false;
   }
 
-  var audioCtx = null;
+  var audioCtx = null, meterTimer = null;
+  // A page opened without a tap (a reload) may not start sound until the first one.
+  document.addEventListener("click", function () {
+    if (audioCtx && audioCtx.state === "suspended") audioCtx.resume().catch(function () {});
+  });
   function meter(stream) {
     var Ctx = window.AudioContext || window.webkitAudioContext;
     if (!Ctx || !stream.getAudioTracks().length) return;
@@ -141,7 +145,8 @@
     var analyser = audioCtx.createAnalyser(); analyser.fftSize = 512;
     audioCtx.createMediaStreamSource(stream).connect(analyser);
     var data = new Uint8Array(analyser.fftSize);
-    setInterval(function () {
+    clearInterval(meterTimer);
+    meterTimer = setInterval(function () {
       if (audioCtx.state === "suspended") audioCtx.resume().catch(function () {});
       analyser.getByteTimeDomainData(data);
       var sum = 0;
