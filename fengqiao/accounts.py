@@ -1,7 +1,6 @@
 """Staff accounts for the console: roles, scrypt-hashed passwords, sign-in.
 
-Roles: staff (窗口/指挥中心: registers, routes, supervises), mediator (handles cases of their
-organisation), leader (dashboard, supervision, audit), admin (everything, accounts).
+Roles and their permissions are declared in fengqiao/policy.py.
 """
 
 from __future__ import annotations
@@ -15,40 +14,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from fengqiao.cases import audit
+from fengqiao import policy
+from fengqiao.cases import audit, masking
+from fengqiao.passwords import password_problem
+from fengqiao.signin import SignInThrottle
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import StaffUser
 
-ROLES = ("staff", "mediator", "leader", "admin")
-ROLE_NAMES = {"staff": "工作人员", "mediator": "调解员", "leader": "领导", "admin": "管理员"}
-
-# What each role may do in the console. Mediators act on their own organisation's cases.
-_STAFF = frozenset(
-    {
-        "view",
-        "register",
-        "route",
-        "handle",
-        "whistle",
-        "report",
-        "escalate",
-        "close",
-        "archive",
-        "withdraw",
-        "merge",
-        "assign",
-        "revisit",
-    }
-)
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "staff": _STAFF,
-    "mediator": frozenset({"view", "handle", "report", "close", "revisit"}),
-    "leader": frozenset({"view", "escalate", "reopen", "dashboard", "audit", "revisit"}),
-    # Admins do all that staff do, and what only leaders and admins may.
-    "admin": _STAFF | {"reopen", "dashboard", "audit", "users"},
-}
-# Roles that see parties' full names and phone numbers on the case page.
-SEES_PERSONAL_DATA = frozenset({"staff", "mediator", "admin"})
+# Roles and what each may do are the access policy's (fengqiao/policy.py).
+ROLES = policy.ROLES
+ROLE_NAMES = policy.ROLE_NAMES
 
 # scrypt parameters: n=2**14, r=8 is ~16 MiB and ~50 ms: slow for guessing, fine for sign-in.
 _N, _R, _P = 2**14, 8, 1
@@ -67,7 +42,8 @@ class Staff:
     organisation: str | None
 
     def can(self, permission: str) -> bool:
-        return permission in PERMISSIONS.get(self.role, frozenset())
+        """Whether the role holds ``permission`` at all (on some case, for scoped ones)."""
+        return policy.staff_scope(self.role, permission) is not None
 
     @property
     def actor(self) -> str:
@@ -104,6 +80,14 @@ def check_password(password: str, stored: str) -> bool:
 _DUMMY = hash_password(secrets.token_urlsafe(12))
 
 
+def check_new_password(password: str, username: str) -> None:
+    """Raise AccountError (Chinese / English) unless `password` may be set for `username`:
+    every place that sets a password calls this first (see fengqiao.passwords)."""
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise AccountError(problem)
+
+
 def _staff(row: StaffUser) -> Staff:
     return Staff(row.id, row.username, row.display_name, row.role, row.organisation)
 
@@ -120,12 +104,12 @@ async def create_user(
     actor: str = "cli",
 ) -> Staff:
     if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < 10:
-        raise AccountError("password must have at least 10 characters")
+        names = ", ".join(ROLES)
+        raise AccountError(f"角色只能是 {names} / role must be one of {names}")
     username = username.strip()
     if not username:
-        raise AccountError("username is empty")
+        raise AccountError("用户名不能为空 / username is empty")
+    check_new_password(password, username)
     try:
         async with db.transaction() as session:
             row = StaffUser(
@@ -148,7 +132,7 @@ async def create_user(
             )
             return _staff(row)
     except IntegrityError:
-        raise AccountError(f"user {username} already exists") from None
+        raise AccountError(f"用户 {username} 已存在 / user {username} already exists") from None
 
 
 async def authenticate(db: Database, username: str, password: str) -> Staff | None:
@@ -158,6 +142,63 @@ async def authenticate(db: Database, username: str, password: str) -> Staff | No
         check_password(password, _DUMMY)
         return None
     return _staff(row) if check_password(password, row.password_hash) else None
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in came to: the user, or None; `wait_seconds` > 0 when it was refused
+    unchecked because the account or the address is locked (see fengqiao.signin)."""
+
+    user: Staff | None
+    wait_seconds: int = 0
+
+
+async def sign_in(
+    db: Database,
+    throttle: SignInThrottle,
+    username: str,
+    password: str,
+    address: str | None,
+) -> SignIn:
+    """`authenticate` behind the sign-in throttle. Every failure and every refusal goes into
+    the audit log, with the address and the name as typed; so does every success."""
+    typed = masking.text(username.strip()[:64])  # a phone number used as a name is masked
+    decision = await throttle.attempt(username, address)
+    if not decision.allowed:
+        await _audit_sign_in(
+            db,
+            "anonymous",
+            "signin.refused",
+            {
+                "username": typed,
+                "address": _address(address),
+                "locked": decision.scope,
+                "wait_seconds": decision.wait_seconds,
+            },
+        )
+        return SignIn(None, decision.wait_seconds)
+    user = await authenticate(db, username, password)
+    if user is None:
+        after = await throttle.failed(decision)
+        await _audit_sign_in(
+            db,
+            "anonymous",
+            "signin.failed",
+            {"username": typed, "address": _address(address), "locked": after.scope},
+        )
+        return SignIn(None)
+    await throttle.succeeded(decision)
+    await _audit_sign_in(db, user.actor, "signin.succeeded", {"address": _address(address)})
+    return SignIn(user)
+
+
+def _address(address: str | None) -> str:
+    return (address or "unknown")[:64]
+
+
+async def _audit_sign_in(db: Database, actor: str, action: str, detail: dict[str, object]) -> None:
+    async with db.transaction() as session:
+        await audit.append(session, case_id=None, actor=actor, action=action, detail=detail)
 
 
 async def get_user(db: Database, user_id: int) -> Staff | None:
@@ -184,7 +225,7 @@ def add_user_command(
     if password is None:
         password = getpass.getpass("密码 / password: ")
         if getpass.getpass("再次输入 / again: ") != password:
-            print("passwords differ")
+            print("两次输入的密码不一致 / passwords differ")
             return 1
     upgrade(settings.effective_database_url)
 

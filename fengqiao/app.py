@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 
@@ -9,12 +11,16 @@ from aiohttp import web
 
 from fengqiao import bot, keys
 from fengqiao.booking import api as booking_api
+from fengqiao.bot.notifiers import WeChatNotifier
+from fengqiao.cases.outbox import OutboxDispatcher
+from fengqiao.cases.scheduler import Scheduler
 from fengqiao.documents.notify import WeChatLinkNotifier
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
-from fengqiao.web import api, case_pages, documents_api, rooms_api
-from fengqiao.web.errors import error_middleware
+from fengqiao.web import api, pages
 from fengqiao.web.guard import make_guard
+from fengqiao.web.kit.middleware import door
+from fengqiao.web.sessions import SessionStore
 
 
 def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
@@ -25,7 +31,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         secure=settings.public_url.startswith("https://"),
     )
     app = web.Application(
-        middlewares=[guard, error_middleware], client_max_size=settings.max_body_bytes * 64
+        middlewares=[guard, door], client_max_size=settings.max_body_bytes * 64
     )
     app[keys.SETTINGS] = settings
 
@@ -37,20 +43,22 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         app[keys.CASES] = built.cases
         app[keys.INTAKE] = built.intake
         app[keys.DOCUMENTS] = built.documents
-        app[keys.CONSOLE_SESSIONS] = case_pages.session_store(built.kv, settings)
+        app[keys.CONSOLE_SESSIONS] = SessionStore(
+            built.kv, settings.secret, secure=settings.public_url.startswith("https://")
+        )
         app[keys.BOOKING] = built.booking
+        app[keys.SIGNER] = built.signer
+        app[keys.SCOPES] = built.scopes
         yield
         await built.close()
 
     app.cleanup_ctx.append(services)
     api.setup(app)
-    case_pages.setup(app)
+    pages.setup(app)
     booking_api.setup(app)
     bot.setup(app)  # after the services context: it needs keys.KV
-    documents_api.setup(app)
-    rooms_api.setup(app)
     app.cleanup_ctx.append(_wechat_delivery)  # after bot: documents go out through keys.WECHAT
-    app.cleanup_ctx.append(case_pages.background)  # after bot: it sends through keys.WECHAT
+    app.cleanup_ctx.append(_background)  # after bot: it sends through keys.WECHAT
     app.on_startup.append(_settle_heap)  # last: everything long-lived is loaded by now
     return app
 
@@ -86,3 +94,26 @@ async def _wechat_delivery(app: web.Application) -> AsyncIterator[None]:
         template = app[keys.CASES].config.notifications.get("mp", {}).get("document_template_id")
         app[keys.DOCUMENTS].use_notifier(WeChatLinkNotifier(app[keys.WECHAT], template or ""))
     yield
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    """Runs the supervision scheduler (and the outbox) in every worker while the app runs."""
+    if not app.get(keys.RUN_SCHEDULER, True):
+        yield
+        return
+    cases = app[keys.CASES]
+    settings = app[keys.SETTINGS]
+    notifier = app.get(keys.NOTIFIER)
+    if notifier is None and (settings.wechat_appid or settings.wxa_appid):
+        notifier = WeChatNotifier(
+            app.get(keys.WECHAT) if settings.wechat_appid else None,
+            app.get(keys.WXA) if settings.wxa_appid else None,
+        )
+    # Without WeChat configured, notices stay pending in the outbox until it is.
+    dispatcher = OutboxDispatcher(cases.db, notifier, cases.config)
+    stop = asyncio.Event()
+    task = asyncio.create_task(Scheduler(cases, dispatcher).run(stop))
+    yield
+    stop.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=10)

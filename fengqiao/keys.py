@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from fengqiao.bot.limits import BotConfig
     from fengqiao.bot.mp import MpBot
     from fengqiao.cases.outbox import Notifier
+    from fengqiao.cases.scope import CaseScopes
     from fengqiao.cases.service import CaseService
     from fengqiao.dialogs.service import IntakeService
     from fengqiao.documents.service import DocumentService
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from fengqiao.storage.db import Database
     from fengqiao.storage.files import FileStore
     from fengqiao.storage.kv import KeyValueStore
+    from fengqiao.tokens import Signer
     from fengqiao.web.sessions import SessionStore
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
@@ -43,3 +45,6 @@ WXA: web.AppKey[WeChatClient] = web.AppKey("wxa")
 WECHAT_MP: web.AppKey[MpBot] = web.AppKey("wechat_mp")
 BOT_CONFIG: web.AppKey[BotConfig] = web.AppKey("bot_config")
 DOCUMENTS: web.AppKey[DocumentService] = web.AppKey("documents")
+# The one signer of every token (fengqiao/tokens.py) and the case lookups the door asks.
+SIGNER: web.AppKey[Signer] = web.AppKey("signer")
+SCOPES: web.AppKey[CaseScopes] = web.AppKey("scopes")

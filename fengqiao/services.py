@@ -8,6 +8,7 @@ from sqlalchemy.orm import configure_mappers
 
 from fengqiao.booking.build import build_booking
 from fengqiao.booking.service import BookingService
+from fengqiao.cases.scope import CaseScopes
 from fengqiao.cases.service import CaseService
 from fengqiao.dialogs.service import IntakeService
 from fengqiao.documents.service import DocumentService, build_document_service
@@ -17,6 +18,7 @@ from fengqiao.storage.db import Database
 from fengqiao.storage.files import FileStore, LocalFileStore
 from fengqiao.storage.kv import KeyValueStore, open_store
 from fengqiao.storage.migrate import upgrade_async
+from fengqiao.tokens import Signer
 
 
 @dataclass
@@ -29,6 +31,8 @@ class Services:
     intake: IntakeService
     documents: DocumentService
     booking: BookingService
+    signer: Signer
+    scopes: CaseScopes
 
     async def close(self) -> None:
         await self.kv.close()
@@ -37,6 +41,7 @@ class Services:
 
 async def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    signer = Signer(settings.secret)
     if migrate:
         await upgrade_async(settings.effective_database_url)
     db = Database(settings.effective_database_url)
@@ -52,4 +57,6 @@ async def build_services(settings: Settings, *, migrate: bool = True) -> Service
     # SQLAlchemy sets up every mapped class at the first use of any (~0.1 s): now, rather than
     # inside the first resident's filing or the scheduler's first tick while others wait.
     configure_mappers()
-    return Services(settings, db, kv, files, cases, intake, documents, booking)
+    return Services(
+        settings, db, kv, files, cases, intake, documents, booking, signer, CaseScopes(db)
+    )

@@ -61,6 +61,9 @@ class Settings:
     # API requests per minute from one client address (0: no limit); a centre's staff may
     # share one address, so this stops scripts, not people.
     api_requests_per_minute_per_ip: int = 1200
+    # Public look-ups by case or document code (progress, verification) per minute from one
+    # address, on every door alike: enough for a resident, too few to walk the code space.
+    lookups_per_minute_per_ip: int = 30
     # With --workers N, worker i also listens on worker_base_port + i (0: off), so that a
     # proxy can keep each video room on one worker (see docs/deploy.md).
     worker_base_port: int = 0

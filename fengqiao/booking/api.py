@@ -3,9 +3,7 @@ parties through their signed link, the calendar feed through its secret token.""
 
 from __future__ import annotations
 
-import hmac
 import json
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,14 +14,12 @@ from fengqiao.booking import auth, ics, texts
 from fengqiao.booking.registry import RegistryError
 from fengqiao.booking.service import BookingError, BookingService, local_text
 from fengqiao.web.errors import ApiError
+from fengqiao.web.kit.door import by_booking, by_case, by_token, declare
+from fengqiao.web.kit.requester import REQUESTER, Staff
 from fengqiao.web.openapi import documented
 from fengqiao.web.params import path_id
 
 BOOKING = keys.BOOKING
-# Resolves the signed-in console user; replaced in tests before the console exists.
-VIEWER: web.AppKey[Callable[[web.Request], Awaitable[tuple[str, str, str, str] | None]]] = (
-    web.AppKey("booking_viewer")
-)
 
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -70,15 +66,16 @@ def _id(request: web.Request) -> int:
 
 
 async def viewer(request: web.Request, *, write: bool = False) -> auth.Viewer:
-    resolve = request.app.get(VIEWER) or auth.console_user
-    found = await resolve(request)
-    if found is None:
+    """The signed-in staff member the door admitted (it has checked CSRF on writes)."""
+    who = request.get(REQUESTER)
+    if not isinstance(who, Staff):
         raise ApiError(401, "unauthorized", "请先登录")
-    username, display, role, csrf = found
-    if write and not hmac.compare_digest(request.headers.get("X-CSRF-Token", ""), csrf):
-        raise ApiError(403, "csrf", "页面已过期，请刷新后重试")
-    mediator = await service(request).registry.mediator_by_username(username)
-    return auth.Viewer(username, display, role, csrf, mediator.id if mediator else None)
+    user = who.user
+    csrf = who.session.csrf if who.session else ""
+    mediator = await service(request).registry.mediator_by_username(user.username)
+    return auth.Viewer(
+        user.username, user.display_name, user.role, csrf, mediator.id if mediator else None
+    )
 
 
 async def staff(request: web.Request, *, write: bool = False, admin: bool = False) -> auth.Viewer:
@@ -696,6 +693,32 @@ async def feed(request: web.Request) -> web.Response:
         charset="utf-8",
         headers={"Cache-Control": "private, max-age=300"},
     )
+
+
+# What each handler needs, for the door (fengqiao/web/kit/door.py).
+_PARTY: dict[str, Any] = {"token_in_path": "token", "case": by_token()}
+_DECLARED: list[tuple[Any, str, dict[str, Any]]] = [
+    (recommendations, "booking.manage", {"case": by_case()}),
+    (propose, "booking.manage", {"case": by_case()}),
+    (book, "booking.manage", {"case": by_case()}),
+    (case_bookings, "booking.view", {"case": by_case()}),
+    (get_booking, "booking.view", {"case": by_booking()}),
+    (booking_action, "booking.manage", {"case": by_booking()}),
+    (me, "staff", {}),
+    (calendar, "calendar.view", {}),
+    (subsidy, "calendar.view", {}),
+    (add_absence, "calendar.manage", {}),
+    (registry, "registry.view", {}),
+    (save_entry, "registry.manage", {}),
+    (import_csv, "registry.manage", {}),
+    (party_view, "booking.party", _PARTY),
+    (party_confirm, "booking.party", _PARTY),
+    (party_reschedule, "booking.party", _PARTY),
+    (party_pick, "booking.party", _PARTY),
+    (feed, "public", {}),  # the feed's own secret token is checked by the service
+]
+for _handler, _permission, _extra in _DECLARED:
+    declare(_permission, summary=(_handler.__doc__ or "").strip(), **_extra)(_handler)
 
 
 def setup(app: web.Application, booking: BookingService | None = None) -> None:

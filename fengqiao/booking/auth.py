@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiohttp import web
-
 from fengqiao.booking.service import Actor
 
 STAFF_ROLES = ("staff", "admin", "leader")
@@ -25,19 +23,3 @@ class Viewer:
     def actor(self) -> Actor:
         staff = self.role in STAFF_ROLES
         return Actor(f"staff:{self.username}", mediator_id=self.mediator_id, staff=staff)
-
-
-async def console_user(request: web.Request) -> tuple[str, str, str, str] | None:
-    """(username, display name, role, csrf) from the console's session, if it is installed."""
-    try:
-        from fengqiao.web.pages import signed_in  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    try:
-        found = await signed_in(request)
-    except KeyError:  # the console is not set up in this app
-        return None
-    if found is None:
-        return None
-    user, session = found
-    return user.username, user.display_name, user.role, session.csrf

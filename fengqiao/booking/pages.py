@@ -11,6 +11,8 @@ from pathlib import Path
 from aiohttp import web
 
 from fengqiao.booking import api, auth
+from fengqiao.web.kit.door import by_case, by_token, declare
+from fengqiao.web.kit.pages import static_page_csp
 
 STATIC = Path(__file__).resolve().parent / "static"
 HEADERS = {
@@ -25,7 +27,8 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 def _html(name: str, csrf: str = "") -> web.Response:
     text = (STATIC / name).read_text("utf-8").replace("__CSRF__", html.escape(csrf))
-    return web.Response(text=text, content_type="text/html", charset="utf-8", headers=HEADERS)
+    headers = {**HEADERS, "Content-Security-Policy": static_page_csp(text)}
+    return web.Response(text=text, content_type="text/html", charset="utf-8", headers=headers)
 
 
 async def party_page(request: web.Request) -> web.Response:
@@ -47,10 +50,18 @@ def console_page(name: str, roles: tuple[str, ...] | None) -> Handler:
 
 def setup(app: web.Application) -> None:
     r = app.router
-    r.add_get("/h5/booking/{token}", party_page)
+    page = {"page": True, "media_type": "text/html"}
+    party = declare("booking.party", token_in_path="token", case=by_token(), **page)  # noqa: S106
+    r.add_get("/h5/booking/{token}", party(party_page))
     r.add_static("/h5/static/booking/", STATIC, append_version=False)
-    mediator_page = console_page("mediator.html", None)
+    mediator_page = declare("calendar.view", **page)(console_page("mediator.html", None))
     r.add_get("/console/booking/", mediator_page)
     r.add_get("/console/booking/{id:\\d+}", mediator_page)
-    r.add_get("/console/booking/case/{code}", console_page("case.html", auth.STAFF_ROLES))
-    r.add_get("/console/booking/registry", console_page("registry.html", auth.ADMIN_ROLES))
+    case_page = declare("booking.view", case=by_case(), **page)(
+        console_page("case.html", auth.STAFF_ROLES)
+    )
+    r.add_get("/console/booking/case/{code}", case_page)
+    registry_page = declare("registry.manage", **page)(
+        console_page("registry.html", auth.ADMIN_ROLES)
+    )
+    r.add_get("/console/booking/registry", registry_page)

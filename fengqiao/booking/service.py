@@ -45,7 +45,7 @@ from fengqiao.storage.models import (
     Person,
     utcnow,
 )
-from fengqiao.web.access import AccessDenied, issue_token, verify_token
+from fengqiao.tokens import AccessDenied, issue_token, verify_token
 
 HOLDING = ("pending", "confirmed")
 OPEN = ("proposed", "pending", "confirmed")
@@ -827,10 +827,10 @@ class BookingService:
         ]
 
     async def party_access(self, token: str) -> tuple[int, Actor]:
-        """The booking and the party behind a party link (fengqiao.web.access, purpose "case"):
+        """The booking and the party behind a party link (fengqiao.tokens, purpose "booking"):
         one link per party and case, valid for whichever booking the case has now."""
         try:
-            claims = verify_token(self.secret, token)
+            claims = verify_token(self.secret, token, "booking")
         except AccessDenied:
             raise Forbidden("bad_link", texts.E_LINK) from None
         if claims.role != "party" or claims.case_id is None or claims.party_id is None:
@@ -865,7 +865,7 @@ class BookingService:
 
     async def _case_party(self, token: str) -> tuple[Case, CaseParty]:
         try:
-            claims = verify_token(self.secret, token)
+            claims = verify_token(self.secret, token, "booking")
         except AccessDenied:
             raise Forbidden("bad_link", texts.E_LINK) from None
         async with self.db.read() as session:
@@ -910,7 +910,7 @@ class BookingService:
         return await self.party_view(token)
 
     def party_link(self, case_id: int, case_party_id: int) -> str:
-        token = issue_token(self.secret, purpose="case", case_id=case_id, party_id=case_party_id)
+        token = issue_token(self.secret, purpose="booking", case_id=case_id, party_id=case_party_id)
         return f"{self.base}/h5/booking/{token}"
 
     async def mediator_feed(self, token: str) -> tuple[Mediator, list[dict[str, Any]]]:

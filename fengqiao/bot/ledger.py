@@ -1,7 +1,8 @@
 """Once-only handling of WeChat deliveries, shared by all workers through the key-value store.
 
 WeChat posts a message up to three times when it gets no answer in 5 s, and the repeats may
-land on different workers. The first delivery claims the message key with `set_if_absent`;
+land on different workers. The first delivery claims the message key (the caller's: for the
+official account, sender + MsgId, see `mp.message_key`) with `set_if_absent`;
 repeats never run the dialog again: they wait briefly for the first one's reply and answer
 the same.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -17,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
 
@@ -30,6 +30,7 @@ from fengqiao.bot.inbound import (
     check_fields,
     check_fresh,
     check_signature,
+    decrypt,
     parse_xml,
     read_body,
     to_message,
@@ -58,13 +59,23 @@ _DIALOG_MESSAGES = frozenset({"text", "voice", "image"})
 
 
 def message_key(fields: dict[str, Any]) -> str:
-    """WeChat's own identity of a delivery: MsgId, or FromUserName + CreateTime for events.
+    """WeChat's own identity of a delivery: sender + MsgId for messages, sender + CreateTime +
+    Event for events.
 
-    Taken from the raw fields: wechatpy gives events it does not know a MsgId of 0.
+    A MsgId is unique per sender, not across all of them: keyed on MsgId alone, another
+    resident's message with the same MsgId was taken for a repeat and got the first one's
+    reply. Taken from the raw fields: wechatpy gives events it does not know a MsgId of 0.
     """
+    sender = fields["FromUserName"]
     if fields["MsgType"].lower() == "event":
-        return f"evt:{fields['FromUserName']}:{fields['CreateTime']}"
-    return f"msg:{fields['MsgId']}"
+        return f"evt:{sender}:{fields['CreateTime']}:{fields.get('Event', '')}"
+    return f"msg:{sender}:{fields['MsgId']}"
+
+
+def loggable(key: str) -> str:
+    """A message key for the logs: the sender's openid replaced by a short digest of it."""
+    kind, sender, rest = key.split(":", 2)
+    return f"{kind}:{hashlib.sha256(sender.encode()).hexdigest()[:12]}:{rest}"
 
 
 def reaches_dialog(fields: dict[str, Any], message: BaseMessage) -> bool:
@@ -121,12 +132,18 @@ class MpBot:
         check_signature((timestamp, nonce, *extra), self.settings.wechat_token, query.get(signed))
 
     async def inbound(self, request: web.Request) -> tuple[BaseMessage, dict[str, Any], bool]:
-        """The verified, decrypted message, its raw fields, and whether it came in safe mode."""
+        """The verified, decrypted message, its raw fields, and whether it came in safe mode.
+
+        With an EncodingAESKey set the account is in safe (or compatible) mode and WeChat
+        posts every message encrypted: a plain one is refused, since anyone who learns the
+        token could sign one, while an encrypted one also needs the key."""
         body = await read_body(request, self.settings.max_body_bytes)
         query = request.query
         safe = query.get("encrypt_type", "raw").lower() == "aes"
         if not safe or "signature" in query:
             self.verify(query)
+        if not safe and self.crypto is not None:
+            raise Rejected(403, "plain message refused in safe mode")
         outer = parse_xml(body)
         if safe:
             if self.crypto is None:
@@ -135,17 +152,7 @@ class MpBot:
             if not isinstance(encrypted, str) or not encrypted:
                 raise Rejected(400, "missing Encrypt")
             self.verify(query, encrypted, signed="msg_signature")
-            try:
-                inner = self.crypto.decrypt_message(
-                    {"Encrypt": encrypted},
-                    query["msg_signature"],
-                    query["timestamp"],
-                    query["nonce"],
-                )
-            except (InvalidSignatureException, InvalidAppIdException):
-                raise Rejected(403, "decryption refused") from None
-            except (ValueError, UnicodeDecodeError, IndexError):
-                raise Rejected(400, "undecryptable Encrypt") from None
+            inner = decrypt(self.settings.wechat_aes_key, self.settings.wechat_appid, encrypted)
             fields = parse_xml(inner)
         else:
             fields = outer
@@ -173,7 +180,7 @@ class MpBot:
             # handles. (Past 5 s WeChat hangs up on us and repeats; the turn still runs.)
             outcome = await self.ledger.wait(key, max(budget, 0.0) + self.ledger.pending_ttl)
             if outcome is not None:
-                log.info("repeat delivery", extra={"key": key, "answered": True})
+                log.info("repeat delivery", extra={"key": loggable(key), "answered": True})
                 if outcome.deferred or outcome.reply is None or not alive():
                     return None, None
                 version = await self.ledger.hand_out(key, outcome)
@@ -183,9 +190,9 @@ class MpBot:
             # follows), or its claim is gone because its worker died or its turn failed; then
             # this repeat takes the message over, so it is handled once, not never.
             if not await self.ledger.claim(key):
-                log.info("repeat delivery", extra={"key": key, "answered": False})
+                log.info("repeat delivery", extra={"key": loggable(key), "answered": False})
                 return None, None
-            log.warning("repeat delivery takes over a lapsed claim", extra={"key": key})
+            log.warning("repeat delivery takes over a lapsed claim", extra={"key": loggable(key)})
             takeover = True
         else:
             takeover = False
@@ -230,7 +237,7 @@ class MpBot:
             try:
                 reply = task.result()
             except Exception:
-                log.exception("dialog turn failed", extra={"key": key})
+                log.exception("dialog turn failed", extra={"key": loggable(key)})
                 await self.ledger.release(key)
                 return texts.BUSY.format(hotline=self.settings.hotline), None
             version = await self.ledger.finish(key, Outcome(reply=reply, deferred=False))
@@ -268,7 +275,7 @@ class MpBot:
                 log.warning("image download failed: %s", exc, extra={"msg_id": message.id})
                 return texts.IMAGE_FAILED
             turn = await self.intake.handle_image(
-                CHANNEL, user, data, source_ref=f"mp:{message.id}"
+                CHANNEL, user, data, source_ref=f"mp:{user}:{message.id}"
             )
             return turn.reply
         if kind == "event":
@@ -310,7 +317,7 @@ class MpBot:
         try:
             reply = await task
         except Exception:
-            log.exception("late dialog turn failed", extra={"key": key})
+            log.exception("late dialog turn failed", extra={"key": loggable(key)})
             reply = texts.BUSY.format(hotline=self.settings.hotline)
         if not reply or not send:
             return
@@ -318,9 +325,9 @@ class MpBot:
             await self.client.send_text(openid, reply)
         except (ReplyWindowClosed, TooManyMessages) as exc:
             # WeChat will not take more; the resident sees the reply on their next message.
-            log.warning("late reply not deliverable: %s", exc, extra={"key": key})
+            log.warning("late reply not deliverable: %s", exc, extra={"key": loggable(key)})
         except WeChatError as exc:
-            log.error("late reply failed: %s", exc, extra={"key": key})
+            log.error("late reply failed: %s", exc, extra={"key": loggable(key)})
 
     async def redeliver(
         self, message: BaseMessage, fields: dict[str, Any], reply: str, version: bytes | None
@@ -335,7 +342,10 @@ class MpBot:
                 return  # a repeat on a live connection has it
         except StoreUnavailable:
             return  # cannot tell; a duplicate is worse than WeChat's own "retry" prompt
-        log.info("connection gone before the reply; sending it as a message", extra={"key": key})
+        log.info(
+            "connection gone before the reply; sending it as a message",
+            extra={"key": loggable(key)},
+        )
         done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         done.set_result(reply)
         late = asyncio.create_task(self._deliver_late(done, message.source, key))  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from typing import Any
 
@@ -53,6 +54,10 @@ TURN_RESPONSE = {
 }
 
 
+# What secrets.token_urlsafe gives, with room to spare.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
 def _session_key(token: str) -> str:
     # Only a hash is stored, so a copy of the store does not hand out live sessions.
     return "wxa:session:" + hashlib.sha256(token.encode()).hexdigest()
@@ -62,8 +67,12 @@ async def authenticated_openid(request: web.Request) -> str:
     """The mini-program resident behind `Authorization: Bearer <token>`, or a 401 error."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token or len(token) > 256:
+    if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthorized", texts.LOGIN_REQUIRED)
+    if not _TOKEN.fullmatch(token):
+        # Not one we issued: other characters (bytes that are not UTF-8 arrive as lone
+        # surrogates, which cannot even be hashed) or too long. Refused before any lookup.
+        raise ApiError(401, "unauthorized", texts.LOGIN_EXPIRED)
     openid = await request.app[keys.KV].get(_session_key(token))
     if openid is None:
         raise ApiError(401, "unauthorized", texts.LOGIN_EXPIRED)
@@ -94,6 +103,12 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
         raise ApiError(400, "bad_json", texts.BAD_JSON) from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", texts.BAD_JSON)
+    try:
+        # JSON's "\ud800" escapes decode to lone surrogates, which no text can hold: they
+        # fail later, wherever the string is encoded (the dialog, the database, the reply).
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise ApiError(400, "bad_json", texts.BAD_CHARACTERS) from None
     return body
 
 

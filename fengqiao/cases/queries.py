@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select, text, union
 
 from fengqiao.cases import codes, masking, statuses
 from fengqiao.cases.errors import CaseNotFound
@@ -20,6 +20,7 @@ from fengqiao.cases.rules import LOCAL_TZ, CaseConfig
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import (
     AuditEntry,
+    Booking,
     Case,
     CaseDocument,
     CaseFile,
@@ -27,8 +28,10 @@ from fengqiao.storage.models import (
     CaseStat,
     CaseState,
     CaseTask,
+    Mediator,
     OutboxMessage,
     Revisit,
+    StaffUser,
     utcnow,
 )
 
@@ -70,10 +73,79 @@ class CaseFilter:
     q: str | None = None  # a case code, or the start of a party's name
     before_id: int | None = None  # keyset pagination: the last id of the previous page
     limit: int = PAGE
+    # A mediator's own cases (policy scope "own"): (their organisation, their username).
+    own: tuple[str | None, str] | None = None
 
 
 def _local(value: datetime | None) -> str | None:
     return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else None
+
+
+FILE_KINDS = {
+    "evidence": "证据",
+    "recording": "调解录像",
+    "agreement": "调解协议",
+    "certificate": "证明文书",
+}
+
+
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+PARTY_ROLES = {"applicant": "申请人", "respondent": "被申请人", "agent": "代理人"}
+ACTOR_NAMES = {
+    "system": "系统",
+    "room": "视频调解室",
+    "wechat": "微信",
+    "demo": "演示数据",
+    "cli": "命令行",
+    "test": "测试",
+}
+
+
+def _staff_username(actor: str) -> str | None:
+    # "staff:staff:name" was written by an older API edge: the name is the last part.
+    return actor.rsplit(":", 1)[-1] if actor.startswith("staff:") else None
+
+
+def actor_name(actor: str, staff: dict[str, str], parties: dict[int, str]) -> str:
+    """Who did it, as a person reads it: a staff member's name, a party by role and masked
+    name, the system; never an openid or an internal key."""
+    username = _staff_username(actor)
+    if username is not None:
+        return staff.get(username, username)
+    kind, _, rest = actor.partition(":")
+    if kind == "party" and rest.isdigit():
+        return parties.get(int(rest), "当事人")
+    if kind in ("mp", "wxa"):
+        return "当事人（微信）"
+    if kind in ACTOR_NAMES:
+        return ACTOR_NAMES[kind]
+    if kind == "room":
+        return "视频调解室"
+    # Older entries name a person directly (a mediator's display name): keep it, masked if
+    # it looks like something else.
+    return masking.text(actor)[:32]
+
+
+def own_cases(organisation: str | None, username: str) -> Any:
+    """Ids of the cases in a staff member's own scope (fengqiao/policy.py): their
+    organisation's, routed or whistled to it, or assigned or booked to them by name."""
+    parts: list[Any] = [
+        select(CaseState.case_id).where(CaseState.assignee == username),
+        select(Booking.case_id)
+        .join(Mediator, Mediator.id == Booking.mediator_id)
+        .where(Mediator.username == username, Booking.status.not_in(("cancelled", "declined"))),
+    ]
+    if organisation:
+        parts += [
+            select(Case.id).where(Case.organisation == organisation),
+            select(CaseTask.case_id).where(CaseTask.department == organisation),
+        ]
+    return union(*parts)
 
 
 class QueryMixin:
@@ -101,6 +173,8 @@ class QueryMixin:
             query = query.where(Case.risk == flt.risk)
         if flt.organisation:
             query = query.where(Case.organisation == flt.organisation)
+        if flt.own is not None:
+            query = query.where(Case.id.in_(own_cases(*flt.own)))
         if flt.overdue:
             query = query.where(Case.status.in_(statuses.OPEN), Case.deadline_at < now)
         if flt.before_id:
@@ -194,7 +268,25 @@ class QueryMixin:
                     select(Revisit).where(Revisit.case_id == case.id).order_by(Revisit.id)
                 )
             ).all()
+            usernames = {_staff_username(e.actor) for e in timeline} - {None}
+            staff_names = (
+                dict(
+                    (
+                        await session.execute(
+                            select(StaffUser.username, StaffUser.display_name).where(
+                                StaffUser.username.in_(usernames)
+                            )
+                        )
+                    ).all()
+                )
+                if usernames
+                else {}
+            )
         now = utcnow()
+        party_names = {
+            p.id: f"{PARTY_ROLES.get(p.role, p.role)}{masking.name(p.name) if p.name else ''}"
+            for p in parties
+        }
         return {
             "id": case.id,
             "code": case.code,
@@ -229,13 +321,23 @@ class QueryMixin:
             "actions": allowed_actions(case.status),
             "suggested_route": self.config.route(case.type_code, case.risk, case.region).__dict__,
             "parties": [
-                {"role": p.role, "name": p.name or "", "phone": p.phone or ""} for p in parties
+                {
+                    "id": p.id,
+                    "role": p.role,
+                    "name": p.name or "",
+                    "phone": p.phone or "",
+                    "id_number": p.id_number or "",
+                    "address": p.address or "",
+                    "agent": p.agent or "",
+                }
+                for p in parties
             ],
             "timeline": [
                 {
                     "id": e.id,
                     "at": _local(e.created_at),
                     "actor": e.actor,
+                    "actor_name": actor_name(e.actor, staff_names, party_names),
                     "action": e.action,
                     "detail": e.detail,
                 }
@@ -270,9 +372,13 @@ class QueryMixin:
                 {
                     "id": f.id,
                     "kind": f.kind,
-                    "name": f.original_name or "",
+                    "kind_name": FILE_KINDS.get(f.kind, "材料"),
+                    "name": f.original_name or FILE_KINDS.get(f.kind, "材料"),
                     "mime": f.mime,
                     "size": f.size,
+                    "size_text": _size_text(f.size),
+                    "thumbnail": bool(getattr(f, "thumbnail_key", None)),
+                    "visibility": getattr(f, "visibility", None),
                     "at": _local(f.created_at),
                 }
                 for f in files

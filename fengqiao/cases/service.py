@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fengqiao.cases import audit, codes, notify, outbox, statuses, texts
 from fengqiao.cases.errors import ActionRefused, CaseNotFound
+from fengqiao.cases.parties import PartiesMixin
 from fengqiao.cases.queries import QueryMixin
 from fengqiao.cases.revisit import RevisitMixin
 from fengqiao.cases.rules import LOCAL_TZ, load_config
@@ -99,7 +100,7 @@ _INSERT_STATE = insert(cast(Table, CaseState.__table__))
 _INSERT_PARTY = insert(cast(Table, CaseParty.__table__))
 
 
-class CaseService(RevisitMixin, QueryMixin):
+class CaseService(PartiesMixin, RevisitMixin, QueryMixin):
     def __init__(
         self,
         db: Database,

@@ -40,7 +40,7 @@ from fengqiao.settings import Settings
 from fengqiao.storage.db import Database
 from fengqiao.storage.files import FileStore
 from fengqiao.storage.models import Case, CaseParty, Document, DocumentSlot, utcnow
-from fengqiao.web.access import issue_token
+from fengqiao.tokens import issue_token
 
 ROLE_NAMES = {"applicant": "申请人", "respondent": "被申请人"}
 JUDICIAL_DAYS = 30  # People's Mediation Law art. 33

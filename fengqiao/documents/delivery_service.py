@@ -25,7 +25,7 @@ from fengqiao.storage.models import (
     ServiceConsent,
     utcnow,
 )
-from fengqiao.web.access import issue_token
+from fengqiao.tokens import issue_token
 
 MAX_ADDRESS = 200
 

@@ -1,46 +1,43 @@
-"""Refusals of the document services. The web edge maps each class to an HTTP status."""
+"""Refusals of the document services: domain errors (fengqiao.errors) of the documents
+package; the web edge maps each kind to one HTTP status."""
 
 from __future__ import annotations
 
-from typing import Any
+from fengqiao import errors
 
 
-class DocumentError(Exception):
-    def __init__(self, code: str, message: str, *, problems: list[dict[str, Any]] | None = None
-                 ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.problems = problems or []
-
-
-class NotFound(DocumentError):
+class DocumentError(errors.DomainError):
     pass
 
 
-class Forbidden(DocumentError):
+class NotFound(DocumentError, errors.NotFound):
     pass
 
 
-class Conflict(DocumentError):  # out of order, signed twice, wrong state
+class Forbidden(DocumentError, errors.Forbidden):
     pass
 
 
-class Invalid(DocumentError):  # incomplete agreement, bad input
+class Conflict(DocumentError, errors.Conflict):  # out of order, signed twice, wrong state
     pass
 
 
-class BadCode(DocumentError):  # a one-time code that is wrong, expired or spent
+class Invalid(DocumentError, errors.Invalid):  # incomplete agreement, bad input
     pass
 
 
-class TooMany(DocumentError):
+class BadCode(DocumentError, errors.BadRequest):  # a one-time code wrong, expired or spent
     pass
 
 
-class TooLarge(DocumentError):
+class TooMany(DocumentError, errors.TooMany):
+    def __init__(self, code: str, message: str, *, retry_after: int = 60) -> None:
+        errors.TooMany.__init__(self, code, message, retry_after=retry_after)
+
+
+class TooLarge(DocumentError, errors.TooLarge):
     pass
 
 
-class Unsupported(DocumentError):  # a file whose content is not an accepted type
+class Unsupported(DocumentError, errors.Unsupported):  # content not of an accepted type
     pass

@@ -288,3 +288,13 @@ class RoomService:
                 "url": build_join_link(self.public_url, room.id, token),
             }
         return out
+
+
+async def booking_mediator_username(db: Database, booking_id: int) -> str | None:
+    """The console username of the booking's mediator: only they get the mediator's link."""
+    async with db.read() as session:
+        return await session.scalar(
+            select(Mediator.username)
+            .join(Booking, Booking.mediator_id == Mediator.id)
+            .where(Booking.id == booking_id)
+        )

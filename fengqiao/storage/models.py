@@ -1,4 +1,9 @@
-"""SQLAlchemy models. Storage knows no rules: the services in cases/, booking/ ... hold them."""
+"""SQLAlchemy models. Storage knows no rules: the services in cases/, booking/ ... hold them.
+
+size: one module of declarations, one class per table and nothing else, so that the whole
+schema reads in one place beside its migrations; splitting it by package would only scatter
+the foreign keys that tie the tables together.
+"""
 
 from __future__ import annotations
 
@@ -108,6 +113,10 @@ class CaseParty(Base):
     role: Mapped[str] = mapped_column(String(16))  # applicant, respondent, agent
     name: Mapped[str | None] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # Completed by staff (migration 0006_lead_parties): what an agreement needs of a party.
+    id_number: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(255))
+    agent: Mapped[str | None] = mapped_column(String(64))
 
 
 class CaseFile(Base):

@@ -20,7 +20,7 @@ def test_passwords_are_salted_scrypt_hashes():
 
 async def test_create_and_authenticate(services):
     user = await create_user(services.db, "admin", "a-long-password", "admin")
-    assert user.can("users") and user.actor == "staff:admin"
+    assert user.can("users.manage") and user.actor == "staff:admin"
     with pytest.raises(AccountError):
         await create_user(services.db, "admin", "another-password", "admin")
     with pytest.raises(AccountError):

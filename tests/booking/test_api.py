@@ -3,36 +3,35 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from fengqiao import keys
 from fengqiao.app import create_app
-from fengqiao.booking import api
 from fengqiao.cases.service import NewCase, PartyInfo
 from tests.booking.conftest import MEDIATORS_CSV, ORGS_CSV
+from tests.web.sessions import staff_session
 
 USERS = {
-    "admin": ("admin", "管理员", "admin"),
-    "window": ("window", "窗口", "staff"),
-    "zhangming": ("zhangming", "张明", "mediator"),
-    "ciren": ("ciren", "次仁", "mediator"),
+    "admin": ("管理员", "admin"),
+    "window": ("窗口", "staff"),
+    "zhangming": ("张明", "mediator"),
+    "ciren": ("次仁", "mediator"),
 }
-
-
-async def fake_console_user(request):
-    """Stands in for the console's session until it is on main: X-Test-User names the user."""
-    user = USERS.get(request.headers.get("X-Test-User", ""))
-    return (*user, "csrf-" + user[0]) if user else None
+SESSIONS: dict[str, dict[str, str]] = {}
 
 
 def as_user(name, write=False):
-    headers = {"X-Test-User": name}
-    if write:
-        headers["X-CSRF-Token"] = "csrf-" + name
+    """The console session of ``name`` (made by the client fixture); reads go without the
+    CSRF token, as a page's GET does."""
+    headers = dict(SESSIONS[name])
+    if not write:
+        headers.pop("X-CSRF-Token")
     return headers
 
 
 @pytest.fixture
 async def client(settings):
     app = create_app(settings)
-    app[api.VIEWER] = fake_console_user
     async with TestClient(TestServer(app)) as client:
+        SESSIONS.clear()
+        for username, (name, role) in USERS.items():
+            SESSIONS[username] = await staff_session(app, username, name, role=role)
         yield client
 
 
@@ -154,7 +153,7 @@ async def test_party_reschedule_and_bad_links(client):
     body = await resp.json()
     assert body["version"] == 2 and body["me"]["reschedule_reason"] == "周一要上班"
     resp = await client.get(f"/api/v1/booking/party/{token[:-3]}xyz")
-    assert resp.status == 403 and (await resp.json())["error"]["code"] == "bad_link"
+    assert resp.status == 401 and (await resp.json())["error"]["code"] == "bad_token"
 
 
 async def test_registry_import_is_all_or_nothing_and_admin_only(client):

@@ -110,7 +110,7 @@ async def test_parties_confirm_on_phones_and_the_mediator_accepts_in_the_calenda
                 monday = (start - timedelta(days=start.weekday())).date().isoformat()
                 console = await browser.new_page(**PHONE)
                 await console.goto(f"{base}/console/booking/")
-                assert console.url.endswith("/console/login")
+                assert "/console/login?next=/console/booking/" in console.url
                 await console.fill("input[name=username]", "zhangming")
                 await console.fill("input[name=password]", PASSWORD)
                 async with console.expect_navigation():

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from fengqiao.booking.service import Actor, BookingError, Conflict, Forbidden
-from fengqiao.web.access import issue_token
+from fengqiao.tokens import issue_token
 from tests.booking.conftest import STAFF, local
 
 

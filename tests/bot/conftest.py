@@ -101,7 +101,8 @@ async def bot_client(
             "data_dir": tmp_path,
             "secret_key": "test",
             "wechat_token": wx.TOKEN,
-            "wechat_aes_key": wx.AES_KEY,
+            # Plain mode; safe-mode tests pass **wx.SAFE (with a key set, plain is refused).
+            "wechat_aes_key": "",
             "wechat_appid": wx.APPID,
             "wechat_secret": wx.MP_SECRET,
             "wechat_api_base": wechat_fake.base_url,

@@ -68,7 +68,7 @@ async def test_hostile_body_is_400_and_nothing_is_stored(bot_client, intake, nam
 
 
 async def test_hostile_xml_inside_safe_mode_envelope_is_400(bot_client, intake):
-    client = await bot_client()
+    client = await bot_client(**wx.SAFE)
     body, params = wx.encrypted(XXE)
     resp = await client.post("/wechat/mp", params=params, data=body)
     assert resp.status == 400
@@ -76,7 +76,7 @@ async def test_hostile_xml_inside_safe_mode_envelope_is_400(bot_client, intake):
 
 
 async def test_envelope_without_encrypt_is_400(bot_client, intake):
-    client = await bot_client()
+    client = await bot_client(**wx.SAFE)
     params = wx.signed(encrypt_type="aes", msg_signature="0" * 40)
     resp = await client.post("/wechat/mp", params=params, data="<xml><A>1</A></xml>")
     assert resp.status == 400
@@ -96,7 +96,7 @@ async def test_oversized_body_without_content_length_is_400(bot_client, intake):
 
 @pytest.mark.parametrize("garbage", ["AAAA", "!!!!", "QUJDRA==" * 3, "x" * 2000])
 async def test_undecryptable_encrypt_is_400(bot_client, intake, garbage):
-    client = await bot_client()
+    client = await bot_client(**wx.SAFE)
     ts = str(int(time.time()))
     params = wx.signed(
         ts, "5", encrypt_type="aes", msg_signature=wx.sign(wx.TOKEN, ts, "5", garbage)

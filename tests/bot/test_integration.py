@@ -21,12 +21,11 @@ from tests.fakes.wechat_server import FakeWeChat
 _ids = itertools.count(700_000)
 
 
-@pytest.fixture
-async def app_client(settings: Settings, wechat_fake: FakeWeChat) -> AsyncIterator[TestClient]:
+async def _client(settings: Settings, wechat_fake: FakeWeChat, aes_key: str) -> TestClient:
     settings = dataclasses.replace(
         settings,
         wechat_token=wx.TOKEN,
-        wechat_aes_key=wx.AES_KEY,
+        wechat_aes_key=aes_key,
         wechat_appid=wx.APPID,
         wechat_secret=wx.MP_SECRET,
         wechat_api_base=wechat_fake.base_url,
@@ -35,6 +34,21 @@ async def app_client(settings: Settings, wechat_fake: FakeWeChat) -> AsyncIterat
     )
     client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
     await client.start_server()
+    return client
+
+
+@pytest.fixture
+async def app_client(settings: Settings, wechat_fake: FakeWeChat) -> AsyncIterator[TestClient]:
+    """The whole app, its official account in plain mode."""
+    client = await _client(settings, wechat_fake, "")
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def safe_client(settings: Settings, wechat_fake: FakeWeChat) -> AsyncIterator[TestClient]:
+    """The whole app, its official account in safe mode (EncodingAESKey set)."""
+    client = await _client(settings, wechat_fake, wx.AES_KEY)
     yield client
     await client.close()
 
@@ -65,11 +79,18 @@ async def converse_mp(client: TestClient, user: str, safe: bool = False) -> Resi
     return resident
 
 
-@pytest.mark.parametrize("safe", [False, True], ids=["plain", "aes"])
-async def test_official_account_conversation_files_a_case(app_client, safe):
-    resident = await converse_mp(app_client, f"o-int-{safe}", safe)
+async def test_official_account_conversation_files_a_case(app_client):
+    await files_a_case(app_client, safe=False)
+
+
+async def test_safe_mode_conversation_files_a_case(safe_client):
+    await files_a_case(safe_client, safe=True)
+
+
+async def files_a_case(client: TestClient, safe: bool) -> None:
+    resident = await converse_mp(client, f"o-int-{safe}", safe)
     assert resident.code and codes.is_valid(resident.code)
-    case = await app_client.server.app[keys.CASES].get(resident.code)
+    case = await client.server.app[keys.CASES].get(resident.code)
     assert case.channel == "mp"
     assert "噪音" in case.description
 

@@ -30,7 +30,7 @@ async def test_url_check_with_wrong_signature_is_403(bot_client):
 
 
 async def test_tencent_sample_vector_decrypts_and_gets_encrypted_reply(bot_client, intake):
-    client = await bot_client(BotConfig(clock=lambda: float(wx.SAMPLE_TIMESTAMP)))
+    client = await bot_client(BotConfig(clock=lambda: float(wx.SAMPLE_TIMESTAMP)), **wx.SAFE)
     params = {
         "timestamp": wx.SAMPLE_TIMESTAMP,
         "nonce": wx.SAMPLE_NONCE,
@@ -56,7 +56,7 @@ async def test_tencent_sample_vector_decrypts_and_gets_encrypted_reply(bot_clien
 
 
 async def test_safe_mode_with_forged_msg_signature_is_403(bot_client, intake):
-    client = await bot_client(BotConfig(clock=lambda: float(wx.SAMPLE_TIMESTAMP)))
+    client = await bot_client(BotConfig(clock=lambda: float(wx.SAMPLE_TIMESTAMP)), **wx.SAFE)
     params = {
         "timestamp": wx.SAMPLE_TIMESTAMP,
         "nonce": wx.SAMPLE_NONCE,
@@ -69,7 +69,7 @@ async def test_safe_mode_with_forged_msg_signature_is_403(bot_client, intake):
 
 
 async def test_safe_mode_round_trip_with_fresh_message(bot_client, intake):
-    client = await bot_client()
+    client = await bot_client(**wx.SAFE)
     body, params = wx.encrypted(wx.text("o-user-1", "你好", 501))
     resp = await client.post("/wechat/mp", params=params, data=body)
     assert resp.status == 200
@@ -133,7 +133,7 @@ async def test_image_is_downloaded_and_passed_as_evidence(bot_client, intake, we
     client = await bot_client()
     resp = await client.post("/wechat/mp", params=wx.signed(), data=wx.image("o-i", "m-1", 88))
     assert _reply_content(await resp.text())["Content"] == "图片已收到"
-    assert intake.calls == [("image", "mp", "o-i", b"\xff\xd8jpeg-bytes", "mp:88")]
+    assert intake.calls == [("image", "mp", "o-i", b"\xff\xd8jpeg-bytes", "mp:o-i:88")]
     (call,) = [c for c in wechat_fake.calls if c.path == "/cgi-bin/media/get"]
     assert call.query["media_id"] == "m-1" and call.query["access_token"].startswith("TOKEN-")
 

@@ -76,6 +76,62 @@ async def test_event_repeats_are_keyed_by_user_and_create_time(bot_client, intak
     assert [c[2] for c in intake.calls] == ["o-e", "o-e", "o-f"]
 
 
+async def test_same_msg_id_from_two_senders_is_two_messages(bot_client, intake):
+    """A MsgId is unique per sender only: another resident's message with the same MsgId is
+    not a repeat of the first and gets its own reply (it used to get the first one's)."""
+    client = await bot_client()
+    first = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-a", "漏水", 9100))
+    other = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-b", "欠薪", 9100))
+    assert content(await first.text()) == "收到：漏水"
+    reply = xmltodict.parse(await other.text())["xml"]
+    assert reply["ToUserName"] == "o-b" and reply["Content"] == "收到：欠薪"
+    # ...while a true repeat of either is still answered from the ledger, not run again.
+    again = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-b", "欠薪", 9100))
+    assert content(await again.text()) == "收到：欠薪"
+    assert intake.calls == [("text", "mp", "o-a", "漏水"), ("text", "mp", "o-b", "欠薪")]
+
+
+async def test_same_msg_id_from_two_senders_on_two_workers(bot_client, intake):
+    shared = LocalStore(None)
+    worker_a, worker_b = await bot_client(kv=shared), await bot_client(kv=shared)
+    ra = await worker_a.post("/wechat/mp", params=wx.signed(), data=wx.text("o-a", "一", 9101))
+    rb = await worker_b.post("/wechat/mp", params=wx.signed(), data=wx.text("o-b", "二", 9101))
+    assert [content(await ra.text()), content(await rb.text())] == ["收到：一", "收到：二"]
+    assert len(intake.calls) == 2
+
+
+async def test_images_with_one_msg_id_from_two_senders_are_two_pieces_of_evidence(
+    bot_client, intake, wechat_fake
+):
+    wechat_fake.media["m-a"] = b"\xff\xd8a"
+    wechat_fake.media["m-b"] = b"\xff\xd8b"
+    client = await bot_client()
+    await client.post("/wechat/mp", params=wx.signed(), data=wx.image("o-a", "m-a", 9102))
+    await client.post("/wechat/mp", params=wx.signed(), data=wx.image("o-b", "m-b", 9102))
+    refs = [(call[2], call[4]) for call in intake.calls]
+    # The evidence reference is unique in the database: one per sender and message.
+    assert refs == [("o-a", "mp:o-a:9102"), ("o-b", "mp:o-b:9102")]
+
+
+async def test_message_keys_in_the_log_carry_no_openid(bot_client, intake, caplog):
+    client = await bot_client()
+    body = wx.text("o-logged-openid", "你好", 9103)
+    with caplog.at_level(logging.INFO, logger="fengqiao.bot.mp"):
+        for _ in range(2):
+            await client.post("/wechat/mp", params=wx.signed(), data=body)
+    (repeat,) = [r for r in caplog.records if r.getMessage() == "repeat delivery"]
+    assert repeat.key.startswith("msg:") and repeat.key.endswith(":9103")
+    assert "o-logged-openid" not in repeat.key
+
+
+async def test_two_events_of_one_sender_in_one_second_are_both_handled(bot_client, intake):
+    client = await bot_client()
+    for name, key in (("subscribe", "qrscene_X"), ("CLICK", "FQ_HUMAN"), ("CLICK", "FQ_HUMAN")):
+        await client.post("/wechat/mp", params=wx.signed(), data=wx.event("o-t", name, key, 200))
+    # subscribe and CLICK at the same CreateTime are two events; the second CLICK a repeat.
+    assert [c[3] for c in intake.calls] == ["subscribe", "menu_human"]
+
+
 async def test_slow_turn_answers_success_then_sends_customer_service_message(
     bot_client, intake, wechat_fake
 ):
@@ -139,7 +195,7 @@ async def test_repeat_takes_over_a_claim_whose_worker_died(bot_client, intake):
     shared = LocalStore(None)
     client = await bot_client(kv=shared)
     # What a worker killed mid-turn leaves behind: its claim, no longer renewed.
-    await shared.set(f"tmp:wechat:mp:{wx.APPID}:msg:9020", b"pending:dead-worker", ttl=0.2)
+    await shared.set(f"tmp:wechat:mp:{wx.APPID}:msg:o-d:9020", b"pending:dead-worker", ttl=0.2)
     await asyncio.sleep(0.3)
     resp = await client.post("/wechat/mp", params=wx.signed(), data=wx.text("o-d", "欠薪", 9020))
     assert content(await resp.text()) == "收到：欠薪"
@@ -158,7 +214,7 @@ async def test_a_worker_that_lost_its_claim_stays_silent(bot_client, intake):
     )
     await until(lambda: len(intake.calls) == 1)
     # This worker stalled past its lease and a repeat on another worker took the message over.
-    await shared.set(f"tmp:wechat:mp:{wx.APPID}:msg:9030", b"pending:other-worker", ttl=30)
+    await shared.set(f"tmp:wechat:mp:{wx.APPID}:msg:o-s:9030", b"pending:other-worker", ttl=30)
     intake.gate.set()
     resp = await first
     assert await resp.text() == "success"  # the other worker answers; one reply, not two

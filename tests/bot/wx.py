@@ -15,6 +15,8 @@ MP_SECRET = "mp-secret"
 WXA_APPID = "wxa0000000000000001"
 WXA_SECRET = "wxa-secret"
 ACCOUNT = "gh_10f6c3c3ac5a"
+# Settings overrides for an account in safe mode (bot_client(**SAFE)).
+SAFE = {"wechat_aes_key": AES_KEY}
 
 # Tencent's published safe-mode sample (token spamtest, the alphabet EncodingAESKey).
 SAMPLE_TIMESTAMP = "1409735669"

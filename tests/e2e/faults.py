@@ -164,8 +164,17 @@ class ServeProcess:
             self.proc.wait(10)
 
 
+def pid_listening_on(port: int, pids: list[int]) -> int | None:
+    """Which of `pids` listens on TCP `port` (a worker's own port)."""
+    return _pid_with_socket(port, pids, local=True, state="0A")  # 0A: LISTEN
+
+
 def pid_connected_to(port: int, pids: list[int]) -> int | None:
     """Which of `pids` holds an established TCP connection to 127.0.0.1:`port`."""
+    return _pid_with_socket(port, pids, local=False, state="01")  # 01: ESTABLISHED
+
+
+def _pid_with_socket(port: int, pids: list[int], *, local: bool, state: str) -> int | None:
     inodes: set[str] = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -174,8 +183,8 @@ def pid_connected_to(port: int, pids: list[int]) -> int | None:
             continue
         for line in lines:
             cols = line.split()
-            remote_port = int(cols[2].split(":")[1], 16)
-            if remote_port == port and cols[3] == "01":  # 01: ESTABLISHED
+            found_port = int(cols[1 if local else 2].split(":")[1], 16)
+            if found_port == port and cols[3] == state:
                 inodes.add(cols[9])
     for pid in pids:
         try:

@@ -84,7 +84,8 @@ async def test_full_file_store_is_a_clear_error_and_records_nothing(full_disk_cl
         assert await session.scalar(select(func.count()).select_from(CaseFile)) == 0
         actions = (await session.scalars(select(AuditEntry.action))).all()
     assert "evidence.added" not in actions
-    listed = await client.get(f"/api/v1/cases/{case.code}/evidence", headers=staff_headers(app))
+    staff = await staff_headers(app)
+    listed = await client.get(f"/api/v1/cases/{case.code}/evidence", headers=staff)
     assert (await listed.json())["evidence"] == []
 
     # Space freed: the same upload goes through and reads back whole.

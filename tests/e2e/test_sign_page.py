@@ -34,7 +34,7 @@ async def test_party_signs_on_the_phone_page(tmp_path: Path) -> None:
         app = client.app
         # public_url is only used in links; the browser talks to the test server directly.
         case = await make_case(app)
-        staff = staff_headers(app)
+        staff = await staff_headers(app)
         draft = await (await client.post(f"/api/v1/cases/{case.code}/agreement",
                                          headers=staff)).json()
         doc = draft["code"]

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from fengqiao import keys
 from fengqiao.app import create_app
 from fengqiao.demo import build_demo
-from fengqiao.storage.models import Booking, CaseFile, Room, RoomMessage, utcnow
-from fengqiao.web.access import issue_token
+from fengqiao.storage.models import Booking, CaseFile, Mediator, Room, RoomMessage, utcnow
 from tests.mediation_room.client import RoomClient
+from tests.web.sessions import staff_session
 
 MEDIATOR, PARTY_A, PARTY_B = 40, 120, 200
 
@@ -30,12 +30,14 @@ async def test_a_booked_room_records_onto_the_case(settings):
         async with db.read() as session:
             booking = await session.get(Booking, booking_id)
             assert booking is not None and booking.starts_at <= utcnow() < booking.ends_at
-        staff = issue_token(
-            settings.secret, purpose="staff", role="staff", subject="m1", name="调解员"
-        )
-        resp = await http.post(
-            f"/api/v1/rooms/for-booking/{booking_id}", headers={"Authorization": f"Bearer {staff}"}
-        )
+            username = await session.scalar(
+                select(Mediator.username)
+                .join(Booking, Booking.mediator_id == Mediator.id)
+                .where(Booking.id == booking_id)
+            )
+        # The booking's own mediator, signed in to the console: only they get the host link.
+        staff = await staff_session(app, username, "调解员", role="mediator")
+        resp = await http.post(f"/api/v1/rooms/for-booking/{booking_id}", headers=staff)
         assert resp.status == 200, await resp.text()
         body = (await resp.json())["links"]
         links = {v["role"]: v["url"] for v in body.values()}
@@ -90,22 +92,20 @@ async def test_a_booked_room_records_onto_the_case(settings):
             assert hashlib.sha256(data).hexdigest() == f.sha256
         assert any(f.mime == "video/webm" for f in files)
         video = next(f for f in files if f.mime == "video/webm")
-        resp = await http.get(
-            f"/api/v1/evidence/{video.id}/file", headers={"Authorization": f"Bearer {staff}"}
-        )
+        resp = await http.get(f"/api/v1/evidence/{video.id}/file", headers=staff)
         assert resp.status == 200
         assert hashlib.sha256(await resp.read()).hexdigest() == video.sha256
         # The console's player seeks: a Range request gets that part only (206).
         resp = await http.get(
             f"/api/v1/evidence/{video.id}/file",
-            headers={"Authorization": f"Bearer {staff}", "Range": "bytes=10-19"},
+            headers={**staff, "Range": "bytes=10-19"},
         )
         assert resp.status == 206
         assert resp.headers["Content-Range"] == f"bytes 10-19/{video.size}"
         assert await resp.read() == (root / video.file_key).read_bytes()[10:20]
         resp = await http.get(
             f"/api/v1/evidence/{video.id}/file",
-            headers={"Authorization": f"Bearer {staff}", "Range": f"bytes={video.size}-"},
+            headers={**staff, "Range": f"bytes={video.size}-"},
         )
         assert resp.status == 416
         # Each file is listed by whose it is, which segment and how long; the manifest apart.

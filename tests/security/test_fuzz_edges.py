@@ -89,7 +89,7 @@ def targets(live) -> list[tuple[str, str, dict[str, str]]]:
     """JSON-taking routes, each with a credential that gets it past the access check."""
     app = live.app
     case = live.run(make_case(app, suffix="fuzz"))
-    staff = staff_headers(app)
+    staff = live.run(staff_headers(app))
     evidence = party_token(app, case, case.applicant, "evidence")
     sign = party_token(app, case, case.applicant, "sign")
     return [

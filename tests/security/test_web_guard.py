@@ -114,9 +114,51 @@ async def test_ids_beyond_64_bits_are_404_not_500(client):
     # Found by schemathesis: SQLite raised OverflowError on them.
     huge = str(2**63)
     for path in (f"/api/v1/evidence/{huge}/file", f"/api/v1/evidence/{huge}/thumbnail"):
-        resp = await client.get(path, headers=staff_headers(client.app))
+        resp = await client.get(path, headers=await staff_headers(client.app))
         assert resp.status == 404, (path, resp.status)
 
     assert [row_id(x) for x in ("1", "0", huge, str(2**63 - 1), "-1", "1e3")] == [
         1, None, None, 2**63 - 1, None, None,
     ]
+
+
+async def test_unknown_paths_answer_json_under_the_api_and_a_chinese_page_elsewhere(client):
+    resp = await client.get("/api/v1/no-such-thing")
+    body = await resp.json()
+    assert resp.status == 404 and body["error"]["code"] == "not_found"
+    assert "不存在" in body["error"]["message"]
+    resp = await client.get("/h5/no-such-page")
+    page = await resp.text()
+    assert resp.status == 404 and resp.content_type == "text/html"
+    assert "找不到这个页面" in page and "Not Found" not in page
+    resp = await client.delete("/api/v1/cases/FQ2611-AAAAAA-A/progress")
+    assert resp.status == 405 and (await resp.json())["error"]["code"] == "method_not_allowed"
+
+
+async def test_nothing_names_the_framework_or_the_process(client):
+    resp = await client.get("/healthz")
+    assert resp.headers["Server"] == "fengqiao"
+    assert "worker" not in await resp.json() and "aiohttp" not in str(resp.headers)
+    resp = await client.get("/api/v1/nothing-here")
+    assert resp.headers["Server"] == "fengqiao"
+
+
+async def test_every_resident_page_has_a_content_security_policy(client):
+    for path in ("/h5/progress", "/h5/verify", "/h5/room/nope?t=x", "/h5/sign/x?t=y"):
+        resp = await client.get(path)
+        csp = resp.headers.get("Content-Security-Policy", "")
+        assert "default-src 'self'" in csp and "unsafe-eval" not in csp, path
+        assert "script-src 'self'" in csp, path
+
+
+async def test_lookups_by_case_code_share_one_limit_on_every_door(tmp_path):
+    settings = make_settings(tmp_path, lookups_per_minute_per_ip=4)
+    async with TestClient(TestServer(create_app(settings))) as client:
+        statuses = []
+        for n in range(3):
+            statuses.append((await client.get(f"/api/v1/cases/FQ2611-AAAAA{n}-A/progress")).status)
+            statuses.append((await client.get(f"/h5/progress?code=FQ2611-AAAAA{n}-A")).status)
+        assert statuses[:4] == [404] * 4 and set(statuses[4:]) == {429}
+        resp = await client.get("/api/v1/cases/FQ2611-AAAAA9-A/progress")
+        assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
+        assert "秒后再试" in (await resp.json())["error"]["message"]

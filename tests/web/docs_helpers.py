@@ -1,4 +1,4 @@
-"""Building blocks for the documents API tests: a case with two parties, staff tokens."""
+"""Building blocks for the documents API tests: a case with two parties, staff sessions."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from sqlalchemy import select
 
 from fengqiao import keys
 from fengqiao.cases.service import NewCase, PartyInfo
-from fengqiao.storage.models import CaseParty, Person
-from fengqiao.web.access import issue_token
+from fengqiao.storage.models import Case, CaseParty, Person
+from fengqiao.tokens import issue_token
+from tests.web.sessions import staff_session
 
 APPLICANT_PHONE = "13800000001"
 RESPONDENT_PHONE = "13900000002"
+ORGANISATION = "县劳动争议人民调解委员会"
 
 
 @dataclass
@@ -26,7 +28,8 @@ class CaseAtHand:
     respondent: int
 
 
-async def make_case(app: Any, *, suffix: str = "a") -> CaseAtHand:
+async def make_case(app: Any, *, suffix: str = "a", organisation: str = ORGANISATION
+                    ) -> CaseAtHand:
     cases = app[keys.CASES]
     filed = await cases.file_case(NewCase(
         description="包工头刘某拖欠王建国工资共18000元。", channel="mp", actor="test",
@@ -44,13 +47,23 @@ async def make_case(app: Any, *, suffix: str = "a") -> CaseAtHand:
         await session.flush()
         parties[1].person_id = person.id
         ids = [p.id for p in parties]
+        case = await session.get(Case, filed.id)
+        assert case is not None
+        case.organisation = organisation
     return CaseAtHand(filed.code, filed.id, ids[0], ids[1])
 
 
-def staff_headers(app: Any, staff_id: str = "m1", name: str = "王调解") -> dict[str, str]:
-    token = issue_token(app[keys.SETTINGS].secret, purpose="staff", role="staff",
-                        subject=staff_id, name=name)
-    return {"Authorization": f"Bearer {token}"}
+async def staff_headers(app: Any, username: str = "m1", name: str = "王调解", *,
+                        role: str = "mediator", organisation: str | None = ORGANISATION
+                        ) -> dict[str, str]:
+    """A signed-in console user of ``role`` (a mediator of the case's organisation unless
+    told otherwise): the session cookie and its CSRF token, as the console's pages send them."""
+    return await staff_session(app, username, name, role=role, organisation=organisation)
+
+
+async def sealer_headers(app: Any) -> dict[str, str]:
+    return await staff_headers(app, "yinzhang", "印章管理员", role="seal_keeper",
+                               organisation=None)
 
 
 def party_token(app: Any, case: CaseAtHand, party_id: int, purpose: str = "sign") -> str:

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from fengqiao import keys
 from fengqiao.app import create_app
-from fengqiao.web.access import AccessDenied, issue_token, verify_token
+from fengqiao.tokens import AccessDenied, issue_token, verify_token
 
 from .docs_helpers import jpeg_bytes, make_case, party_token, staff_headers
 
@@ -81,7 +81,7 @@ async def test_evidence_upload_rules_and_visibility(client):
     assert resp.status == 404
     listed = (await (await client.get(f"{url}?t={t_resp}")).json())["evidence"]
     assert len(listed) == 2
-    listed = (await (await client.get(url, headers=staff_headers(app))).json())["evidence"]
+    listed = (await (await client.get(url, headers=await staff_headers(app))).json())["evidence"]
     assert len(listed) == 2
 
     resp = await client.get(f"/api/v1/evidence/{photo['id']}/file?t={t_resp}")
@@ -114,7 +114,7 @@ async def test_evidence_upload_rules_and_visibility(client):
 async def test_a_party_never_reaches_another_case(client):
     app = client.app
     mine, other = await make_case(app, suffix="a"), await make_case(app, suffix="b")
-    staff = staff_headers(app)
+    staff = await staff_headers(app)
     resp = await client.post(f"/api/v1/cases/{other.code}/agreement", headers=staff)
     other_doc = (await resp.json())["code"]
     resp = await client.post(f"/api/v1/cases/{other.code}/evidence", headers=staff,
@@ -145,7 +145,7 @@ async def test_a_party_never_reaches_another_case(client):
     for path in (f"/api/v1/cases/{mine.code}/agreement", f"/api/v1/documents/{other_doc}/seal",
                  f"/api/v1/documents/{other_doc}/issue"):
         resp = await client.post(f"{path}?t={token}")
-        assert resp.status == 401 and (await resp.json())["error"]["code"] == "staff_only"
+        assert resp.status == 403 and (await resp.json())["error"]["code"] == "staff_only"
     # A token from another secret is refused outright.
     forged = issue_token(b"not-the-secret", purpose="case", case_id=other.case_id,
                          party_id=other.applicant)

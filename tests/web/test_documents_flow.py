@@ -23,6 +23,7 @@ from .docs_helpers import (
     make_case,
     party_token,
     png_data_url,
+    sealer_headers,
     staff_headers,
 )
 
@@ -50,7 +51,7 @@ async def sign_as(client, doc: str, token: str, phone: str) -> dict:
 
 async def issued(client) -> tuple:
     case = await make_case(client.app)
-    staff = staff_headers(client.app)
+    staff = await staff_headers(client.app)
     resp = await client.post(f"/api/v1/cases/{case.code}/agreement", headers=staff)
     assert resp.status == 200
     draft = await resp.json()
@@ -66,7 +67,7 @@ async def issued(client) -> tuple:
 async def test_agreement_signed_sealed_verified_delivered(client):
     app = client.app
     case = await make_case(app)
-    staff = staff_headers(app)
+    staff = await staff_headers(app)
 
     resp = await client.post(f"/api/v1/cases/{case.code}/agreement", headers=staff)
     assert resp.status == 200
@@ -125,17 +126,21 @@ async def test_agreement_signed_sealed_verified_delivered(client):
                              json={"code": right, "signature": png_data_url()})
     assert resp.status == 200
 
-    # Seal before the mediator: refused. Someone else's staff session cannot sign for them.
-    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=staff)
+    # Seal before the mediator: refused. Only the seal keeper seals; someone else's staff
+    # session cannot sign for the mediator.
+    sealer = await sealer_headers(app)
+    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=sealer)
     assert resp.status == 409
-    other = staff_headers(app, "m2", "李调解")
+    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=staff)
+    assert resp.status == 403
+    other = await staff_headers(app, "m2", "李调解")
     resp = await client.post(f"/api/v1/documents/{doc}/sign", headers=other,
                              json={"code": "", "signature": png_data_url()})
     assert resp.status == 403
     resp = await client.post(f"/api/v1/documents/{doc}/sign", headers=staff,
                              json={"code": "", "signature": png_data_url()})
     assert resp.status == 200, await resp.text()
-    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=staff)
+    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=sealer)
     assert resp.status == 200
     sealed = await resp.json()
     assert sealed["status"] == "sealed"

@@ -36,7 +36,7 @@ async def client(settings, fake):
 
 async def issue(client):
     case = await make_case(client.app)
-    staff = staff_headers(client.app)
+    staff = await staff_headers(client.app)
     draft = await (await client.post(f"/api/v1/cases/{case.code}/agreement", headers=staff)).json()
     doc = draft["code"]
     resp = await client.put(

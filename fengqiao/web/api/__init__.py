@@ -1,0 +1,14 @@
+"""The JSON API, one module per capability; ``setup(app)`` registers them all."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from fengqiao.web.api import documents, public, rooms, stats
+
+
+def setup(app: web.Application) -> None:
+    public.routes.setup(app)
+    stats.routes.setup(app)
+    documents.routes.setup(app)
+    rooms.setup(app)

@@ -1,0 +1,388 @@
+"""JSON API of the documents services: evidence, agreement, signing, delivery, verification.
+
+Each handler is declared with the permission it needs and how to find its case; the door has
+checked both before it runs (fengqiao/web/kit/door.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from fengqiao import errors, keys
+from fengqiao.documents.service import DocumentService
+from fengqiao.documents.viewer import Viewer, party_viewer, staff_viewer
+from fengqiao.web.api import documents_models as m
+from fengqiao.web.kit import requester as req
+from fengqiao.web.kit.door import Call, Routes, by_case, by_document, by_file
+from fengqiao.web.kit.uploads import UPLOAD_SCHEMA, read_upload
+from fengqiao.web.ranges import ranged_response
+
+routes = Routes()
+RESIDENT_PURPOSES = frozenset({"case", "sign", "delivery", "evidence"})
+EMPTY_FILE = "文件为空，请重新选择。"
+BAD_IMAGE = "签名图片无法识别，请重新手写签名。"
+
+
+def docs(call: Call[Any, Any]) -> DocumentService:
+    return call.app[keys.DOCUMENTS]
+
+
+async def viewer(call: Call[Any, Any]) -> Viewer:
+    """The documents services' view of the one requester the door admitted."""
+    who = call.who
+    if isinstance(who, req.Staff):
+        found = staff_viewer(who.user.username, who.user.display_name)
+    elif isinstance(who, req.Party | req.Resident) and call.case and call.party_id:
+        purposes = (
+            frozenset({who.claims.purpose}) if isinstance(who, req.Party) else RESIDENT_PURPOSES
+        )
+        name = await call.app[keys.SCOPES].party_name(call.party_id)
+        found = party_viewer(call.case.id, call.party_id, name, purposes)
+    else:
+        raise errors.Forbidden("forbidden", "没有权限进行此操作")
+    return found.with_client(call.client_ip, call.user_agent)
+
+
+def _pdf(data: bytes, name: str, inline: bool = True) -> web.Response:
+    kind = "inline" if inline else "attachment"
+    return web.Response(
+        body=data,
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": f"{kind}; filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# --- evidence -----------------------------------------------------------------------------
+@routes.post(
+    "/api/v1/cases/{code}/evidence",
+    "evidence.upload",
+    case=by_case(),
+    summary="Upload evidence to a case (multipart `file`, optional `visibility`)",
+    body_media_type="multipart/form-data",
+    body_schema=UPLOAD_SCHEMA,
+    errors=(413, 415, 422),
+)
+async def upload_evidence(call: Call[Any, Any]) -> Any:
+    data, name, fields = await read_upload(call.request, docs(call).evidence.max_bytes)
+    return await docs(call).evidence.upload(
+        call.path("code"),
+        await viewer(call),
+        data,
+        name,
+        visibility=fields.get("visibility", "parties"),
+        channel=fields.get("channel", "api")[:16],
+    )
+
+
+
+@routes.get(
+    "/api/v1/cases/{code}/evidence",
+    "evidence.view",
+    case=by_case(),
+    summary="Evidence of a case visible to the caller, with comments (质证意见)",
+)
+async def list_evidence(call: Call[Any, Any]) -> Any:
+    return {"evidence": await docs(call).evidence.list_for(call.path("code"), await viewer(call))}
+
+
+async def _serve_evidence(call: Call[Any, Any], thumbnail: bool) -> web.Response:
+    data, mime, name = await docs(call).evidence.open(
+        call.path_id(), await viewer(call), thumbnail=thumbnail
+    )
+    disposition = "inline" if mime.startswith("image/") else "attachment"
+    # Range: a recording's player seeks (206) instead of downloading it all first.
+    return ranged_response(
+        call.request,
+        data,
+        mime,
+        {
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name or 'evidence')}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@routes.get(
+    "/api/v1/evidence/{id}/file",
+    "evidence.view",
+    case=by_file(),
+    summary="Download an evidence file (checked against its SHA-256)",
+    media_type="application/octet-stream",
+)
+async def evidence_file(call: Call[Any, Any]) -> web.Response:
+    return await _serve_evidence(call, thumbnail=False)
+
+
+@routes.get(
+    "/api/v1/evidence/{id}/thumbnail",
+    "evidence.view",
+    case=by_file(),
+    summary="Thumbnail of an image evidence (JPEG without metadata)",
+    media_type="image/jpeg",
+)
+async def evidence_thumbnail(call: Call[Any, Any]) -> web.Response:
+    return await _serve_evidence(call, thumbnail=True)
+
+
+@routes.post(
+    "/api/v1/evidence/{id}/comments",
+    "evidence.comment",
+    case=by_file(),
+    body=m.Comment,
+    summary="Comment on another party's evidence (质证)",
+)
+async def comment_evidence(call: Call[m.Comment, Any]) -> Any:
+    return await docs(call).evidence.comment(call.path_id(), await viewer(call), call.body.text)
+
+
+# --- agreement ----------------------------------------------------------------------------
+@routes.post(
+    "/api/v1/cases/{code}/agreement",
+    "document.draft",
+    case=by_case(),
+    summary="Create (or return) the case's draft agreement, filled from the case",
+)
+async def draft_agreement(call: Call[Any, Any]) -> Any:
+    return await docs(call).agreements.draft(call.path("code"), await viewer(call))
+
+
+@routes.put(
+    "/api/v1/documents/{doc}/draft",
+    "document.draft",
+    case=by_document(),
+    body=m.DraftUpdate,
+    summary="Replace fields of a draft agreement; answers the problems left",
+    errors=(409, 422),
+)
+async def update_draft(call: Call[m.DraftUpdate, Any]) -> Any:
+    fields = call.body.model_dump(mode="json", exclude_unset=True)
+    return await docs(call).agreements.update_draft(call.path("doc"), await viewer(call), fields)
+
+
+@routes.get(
+    "/api/v1/documents/{doc}",
+    "document.view",
+    case=by_document(),
+    summary="A document: status, text for preview, signature slots and whose turn it is",
+)
+async def document_summary(call: Call[Any, Any]) -> Any:
+    return await docs(call).agreements.summary(call.path("doc"), await viewer(call))
+
+
+@routes.post(
+    "/api/v1/documents/{doc}/issue",
+    "document.draft",
+    case=by_document(),
+    summary="Issue the agreement: PDF with signature fields; signing links go to parties",
+    errors=(409, 422),
+)
+async def issue_agreement(call: Call[Any, Any]) -> Any:
+    return {"links": await docs(call).agreements.issue(call.path("doc"), await viewer(call))}
+
+
+@routes.get(
+    "/api/v1/documents/{doc}/links",
+    "document.draft",
+    case=by_document(),
+    summary="Per-party signing links (party id -> URL), to copy or resend",
+)
+async def signing_links(call: Call[Any, Any]) -> Any:
+    return {"links": await docs(call).agreements.links(call.path("doc"), await viewer(call))}
+
+
+@routes.post(
+    "/api/v1/documents/{doc}/otp",
+    "document.sign",
+    case=by_document(),
+    summary="Send a one-time code to the signer's phone (when it is their turn)",
+    errors=(409, 429),
+)
+async def request_code(call: Call[Any, Any]) -> Any:
+    return await docs(call).agreements.request_code(call.path("doc"), await viewer(call))
+
+
+def _png(value: str) -> bytes:
+    data = value.split(",", 1)[1] if value.startswith("data:") else value
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise errors.Invalid("bad_image", BAD_IMAGE) from None
+
+
+@routes.post(
+    "/api/v1/documents/{doc}/sign",
+    "document.sign",
+    case=by_document(),
+    body=m.Sign,
+    summary="Sign: one-time code + drawn signature (PNG, data URL or base64)",
+    errors=(409, 422),
+)
+async def sign(call: Call[m.Sign, Any]) -> Any:
+    return await docs(call).agreements.sign(
+        call.path("doc"),
+        await viewer(call),
+        code=call.body.code,
+        signature_png=_png(call.body.signature),
+        field=call.body.field or None,
+    )
+
+
+@routes.post(
+    "/api/v1/documents/{doc}/seal",
+    "document.seal",
+    case=by_document(),
+    summary="Apply the committee's seal, last; starts the 30 days for judicial confirmation",
+    errors=(409,),
+)
+async def seal(call: Call[Any, Any]) -> Any:
+    return await docs(call).agreements.seal(call.path("doc"), await viewer(call))
+
+
+@routes.get(
+    "/api/v1/documents/{doc}/pdf",
+    "document.view",
+    case=by_document(),
+    summary="The document's current PDF (a delivery link's download is recorded)",
+    media_type="application/pdf",
+    errors=(409,),
+)
+async def document_pdf(call: Call[Any, Any]) -> web.Response:
+    code, who = call.path("doc"), await viewer(call)
+    purpose = "sign"
+    if not who.is_staff and "delivery" in who.purposes:
+        await docs(call).delivery.open(code, who, download=True)
+        purpose = "delivery"
+    return _pdf(await docs(call).agreements.pdf(code, who, purpose), f"{code}.pdf")
+
+
+@routes.get(
+    "/api/v1/documents/{doc}/audit-certificate",
+    "document.view",
+    case=by_document(),
+    summary="Audit certificate PDF: every event with time, IP, user agent, document hash",
+    media_type="application/pdf",
+)
+async def audit_certificate(call: Call[Any, Any]) -> web.Response:
+    code = call.path("doc")
+    data = await docs(call).proofs.audit_certificate(code, await viewer(call))
+    return _pdf(data, f"{code}-audit.pdf")
+
+
+# --- delivery -----------------------------------------------------------------------------
+@routes.post(
+    "/api/v1/cases/{code}/service-consent",
+    "delivery.consent",
+    case=by_case(),
+    summary="Record the party's consent to electronic service (送达地址确认书)",
+    errors=(409,),
+)
+async def service_consent(call: Call[Any, Any]) -> Any:
+    openid = call.who.openid if isinstance(call.who, req.Resident) else None
+    return await docs(call).delivery.consent(call.path("code"), await viewer(call), openid=openid)
+
+
+@routes.post(
+    "/api/v1/documents/{doc}/deliver",
+    "delivery.send",
+    case=by_document(),
+    summary="Serve the sealed document on every consenting party",
+    errors=(409,),
+)
+async def deliver(call: Call[Any, Any]) -> Any:
+    found = await docs(call).delivery.deliver(call.path("doc"), await viewer(call))
+    return {"deliveries": found}
+
+
+@routes.get(
+    "/api/v1/documents/{doc}/delivery",
+    "delivery.open",
+    case=by_document(),
+    summary="The recipient opens a delivered document (first open recorded)",
+)
+async def open_delivery(call: Call[Any, Any]) -> Any:
+    return await docs(call).delivery.open(call.path("doc"), await viewer(call))
+
+
+@routes.post(
+    "/api/v1/documents/{doc}/paper-copy",
+    "delivery.open",
+    case=by_document(),
+    body=m.PaperCopy,
+    summary="Ask for a paper copy of a delivered document",
+    errors=(422,),
+)
+async def paper_copy(call: Call[m.PaperCopy, Any]) -> Any:
+    return await docs(call).delivery.request_paper(
+        call.path("doc"), await viewer(call), call.body.address
+    )
+
+
+@routes.get(
+    "/api/v1/documents/{doc}/service-certificate",
+    "delivery.certificate",
+    case=by_document(),
+    summary="Electronic service certificate PDF (送达证明)",
+    media_type="application/pdf",
+)
+async def service_certificate(call: Call[Any, Any]) -> web.Response:
+    code = call.path("doc")
+    data = await docs(call).proofs.service_certificate(code, await viewer(call))
+    return _pdf(data, f"{code}-service.pdf")
+
+
+@routes.get(
+    "/api/v1/documents/{doc}/judicial-package",
+    "judicial.package",
+    case=by_document(),
+    summary="Judicial confirmation package (zip)",
+    media_type="application/zip",
+    errors=(409,),
+)
+async def judicial_package(call: Call[Any, Any]) -> web.Response:
+    code = call.path("doc")
+    data = await docs(call).proofs.judicial_package(code, await viewer(call))
+    return web.Response(
+        body=data,
+        content_type="application/zip",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(code)}-judicial.zip",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# --- verification (public) ----------------------------------------------------------------
+@routes.post(
+    "/api/v1/verify",
+    "public",
+    summary="Verify an uploaded PDF (multipart `file` or raw application/pdf body)",
+    body_media_type="multipart/form-data",
+    body_schema=UPLOAD_SCHEMA,
+    errors=(400, 413),
+)
+async def verify_upload(call: Call[Any, Any]) -> Any:
+    data, _, _ = await read_upload(call.request, 30 * 1024 * 1024)
+    if not data:
+        raise errors.BadRequest("empty", EMPTY_FILE)
+    return await docs(call).proofs.verify_upload(data)
+
+
+@routes.get(
+    "/api/v1/verify/{doc}",
+    "public",
+    summary="Verify the archived copy of a document by its code (names masked)",
+    errors=(404, 409),
+)
+async def verify_code(call: Call[Any, Any]) -> Any:
+    return await docs(call).proofs.verify_code(call.path("doc"))

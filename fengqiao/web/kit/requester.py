@@ -1,0 +1,151 @@
+"""Who is asking: exactly one identity per request, resolved once by the door's middleware.
+
+- ``Staff``: a console session (cookie ``fq_session``). A write must carry the session's CSRF
+  token (``X-CSRF-Token`` header, or the form field ``csrf``), else it is refused.
+- ``Party``: a party link, a token signed for one purpose, one case and one party
+  (``?t=``, ``X-Access-Token`` or ``Authorization: Bearer fq1.…``).
+- ``Resident``: a mini-program session (``Authorization: Bearer <session token>``), a party on
+  whichever cases their WeChat identity is a party of.
+- ``Anonymous``: none of these.
+A token in the request wins over a cookie: a staff member who opens a party's link in the same
+browser acts as that party, never with both identities at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from fengqiao import keys
+from fengqiao.accounts import Staff as StaffUser
+from fengqiao.accounts import get_user
+from fengqiao.tokens import PURPOSES, Claims, TokenError, is_token
+from fengqiao.web.sessions import ConsoleSession, csrf_ok
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Anonymous:
+    kind = "anonymous"
+
+
+@dataclass(frozen=True)
+class Staff:
+    user: StaffUser
+    session: ConsoleSession | None
+    csrf_ok: bool
+    kind = "staff"
+
+    @property
+    def actor(self) -> str:
+        return self.user.actor
+
+
+@dataclass(frozen=True)
+class Party:
+    claims: Claims
+    kind = "party"
+
+    @property
+    def actor(self) -> str:
+        return f"party:{self.claims.party_id}"
+
+
+@dataclass(frozen=True)
+class Resident:
+    openid: str
+    kind = "resident"
+
+
+@dataclass(frozen=True)
+class BadCredential:
+    """A token or session that was presented but is forged, expired or unknown."""
+
+    code: str
+    message: str
+    kind = "bad"
+
+
+Requester = Anonymous | Staff | Party | Resident | BadCredential
+
+REQUESTER: web.RequestKey[Requester] = web.RequestKey("requester")
+
+LOGIN_REQUIRED = "请先登录小程序"
+LOGIN_EXPIRED = "登录已过期，请重新进入小程序"
+
+
+def wxa_session_key(token: str) -> str:
+    # Only a hash is stored, so a copy of the store does not hand out live sessions.
+    return "wxa:session:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def presented_token(request: web.Request) -> str | None:
+    """A platform token from ``?t=``, ``X-Access-Token`` or ``Authorization: Bearer fq1.…``."""
+    token = request.query.get("t") or request.headers.get("X-Access-Token")
+    if token:
+        return token
+    bearer = _bearer(request)
+    return bearer if bearer and is_token(bearer) else None
+
+
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def resolve(request: web.Request, *, now: float | None = None) -> Requester:
+    """The one identity of ``request``."""
+    token = presented_token(request)
+    if token is not None:
+        return party(request, token, now=now)
+    bearer = _bearer(request)
+    if bearer is not None:
+        return await _resident(request, bearer)
+    return await _staff(request)
+
+
+def party(request: web.Request, token: str, *, now: float | None = None) -> Requester:
+    """A party link: genuine and unexpired, for whatever purpose it was made. What that purpose
+    allows, on which case, is the policy's to say (door.py)."""
+    try:
+        claims = request.app[keys.SIGNER].verify(token, *PURPOSES, now=now)
+    except TokenError as exc:
+        return BadCredential(exc.code, exc.message)
+    return Party(claims)
+
+
+async def _resident(request: web.Request, bearer: str) -> Requester:
+    if len(bearer) > 256:
+        return BadCredential("unauthorized", LOGIN_REQUIRED)
+    openid = await request.app[keys.KV].get(wxa_session_key(bearer))
+    if openid is None:
+        return BadCredential("unauthorized", LOGIN_EXPIRED)
+    return Resident(openid.decode())
+
+
+async def _staff(request: web.Request) -> Requester:
+    store = request.app.get(keys.CONSOLE_SESSIONS)
+    if store is None:
+        return Anonymous()
+    session = await store.load(request)
+    if session is None:
+        return Anonymous()
+    user = await get_user(request.app[keys.DB], session.user_id)
+    if user is None:
+        return Anonymous()
+    ok = request.method in SAFE_METHODS or csrf_ok(session, await _csrf_of(request))
+    return Staff(user, session, ok)
+
+
+async def _csrf_of(request: web.Request) -> str | None:
+    header = request.headers.get("X-CSRF-Token")
+    if header:
+        return header
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()  # cached on the request: the handler reads it again
+        value = form.get("csrf")
+        return value if isinstance(value, str) else None
+    return None
