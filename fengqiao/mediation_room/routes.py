@@ -186,7 +186,7 @@ async def handle_message(session: RoomSession, p: Participant, msg: dict[str, An
     elif kind == "media_restart":
         await session.restart_media(p)
     elif kind == "chat":
-        await session.chat(p, str(msg["text"]))
+        await session.chat(p, str(msg["text"]), to=str(msg["to"]) if msg.get("to") else None)
     elif kind == "comment":
         await session.chat(p, str(msg["text"]), evidence_id=str(msg["evidence_id"]))
     elif kind == "mute_state":

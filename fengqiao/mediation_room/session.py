@@ -377,23 +377,31 @@ class RoomSession(SessionControls):
         self._targets = targets
 
     # -- chat and evidence -----------------------------------------------------------------
-    async def chat(self, p: Participant, text: str, evidence_id: str | None = None) -> None:
+    def _private_audience(self, p: Participant, to: str | None) -> list[Participant] | None:
+        """During a caucus the side waiting still reaches the mediator, privately, and the
+        mediator may answer one of them privately; None: not a private message."""
+        if self.caucus_side is None:
+            return None
+        mediators = [m for m in self.participants.values() if m.role is Role.MEDIATOR]
+        if self.group_of(p) != "caucus":
+            return [p] + [m for m in mediators if m.admitted and m is not p]
+        target = self.participants.get(to or "")
+        if p.role is Role.MEDIATOR and target is not None and self.group_of(target) != "caucus":
+            return [*mediators, target] if target.admitted else None
+        return None
+
+    async def chat(
+        self, p: Participant, text: str, evidence_id: str | None = None, to: str | None = None
+    ) -> None:
         text = text.strip()[:MAX_CHAT_LENGTH]
         if not text or not p.admitted or p.removed:
             return
         kind = "comment" if evidence_id else "chat"
         if evidence_id is not None and evidence_id not in self.evidence:
             return
-        # The side waiting out a caucus still reaches the mediator: privately, to them alone.
-        private = kind == "chat" and self.caucus_side is not None and self.group_of(p) != "caucus"
-        if private:
-            audience = [p] + [
-                m
-                for m in self.participants.values()
-                if m.role is Role.MEDIATOR and m.admitted and m is not p
-            ]
-        else:
-            audience = self.audience(p)
+        private_to = self._private_audience(p, to) if kind == "chat" else None
+        private = private_to is not None
+        audience = private_to if private_to is not None else self.audience(p)
         record = ChatRecord(
             self.room.room_id,
             self.room.case_id,
@@ -413,6 +421,7 @@ class RoomSession(SessionControls):
             "text": text,
             "evidence_id": evidence_id,
             "private": private,
+            "to": to if private and p.role is Role.MEDIATOR else None,
             "at": record.sent_at.isoformat(),
         }
         for other in audience:

@@ -107,7 +107,7 @@ async def test_browser_party_with_aiortc_mediator_and_party(
         await b.send(type="comment", evidence_id=shown["id"], text="有异议")
         await page.wait_for_selector("#chat >> text=有异议")
         await page.fill("#chat-text", "我同意调解方案")
-        await page.click("#chat-form button")
+        await page.click('#chat-form button[type="submit"]')
         assert (await m.wait_for("chat"))["text"] == "我同意调解方案"
 
         await asyncio.sleep(2)  # a little more recording

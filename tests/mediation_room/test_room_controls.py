@@ -110,6 +110,16 @@ async def test_controls_caucus_and_recordings(
     await asyncio.sleep(0.5)
     assert not any(msg["type"] == "chat" for msg in a.inbox)
     assert set(store.chat[-1].audience) == {"pb", "med"}
+    # ...and the mediator may answer B privately, while A (in the caucus) does not see it.
+    await m.send(type="chat", text="好的，稍后单独和您谈", to="pb")
+    answer = await b.wait_for("chat", text="好的，稍后单独和您谈")
+    assert answer["private"] is True and answer["to"] == "pb"
+    await asyncio.sleep(0.5)
+    assert not any(msg["type"] == "chat" for msg in a.inbox)
+    assert set(store.chat[-1].audience) == {"pb", "med"}
+    # A party cannot address anyone privately: A's text goes to the caucus group as usual.
+    await a.send(type="chat", text="我也说一句", to="pb")
+    await m.wait_for("chat", text="我也说一句", private=False)
     await m.send(type="caucus", side=None)
     await eventually(lambda: b.roster.get("caucus") is None and set(slots(b)) == {"med", "pa"})
     versions.append(m.roster["version"])

@@ -171,11 +171,16 @@ async def test_everyone_sees_everyone(
             "t => document.getElementById('caucus-bar').textContent !== t", arg=first
         )
         await pb.page.fill("#chat-text", "我可以接受分期，但首期要少一些")
-        await pb.page.click("#chat-form button")
+        await pb.page.click('#chat-form button[type="submit"]')
         await med.wait_text("#chat p.private", "首期要少一些")
+        await med.page.click('#chat p.private button[data-action="reply"]')
+        await med.page.fill("#chat-text", "收到，稍后单独和您谈")
+        await med.page.click('#chat-form button[type="submit"]')
+        await pb.wait_text("#chat p.private", "稍后单独和您谈")
         for p in people.values():
             await p.shot("08-caucus-with-a")
         assert "首期要少一些" not in await pa.text("#chat")
+        assert "稍后单独和您谈" not in await pa.text("#chat")
         await med.page.click("#btn-caucus-end")
         await everyone_sees_everyone("08-after-caucus")
 

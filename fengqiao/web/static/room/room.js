@@ -19,6 +19,7 @@
   var stopped = false;  // this page gave way to a newer page with the same link
   var roster = null, rosterAt = 0, version = 0, offerSeq = 0, lastHeard = 0, restartTimer = null;
   var slotByMid = {}, tiles = {};
+  var replyTo = null;  // during a caucus, the mediator's private answer goes to this person
   window.roomState = { slotsPlaying: 0, connected: false, messages: [], micLevel: 0, micPeak: 0 };
 
   function status(text) { $("status").textContent = text || ""; }
@@ -296,7 +297,10 @@
         : fill(T.caucusIn, { side: T.caucusWith[r.caucus] || "", time: time });
     }
     $("caucus-bar").classList.toggle("outside", outside);
-    $("chat-text").placeholder = outside ? T.privateHint : on ? T.caucusHint : T.publicHint;
+    if (!on) replyTo = null;
+    $("chat-text").placeholder = outside ? T.privateHint
+      : replyTo ? fill(T.replyHint, { name: labelOf(replyTo) }) : on ? T.caucusHint : T.publicHint;
+    $("btn-reply-cancel").hidden = !replyTo;
     $("btn-caucus-end").hidden = !on;
   }
   setInterval(function () { if (roster && roster.caucus) renderCaucus(roster); }, 1000);
@@ -357,11 +361,25 @@
   }
 
   // -- chat and evidence -------------------------------------------------------------------
+  function labelOf(id) {
+    var p = roster && roster.participants.filter(function (x) { return x.id === id; })[0];
+    return p ? p.label : "";
+  }
+
   function addChat(msg) {
     var p = document.createElement("p");
-    p.textContent = (msg.private ? T.privateTag : "") + msg.label +
+    var to = msg.to ? " → " + labelOf(msg.to) : "";
+    p.textContent = (msg.private ? T.privateTag : "") + msg.label + to +
       (msg.type === "comment" ? "【" + T.comment + "】" : "") + "：" + msg.text;
     if (msg.private) p.className = "private";
+    // The mediator answers a private message privately, while the caucus lasts.
+    if (msg.private && me && me.role === "mediator" && msg.from !== me.participant_id) {
+      var reply = document.createElement("button");
+      reply.type = "button"; reply.className = "reply"; reply.textContent = T.reply;
+      reply.dataset.action = "reply";
+      reply.onclick = function () { replyTo = msg.from; render(); $("chat-text").focus(); };
+      p.appendChild(reply);
+    }
     $("chat").appendChild(p); $("chat").scrollTop = $("chat").scrollHeight;
   }
 
@@ -432,9 +450,10 @@
   $("chat-form").onsubmit = function (e) {
     e.preventDefault();
     var text = $("chat-text").value.trim();
-    if (text) send({ type: "chat", text: text });
+    if (text) send(replyTo ? { type: "chat", text: text, to: replyTo } : { type: "chat", text: text });
     $("chat-text").value = "";
   };
+  $("btn-reply-cancel").onclick = function () { replyTo = null; render(); };
   $("evidence-file").onchange = function () {
     var file = $("evidence-file").files[0];
     $("evidence-name").textContent = file ? file.name : T.chooseFile;

@@ -41,6 +41,8 @@ window.ROOM_TEXTS = {
   publicHint: "输入文字，所有人可见",
   caucusHint: "输入文字，仅单独沟通的双方可见",
   privateTag: "【私信】",
+  reply: "私信回复",
+  replyHint: "私信回复 {name}",
   chooseFile: "选择照片或 PDF 文件",
   comment: "质证意见", send: "发送", open: "查看",
 };
