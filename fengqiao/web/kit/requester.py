@@ -14,6 +14,7 @@ browser acts as that party, never with both identities at once.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -74,6 +75,8 @@ Requester = Anonymous | Staff | Party | Resident | BadCredential
 REQUESTER: web.RequestKey[Requester] = web.RequestKey("requester")
 
 LOGIN_REQUIRED = "请先登录小程序"
+# What secrets.token_urlsafe gives for a mini-program session, with room to spare.
+_SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOGIN_EXPIRED = "登录已过期，请重新进入小程序"
 
 
@@ -118,8 +121,10 @@ def party(request: web.Request, token: str, *, now: float | None = None) -> Requ
 
 
 async def _resident(request: web.Request, bearer: str) -> Requester:
-    if len(bearer) > 256:
-        return BadCredential("unauthorized", LOGIN_REQUIRED)
+    if not _SESSION_TOKEN.fullmatch(bearer):
+        # Not one we issued: other characters (bytes that are not UTF-8 arrive as lone
+        # surrogates, which cannot even be hashed) or too long. Refused before any lookup.
+        return BadCredential("unauthorized", LOGIN_EXPIRED)
     openid = await request.app[keys.KV].get(wxa_session_key(bearer))
     if openid is None:
         return BadCredential("unauthorized", LOGIN_EXPIRED)
