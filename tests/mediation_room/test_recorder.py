@@ -118,3 +118,48 @@ def test_connection_cut_before_audio_arrives_keeps_its_video(tmp_path: Path) -> 
         RecordingSegment(tmp_path / "d.webm", "pb", "party_b"), start, lambda: None
     )
     assert empty.close() is None and not (tmp_path / "d.webm").exists()
+
+
+async def test_combined_view_puts_everyone_side_by_side_on_one_timeline(tmp_path: Path) -> None:
+    import shutil as sh
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from fengqiao.mediation_room.combined import combine
+    from fengqiao.mediation_room.manifest import finalise_recording
+    from fengqiao.mediation_room.memory_store import InMemoryRoomStore
+    from fengqiao.mediation_room.store import RoomInfo, RoomStatus
+
+    if sh.which("ffmpeg") is None:
+        pytest.skip("ffmpeg not installed")
+    start = time.monotonic()
+    segments = []
+    for pid, role, joined in (("pa", "party_a", 0.0), ("pb", "party_b", 1.0)):
+        segment = RecordingSegment(tmp_path / f"{pid}.webm", pid, role, name=pid)
+        recorder = ParticipantRecorder(segment, start - joined, lambda: None)
+        for unit in encoded_units(2.0, start):
+            recorder.add(unit)
+        assert recorder.close() is segment
+        segments.append(segment)
+    now = datetime.now(UTC)
+    room = RoomInfo("r", "1", now, now, RoomStatus.OPEN)
+    store = InMemoryRoomStore()
+    await finalise_recording(
+        store=store,
+        room=room,
+        directory=tmp_path,
+        stamp="s",
+        started_at=now,
+        segments=segments,
+        events=[],
+        reason="ended_by_mediator",
+    )
+    out = combine(tmp_path / "s-manifest.json", tmp_path / "combined.webm")
+    with av.open(str(out)) as container:
+        video = container.streams.video[0]
+        assert (video.codec_context.width, video.codec_context.height) == (640, 240)
+        assert [s.type for s in container.streams].count("audio") == 1
+        seconds = container.duration / av.time_base
+    # B joined a second later: the combined timeline runs to B's end, about 3 s.
+    assert 2.8 < seconds < 4.0
