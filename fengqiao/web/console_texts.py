@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fengqiao.cases import statuses
+from fengqiao.mediation_room import texts as room_texts
 
 TITLE = "矛盾纠纷调处工作台"
 LOGIN_FAILED = "用户名或密码错误"
@@ -87,6 +88,7 @@ AUDIT_ACTIONS = {
     "signin.failed": "登录失败",
     "signin.refused": "登录被暂停",
     "signin.succeeded": "登录",
+    **room_texts.AUDIT_ACTIONS,  # a video session's events, named where the room's texts live
 }
 OTHER_ACTION = "其他操作"
 ROLES_IN_CASE = {"applicant": "申请人", "respondent": "被申请人", "agent": "代理人"}
