@@ -123,10 +123,13 @@ def actor_name(actor: str, staff: dict[str, str], parties: dict[int, str]) -> st
         return parties.get(int(rest), "当事人")
     if kind in ("mp", "wxa"):
         return "当事人（微信）"
+    if kind == "room":  # said or done in the video room by a participant
+        who, _, pid = rest.partition(":")
+        if who == "party" and pid.isdigit():
+            return parties.get(int(pid), "当事人")
+        return "调解员" if who == "mediator" else "视频调解室"
     if kind in ACTOR_NAMES:
         return ACTOR_NAMES[kind]
-    if kind == "room":
-        return "视频调解室"
     # Older entries name a person directly (a mediator's display name): keep it, masked if
     # it looks like something else.
     return masking.text(actor)[:32]

@@ -19,8 +19,8 @@ from fengqiao.documents.viewer import Viewer, party_viewer, staff_viewer
 from fengqiao.web.api import documents_models as m
 from fengqiao.web.kit import requester as req
 from fengqiao.web.kit.door import Call, Routes, by_case, by_document, by_file
+from fengqiao.web.kit.ranges import ranged_response
 from fengqiao.web.kit.uploads import UPLOAD_SCHEMA, read_upload
-from fengqiao.web.ranges import ranged_response
 
 routes = Routes()
 RESIDENT_PURPOSES = frozenset({"case", "sign", "delivery", "evidence"})
