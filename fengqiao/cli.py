@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fengqiao.policy import ROLES
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -32,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     usub = p.add_subparsers(dest="users_command", required=True)
     u = usub.add_parser("add", help="create a console account")
     u.add_argument("name")
-    u.add_argument("--role", required=True, choices=["staff", "mediator", "leader", "admin"])
+    u.add_argument("--role", required=True, choices=list(ROLES))
     u.add_argument("--password", help="prompted for when not given")
     u.add_argument("--display-name")
     u.add_argument("--organisation")

@@ -11,6 +11,8 @@ import sys
 from typing import Any
 
 from fengqiao.cases.service import NewCase, PartyInfo
+from fengqiao.mediation_room.texts import ROLE_LABELS
+from fengqiao.mediation_room.tokens import Role
 from fengqiao.settings import Settings
 
 DEMO_CASES: list[dict[str, Any]] = [
@@ -78,9 +80,9 @@ def run_demo(as_json: bool = False) -> int:
         for name, url in booking["party_urls"].items():
             print(f"  {name} 确认时间：{url}")
         room = result["room"]
-        print(f"视频调解室（{room['starts_at']} 开始）：")
+        print("视频调解室（现在即可进入）：")
         for item in room["participants"].values():
-            print(f"  {item['name']}（{item['role']}）：{item['url']}")
+            print(f"  {item['name']}（{ROLE_LABELS[Role(item['role'])]}）：{item['url']}")
     return 0
 
 
@@ -290,6 +292,7 @@ async def build_demo_room(settings: Settings, booked: dict[str, Any]) -> dict[st
 
     db = Database(settings.effective_database_url)
     try:
+        starts_at, ends_at = await _open_demo_booking_now(db, int(booked["id"]))
         rooms = RoomService(db, settings.secret, settings.public_url)
         room_id = await rooms.room_for_booking(int(booked["id"]))
         links = await rooms.links(int(booked["id"]))
@@ -298,11 +301,34 @@ async def build_demo_room(settings: Settings, booked: dict[str, Any]) -> dict[st
     return {
         "id": room_id,
         "booking_id": booked["id"],
-        "starts_at": booked["starts_at"],
-        "ends_at": booked["ends_at"],
+        "starts_at": starts_at.isoformat(),
+        "ends_at": ends_at.isoformat(),
         "links": {item["role"]: item["url"] for item in links.values()},
         "participants": links,
     }
+
+
+async def _open_demo_booking_now(db: Any, booking_id: int) -> tuple[Any, Any]:
+    """The demo's session runs from five minutes ago for an hour, so its room links open at
+    once; a room a previous demo run ended is opened again."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from fengqiao.storage.models import Booking, Room
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    starts_at, ends_at = now - timedelta(minutes=5), now + timedelta(minutes=55)
+    async with db.transaction() as session:
+        await session.execute(
+            update(Booking)
+            .where(Booking.id == booking_id)
+            .values(starts_at=starts_at, ends_at=ends_at)
+        )
+        await session.execute(
+            update(Room).where(Room.booking_id == booking_id).values(status="scheduled")
+        )
+    return starts_at, ends_at
 
 
 if __name__ == "__main__":

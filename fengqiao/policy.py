@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, str] = {
     "case.merge": "合并",
     "case.reopen": "重新办理",
     "case.revisit": "回访",
+    "case.parties": "补充、更正当事人信息",
     "evidence.view": "查看证据",
     "evidence.upload": "提交证据",
     "evidence.comment": "质证",
@@ -83,7 +84,7 @@ def _own(*names: str) -> dict[str, Scope]:
 _CLERK = _all(
     "case.view", "case.register", "case.route", "case.handle", "case.assign", "case.whistle",
     "case.report", "case.escalate", "case.close", "case.archive", "case.withdraw",
-    "case.merge", "case.revisit",
+    "case.merge", "case.revisit", "case.parties",
     "evidence.view", "evidence.upload", "evidence.comment",
     "document.view", "delivery.send", "delivery.certificate", "judicial.package",
     "booking.view", "booking.manage", "calendar.view", "calendar.manage", "registry.view",
@@ -102,7 +103,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, Scope]] = {
     "mediator": {
         **_own(
             "case.view", "case.handle", "case.report", "case.close", "case.revisit",
-            "evidence.view", "evidence.upload", "evidence.comment",
+            "case.parties", "evidence.view", "evidence.upload", "evidence.comment",
             "document.view", "document.draft", "document.sign", "delivery.send",
             "delivery.certificate", "judicial.package",
             "booking.view", "booking.manage", "room.links", "room.join", "room.recordings",

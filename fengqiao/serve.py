@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import signal
 import socket
 import sys
@@ -45,7 +46,19 @@ def _worker(host: str, port: int, reuse_port: bool, index: int = 0) -> None:
     web.run_app(app, sock=socks, print=None, access_log=None, handle_signals=True)
 
 
+def default_public_url(host: str, port: int) -> str:
+    """The address links should carry when FENGQIAO_PUBLIC_URL is not set: the one served.
+    A wildcard bind names no address a browser can use; this machine's loopback stands in."""
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
 def serve(host: str, port: int, workers: int) -> int:
+    # Links sent to residents and printed by the console point at the address served, unless
+    # the operator named the public one (behind nginx, with a domain): workers read it too.
+    os.environ.setdefault("FENGQIAO_PUBLIC_URL", default_public_url(host, port))
     try:
         settings = Settings.from_env().with_secret()
     except SettingsError as exc:
@@ -69,7 +82,11 @@ def serve(host: str, port: int, workers: int) -> int:
             "database": "sqlite" if not settings.database_url else "postgresql",
         },
     )
-    print(f"Fengqiao listening on http://{host}:{port} ({workers} worker(s))", flush=True)
+    print(
+        f"Fengqiao listening on http://{host}:{port} ({workers} worker(s)); "
+        f"links use {settings.public_url}",
+        flush=True,
+    )
     if workers <= 1:
         _worker(host, port, reuse_port=False)
         return 0

@@ -64,6 +64,8 @@ class Settings:
     # Public look-ups by case or document code (progress, verification) per minute from one
     # address, on every door alike: enough for a resident, too few to walk the code space.
     lookups_per_minute_per_ip: int = 30
+    # How long a mini-program session lasts without a refresh.
+    wxa_session_hours: float = 72
     # With --workers N, worker i also listens on worker_base_port + i (0: off), so that a
     # proxy can keep each video room on one worker (see docs/deploy.md).
     worker_base_port: int = 0

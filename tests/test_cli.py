@@ -81,3 +81,12 @@ def test_db_upgrade_and_bad_settings(tmp_path):
     assert done.returncode == 2
     assert "FENGQIAO_DATABASE_URL" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_links_default_to_the_address_served():
+    from fengqiao.serve import default_public_url
+
+    assert default_public_url("127.0.0.1", 8091) == "http://127.0.0.1:8091"
+    assert default_public_url("0.0.0.0", 9000) == "http://127.0.0.1:9000"
+    assert default_public_url("192.168.1.20", 80) == "http://192.168.1.20:80"
+    assert default_public_url("::1", 8080) == "http://[::1]:8080"

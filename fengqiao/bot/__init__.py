@@ -15,7 +15,6 @@ from fengqiao import keys
 from fengqiao.bot import mp, wxa
 from fengqiao.bot.client import WeChatClient
 from fengqiao.bot.limits import BotConfig
-from fengqiao.web.kit.door import declare
 
 # Calls to WeChat: connect quickly or give up; a stuck call must not hold a turn forever.
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10.0, connect=3.0)
@@ -47,15 +46,12 @@ async def _wechat_context(app: web.Application) -> AsyncIterator[None]:
 
 
 def setup(app: web.Application, config: BotConfig | None = None) -> None:
-    app[keys.BOT_CONFIG] = config or BotConfig()
+    app[keys.BOT_CONFIG] = config or BotConfig(
+        wxa_session_ttl_seconds=app[keys.SETTINGS].wxa_session_hours * 3600
+    )
     app.cleanup_ctx.append(_wechat_context)
     # The WeChat callback proves itself by its signature, and the mini-program's login by the
     # code from wx.login(): both are public at the door.
-    declare("public")(mp.verify_url)
-    declare("public")(mp.receive)
-    declare("public")(wxa.login)
-    declare("resident")(wxa.intake_message)
     app.router.add_get("/wechat/mp", mp.verify_url)
     app.router.add_post("/wechat/mp", mp.receive)
-    app.router.add_post("/api/v1/auth/wxa-login", wxa.login)
-    app.router.add_post("/api/v1/intake/messages", wxa.intake_message)
+    wxa.routes.setup(app)

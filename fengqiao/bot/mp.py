@@ -40,7 +40,7 @@ from fengqiao.bot.limits import BotConfig, over_limit
 from fengqiao.cases import codes
 from fengqiao.settings import Settings
 from fengqiao.storage.kv import EPHEMERAL, KeyValueStore, StoreUnavailable
-from fengqiao.web.openapi import documented
+from fengqiao.web.kit.door import declare
 
 if TYPE_CHECKING:
     from fengqiao.dialogs.service import IntakeService
@@ -372,14 +372,12 @@ def _configured(request: web.Request) -> MpBot:
     return bot
 
 
-@documented(
-    "Official-account server URL check: echoes echostr when the signature is right",
-    parameters=[
-        {"name": n, "in": "query", "required": True, "schema": {"type": "string"}}
-        for n in ("signature", "timestamp", "nonce", "echostr")
-    ],
+# The WeChat callback proves itself by its signature: public at the door, checked here.
+@declare(
+    "public",
+    summary="Official-account server URL check: echoes echostr when the signature is right",
+    media_type="text/plain",
     errors=(403,),
-    content_type="text/plain",
 )
 async def verify_url(request: web.Request) -> web.Response:
     bot = _configured(request)
@@ -390,11 +388,13 @@ async def verify_url(request: web.Request) -> web.Response:
     return web.Response(text=request.query.get("echostr", ""))
 
 
-@documented(
-    "Official-account callback: a message or event in, the reply (XML or 'success') out",
-    request={"type": "string", "format": "xml"},
+@declare(
+    "public",
+    summary="Official-account callback: a message or event in, the reply (XML or 'success') out",
+    body_schema={"type": "string", "format": "xml"},
+    body_media_type="text/xml",
+    media_type="text/xml",
     errors=(400, 403),
-    content_type="text/xml",
 )
 async def receive(request: web.Request) -> web.Response:
     started = time.monotonic()

@@ -71,11 +71,21 @@ def check(record: PartyRecord) -> PartyRecord:
     )
 
 
-def _id_or_credit_code(number: str) -> bool:
-    """An 18-character resident ID with its check digit, or an organisation's 统一社会信用代码."""
-    if len(number) != 18:
+_USCC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_ok(code: str) -> bool:
+    """An organisation's 统一社会信用代码 with its check character (GB 32100-2015)."""
+    if len(code) != 18 or any(c not in _USCC for c in code):
         return False
-    return pii.id_checksum_ok(number) or bool(re.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{18}", number))
+    total = sum(_USCC.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
+    return _USCC[(31 - total % 31) % 31] == code[17]
+
+
+def _id_or_credit_code(number: str) -> bool:
+    """An 18-character resident ID with its check digit, or an organisation's credit code."""
+    return len(number) == 18 and (pii.id_checksum_ok(number) or credit_code_ok(number))
 
 
 def _masked(field: str, value: str) -> str:

@@ -26,6 +26,7 @@ class InMemoryRoomStore:
         self.events: list[RoomEvent] = []
         self.evidence: dict[str, tuple[EvidenceRef, bytes, ParticipantRef]] = {}
         self.recordings: dict[str, tuple[dict[str, Any], list[RecordedFile]]] = {}
+        self.names: dict[str, str] = {}  # participant id -> name
 
     def add_room(self, room: RoomInfo) -> None:
         self.rooms[room.room_id] = room
@@ -35,6 +36,9 @@ class InMemoryRoomStore:
 
     async def set_room_status(self, room_id: str, status: RoomStatus, at: datetime) -> None:
         self.rooms[room_id] = replace(self.rooms[room_id], status=status)
+
+    async def participant_name(self, room: RoomInfo, participant_id: str) -> str:
+        return self.names.get(participant_id, "")
 
     async def expire_rooms(self, now: datetime) -> list[str]:
         expired = [

@@ -1,8 +1,10 @@
 """Write each participant's encoded audio and video to a crash-safe file, without re-encoding.
 
 WebM (Matroska) is written front to back in clusters; we close a cluster every second and
-flush after every packet, so a file cut by a crash decodes up to its last second. Times are
-milliseconds on the session's timeline (0 = recording start), so all files line up.
+flush after every packet, so a file cut by a crash decodes up to its last second. Each file's
+own times start at zero (so a player shows its true length and seeks from its start); the
+segment's ``offset_ms`` says where that zero lies on the session's timeline (0 = recording
+start), which the manifest keeps so all files line up.
 """
 
 from __future__ import annotations
@@ -67,10 +69,19 @@ class RecordingSegment:
     path: Path
     participant_id: str
     role: str
+    name: str = ""  # the participant's name, for the reviewer's list
+    number: int = 1  # 1 for the first connection, 2 after a reconnect...
+    offset_ms: int | None = None  # session time of the file's zero
     start_ms: int | None = None
     end_ms: int | None = None
     streams: list[dict[str, Any]] = field(default_factory=list)
     packets: int = 0
+
+    @property
+    def duration_ms(self) -> int:
+        if self.start_ms is None or self.end_ms is None:
+            return 0
+        return self.end_ms - self.start_ms
 
 
 class ParticipantRecorder:
@@ -158,6 +169,11 @@ class ParticipantRecorder:
             self._streams["audio"] = sound
             self.segment.streams.append({"kind": "audio", "codec": audio.codec})
         self._container = container
+        # The file's zero: the first unit's arrival on the session timeline (audio, shifted
+        # back by its latency, is never earlier than this).
+        assert self._first_arrival is not None
+        first_ms = int((self._first_arrival - self._session_start) * 1000) - AUDIO_LATENCY_MS
+        self.segment.offset_ms = max(first_ms, 0)
         pending, self._pending = self._pending, []
         for unit in pending:
             if unit.kind in self._streams:
@@ -180,7 +196,7 @@ class ParticipantRecorder:
     def _write(self, unit: MediaUnit) -> None:
         ms = self._timeline_ms(unit)
         packet = av.Packet(unit.data)
-        packet.pts = packet.dts = ms
+        packet.pts = packet.dts = ms - (self.segment.offset_ms or 0)
         packet.time_base = MS
         packet.stream = self._streams[unit.kind]
         packet.is_keyframe = unit.keyframe
@@ -197,14 +213,18 @@ class ParticipantRecorder:
     def close(self) -> RecordingSegment | None:
         """Finish the file (writes cues and duration); None if nothing was recorded."""
         if self._closed:
-            return self.segment if self._container is not None else None
+            return self.segment if self._container is not None and self.segment.packets else None
         self._closed = True
         if self._container is None and self._pending:
-            self._open(None)
+            self._open(next((u for u in self._pending if u.kind == "video"), None))
         if self._container is None:
             return None
-        self._container.close()
-        return self.segment
+        try:
+            self._container.close()
+        except av.FFmpegError as exc:  # e.g. no packet was ever written
+            logger.warning("recording %s: %s", self.segment.path.name, exc)
+        # A connection cut before any packet was written leaves no file to keep.
+        return self.segment if self.segment.packets else None
 
 
 def sha256_file(path: Path) -> str:

@@ -77,8 +77,10 @@ class RoomRegistry:
             anyone = any(p.online for p in session.participants.values())
             idle = time.monotonic() - session.last_seen
             past_window = now > session.room.ends_at + JOIN_MARGIN
-            if not anyone and (idle > ABANDON_AFTER.total_seconds() or past_window):
+            if not anyone and idle > ABANDON_AFTER.total_seconds():
                 await session.end(reason="abandoned")
+            elif not anyone and past_window:
+                await session.end(reason="past_window")
 
     async def close_all(self) -> None:
         for session in list(self.sessions.values()):

@@ -100,7 +100,8 @@ def recording_file(recordings_dir: Path, room_id: str, name: str) -> Path | None
 
 
 async def play_recording(request: web.Request) -> web.StreamResponse:
-    """Playback for authorised roles (mediator token); the console may call recording_file."""
+    """Playback for authorised roles (mediator token); the console may call recording_file.
+    FileResponse answers HTTP Range requests (206), so a player can seek."""
     registry = request.app[REGISTRY_KEY]
     room_id = request.match_info["room_id"]
     try:
@@ -165,7 +166,7 @@ async def room_socket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-MEDIATOR_ONLY = {"admit", "remove", "mute_request", "caucus", "end"}
+MEDIATOR_ONLY = {"admit", "remove", "readmit", "to_waiting", "mute_request", "caucus", "end"}
 
 
 async def handle_message(session: RoomSession, p: Participant, msg: dict[str, Any]) -> None:
@@ -178,22 +179,21 @@ async def handle_message(session: RoomSession, p: Participant, msg: dict[str, An
     if kind == "consent":
         await session.consent(p, bool(msg["accepted"]))
     elif kind == "answer" and p.peer is not None:
-        await p.peer.accept_answer(str(msg["sdp"]))
+        if msg.get("peer", p.segments) == p.segments:  # not an answer to an offer since replaced
+            await p.peer.accept_answer(str(msg["sdp"]))
     elif kind == "candidate" and p.peer is not None:
         await p.peer.add_candidate(msg.get("candidate") or {})
+    elif kind == "media_restart":
+        await session.restart_media(p)
     elif kind == "chat":
-        await session.chat(p, str(msg["text"]))
+        await session.chat(p, str(msg["text"]), to=str(msg["to"]) if msg.get("to") else None)
     elif kind == "comment":
         await session.chat(p, str(msg["text"]), evidence_id=str(msg["evidence_id"]))
     elif kind == "mute_state":
         p.muted = {"audio": bool(msg.get("audio")), "video": bool(msg.get("video"))}
         await session.broadcast_roster()
-    elif kind == "admit":
-        await session.admit(str(msg["participant"]))
-    elif kind == "remove":
-        await session.remove(str(msg["participant"]))
-    elif kind == "mute_request":
-        await session.mute_request(str(msg["participant"]))
+    elif kind in ("admit", "remove", "readmit", "to_waiting", "mute_request"):
+        await CONTROLS[kind](session, str(msg["participant"]))
     elif kind == "caucus":
         side = msg.get("side")
         await session.set_caucus(str(side) if side else None)
@@ -202,6 +202,15 @@ async def handle_message(session: RoomSession, p: Participant, msg: dict[str, An
         session.spawn(session.end())
     elif kind == "ping":
         await session._send(p, {"type": "pong"})
+
+
+CONTROLS = {
+    "admit": RoomSession.admit,
+    "remove": RoomSession.remove,
+    "readmit": RoomSession.readmit,
+    "to_waiting": RoomSession.send_to_waiting,
+    "mute_request": RoomSession.mute_request,
+}
 
 
 def setup_rooms(

@@ -1,15 +1,21 @@
-"""A live mediation session: who is in, the waiting room, caucus, chat, evidence, recording."""
+"""A live mediation session: who is in, the waiting room, caucus, chat, evidence, recording.
+
+What each page shows comes from one message, the roster, computed for its viewer: who is
+there, in which state, and which of the viewer's video slots shows whom. A page renders from
+the latest roster only (each carries a rising ``version``), so no order of messages can leave
+a tile hidden or stale. The mediator's controls live in ``controls.py``.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,28 +23,27 @@ from typing import Any
 from aiohttp import web
 
 from fengqiao.mediation_room import texts
+from fengqiao.mediation_room.controls import SessionControls
 from fengqiao.mediation_room.forwarding import MediaUnit, SlotTrack
+from fengqiao.mediation_room.manifest import finalise_recording
+from fengqiao.mediation_room.participant import Participant
 from fengqiao.mediation_room.peer import ParticipantPeer, Slot
-from fengqiao.mediation_room.recorder import (
-    ParticipantRecorder,
-    RecordingSegment,
-    sha256_file,
-)
+from fengqiao.mediation_room.recorder import ParticipantRecorder, RecordingSegment
 from fengqiao.mediation_room.store import (
     ChatRecord,
     EvidenceRef,
-    ParticipantRef,
-    RecordedFile,
     RoomEvent,
     RoomInfo,
     RoomStatus,
     RoomStore,
 )
-from fengqiao.mediation_room.tokens import SIDE_OF_ROLE, JoinClaims, Role
+from fengqiao.mediation_room.tokens import JoinClaims, Role
 
 logger = logging.getLogger(__name__)
 
 MAX_CHAT_LENGTH = 2000
+
+__all__ = ["JoinRefused", "Participant", "RoomOptions", "RoomSession"]
 
 
 class JoinRefused(Exception):
@@ -55,50 +60,11 @@ class RoomOptions:
     video_codec: str = "VP8"
 
 
-@dataclass
-class Participant:
-    participant_id: str
-    role: Role
-    device: str = ""
-    ws: web.WebSocketResponse | None = None
-    peer: ParticipantPeer | None = None
-    recorder: ParticipantRecorder | None = None
-    consented: bool = False
-    refused: bool = False
-    admitted: bool = False
-    removed: bool = False
-    muted: dict[str, bool] = field(default_factory=lambda: {"audio": False, "video": False})
-    segments: int = 0
-
-    @property
-    def side(self) -> str | None:
-        return SIDE_OF_ROLE[self.role]
-
-    @property
-    def online(self) -> bool:
-        return self.ws is not None and not self.ws.closed
-
-    @property
-    def state(self) -> str:
-        if self.removed:
-            return "removed"
-        if self.refused:
-            return "refused"
-        if not self.online:
-            return "offline"
-        if not self.consented:
-            return "notice"
-        return "admitted" if self.admitted else "waiting"
-
-    def ref(self) -> ParticipantRef:
-        return ParticipantRef(self.participant_id, self.role)
-
-
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64]
 
 
-class RoomSession:
+class RoomSession(SessionControls):
     def __init__(
         self, room: RoomInfo, store: RoomStore, options: RoomOptions, on_ended: Callable[[], None]
     ) -> None:
@@ -108,6 +74,7 @@ class RoomSession:
         self._on_ended = on_ended
         self.participants: dict[str, Participant] = {}
         self.caucus_side: str | None = None
+        self.caucus_since: float | None = None  # time.monotonic() when the caucus began
         self.t0 = time.monotonic()  # the recording timeline's zero
         self.started_at = datetime.now(UTC)
         self.stamp = self.started_at.strftime("%Y%m%dT%H%M%SZ")
@@ -117,6 +84,7 @@ class RoomSession:
         self.ended = False
         self.last_seen = time.monotonic()  # last time anyone was connected
         self._targets: dict[int, list[SlotTrack]] = {}  # id(peer) -> slot tracks it feeds
+        self._roster_version = 0
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -179,28 +147,52 @@ class RoomSession:
             if p.admitted and not p.removed and self.group_of(p) == group
         ]
 
-    def roster(self) -> dict[str, Any]:
+    @property
+    def recording(self) -> bool:
+        """True while anyone's media is being written (the page shows "录制中" only then)."""
+        return any(p.recorder is not None for p in self.participants.values())
+
+    # -- the roster: the one source of what each page shows --------------------------------
+    def roster_for(self, viewer: Participant) -> dict[str, Any]:
+        self._roster_version += 1
+        shown: dict[str, int] = {}  # participant id -> the viewer's slot that plays them
+        if viewer.peer is not None:
+            for slot in viewer.peer.slots:
+                if slot.participant_id is not None and slot.video.source is not None:
+                    shown[slot.participant_id] = slot.index
+        in_caucus = self.caucus_side is not None and self.group_of(viewer) == "caucus"
         return {
             "type": "roster",
-            "recording": True,
+            "version": self._roster_version,
+            "you": viewer.participant_id,
+            "recording": self.recording,
             "caucus": self.caucus_side,
+            "in_caucus": in_caucus,
+            "caucus_ms": (
+                int((time.monotonic() - self.caucus_since) * 1000)
+                if self.caucus_since is not None
+                else None
+            ),
             "participants": [
                 {
                     "id": p.participant_id,
                     "role": p.role.value,
-                    "label": texts.ROLE_LABELS[p.role],
+                    "role_label": p.role_label,
+                    "name": p.name,
+                    "label": p.label,
                     "state": p.state,
                     "muted": p.muted,
                     "reason": texts.CONSENT_REFUSED_REASON if p.refused else None,
+                    "slot": shown.get(p.participant_id),
                 }
                 for p in self.participants.values()
             ],
         }
 
     async def broadcast_roster(self) -> None:
-        message = self.roster()
         for p in list(self.participants.values()):
-            await self._send(p, message)
+            if p.online:
+                await self._send(p, self.roster_for(p))
 
     # -- joining ---------------------------------------------------------------------------
     async def connect(
@@ -211,10 +203,9 @@ class RoomSession:
                 raise JoinRefused("room_ended")
             p = self.participants.get(claims.participant_id)
             if p is None:
-                p = Participant(claims.participant_id, claims.role)
+                name = await self.store.participant_name(self.room, claims.participant_id)
+                p = Participant(claims.participant_id, claims.role, name=name)
                 self.participants[p.participant_id] = p
-            if p.removed:
-                raise JoinRefused("removed")
             if p.online and p.device != device:
                 # Same link from a second device while the first is connected: refuse.
                 raise JoinRefused("in_use")
@@ -223,6 +214,8 @@ class RoomSession:
             self.last_seen = time.monotonic()
         if old_ws is not None:  # the same device reconnecting (reload, network change)
             await self._stop_media(p)
+            with suppress(ConnectionError, RuntimeError):  # tell a page still open to stop
+                await old_ws.send_str(json.dumps({"type": "replaced"}))
             self._close_socket(old_ws)
         await self._event("joined", p.participant_id, role=p.role.value)
         await self._send(
@@ -231,11 +224,14 @@ class RoomSession:
                 "type": "welcome",
                 "participant_id": p.participant_id,
                 "role": p.role.value,
-                "label": texts.ROLE_LABELS[p.role],
+                "label": p.label,
                 "ice_servers": self.options.ice_servers,
             },
         )
-        if p.consented:
+        if p.removed:  # stays connected: the mediator may let them back in
+            await self._send(p, {"type": "removed", "message": texts.REMOVED_WAIT})
+            await self.broadcast_roster()
+        elif p.consented:
             await self._after_consent(p)
         else:
             await self._send(p, {"type": "notice", "text": texts.RECORDING_NOTICE})
@@ -243,13 +239,17 @@ class RoomSession:
         return p
 
     async def consent(self, p: Participant, accepted: bool) -> None:
+        if p.removed:
+            return
         if accepted:
             p.consented, p.refused = True, False
             await self._event("consent_accepted", p.participant_id)
             await self._after_consent(p)
             return
         p.refused = True
-        await self._event("consent_refused", p.participant_id)
+        await self._event(
+            "consent_refused", p.participant_id, reason=texts.EVENT_REASONS["consent_refused"]
+        )
         await self._send(
             p,
             {
@@ -300,6 +300,8 @@ class RoomSession:
             / f"{self.stamp}-{_safe(p.participant_id)}-{p.segments}.webm",
             participant_id=p.participant_id,
             role=p.role.value,
+            name=p.name,
+            number=p.segments,
         )
         p.recorder = ParticipantRecorder(segment, self.t0, peer.request_keyframe)
 
@@ -307,10 +309,18 @@ class RoomSession:
         async def _state() -> None:
             if peer.pc.connectionState == "failed" and p.peer is peer:
                 await self._stop_media(p)
+                await self.broadcast_roster()
 
         offer = await peer.create_offer()
-        await self._send(p, {"type": "offer", **offer})
+        await self._send(p, {"type": "offer", "peer": p.segments, **offer})
         self._refresh_routing()
+
+    async def restart_media(self, p: Participant) -> None:
+        """The page lost its media connection (network change): offer a fresh one."""
+        if p.admitted and p.consented and not p.removed and p.online:
+            await self._stop_media(p)
+            await self._start_media(p)
+            await self.broadcast_roster()
 
     async def _stop_media(self, p: Participant) -> None:
         peer, recorder = p.peer, p.recorder
@@ -337,7 +347,8 @@ class RoomSession:
             source.request_keyframe()
 
     def _refresh_routing(self) -> None:
-        """Point every subscriber's slots at the publishers it may see and hear."""
+        """Point every subscriber's slots at the publishers it may see and hear. Callers
+        broadcast the roster afterwards: it tells each page which slot shows whom."""
         with_media = [p for p in self.participants.values() if p.peer is not None]
         targets: dict[int, list[SlotTrack]] = {}
         for sub in with_media:
@@ -364,77 +375,33 @@ class RoomSession:
                     given.audio.set_source(None)
                     given.video.set_source(None)
         self._targets = targets
-        for sub in with_media:
-            assert sub.peer is not None
-            layout = []
-            for slot in sub.peer.slots:
-                shown = self.participants.get(slot.participant_id or "")
-                visible = shown is not None and slot.video.source is not None
-                layout.append(
-                    {
-                        "index": slot.index,
-                        "participant_id": slot.participant_id if visible else None,
-                        "label": texts.ROLE_LABELS[shown.role] if visible and shown else None,
-                    }
-                )
-            asyncio.ensure_future(self._send(sub, {"type": "layout", "slots": layout}))
-
-    # -- mediator controls -----------------------------------------------------------------
-    def _target(self, participant_id: Any) -> Participant | None:
-        return self.participants.get(str(participant_id))
-
-    async def admit(self, participant_id: str) -> None:
-        p = self._target(participant_id)
-        if p is None or p.removed or p.refused or p.admitted:
-            return
-        p.admitted = True
-        await self._event("admitted", p.participant_id)
-        if p.consented:
-            await self._start_media(p)
-        await self.broadcast_roster()
-
-    async def remove(self, participant_id: str) -> None:
-        p = self._target(participant_id)
-        if p is None or p.role is Role.MEDIATOR:
-            return
-        p.removed, p.admitted = True, False
-        await self._event("removed", p.participant_id)
-        await self._send(p, {"type": "removed", "message": texts.ERRORS["removed"]})
-        await self._stop_media(p)
-        self._close_socket(p.ws)
-        await self.broadcast_roster()
-
-    async def mute_request(self, participant_id: str) -> None:
-        p = self._target(participant_id)
-        if p is not None:
-            await self._event("mute_requested", p.participant_id)
-            await self._send(p, {"type": "mute_request", "text": texts.MUTE_REQUEST})
-
-    async def set_caucus(self, side: str | None) -> None:
-        if side not in ("a", "b", None) or side == self.caucus_side:
-            return
-        self.caucus_side = side
-        await self._event("caucus_start" if side else "caucus_end", side=side)
-        self._refresh_routing()
-        for p in self.participants.values():
-            if side is None:
-                text = texts.CAUCUS_ENDED
-            elif self.group_of(p) == "caucus":
-                text = texts.CAUCUS_STARTED_WITH_YOU
-            else:
-                text = texts.CAUCUS_STARTED_OTHER_SIDE
-            await self._send(p, {"type": "caucus", "side": side, "text": text})
-        await self.broadcast_roster()
 
     # -- chat and evidence -----------------------------------------------------------------
-    async def chat(self, p: Participant, text: str, evidence_id: str | None = None) -> None:
+    def _private_audience(self, p: Participant, to: str | None) -> list[Participant] | None:
+        """During a caucus the side waiting still reaches the mediator, privately, and the
+        mediator may answer one of them privately; None: not a private message."""
+        if self.caucus_side is None:
+            return None
+        mediators = [m for m in self.participants.values() if m.role is Role.MEDIATOR]
+        if self.group_of(p) != "caucus":
+            return [p] + [m for m in mediators if m.admitted and m is not p]
+        target = self.participants.get(to or "")
+        if p.role is Role.MEDIATOR and target is not None and self.group_of(target) != "caucus":
+            return [*mediators, target] if target.admitted else None
+        return None
+
+    async def chat(
+        self, p: Participant, text: str, evidence_id: str | None = None, to: str | None = None
+    ) -> None:
         text = text.strip()[:MAX_CHAT_LENGTH]
-        if not text or not p.admitted:
+        if not text or not p.admitted or p.removed:
             return
         kind = "comment" if evidence_id else "chat"
         if evidence_id is not None and evidence_id not in self.evidence:
             return
-        audience = self.audience(p)
+        private_to = self._private_audience(p, to) if kind == "chat" else None
+        private = private_to is not None
+        audience = private_to if private_to is not None else self.audience(p)
         record = ChatRecord(
             self.room.room_id,
             self.room.case_id,
@@ -450,9 +417,11 @@ class RoomSession:
         message = {
             "type": kind,
             "from": p.participant_id,
-            "label": texts.ROLE_LABELS[p.role],
+            "label": p.label,
             "text": text,
             "evidence_id": evidence_id,
+            "private": private,
+            "to": to if private and p.role is Role.MEDIATOR else None,
             "at": record.sent_at.isoformat(),
         }
         for other in audience:
@@ -471,7 +440,7 @@ class RoomSession:
             "filename": ref.filename,
             "content_type": ref.content_type,
             "from": p.participant_id,
-            "label": texts.ROLE_LABELS[p.role],
+            "label": p.label,
         }
         for other in audience:
             await self._send(other, message)
@@ -482,52 +451,24 @@ class RoomSession:
         if self.ended:
             return {}
         self.ended = True
-        await self._event("session_end", reason=reason)
+        await self._event(
+            "session_end", reason=texts.END_REASONS.get(reason, reason), reason_code=reason
+        )
         for p in list(self.participants.values()):
             await self._send(p, {"type": "ended", "text": texts.ENDED})
         for p in list(self.participants.values()):
             await self._stop_media(p)
             self._close_socket(p.ws)
-        manifest = await self._finalise_recording(reason)
+        manifest = await finalise_recording(
+            store=self.store,
+            room=self.room,
+            directory=self.options.recordings_dir / _safe(self.room.room_id),
+            stamp=self.stamp,
+            started_at=self.started_at,
+            segments=self.segments,
+            events=self.timeline,
+            reason=reason,
+        )
         await self.store.set_room_status(self.room.room_id, RoomStatus.ENDED, datetime.now(UTC))
         self._on_ended()
-        return manifest
-
-    async def _finalise_recording(self, reason: str) -> dict[str, Any]:
-        directory = self.options.recordings_dir / _safe(self.room.room_id)
-        directory.mkdir(parents=True, exist_ok=True)
-        files: list[RecordedFile] = []
-        entries = []
-        for segment in self.segments:
-            digest = await asyncio.to_thread(sha256_file, segment.path)
-            size = segment.path.stat().st_size
-            files.append(RecordedFile(segment.path, digest, size))
-            entries.append(
-                {
-                    "file": segment.path.name,
-                    "participant_id": segment.participant_id,
-                    "role": segment.role,
-                    "start_ms": segment.start_ms,
-                    "end_ms": segment.end_ms,
-                    "streams": segment.streams,
-                    "sha256": digest,
-                    "bytes": size,
-                }
-            )
-        manifest = {
-            "version": 1,
-            "room_id": self.room.room_id,
-            "case_id": self.room.case_id,
-            "started_at": self.started_at.isoformat(),
-            "ended_at": datetime.now(UTC).isoformat(),
-            "end_reason": reason,
-            "timeline": "milliseconds since started_at; every file's timestamps use it",
-            "files": entries,
-            "events": self.timeline,
-        }
-        path = directory / f"{self.stamp}-manifest.json"
-        path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        data = path.read_bytes()
-        files.insert(0, RecordedFile(path, hashlib.sha256(data).hexdigest(), len(data)))
-        await self.store.save_recording(self.room, manifest, files)
         return manifest

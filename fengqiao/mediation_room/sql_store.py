@@ -92,6 +92,23 @@ class SqlRoomStore:
                 detail={"room": room_id, "to": status.value},
             )
 
+    async def participant_name(self, room: RoomInfo, participant_id: str) -> str:
+        kind, _, ident = participant_id.partition(":")
+        if not ident.isdigit():
+            return ""
+        async with self.db.read() as session:
+            if kind == "party":
+                name = await session.scalar(
+                    select(CaseParty.name).where(
+                        CaseParty.id == int(ident), CaseParty.case_id == int(room.case_id)
+                    )
+                )
+            elif kind == "mediator":
+                name = await session.scalar(select(Mediator.name).where(Mediator.id == int(ident)))
+            else:
+                name = None
+        return name or ""
+
     async def expire_rooms(self, now: datetime) -> list[str]:
         async with self.db.transaction() as session:
             ids = list(
@@ -175,7 +192,10 @@ class SqlRoomStore:
                         sha256=item.sha256,
                         mime=mime,
                         size=item.size,
-                        original_name=item.path.name,
+                        # What the case's file list shows: whose, which segment, how long.
+                        original_name=f"{item.title}{item.path.suffix}"[:255]
+                        if item.title
+                        else item.path.name,
                         submitted_by=f"room:{room.room_id}",
                         visibility="mediator",
                         created_at=now,

@@ -68,6 +68,7 @@ class RecordedFile:
     path: Path
     sha256: str
     size: int
+    title: str = ""  # what a reviewer reads: whose, which segment, how long
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ class RoomStore(Protocol):
     async def get_room(self, room_id: str) -> RoomInfo | None: ...
 
     async def set_room_status(self, room_id: str, status: RoomStatus, at: datetime) -> None: ...
+
+    async def participant_name(self, room: RoomInfo, participant_id: str) -> str:
+        """The person's name as the case knows it (shown in the room and on recordings)."""
+        ...
 
     async def expire_rooms(self, now: datetime) -> list[str]:
         """Mark SCHEDULED rooms whose join window has passed as EXPIRED; return their ids."""

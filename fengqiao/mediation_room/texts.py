@@ -43,8 +43,61 @@ ERRORS: dict[str, str] = {
 
 CONSENT_REFUSED_REASON = "拒绝录音录像告知，未能进入"
 MUTE_REQUEST = "调解员请您暂时关闭麦克风。"
-CAUCUS_STARTED_OTHER_SIDE = "调解员正在与对方单独沟通（背靠背调解），请稍候。"
+CAUCUS_STARTED_OTHER_SIDE = (
+    "调解员正在与对方单独沟通（背靠背调解），请稍候。您可以在下方给调解员发私信，对方看不到。"
+)
 CAUCUS_STARTED_WITH_YOU = "调解员正在与您单独沟通，对方看不到也听不到。"
 CAUCUS_ENDED = "背靠背调解结束，双方恢复同场。"
 WAITING = "请稍候，调解员将很快让您进入调解室。"
 ENDED = "本次调解已结束，感谢您的参与。"
+SENT_TO_WAITING = "调解员请您暂时回到等候室，稍后会再请您进入。"
+REMOVED_WAIT = "您已被调解员移出本次调解。如调解员允许，您将自动回到调解室。"
+READMITTED = "调解员已允许您重新进入调解室。"
+PRIVATE_TO_MEDIATOR = "私信给调解员"
+MANIFEST_TITLE = "录像清单（各文件的时间轴与 SHA-256 校验值）"
+
+# Why a session ended, as the case's audit log and the manifest show it.
+END_REASONS: dict[str, str] = {
+    "ended_by_mediator": "调解员结束了本次调解",
+    "abandoned": "所有人离开已超过15分钟，系统自动结束",
+    "past_window": "已超过预约时间，所有人均已离开，系统自动结束",
+    "server_shutdown": "服务重启，系统自动结束",
+}
+# Reasons for the other audit events of a session.
+EVENT_REASONS: dict[str, str] = {
+    "removed": "调解员将其移出调解室",
+    "readmitted": "调解员允许其重新进入",
+    "sent_to_waiting": "调解员请其暂回等候室",
+    "consent_refused": CONSENT_REFUSED_REASON,
+}
+
+
+def duration(ms: int) -> str:
+    """1分21秒, 42秒, 1小时2分."""
+    seconds = max(ms, 0) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}小时{minutes}分"
+    return f"{minutes}分{secs}秒" if minutes else f"{secs}秒"
+
+
+# The case's audit log shows a session's events under these names (the console merges them).
+AUDIT_ACTIONS: dict[str, str] = {
+    "room.created": "创建视频调解室",
+    "room.status": "视频调解室状态变化",
+    "room.joined": "进入调解室",
+    "room.left": "离开调解室",
+    "room.consent_accepted": "同意录音录像",
+    "room.consent_refused": "拒绝录音录像",
+    "room.admitted": "准入调解室",
+    "room.removed": "移出调解室",
+    "room.readmitted": "允许重新进入",
+    "room.sent_to_waiting": "请回等候室",
+    "room.mute_requested": "请其静音",
+    "room.caucus_start": "开始背靠背调解",
+    "room.caucus_end": "结束背靠背调解",
+    "room.evidence_shown": "调解中出示证据",
+    "room.session_end": "结束视频调解",
+    "room.recording": "保存调解录像",
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fengqiao.cases import statuses
+from fengqiao.mediation_room import texts as room_texts
 
 TITLE = "矛盾纠纷调处工作台"
 LOGIN_FAILED = "用户名或密码错误"
@@ -53,7 +54,43 @@ AUDIT_ACTIONS = {
     "supervision.task_reminder": "报到提醒函",
     "supervision.task_warning": "报到预警单",
     "supervision.task_order": "报到督办令",
+    "supervision.daily_report": "每日报告",
+    "case.escalate": "督办",
+    "party.added": "添加当事人",
+    "party.updated": "修改当事人信息",
+    "evidence.added": "提交证据",
+    "evidence.commented": "质证意见",
+    "agreement.drafted": "起草调解协议",
+    "agreement.edited": "修改调解协议",
+    "agreement.issued": "发出调解协议待签",
+    "agreement.signed": "签署调解协议",
+    "agreement.sealed": "加盖印章",
+    "delivery.consented": "确认电子送达地址",
+    "delivery.sent": "电子送达",
+    "delivery.paper_requested": "申请纸质文书",
+    "judicial.package": "导出司法确认材料",
+    "booking.proposed": "提供调解时间",
+    "booking.booked": "预约调解",
+    "booking.consent": "当事人同意调解",
+    "booking.party_confirmed": "当事人确认时间",
+    "booking.accepted": "调解员接受预约",
+    "booking.confirmed": "预约已确认",
+    "booking.rescheduled": "改约",
+    "booking.notes": "调解记录",
+    "booking.rated": "评价调解",
+    "booking.declined": "调解员婉拒",
+    "booking.cancelled": "取消预约",
+    "booking.completed": "调解结束",
+    "booking.no_show": "当事人未到场",
+    "room.created": "创建视频调解室",
+    "room.recording": "保存调解录像",
+    "room.status": "视频调解室状态变化",
+    "signin.failed": "登录失败",
+    "signin.refused": "登录被暂停",
+    "signin.succeeded": "登录",
+    **room_texts.AUDIT_ACTIONS,  # a video session's events, named where the room's texts live
 }
+OTHER_ACTION = "其他操作"
 ROLES_IN_CASE = {"applicant": "申请人", "respondent": "被申请人", "agent": "代理人"}
 NOTICE_STATUS = {
     "pending": "待发送",
@@ -99,3 +136,4 @@ PROGRESS = {
     "not_found": CASE_NOT_FOUND,
     "hint": "案件编号见受理时的微信消息；如有疑问请致电 {hotline}。",
 }
+PARTY_SAVED = "当事人信息已保存"

@@ -16,7 +16,8 @@ from fengqiao import bot, keys
 from fengqiao.bot.limits import BotConfig
 from fengqiao.settings import Settings
 from fengqiao.storage.kv import LocalStore
-from fengqiao.web.errors import error_middleware
+from fengqiao.tokens import Signer
+from fengqiao.web.kit.middleware import door
 from tests.bot import wx
 from tests.fakes.wechat_server import FakeWeChat
 
@@ -110,8 +111,9 @@ async def bot_client(
             "wxa_secret": wx.WXA_SECRET,
         }
         values.update(overrides)
-        app = web.Application(middlewares=[error_middleware])
+        app = web.Application(middlewares=[door])
         app[keys.SETTINGS] = Settings(**values)
+        app[keys.SIGNER] = Signer(b"test")
         app[keys.KV] = kv or CountingStore()  # share one to play two workers
         app[keys.INTAKE] = intake  # type: ignore[assignment]
         bot.setup(app, config)

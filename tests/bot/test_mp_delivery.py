@@ -228,9 +228,9 @@ async def test_reply_whose_connection_is_gone_goes_as_a_message(tmp_path, intake
 
     from fengqiao import bot, keys
     from fengqiao.settings import Settings
-    from fengqiao.web.errors import error_middleware
+    from fengqiao.web.kit.middleware import door
 
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[door])
     app[keys.SETTINGS] = Settings(
         data_dir=tmp_path, secret_key="test", wechat_token=wx.TOKEN, wechat_appid=wx.APPID,
         wechat_secret=wx.MP_SECRET, wechat_api_base=wechat_fake.base_url,

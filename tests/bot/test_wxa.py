@@ -9,9 +9,8 @@ from aiohttp.test_utils import make_mocked_request
 
 from fengqiao import keys
 from fengqiao.bot.limits import BotConfig
-from fengqiao.bot.wxa import authenticated_openid
-from fengqiao.web.errors import ApiError
-from fengqiao.web.openapi import build_spec
+from fengqiao.web.kit.openapi import build_spec
+from fengqiao.web.kit.requester import BadCredential, Resident, resolve
 from tests.bot import wx
 
 
@@ -70,7 +69,8 @@ async def test_unknown_or_missing_token_is_401_json(bot_client, intake, header):
     resp = await client.post("/api/v1/intake/messages", json={"text": "hi"}, headers=headers)
     assert resp.status == 401
     body = await resp.json()
-    assert body["error"]["code"] == "unauthorized" and body["error"]["message"]
+    assert body["error"]["code"] in ("unauthorized", "login_required")
+    assert body["error"]["message"]
     assert intake.calls == []
 
 
@@ -142,24 +142,56 @@ async def test_per_user_and_per_ip_limits_are_429_json(bot_client, wechat_fake, 
     assert len(intake.calls) == 2
 
 
-async def test_authenticated_openid_helper_for_other_modules(bot_client, wechat_fake):
+async def test_the_door_knows_the_session_as_a_resident(bot_client, wechat_fake):
     client = await bot_client()
     token = await login(client, wechat_fake, openid="wxa-o-9")
     app = client.server.app
     good = make_mocked_request(
         "GET", "/api/v1/me", headers={"Authorization": f"Bearer {token}"}, app=app
     )
-    assert await authenticated_openid(good) == "wxa-o-9"
+    assert await resolve(good) == Resident("wxa-o-9")
     bad = make_mocked_request("GET", "/api/v1/me", headers={"Authorization": "Bearer x"}, app=app)
-    with pytest.raises(ApiError) as caught:
-        await authenticated_openid(bad)
-    assert caught.value.status == 401
+    found = await resolve(bad)
+    assert isinstance(found, BadCredential) and found.code == "unauthorized"
 
 
 async def test_routes_are_in_the_openapi_spec(bot_client):
     client = await bot_client()
     spec = build_spec(client.server.app)
     assert spec["paths"]["/api/v1/auth/wxa-login"]["post"]["requestBody"]
-    assert spec["paths"]["/api/v1/intake/messages"]["post"]["security"] == [{"bearer": []}]
+    assert spec["paths"]["/api/v1/intake/messages"]["post"]["security"] == [{"miniProgram": []}]
     assert "401" in spec["paths"]["/api/v1/intake/messages"]["post"]["responses"]
     assert {"get", "post"} <= set(spec["paths"]["/wechat/mp"])
+
+
+async def test_refresh_logout_and_a_new_login_on_the_same_device(bot_client, wechat_fake):
+    client = await bot_client()
+
+    async def works(token: str) -> int:
+        resp = await client.post("/api/v1/intake/messages", json={"text": "你好"},
+                                 headers={"Authorization": f"Bearer {token}"})
+        return resp.status
+
+    first = await login(client, wechat_fake, code="c-1", openid="wxa-dev")
+    assert await works(first) == 200
+    resp = await client.post("/api/v1/auth/refresh", json={},
+                             headers={"Authorization": f"Bearer {first}"})
+    second = (await resp.json())["token"]
+    assert resp.status == 200 and second != first
+    assert await works(first) == 401 and await works(second) == 200
+
+    # A login from the same device revokes that device's older session, not other devices'.
+    async def device_login(code: str) -> str:
+        wechat_fake.js_codes[code] = "wxa-dev"
+        resp = await client.post("/api/v1/auth/wxa-login", json={"code": code, "device": "p-1"})
+        return str((await resp.json())["token"])
+
+    on_phone = await device_login("c-2")
+    again = await device_login("c-3")
+    assert await works(on_phone) == 401 and await works(again) == 200
+    assert await works(second) == 200
+
+    resp = await client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {again}"})
+    assert resp.status == 200 and await works(again) == 401
+    bad = await client.post("/api/v1/auth/wxa-login", json={"code": "c-4", "device": "<x>"})
+    assert bad.status == 400 and "device" in (await bad.json())["error"]["message"]

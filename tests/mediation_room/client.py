@@ -68,7 +68,7 @@ class RoomClient:
         self.inbox: list[dict[str, Any]] = []
         self.seen: dict[str, int] = {}  # slot video mid -> mean luma of its last frame
         self.frames: dict[str, int] = {}  # slot video mid -> frames decoded
-        self.layout: list[dict[str, Any]] = []
+        self.roster: dict[str, Any] = {}  # the latest roster this participant was sent
         self.slot_mids: dict[int, str] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._reader: asyncio.Task[None] | None = None
@@ -86,8 +86,8 @@ class RoomClient:
             self.inbox.append(payload)
             if payload["type"] == "offer":
                 await self._answer(payload)
-            elif payload["type"] == "layout":
-                self.layout = payload["slots"]
+            elif payload["type"] == "roster":
+                self.roster = payload
             self._new.set()
 
     async def wait_for(self, kind: str, timeout: float = 20, **match: Any) -> dict[str, Any]:
@@ -128,7 +128,7 @@ class RoomClient:
                 transceiver.sender.replaceTrack(FlatVideoTrack(self.luma))
                 transceiver.direction = "sendonly"
         await pc.setLocalDescription(await pc.createAnswer())
-        await self.send(type="answer", sdp=pc.localDescription.sdp)
+        await self.send(type="answer", sdp=pc.localDescription.sdp, peer=offer["peer"])
 
     async def _consume(self, track: MediaStreamTrack) -> None:
         mid = next(t.mid for t in self.pc.getTransceivers() if t.receiver.track is track)

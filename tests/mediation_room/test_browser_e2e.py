@@ -89,7 +89,7 @@ async def test_browser_party_with_aiortc_mediator_and_party(
         # Caucus with side B: the browser (side A) is told and its tiles are hidden.
         await m.send(type="caucus", side="b")
         await page.wait_for_function(
-            "document.getElementById('status').textContent.includes('单独沟通')"
+            "document.getElementById('caucus-bar').textContent.includes('单独沟通')"
         )
         visible = await page.eval_on_selector_all(
             "#videos .tile:not(.self)", "ts => ts.filter(t => !t.hidden).length"
@@ -107,7 +107,7 @@ async def test_browser_party_with_aiortc_mediator_and_party(
         await b.send(type="comment", evidence_id=shown["id"], text="有异议")
         await page.wait_for_selector("#chat >> text=有异议")
         await page.fill("#chat-text", "我同意调解方案")
-        await page.click("#chat-form button")
+        await page.click('#chat-form button[type="submit"]')
         assert (await m.wait_for("chat"))["text"] == "我同意调解方案"
 
         await asyncio.sleep(2)  # a little more recording

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from fengqiao import keys
 from fengqiao.app import create_app
@@ -27,13 +26,10 @@ async def test_a_booked_room_records_onto_the_case(settings):
     app = create_app(settings)
     async with TestClient(TestServer(app)) as http:
         db = app[keys.DB]
-        now = utcnow()
-        async with db.transaction() as session:  # the booked time is now
-            await session.execute(
-                update(Booking)
-                .where(Booking.id == booking_id)
-                .values(starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(minutes=55))
-            )
+        # The demo's booking is open now: its links work at once.
+        async with db.read() as session:
+            booking = await session.get(Booking, booking_id)
+            assert booking is not None and booking.starts_at <= utcnow() < booking.ends_at
             username = await session.scalar(
                 select(Mediator.username)
                 .join(Booking, Booking.mediator_id == Mediator.id)
@@ -99,6 +95,24 @@ async def test_a_booked_room_records_onto_the_case(settings):
         resp = await http.get(f"/api/v1/evidence/{video.id}/file", headers=staff)
         assert resp.status == 200
         assert hashlib.sha256(await resp.read()).hexdigest() == video.sha256
+        # The console's player seeks: a Range request gets that part only (206).
+        resp = await http.get(
+            f"/api/v1/evidence/{video.id}/file",
+            headers={**staff, "Range": "bytes=10-19"},
+        )
+        assert resp.status == 206
+        assert resp.headers["Content-Range"] == f"bytes 10-19/{video.size}"
+        assert await resp.read() == (root / video.file_key).read_bytes()[10:20]
+        resp = await http.get(
+            f"/api/v1/evidence/{video.id}/file",
+            headers={**staff, "Range": f"bytes={video.size}-"},
+        )
+        assert resp.status == 416
+        # Each file is listed by whose it is, which segment and how long; the manifest apart.
+        names = [f.original_name or "" for f in files]
+        manifest = next(f for f in files if f.mime == "application/json")
+        assert manifest.original_name == "录像清单（各文件的时间轴与 SHA-256 校验值）.json"
+        assert any("（申请人） · 第1段 · " in n and n.endswith(".webm") for n in names), names
         party = parse_qs(urlparse(links["party_a"]).query)["t"][0]
         resp = await http.get(f"/api/v1/evidence/{video.id}/file?t={party}")
         assert resp.status in (401, 403, 404)  # a party never plays the recording

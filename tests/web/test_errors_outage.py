@@ -9,7 +9,8 @@ from sqlalchemy import exc as sa_exc
 
 from fengqiao.storage.files import FileStoreError
 from fengqiao.storage.kv import StoreUnavailable
-from fengqiao.web.errors import error_middleware
+from fengqiao.web.kit.door import declare
+from fengqiao.web.kit.middleware import door
 
 RAISED = {
     "db_gone": sa_exc.OperationalError("SELECT 1", {}, ConnectionError("terminated")),
@@ -24,10 +25,11 @@ RAISED = {
 
 @pytest.fixture
 async def client():
+    @declare("public")
     async def handler(request: web.Request) -> web.Response:
         raise RAISED[request.match_info["what"]]
 
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[door])
     app.router.add_get("/api/v1/raise/{what}", handler)
     async with TestClient(TestServer(app)) as c:
         yield c

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fengqiao.web.api import booking, documents, public, rooms, stats
+from fengqiao.web.api import booking, documents, me, public, rooms, stats
 
 
 def setup(app: web.Application) -> None:
     public.routes.setup(app)
     stats.routes.setup(app)
     documents.routes.setup(app)
+    me.routes.setup(app)
     rooms.setup(app)
     booking.setup(app)

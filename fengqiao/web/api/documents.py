@@ -19,6 +19,7 @@ from fengqiao.documents.viewer import Viewer, party_viewer, staff_viewer
 from fengqiao.web.api import documents_models as m
 from fengqiao.web.kit import requester as req
 from fengqiao.web.kit.door import Call, Routes, by_case, by_document, by_file
+from fengqiao.web.kit.ranges import ranged_response
 from fengqiao.web.kit.uploads import UPLOAD_SCHEMA, read_upload
 
 routes = Routes()
@@ -98,10 +99,12 @@ async def _serve_evidence(call: Call[Any, Any], thumbnail: bool) -> web.Response
         call.path_id(), await viewer(call), thumbnail=thumbnail
     )
     disposition = "inline" if mime.startswith("image/") else "attachment"
-    return web.Response(
-        body=data,
-        content_type=mime,
-        headers={
+    # Range: a recording's player seeks (206) instead of downloading it all first.
+    return ranged_response(
+        call.request,
+        data,
+        mime,
+        {
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name or 'evidence')}",
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "sandbox",

@@ -13,12 +13,20 @@ WINDOW = 60.0
 TOO_MANY = "请求过于频繁，请 {seconds} 秒后再试"
 
 
-async def limit(request: web.Request, kind: str, per_minute: int) -> None:
-    """Count this request against ``kind`` for its client address; TooMany past the limit."""
+async def limit(
+    request: web.Request,
+    kind: str,
+    per_minute: int,
+    *,
+    per_address: bool = True,
+    now: float | None = None,
+) -> None:
+    """Count this request against ``kind`` (for its client address, unless ``per_address`` is
+    false: then ``kind`` names whom it counts); TooMany past the limit, with the wait."""
     if per_minute <= 0:
         return
-    now = time.time()
-    key = f"{kind}:{request.remote or 'unknown'}"
+    now = time.time() if now is None else now
+    key = f"{kind}:{request.remote or 'unknown'}" if per_address else kind
     if await over_limit(request.app[keys.KV], key, per_minute, now=now, window=WINDOW):
         wait = int(WINDOW - now % WINDOW) + 1
         raise errors.TooMany("too_many_requests", TOO_MANY.format(seconds=wait), retry_after=wait)

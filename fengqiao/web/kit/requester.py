@@ -14,6 +14,7 @@ browser acts as that party, never with both identities at once.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -75,6 +76,8 @@ Requester = Anonymous | Staff | Party | Resident | BadCredential
 REQUESTER: web.RequestKey[Requester] = web.RequestKey("requester")
 
 LOGIN_REQUIRED = "请先登录小程序"
+# What secrets.token_urlsafe gives for a mini-program session, with room to spare.
+_SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOGIN_EXPIRED = "登录已过期，请重新进入小程序"
 
 
@@ -119,8 +122,10 @@ def party(request: web.Request, token: str, *, now: float | None = None) -> Requ
 
 
 async def _resident(request: web.Request, bearer: str) -> Requester:
-    if len(bearer) > 256:
-        return BadCredential("unauthorized", LOGIN_REQUIRED)
+    if not _SESSION_TOKEN.fullmatch(bearer):
+        # Not one we issued: other characters (bytes that are not UTF-8 arrive as lone
+        # surrogates, which cannot even be hashed) or too long. Refused before any lookup.
+        return BadCredential("unauthorized", LOGIN_EXPIRED)
     openid = await request.app[keys.KV].get(wxa_session_key(bearer))
     if openid is None:
         return BadCredential("unauthorized", LOGIN_EXPIRED)
@@ -145,9 +150,11 @@ async def _csrf_of(request: web.Request) -> str | None:
     header = request.headers.get("X-CSRF-Token")
     if header:
         return header
-    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    # A plain form carries it as a field (the body is small and aiohttp caches it for the
+    # handler). Uploads are streamed by their handler, so they must send the header.
+    if request.content_type == "application/x-www-form-urlencoded":
         try:
-            form = await request.post()  # cached on the request: the handler reads it again
+            form = await request.post()
         except (ValueError, AssertionError, UnicodeDecodeError, HttpProcessingError):
             return None  # a form that cannot be read carries no token: the write is refused
         value = form.get("csrf")

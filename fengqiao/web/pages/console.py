@@ -4,16 +4,18 @@ permission; the door (web/kit) has checked it, and the case's scope, before a ha
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from fengqiao import keys, policy
+from fengqiao import errors, keys, policy
 from fengqiao.accounts import Staff, sign_in
 from fengqiao.cases import masking
 from fengqiao.cases.errors import ActionRefused
 from fengqiao.cases.lifecycle import TransitionNotAllowed
+from fengqiao.cases.parties import PartyRecord
 from fengqiao.cases.queries import CaseFilter
 from fengqiao.cases.rules import LOCAL_TZ
 from fengqiao.cases.service import NewCase, PartyInfo
@@ -137,7 +139,14 @@ def filter_from(query: f.CaseListQuery, user: Staff) -> CaseFilter:
 @routes.get("/console/cases", "case.view", page=True, query=f.CaseListQuery)
 async def case_list(call: Call[Any, f.CaseListQuery]) -> web.Response:
     user = call.staff.user
-    page = await call.app[keys.CASES].list_cases(filter_from(call.query, user))
+    flt = filter_from(call.query, user)
+    cases = call.app[keys.CASES]
+    page = await cases.list_cases(flt)
+    urgent: list[Any] = []
+    if not (call.query.before or call.query.risk or call.query.status or call.query.q):
+        # Red cases come first, whatever the filters below would show: someone must act.
+        red = replace(flt, risk="red", open_only=True, limit=20, type_code=None, overdue=False)
+        urgent = (await cases.list_cases(red))["items"]
     organisations = sorted({r.organisation for r in call.app[keys.CASES].config.rules})
     return render(
         call.request,
@@ -146,6 +155,7 @@ async def case_list(call: Call[Any, f.CaseListQuery]) -> web.Response:
             call,
             flash=await pop_flash(call.request, call.staff.session),
             page=page,
+            urgent=urgent,
             query=dict(call.request.query),
             types=_types(call),
             organisations=organisations,
@@ -157,7 +167,13 @@ def _mask_for(user: Staff, detail: dict[str, Any]) -> dict[str, Any]:
     if policy.sees_personal_data(user.role):
         return detail
     detail["parties"] = [
-        {**p, "name": masking.name(p["name"]), "phone": masking.phone(p["phone"])}
+        {
+            **p,
+            "name": masking.name(p["name"]),
+            "phone": masking.phone(p["phone"]),
+            "id_number": masking.text(p["id_number"]),
+            "agent": masking.name(p["agent"]),
+        }
         for p in detail["parties"]
     ]
     detail["description"] = masking.text(detail["description"])
@@ -197,6 +213,13 @@ async def case_page(call: Call[Any, Any]) -> web.Response:
             flash=await pop_flash(call.request, call.staff.session),
             case=_mask_for(call.staff.user, detail),
             actions=actions,
+            can_edit_parties=policy.staff_may(
+                call.staff.user.role,
+                "case.parties",
+                call.case,
+                organisation=call.staff.user.organisation,
+                username=call.staff.user.username,
+            ),
             duplicates=duplicates,
             whistle_departments=cases.config.whistle_departments,
             organisations=sorted({r.organisation for r in cases.config.rules}),
@@ -275,6 +298,51 @@ for _name in T.ACTIONS:
         page=True,
         body=f.ACTION_FORMS[_name],
     )(_action(_name))
+
+
+# --- parties ------------------------------------------------------------------------------
+def _record(form: f.PartyForm) -> PartyRecord:
+    return PartyRecord(
+        role=form.role,
+        name=form.name,
+        phone=form.phone,
+        id_number=form.id_number,
+        address=form.address,
+        agent=form.agent,
+    )
+
+
+@routes.post(
+    "/console/cases/{code}/parties", "case.parties", case=by_case(), page=True, body=f.PartyForm
+)
+async def add_party(call: Call[f.PartyForm, Any]) -> web.Response:
+    return await _save_party(call, None)
+
+
+@routes.post(
+    "/console/cases/{code}/parties/{party}",
+    "case.parties",
+    case=by_case(),
+    page=True,
+    body=f.PartyForm,
+)
+async def update_party(call: Call[f.PartyForm, Any]) -> web.Response:
+    return await _save_party(call, call.path_id("party"))
+
+
+async def _save_party(call: Call[f.PartyForm, Any], party_id: int | None) -> web.Response:
+    code, session = call.path("code"), call.staff.session
+    assert session is not None
+    cases = call.app[keys.CASES]
+    try:
+        if party_id is None:
+            await cases.add_party(code, _record(call.body), call.staff.actor)
+        else:
+            await cases.update_party(code, party_id, _record(call.body), call.staff.actor)
+        await flash(call.request, session, T.PARTY_SAVED)
+    except errors.Invalid as exc:  # back to the form, with what to correct
+        await flash(call.request, session, exc.message)
+    return see_other(f"/console/cases/{code}#parties")
 
 
 # --- registering a walk-in or phone case -----------------------------------------------------

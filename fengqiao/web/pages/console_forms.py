@@ -89,6 +89,15 @@ ACTION_FORMS: dict[str, type[Form]] = {
 }
 
 
+class PartyForm(Form):
+    role: Short = "respondent"
+    name: Annotated[str, Field(default="", max_length=64)] = ""
+    phone: Annotated[str, Field(default="", max_length=32)] = ""
+    id_number: Annotated[str, Field(default="", max_length=32)] = ""
+    address: Annotated[str, Field(default="", max_length=255)] = ""
+    agent: Annotated[str, Field(default="", max_length=64)] = ""
+
+
 class RegisterForm(Form):
     description: Long = ""
     channel: Short = ""
