@@ -12,7 +12,7 @@ from fengqiao.booking import api as booking_api
 from fengqiao.documents.notify import WeChatLinkNotifier
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
-from fengqiao.web import api, case_pages, documents_api, rooms_api
+from fengqiao.web import api, case_pages, documents_api, rooms_api, trust_api
 from fengqiao.web.errors import error_middleware
 from fengqiao.web.guard import make_guard
 
@@ -48,6 +48,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
     booking_api.setup(app)
     bot.setup(app)  # after the services context: it needs keys.KV
     documents_api.setup(app)
+    trust_api.setup(app)
     rooms_api.setup(app)
     app.cleanup_ctx.append(_wechat_delivery)  # after bot: documents go out through keys.WECHAT
     app.cleanup_ctx.append(case_pages.background)  # after bot: it sends through keys.WECHAT

@@ -30,10 +30,11 @@ from fengqiao.documents.agreement_model import (
     validate_agreement,
 )
 from fengqiao.documents.errors import BadCode, Conflict, Forbidden, Invalid, TooMany
+from fengqiao.documents.ltv import Timestamping, add_long_term_data
 from fengqiao.documents.notify import Notifier, NotSent
 from fengqiao.documents.otp import OtpError, OtpService, mask_phone
 from fengqiao.documents.pki import PlatformCA, SignerIdentity
-from fengqiao.documents.signing import ExpectedSigner, SigningRefused, sign_field, timestamper_for
+from fengqiao.documents.signing import ExpectedSigner, SigningRefused, sign_field
 from fengqiao.documents.texts import AGREEMENT, DOCS
 from fengqiao.documents.viewer import Viewer
 from fengqiao.settings import Settings
@@ -79,11 +80,12 @@ def to_agreement(raw: dict[str, Any]) -> tuple[AgreementData | None, list[dict[s
 
 class AgreementService:
     def __init__(self, db: Database, files: FileStore, kv: Any, ca: PlatformCA,
-                 otp: OtpService, notifier: Notifier, settings: Settings) -> None:
+                 otp: OtpService, notifier: Notifier, settings: Settings,
+                 timestamping: Timestamping) -> None:
         self.db, self.files, self.kv, self.ca = db, files, kv, ca
         self.otp, self.notifier, self.settings = otp, notifier, settings
         self.template_dir = Path(settings.config_dir) / "agreements"
-        self.timestamper = timestamper_for(settings.tsa_url or None)
+        self.timestamping = timestamping
 
     # --- drafting ----------------------------------------------------------------------
     async def draft(self, case_code: str, staff: Viewer) -> dict[str, Any]:
@@ -361,11 +363,14 @@ class AgreementService:
         try:
             signed = await sign_field(current, field_name=slot.field_name, identity=identity,
                                       ca=self.ca, expected=expected, signature_png=png,
-                                      timestamper=self.timestamper)
+                                      timestamper=self.timestamping.stamper)
         except SigningRefused as exc:
             if exc.code == "bad_image":
                 raise Invalid(exc.code, exc.message) from None
             raise Conflict(exc.code, exc.message) from None
+        # PAdES B-LT for every signature; the seal also gets the document timestamp (B-LTA).
+        signed = await add_long_term_data(signed, self.ca, self.timestamping,
+                                          archive=event == "sealed")
         digest = hashlib.sha256(signed).hexdigest()
         key = f"documents/{doc.case_id}/{doc.code}/v{slot.position + 1}.pdf"
         await self.files.put(key, signed)

@@ -19,6 +19,7 @@ from fengqiao.documents.certificates import (
 )
 from fengqiao.documents.delivery_service import DeliveryService
 from fengqiao.documents.errors import Conflict
+from fengqiao.documents.ltv import Timestamping
 from fengqiao.documents.pki import PlatformCA
 from fengqiao.documents.texts import DOCS
 from fengqiao.documents.verify import VerificationResult, coverage_text, verify_pdf
@@ -57,13 +58,29 @@ def result_json(result: VerificationResult, *, mask: bool = False) -> dict[str, 
 
 class ProofService:
     def __init__(self, db: Database, files: FileStore, ca: PlatformCA,
-                 delivery: DeliveryService, settings: Settings) -> None:
+                 delivery: DeliveryService, settings: Settings,
+                 timestamping: Timestamping | None = None) -> None:
         self.db, self.files, self.ca = db, files, ca
         self.delivery, self.settings = delivery, settings
+        self.tsa_roots = (timestamping.trust_roots if timestamping else []) or None
+
+    # --- the published trust anchor --------------------------------------------------
+    def root_ca_pem(self) -> bytes:
+        """The platform's root certificate (PEM): the one trust anchor a court or a lawyer
+        needs to check every signature and timestamp with their own tools."""
+        return self.ca.root_pem()
+
+    def published_crl(self, which: str) -> bytes | None:
+        """The current CRL (DER) of ``root-ca`` or ``issuing-ca``; None if not ours to sign."""
+        if which == "issuing-ca":
+            return self.ca.issuing_crl()
+        if which == "root-ca":
+            return self.ca.root_crl()
+        return None
 
     async def verify_upload(self, pdf: bytes) -> dict[str, Any]:
         """Anyone may check a file: it shows only what the file itself contains."""
-        result = await verify_pdf(pdf, [self.ca.trust_root], intermediates=self.ca.intermediates)
+        result = await self._verify(pdf)
         body = result_json(result)
         doc = await self._doc_by_sha(result.sha256)
         body["document"] = doc
@@ -76,12 +93,17 @@ class ProofService:
         if not doc.file_key:
             raise Conflict("not_signing", DOCS["not_signing"])
         pdf = await self.files.get(doc.file_key)
-        result = await verify_pdf(pdf, [self.ca.trust_root], intermediates=self.ca.intermediates)
+        result = await self._verify(pdf)
         body = result_json(result, mask=True)
         body["document"] = {"code": doc.code, "title": doc.title, "status": doc.status,
                             "status_name": records.STATUS_NAMES.get(doc.status, doc.status),
                             "sha256": doc.sha256}
         return body
+
+    async def _verify(self, pdf: bytes) -> VerificationResult:
+        roots = [self.ca.trust_root]
+        return await verify_pdf(pdf, roots, intermediates=self.ca.intermediates,
+                                tsa_roots=roots + self.tsa_roots if self.tsa_roots else None)
 
     async def _doc_by_sha(self, sha: str) -> dict[str, Any] | None:
         from fengqiao.storage.models import Document

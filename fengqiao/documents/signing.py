@@ -22,7 +22,7 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.stamp import StaticStampStyle
 
 from fengqiao.documents.pdf_layout import find_cjk_font
@@ -108,7 +108,8 @@ async def sign_field(
 ) -> bytes:
     """Append ``identity``'s PAdES signature in ``field_name`` and return the new PDF.
 
-    PAdES B-B without ``timestamper``, B-T with one (see ``timestamper_for``).
+    PAdES B-B without ``timestamper``, B-T with one; ``ltv.add_long_term_data`` then adds
+    the chain and revocation data (B-LT) and, for the seal, a document timestamp (B-LTA).
     ``signature_png`` is the hand-drawn signature (H5 canvas); for the seal, leave it None
     and a round red seal with the committee's name is drawn.
     """
@@ -138,11 +139,6 @@ async def sign_field(
     out = io.BytesIO()
     await pdf_signer.async_sign_pdf(writer, existing_fields_only=True, output=out)
     return out.getvalue()
-
-
-def timestamper_for(tsa_url: str | None) -> TimeStamper | None:
-    """An RFC 3161 client for ``FENGQIAO_TSA_URL``; None keeps signatures at PAdES B-B."""
-    return HTTPTimeStamper(tsa_url) if tsa_url else None
 
 
 def _load_signature_image(data: bytes) -> Image.Image:

@@ -92,6 +92,7 @@ VERIFY = {
     "untrusted": "签名“{field}”的证书不是由本平台签发的，不可信。",
     "invalid": "签名“{field}”无效。",
     "modified_after": "最后一个签名之后，文书又被修改过。",
+    "bad_timestamp": "文书末尾的时间戳无效或不可信。",
     "disallowed_change": "签名“{field}”之后出现了不允许的修改。",
     "coverage_whole": "覆盖整份文书",
     "coverage_revision": "覆盖签署时的文书版本（其后仅追加签名）",

@@ -16,7 +16,7 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -55,6 +55,8 @@ class VerificationResult:
     modified_after_last: bool
     message: str
     sha256: str
+    archive_timestamp: datetime | None = None  # the document timestamp that ends the file
+    long_term: bool = False  # every signature has its chain and CRLs in the DSS (B-LT)
 
 
 async def verify_pdf(
@@ -77,14 +79,48 @@ async def verify_pdf(
     for sig in embedded:
         reports.append(await _check_one(sig, trust_roots, intermediates or [],
                                         tsa_roots or trust_roots))
-    last = reports[-1]
-    modified_after_last = last.coverage != "whole_document"
     problems = [p for r in reports for p in r.problems]
+    # After the last signature only validation data (DSS) and document timestamps may
+    # follow; the last thing in the file, signature or timestamp, must cover all of it.
+    archive_at, archive_problem = await _check_archive_timestamps(
+        reader, tsa_roots or trust_roots, intermediates or [])
+    last_any = reader.embedded_signatures[-1]
+    modified_after_last = (
+        reports[-1].modification_level not in ("none", "lta_updates")
+        or last_any.evaluate_signature_coverage() != SignatureCoverageLevel.ENTIRE_FILE)
+    if archive_problem:
+        problems.append(archive_problem)
     if modified_after_last:
         problems.append(VERIFY["modified_after"])
     ok = not problems
     message = VERIFY["ok"].format(n=len(reports)) if ok else "；".join(dict.fromkeys(problems))
-    return VerificationResult(ok, reports, modified_after_last, message, digest)
+    return VerificationResult(ok, reports, modified_after_last, message, digest,
+                              archive_timestamp=archive_at, long_term=_has_dss(reader))
+
+
+async def _check_archive_timestamps(reader: PdfFileReader, tsa_roots: list, intermediates: list
+                                    ) -> tuple[datetime | None, str | None]:
+    latest = None
+    for ts in reader.embedded_timestamp_signatures:
+        vc = ValidationContext(trust_roots=tsa_roots, other_certs=intermediates,
+                               allow_fetching=False, revocation_mode="soft-fail")
+        try:
+            status = await async_validate_pdf_timestamp(ts, validation_context=vc)
+        except Exception:  # noqa: BLE001 - a malformed timestamp is a finding
+            return None, VERIFY["bad_timestamp"]
+        if not (status.intact and status.valid and status.trusted):
+            return None, VERIFY["bad_timestamp"]
+        latest = status.timestamp
+    return latest, None
+
+
+def _has_dss(reader: PdfFileReader) -> bool:
+    try:
+        dss = reader.root.get("/DSS")
+        return dss is not None and "/CRLs" in dss.get_object() \
+            and "/Certs" in dss.get_object()
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 async def _check_one(sig, trust_roots, intermediates, tsa_roots) -> SignatureReport:  # noqa: ANN001
