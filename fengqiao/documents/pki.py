@@ -64,6 +64,7 @@ class SignerIdentity:
     role: str  # party, mediator, seal
     id_number: str = ""  # full ID number, only hashed into the certificate
     organisation: str = ""  # the committee, for mediator and seal
+    operator: str = ""  # seal: the natural person who applied it (named in the certificate)
 
 
 @dataclass
@@ -134,6 +135,8 @@ class PlatformCA:
             masked = mask_id_number(identity.id_number).replace("*", "x")
             serial = f"{masked}-{self.id_fingerprint(identity.id_number)}"
             attrs.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial))
+        if identity.operator:
+            attrs.append(x509.NameAttribute(NameOID.TITLE, f"用印人 {identity.operator}"))
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, identity.role))
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME,
                                         identity.organisation or PLATFORM_NAME))

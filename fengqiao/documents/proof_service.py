@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from fengqiao.cases import audit
-from fengqiao.documents import lookup, records
+from fengqiao.documents import final_version, lookup, records
 from fengqiao.documents.certificates import (
     audit_certificate_pdf,
     judicial_package,
@@ -43,10 +43,13 @@ def result_json(result: VerificationResult, *, mask: bool = False) -> dict[str, 
     return {
         "ok": result.ok, "message": result.message, "sha256": result.sha256,
         "modified_after_last": result.modified_after_last,
+        "long_term": result.long_term,
+        "archive_timestamp": (result.archive_timestamp.isoformat()
+                              if result.archive_timestamp else None),
         "signatures": [{
-            "field": s.field_name, "signer": who(s.signer_name, s.role),
+            "field": s.field_name, "label": s.label, "signer": who(s.signer_name, s.role),
             "signer_id": "" if mask else s.signer_id, "role": s.role,
-            "organisation": s.organisation,
+            "organisation": s.organisation, "operator": s.operator,
             "signed_at": s.signed_at.isoformat() if s.signed_at else None,
             "timestamp": s.timestamp.isoformat() if s.timestamp else None,
             "ok": s.ok, "intact": s.intact, "valid": s.valid, "trusted": s.trusted,
@@ -54,6 +57,20 @@ def result_json(result: VerificationResult, *, mask: bool = False) -> dict[str, 
             "problems": s.problems,
         } for s in result.signatures],
     }
+
+
+def _with_final(body: dict[str, Any], result: VerificationResult,
+                check: final_version.FinalCheck) -> dict[str, Any]:
+    """``ok`` only for a valid final version; ``message`` says which it is, first."""
+    body["signatures_valid"] = result.ok
+    body["final"] = check.final
+    body["ok"] = result.ok and check.final
+    if result.ok:
+        body["message"] = check.message
+    elif not check.final:
+        body["message"] = result.message + "；" + check.message
+    body["document"] = check.document
+    return body
 
 
 class ProofService:
@@ -79,41 +96,34 @@ class ProofService:
         return None
 
     async def verify_upload(self, pdf: bytes) -> dict[str, Any]:
-        """Anyone may check a file: it shows only what the file itself contains."""
+        """Anyone may check a file: its signatures, and whether it is the final version
+        the platform archived (a copy cut before the seal is valid but not final)."""
         result = await self._verify(pdf)
         body = result_json(result)
-        doc = await self._doc_by_sha(result.sha256)
-        body["document"] = doc
-        return body
+        async with self.db.read() as session:
+            doc = await final_version.archived_document(session, pdf)
+            slots = len(await records.slots_of(session, doc.id)) if doc else 0
+        archived = await self.files.get(doc.file_key) if doc and doc.file_key else None
+        check = final_version.judge(pdf, doc, archived, slots, len(result.signatures))
+        return _with_final(body, result, check)
 
     async def verify_code(self, code: str) -> dict[str, Any]:
         """The archived copy of a document code: names masked, no ID numbers."""
         async with self.db.read() as session:
             doc = await records.load_doc(session, code)
+            slots = len(await records.slots_of(session, doc.id))
         if not doc.file_key:
             raise Conflict("not_signing", DOCS["not_signing"])
         pdf = await self.files.get(doc.file_key)
         result = await self._verify(pdf)
         body = result_json(result, mask=True)
-        body["document"] = {"code": doc.code, "title": doc.title, "status": doc.status,
-                            "status_name": records.STATUS_NAMES.get(doc.status, doc.status),
-                            "sha256": doc.sha256}
-        return body
+        check = final_version.judge(pdf, doc, pdf, slots, len(result.signatures))
+        return _with_final(body, result, check)
 
     async def _verify(self, pdf: bytes) -> VerificationResult:
         roots = [self.ca.trust_root]
         return await verify_pdf(pdf, roots, intermediates=self.ca.intermediates,
                                 tsa_roots=roots + self.tsa_roots if self.tsa_roots else None)
-
-    async def _doc_by_sha(self, sha: str) -> dict[str, Any] | None:
-        from fengqiao.storage.models import Document
-
-        async with self.db.read() as session:
-            doc = await session.scalar(select(Document).where(Document.sha256 == sha))
-        if doc is None:
-            return None
-        return {"code": doc.code, "title": doc.title, "status": doc.status,
-                "message": DOCS["code_matches"]}
 
     async def audit_certificate(self, doc_code: str, viewer: Viewer) -> bytes:
         async with self.db.read() as session:

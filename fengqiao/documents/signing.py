@@ -126,7 +126,7 @@ async def sign_field(
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         name=identity.name,
-        reason=reason,
+        reason=reason or (f"用印人：{identity.operator}" if identity.operator else None),
         # The seal field's lock already demands "no changes"; asking for the same avoids
         # pyHanko downgrading the request with a warning.
         docmdp_permissions=(fields.MDPPerm.NO_CHANGES if identity.role == "seal"
@@ -155,7 +155,27 @@ def _load_signature_image(data: bytes) -> Image.Image:
     # Flatten onto white: a transparent canvas would otherwise render black in some viewers.
     flat = Image.new("RGB", rgba.size, "white")
     flat.paste(rgba, mask=rgba.getchannel("A"))
+    if not has_handwriting(flat):
+        raise SigningRefused("blank_signature")
     return flat
+
+
+MIN_INK_SHARE = 0.002  # of the canvas
+MIN_EXTENT_SHARE = 0.12  # the strokes span at least this share of width or height
+
+
+def has_handwriting(img: Image.Image) -> bool:
+    """False for a blank or near-blank canvas: a tap, a dot or a tiny scribble."""
+    gray = img.convert("L")
+    ink = gray.point(lambda v: 255 if v < 160 else 0)
+    box = ink.getbbox()
+    if box is None:
+        return False
+    count = sum(ink.histogram()[255:])
+    width, height = img.size
+    spans = (box[2] - box[0]) >= MIN_EXTENT_SHARE * width \
+        or (box[3] - box[1]) >= MIN_EXTENT_SHARE * height
+    return count >= MIN_INK_SHARE * width * height and spans
 
 
 def seal_image(committee: str, size: int = 400) -> Image.Image:

@@ -31,6 +31,7 @@ _COVERAGE = {
 @dataclass(frozen=True)
 class SignatureReport:
     field_name: str
+    label: str  # what the field is called on the page, e.g. 申请人（签名）：王建国
     signer_name: str
     signer_key: str
     signer_id: str  # masked ID number and keyed hash from the certificate
@@ -46,6 +47,7 @@ class SignatureReport:
     docmdp_ok: bool | None  # later changes are within what this signature allows
     ok: bool
     problems: list[str] = field(default_factory=list)
+    operator: str = ""  # the seal: the natural person who applied it
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,14 @@ async def verify_pdf(
                                         tsa_roots or trust_roots))
     problems = [p for r in reports for p in r.problems]
     # After the last signature only validation data (DSS) and document timestamps may
-    # follow; the last thing in the file, signature or timestamp, must cover all of it.
+    # follow (pyHanko's diff analysis of the last signature spans every later revision).
     archive_at, archive_problem = await _check_archive_timestamps(
         reader, tsa_roots or trust_roots, intermediates or [])
     last_any = reader.embedded_signatures[-1]
     modified_after_last = (
         reports[-1].modification_level not in ("none", "lta_updates")
-        or last_any.evaluate_signature_coverage() != SignatureCoverageLevel.ENTIRE_FILE)
+        or last_any.evaluate_signature_coverage() not in (
+            SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION))
     if archive_problem:
         problems.append(archive_problem)
     if modified_after_last:
@@ -134,13 +137,14 @@ async def _check_one(sig, trust_roots, intermediates, tsa_roots) -> SignatureRep
                               allow_fetching=False, revocation_mode="soft-fail")
     subject = sig.signer_cert.subject.native
     name = str(subject.get("common_name", ""))
+    label = field_label(sig)
     problems: list[str] = []
     try:
         status = await async_validate_pdf_signature(sig, signer_validation_context=vc,
                                                     ts_validation_context=ts_vc)
     except Exception:  # noqa: BLE001 - a malformed signature is a finding, not a crash
-        problems.append(VERIFY["invalid"].format(field=sig.field_name))
-        return SignatureReport(sig.field_name, name, str(subject.get("user_id", "")),
+        problems.append(VERIFY["invalid"].format(field=label))
+        return SignatureReport(sig.field_name, label, name, str(subject.get("user_id", "")),
                                str(subject.get("serial_number", "")),
                                str(subject.get("organizational_unit_name", "")),
                                str(subject.get("organization_name", "")), moment, None,
@@ -150,15 +154,16 @@ async def _check_one(sig, trust_roots, intermediates, tsa_roots) -> SignatureRep
     level_name = level.name.lower() if level is not None else "other"
     ts = status.timestamp_validity
     if not status.intact:
-        problems.append(VERIFY["broken"].format(field=sig.field_name))
+        problems.append(VERIFY["broken"].format(field=label))
     elif not status.valid:
-        problems.append(VERIFY["invalid"].format(field=sig.field_name))
+        problems.append(VERIFY["invalid"].format(field=label))
     elif not status.trusted or (ts is not None and not ts.trusted):
-        problems.append(VERIFY["untrusted"].format(field=sig.field_name))
+        problems.append(VERIFY["untrusted"].format(field=label))
     if status.docmdp_ok is False or level in (ModificationLevel.OTHER, None):
-        problems.append(VERIFY["disallowed_change"].format(field=sig.field_name))
+        problems.append(VERIFY["disallowed_change"].format(field=label))
     return SignatureReport(
         field_name=sig.field_name,
+        label=label,
         signer_name=name,
         signer_key=str(subject.get("user_id", "")),
         signer_id=_display_id(str(subject.get("serial_number", ""))),
@@ -174,7 +179,24 @@ async def _check_one(sig, trust_roots, intermediates, tsa_roots) -> SignatureRep
         docmdp_ok=status.docmdp_ok,
         ok=not problems,
         problems=problems,
+        operator=str(subject.get("title", "") or "").removeprefix("用印人 "),
     )
+
+
+def field_label(sig: object) -> str:
+    """The field's name as the page prints it (the /TU the agreement sets), never the
+    internal key; a generic Chinese name for fields of other origin."""
+    try:
+        readable = sig.sig_field.get("/TU")  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        readable = None
+    if readable:
+        return str(readable).split("：")[0]
+    name = str(getattr(sig, "field_name", ""))
+    if name.startswith("sig-party-") and name[10:].isdigit():
+        return VERIFY["label_party"].format(n=int(name[10:]))
+    return {"sig-mediator": VERIFY["label_mediator"],
+            "sig-seal": VERIFY["label_seal"]}.get(name, VERIFY["label_other"])
 
 
 def _display_id(serial: str) -> str:

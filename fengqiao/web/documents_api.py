@@ -442,7 +442,10 @@ async def sign(request: web.Request) -> web.Response:
 @handles
 async def seal(request: web.Request) -> web.Response:
     staff = await _staff(request)
-    return _json(await docs_of(request).agreements.seal(request.match_info["doc"], staff))
+    body = await _body(request) if request.can_read_body else {}
+    code = str(body.get("code", ""))  # sent by POST /otp when the seal is next
+    return _json(await docs_of(request).agreements.seal(request.match_info["doc"], staff,
+                                                        code=code))
 
 
 def _pdf(data: bytes, name: str, inline: bool = True) -> web.Response:

@@ -37,7 +37,23 @@ def sender(client):
     return client.app[keys.DOCUMENTS].otp.sender
 
 
+async def give_phone(app, staff_id: str, phone: str) -> None:
+    """The mediator's phone, where their second factor goes (signing and sealing)."""
+    from fengqiao.storage.models import Mediator
+
+    async with app[keys.DB].transaction() as session:
+        session.add(Mediator(code=f"M-{staff_id}", name=staff_id, username=staff_id,
+                             phone=phone, ics_token=f"ics-{staff_id}"))
+
+
+async def staff_code(client, doc: str, headers: dict, phone: str) -> str:
+    resp = await client.post(f"/api/v1/documents/{doc}/otp", headers=headers)
+    assert resp.status == 200, await resp.text()
+    return sender(client).last_code(phone)
+
+
 async def sign_as(client, doc: str, token: str, phone: str) -> dict:
+    await client.get(f"/api/v1/documents/{doc}?t={token}")  # the text is shown first
     resp = await client.post(f"/api/v1/documents/{doc}/otp?t={token}")
     assert resp.status == 200, await resp.text()
     assert (await resp.json())["phone"] == phone[:3] + "****" + phone[-4:]
@@ -114,8 +130,14 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     resp = await client.post(f"/api/v1/documents/{doc}/otp?t={t_app}")
     assert resp.status == 409 and (await resp.json())["error"]["code"] == "already_signed"
 
-    # A wrong code is refused.
+    # Signing without having opened the text is refused.
     await client.post(f"/api/v1/documents/{doc}/otp?t={t_resp}")
+    resp = await client.post(f"/api/v1/documents/{doc}/sign?t={t_resp}",
+                             json={"code": sender(client).last_code(RESPONDENT_PHONE),
+                                   "signature": png_data_url()})
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "not_opened"
+    await client.get(f"/api/v1/documents/{doc}?t={t_resp}")
+    # A wrong code is refused.
     right = sender(client).last_code(RESPONDENT_PHONE)
     wrong = "000000" if right != "000000" else "111111"
     resp = await client.post(f"/api/v1/documents/{doc}/sign?t={t_resp}",
@@ -132,11 +154,27 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     resp = await client.post(f"/api/v1/documents/{doc}/sign", headers=other,
                              json={"code": "", "signature": png_data_url()})
     assert resp.status == 403
+    # The mediator needs a second factor too: no phone on record, no signature.
+    await client.get(f"/api/v1/documents/{doc}", headers=staff)
+    resp = await client.post(f"/api/v1/documents/{doc}/otp", headers=staff)
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "no_phone_staff"
+    await give_phone(app, "m1", "13700000003")
     resp = await client.post(f"/api/v1/documents/{doc}/sign", headers=staff,
                              json={"code": "", "signature": png_data_url()})
+    assert resp.status == 400
+    code = await staff_code(client, doc, staff, "13700000003")
+    resp = await client.post(f"/api/v1/documents/{doc}/sign", headers=staff,
+                             json={"code": code, "signature": png_data_url()})
     assert resp.status == 200, await resp.text()
-    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=staff)
-    assert resp.status == 200
+    # The seal: its own code, and the certificate names the person who applied it.
+    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=staff,
+                             json={"code": "000000"})
+    assert resp.status == 400
+    client.app[keys.DOCUMENTS].otp.resend_after = 0
+    code = await staff_code(client, doc, staff, "13700000003")
+    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=staff,
+                             json={"code": code})
+    assert resp.status == 200, await resp.text()
     sealed = await resp.json()
     assert sealed["status"] == "sealed"
     deadline = datetime.fromisoformat(sealed["judicial_deadline_at"])
@@ -155,9 +193,11 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     resp = await client.get(f"/api/v1/verify/{doc}")
     by_code = await resp.json()
     assert by_code["ok"] and by_code["signatures"][0]["signer"] == "王**"
+    assert result.signatures[-1].operator == "王调解"
     resp = await client.post("/api/v1/verify", data=pdf,
                              headers={"Content-Type": "application/pdf"})
-    assert (await resp.json())["ok"] and (await resp.json())["document"]["code"] == doc
+    uploaded = await resp.json()
+    assert uploaded["ok"] and uploaded["final"] and uploaded["document"]["code"] == doc
     # One byte changed after signing is detected.
     tampered = bytearray(pdf)
     pos = pdf.index(b"stream\n", pdf.index(b"/Contents")) + 40
@@ -216,6 +256,7 @@ async def test_agreement_signed_sealed_verified_delivered(client):
 async def test_expired_or_reused_code_is_refused(client):
     case, doc, _ = await issued(client)
     token = party_token(client.app, case, case.applicant)
+    await client.get(f"/api/v1/documents/{doc}?t={token}")
     await client.post(f"/api/v1/documents/{doc}/otp?t={token}")
     code = sender(client).last_code(APPLICANT_PHONE)
     # The code is spent by an attempt whose signature image is unusable ...
