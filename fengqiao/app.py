@@ -12,7 +12,7 @@ from fengqiao.booking import api as booking_api
 from fengqiao.documents.notify import WeChatLinkNotifier
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
-from fengqiao.web import api, case_pages, documents_api, rooms_api, trust_api
+from fengqiao.web import api, case_pages, documents_api, documents_jobs, rooms_api, trust_api
 from fengqiao.web.errors import error_middleware
 from fengqiao.web.guard import make_guard
 
@@ -52,6 +52,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
     rooms_api.setup(app)
     app.cleanup_ctx.append(_wechat_delivery)  # after bot: documents go out through keys.WECHAT
     app.cleanup_ctx.append(case_pages.background)  # after bot: it sends through keys.WECHAT
+    app.cleanup_ctx.append(documents_jobs.follow_ups)  # delivery reminders, paper service
     app.on_startup.append(_settle_heap)  # last: everything long-lived is loaded by now
     return app
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import PdfTimeStamper
+from pyhanko.sign import PdfTimeStamper, fields, signers
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
@@ -38,7 +38,7 @@ from pyhanko_certvalidator import policy_decl as certv_policy
 from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustManager
 
-from fengqiao.documents.pki import PlatformCA
+from fengqiao.documents.pki import PlatformCA, SignerIdentity
 
 
 class PlatformTimeStamper(DummyTimeStamper):
@@ -117,6 +117,24 @@ async def add_long_term_data(pdf: bytes, ca: PlatformCA, timestamping: Timestamp
     await PdfTimeStamper(timestamping.stamper, field_name="doc-timestamp").async_timestamp_pdf(
         writer, md_algorithm="sha256", output=stamped)
     return stamped.getvalue()
+
+
+async def sign_as_platform(pdf: bytes, ca: PlatformCA, timestamping: Timestamping, *,
+                           organisation: str, reason: str) -> bytes:
+    """Sign a document the platform itself issues (service certificate, audit report, the
+    judicial package's manifest) with an invisible signature, B-LTA like the agreement."""
+    identity = SignerIdentity(name=organisation, signer_key="platform", role="platform",
+                              organisation=organisation)
+    meta = signers.PdfSignatureMetadata(
+        field_name="sig-platform", md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES, name=organisation, reason=reason,
+        certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES)
+    signer = signers.PdfSigner(meta, ca.issue_signer(identity),
+                               timestamper=timestamping.stamper)
+    out = io.BytesIO()
+    await signer.async_sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False),
+                                output=out)
+    return await add_long_term_data(out.getvalue(), ca, timestamping, archive=True)
 
 
 async def _next_whole_second() -> None:

@@ -19,9 +19,9 @@ from fengqiao.documents.certificates import (
 )
 from fengqiao.documents.delivery_service import DeliveryService
 from fengqiao.documents.errors import Conflict
-from fengqiao.documents.ltv import Timestamping
+from fengqiao.documents.ltv import Timestamping, sign_as_platform, timestamping_for
 from fengqiao.documents.pki import PlatformCA
-from fengqiao.documents.texts import DOCS
+from fengqiao.documents.texts import CERTIFICATES, DOCS
 from fengqiao.documents.verify import VerificationResult, coverage_text, verify_pdf
 from fengqiao.documents.viewer import Viewer
 from fengqiao.settings import Settings
@@ -79,7 +79,8 @@ class ProofService:
                  timestamping: Timestamping | None = None) -> None:
         self.db, self.files, self.ca = db, files, ca
         self.delivery, self.settings = delivery, settings
-        self.tsa_roots = (timestamping.trust_roots if timestamping else []) or None
+        self.timestamping = timestamping or timestamping_for(ca)
+        self.tsa_roots = self.timestamping.trust_roots or None
 
     # --- the published trust anchor --------------------------------------------------
     def root_ca_pem(self) -> bytes:
@@ -137,14 +138,34 @@ class ProofService:
             public_url=self.settings.public_url, font_path=self.settings.cjk_font or None)
 
     async def service_certificate(self, doc_code: str, viewer: Viewer) -> bytes:
+        """电子送达证明: every consent and every attempt with its times; a PDF the platform
+        signs (B-LTA), so it cannot be altered unnoticed either."""
         viewer.require_staff()
         doc, rows = await self.delivery.deliveries(doc_code)
-        items = [{"recipient": d.recipient, "address": _mask_address(d.address),
-                  "sent_at": d.sent_at, "status": d.status, "read_at": d.read_at,
+        consents = await self.delivery.consents(doc.case_id)
+        async with self.db.read() as session:
+            names = {p.id: p.name or "" for p in await lookup.case_parties(session, doc.case_id)}
+        items = [{"recipient": d.recipient, "attempt": d.attempt,
+                  "address": _mask_address(d.address), "status": d.status,
+                  "sent_at": d.sent_at, "delivered_at": d.delivered_at, "read_at": d.read_at,
+                  "downloaded_at": d.downloaded_at, "acknowledged_at": d.acknowledged_at,
+                  "reminded_at": d.reminded_at, "paper_task_at": d.paper_task_at,
+                  "paper_requested_at": d.paper_requested_at, "failure": d.failure,
                   "doc_sha256": d.doc_sha256} for d in rows]
-        return await asyncio.to_thread(
+        consent_items = [{"recipient": names.get(c.party_id, ""), "time": c.consented_at,
+                          "address": _mask_address(c.address),
+                          "wording": c.wording or "", "wording_sha256": c.wording_sha256 or ""}
+                         for c in consents]
+        pdf = await asyncio.to_thread(
             service_certificate_pdf, title=doc.title, doc_code=doc.code, deliveries=items,
+            consents=consent_items, doc_sha256=doc.sha256 or "",
             public_url=self.settings.public_url, font_path=self.settings.cjk_font or None)
+        return await self._platform_sign(pdf)
+
+    async def _platform_sign(self, pdf: bytes) -> bytes:
+        return await sign_as_platform(pdf, self.ca, self.timestamping,
+                                      organisation=self.settings.centre_name,
+                                      reason=CERTIFICATES["platform_reason"])
 
     async def judicial_package(self, doc_code: str, staff: Viewer) -> bytes:
         """Agreement, parties' identity information, mediation record, certificates."""

@@ -126,6 +126,22 @@ CERTIFICATES = {
     "col_sent": "发送时间",
     "col_status": "送达状态",
     "col_read": "阅读时间",
+    "col_sent_at": "发送时间",
+    "col_delivered_at": "到达时间",
+    "col_read_at": "打开时间",
+    "col_downloaded_at": "下载时间",
+    "col_acknowledged_at": "签收时间",
+    "col_failure": "失败原因",
+    "col_wording": "确认书内容",
+    "col_wording_hash": "确认书内容摘要（SHA-256）",
+    "consents": "一、送达地址确认",
+    "attempts": "二、送达记录（每次送达单独记录，不作修改）",
+    "no_consent": "受送达人未确认电子送达地址。",
+    "attempt_no": "第 {n} 次送达",
+    "note_reminded_at": "未查看，已于 {time} 提醒查收。",
+    "note_paper_task_at": "逾期未查看，已于 {time} 转为纸质送达，由中心工作人员办理。",
+    "note_paper_requested_at": "受送达人于 {time} 申请纸质文书。",
+    "platform_reason": "平台出具并签章",
     "generated_at": "生成时间：{time}",
     "none": "无",
 }
@@ -143,6 +159,9 @@ EVENT_NAMES = {
     "downloaded": "下载文书",
     "paper_requested": "申请纸质文书",
     "delivery_failed": "送达失败",
+    "acknowledged": "受送达人签收",
+    "reminded": "提醒查收",
+    "paper_task": "转为纸质送达",
 }
 
 DELIVERY_STATUS = {
@@ -151,6 +170,7 @@ DELIVERY_STATUS = {
     "read": "已阅读",
     "failed": "送达失败",
     "refused": "拒收",
+    "acknowledged": "已签收",
 }
 
 PACKAGE = {
@@ -221,6 +241,10 @@ DOCS = {
     "no_wechat": "未找到您的微信身份，请通过公众号或小程序中的链接操作。",
     "paper_address": "请填写纸质文书的邮寄地址（不超过 200 字）。",
     "no_delivery": "本文书没有送达给您。",
+    "remind_title": "《{title}》尚未查收",
+    "remind_text": "案件 {case} 的文书已于数日前电子送达给您，请点击链接查看、下载并签收。",
+    "paper_dept": "纸质送达",
+    "paper_task": "{name} 未在期限内查看电子送达的《{title}》（{code}），请改为邮寄或直接送达纸质文书。",
     "too_many_codes": "验证码发送过于频繁，请稍后再试。",
     "record_title": "调解记录",
     "record_case": "案件编号：{code}  纠纷类型：{type}  受理时间：{filed}",

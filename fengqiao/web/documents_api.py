@@ -536,6 +536,19 @@ async def open_delivery(request: web.Request) -> web.Response:
 
 
 @documented(
+    "The recipient acknowledges receipt (签收) of a delivered document",
+    response=OBJ,
+    errors=(401, 403, 404),
+    parameters=DOC,
+    security=True,
+)
+@handles
+async def acknowledge_delivery(request: web.Request) -> web.Response:
+    viewer = await _doc_viewer(request)
+    return _json(await docs_of(request).delivery.acknowledge(request.match_info["doc"], viewer))
+
+
+@documented(
     "Ask for a paper copy of a delivered document",
     request={
         "type": "object",
@@ -641,6 +654,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/v1/documents/{doc}/audit-certificate", audit_certificate)
     r.add_post("/api/v1/documents/{doc}/deliver", deliver)
     r.add_get("/api/v1/documents/{doc}/delivery", open_delivery)
+    r.add_post("/api/v1/documents/{doc}/delivery/acknowledge", acknowledge_delivery)
     r.add_post("/api/v1/documents/{doc}/paper-copy", paper_copy)
     r.add_get("/api/v1/documents/{doc}/service-certificate", service_certificate)
     r.add_get("/api/v1/documents/{doc}/judicial-package", judicial_package)

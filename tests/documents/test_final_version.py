@@ -14,8 +14,10 @@ from fengqiao import keys
 from fengqiao.app import create_app
 from fengqiao.documents.signing import SigningRefused, has_handwriting
 from fengqiao.documents.texts import DOCS
-from tests.web.docs_helpers import APPLICANT_PHONE, party_token, png_data_url
-from tests.web.test_documents_flow import give_phone, issued, sign_as, staff_code
+from tests.web.docs_helpers import APPLICANT_PHONE, party_token
+from tests.web.test_documents_flow import issued
+
+from .flow import sealed_document
 
 
 @pytest.fixture
@@ -40,22 +42,7 @@ def _by_eof(pdf: bytes, keep_signatures: int) -> bytes:
 
 
 async def test_a_copy_cut_before_the_seal_is_not_final(client) -> None:
-    app = client.app
-    case, doc, staff = await issued(client)
-    for party, phone in ((case.applicant, APPLICANT_PHONE), (case.respondent, "13900000002")):
-        await sign_as(client, doc, party_token(app, case, party), phone)
-    await give_phone(app, "m1", "13700000003")
-    await client.get(f"/api/v1/documents/{doc}", headers=staff)
-    code = await staff_code(client, doc, staff, "13700000003")
-    resp = await client.post(f"/api/v1/documents/{doc}/sign", headers=staff,
-                             json={"code": code, "signature": png_data_url()})
-    assert resp.status == 200
-    app[keys.DOCUMENTS].otp.resend_after = 0
-    code = await staff_code(client, doc, staff, "13700000003")
-    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=staff,
-                             json={"code": code})
-    assert resp.status == 200
-    pdf = await (await client.get(f"/api/v1/documents/{doc}/pdf", headers=staff)).read()
+    case, doc, staff, pdf = await sealed_document(client)
 
     partial = _by_eof(pdf, 4)  # everything up to the mediator: valid, but not sealed
     assert partial and pdf.startswith(partial[:-1])
