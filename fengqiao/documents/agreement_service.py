@@ -12,7 +12,6 @@ import asyncio
 import copy
 import dataclasses
 import hashlib
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from fengqiao.documents.agreement_model import (
     validate_agreement,
 )
 from fengqiao.documents.errors import BadCode, Conflict, Forbidden, Invalid, TooMany
+from fengqiao.documents.judicial import deadline_text, judicial_deadline
 from fengqiao.documents.ltv import Timestamping, add_long_term_data
 from fengqiao.documents.notify import Notifier, NotSent
 from fengqiao.documents.otp import OtpError, OtpService, mask_phone
@@ -45,7 +45,6 @@ from fengqiao.storage.models import Case, CaseParty, Document, DocumentSlot, utc
 from fengqiao.web.access import issue_token
 
 ROLE_NAMES = {"applicant": "申请人", "respondent": "被申请人"}
-JUDICIAL_DAYS = 30  # People's Mediation Law art. 33
 _FIELDS = {cls: {f.name for f in dataclasses.fields(cls)}
            for cls in (Party, PayeeAccount, Obligation, Instalment)}
 
@@ -191,6 +190,8 @@ class AgreementService:
             "sealed_at": doc.sealed_at.isoformat() if doc.sealed_at else None,
             "judicial_deadline_at": (doc.judicial_deadline_at.isoformat()
                                      if doc.judicial_deadline_at else None),
+            "judicial_deadline_text": (deadline_text(doc.judicial_deadline_at)
+                                       if doc.judicial_deadline_at else None),
             "pdf_url": f"/api/v1/documents/{doc.code}/pdf" if doc.file_key else None,
             "verify_url": f"{base}/h5/verify?code={doc.code}",
             "privacy_notice": DOCS["privacy_notice"],
@@ -406,7 +407,7 @@ class AgreementService:
                                       "sha256": digest}
             if event == "sealed":
                 row.status, row.sealed_at = "sealed", now
-                row.judicial_deadline_at = now + timedelta(days=JUDICIAL_DAYS)
+                row.judicial_deadline_at = judicial_deadline(now)  # 24:00 of the 30th day
                 detail["judicial_deadline"] = row.judicial_deadline_at.isoformat()
             await records.add_event(session, row, event, viewer, doc_sha256=digest,
                                     actor=(f"{identity.name}（用印人：{identity.operator}）"

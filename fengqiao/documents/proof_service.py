@@ -8,13 +8,9 @@ import asyncio
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
-from fengqiao.cases import audit
 from fengqiao.documents import final_version, lookup, records
 from fengqiao.documents.certificates import (
     audit_certificate_pdf,
-    judicial_package,
     service_certificate_pdf,
 )
 from fengqiao.documents.delivery_service import DeliveryService
@@ -27,7 +23,6 @@ from fengqiao.documents.viewer import Viewer
 from fengqiao.settings import Settings
 from fengqiao.storage.db import Database
 from fengqiao.storage.files import FileStore
-from fengqiao.storage.models import AuditEntry, Case, CaseFile
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -133,9 +128,10 @@ class ProofService:
             events = await records.events_of(session, doc.id)
         rows = [{"event": e.event, "time": e.created_at, "actor": e.actor, "ip": e.ip,
                  "user_agent": e.user_agent, "doc_sha256": e.doc_sha256} for e in events]
-        return await asyncio.to_thread(
+        pdf = await asyncio.to_thread(
             audit_certificate_pdf, title=doc.title, doc_code=doc.code, events=rows,
             public_url=self.settings.public_url, font_path=self.settings.cjk_font or None)
+        return await self._platform_sign(pdf)
 
     async def service_certificate(self, doc_code: str, viewer: Viewer) -> bytes:
         """电子送达证明: every consent and every attempt with its times; a PDF the platform
@@ -168,53 +164,13 @@ class ProofService:
                                       reason=CERTIFICATES["platform_reason"])
 
     async def judicial_package(self, doc_code: str, staff: Viewer) -> bytes:
-        """Agreement, parties' identity information, mediation record, certificates."""
-        staff.require_staff()
-        async with self.db.read() as session:
-            doc = await records.load_doc(session, doc_code)
-            if doc.status != "sealed" or not doc.file_key:
-                raise Conflict("not_sealed", DOCS["not_sealed"])
-            case = await session.get(Case, doc.case_id)
-            assert case is not None
-            evidence = (await session.scalars(select(CaseFile).where(
-                CaseFile.case_id == case.id, CaseFile.kind == "evidence"))).all()
-            entries = (await session.scalars(select(AuditEntry).where(
-                AuditEntry.case_id == case.id).order_by(AuditEntry.id))).all()
-            parties_rows = {p.id: p for p in await lookup.case_parties(session, case.id)}
-        agreement = await self.files.get(doc.file_key)
-        parties = []
-        for p in doc.data.get("parties", []):
-            row = parties_rows.get(p.get("party_id"))
-            parties.append({k: p.get(k, "") for k in (
-                "name", "role", "kind", "id_number", "gender", "birth_date", "address",
-                "representative", "agent")} | {"phone": (row.phone if row else None)
-                                               or p.get("phone", "")})
-        record = self._record(case, evidence, entries)
-        extras = {"audit_certificate.pdf": await self.audit_certificate(doc_code, staff),
-                  "service_certificate.pdf": await self.service_certificate(doc_code, staff)}
-        package = await asyncio.to_thread(judicial_package, agreement_pdf=agreement,
-                                          parties=parties, mediation_record=record,
-                                          extra_files=extras)
-        async with self.db.transaction() as session:
-            await audit.append(session, case_id=case.id, actor=staff.actor,
-                               action="judicial.package", detail={"doc": doc.code})
-        return package
+        """Everything a court needs for judicial confirmation, as one zip (see judicial.py)."""
+        from fengqiao.documents.judicial_service import build_judicial_package
 
-    @staticmethod
-    def _record(case: Case, evidence: Any, entries: Any) -> str:
-        def local(value: Any) -> str:
-            return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        return await build_judicial_package(self, doc_code, staff)
 
-        lines = [DOCS["record_title"], "",
-                 DOCS["record_case"].format(code=case.code, type=case.type_name,
-                                            filed=local(case.created_at)),
-                 DOCS["record_description"].format(text=case.description), "",
-                 DOCS["record_evidence"]]
-        lines += [f"  {n}. {e.original_name or ''}（{e.mime}，SHA-256 {e.sha256}）"
-                  for n, e in enumerate(evidence, start=1)]
-        lines += ["", DOCS["record_events"]]
-        lines += [f"  {local(e.created_at)}  {e.action}  {e.actor}" for e in entries]
-        return "\n".join(lines) + "\n"
+    async def platform_sign(self, pdf: bytes) -> bytes:
+        return await self._platform_sign(pdf)
 
 
 def _mask_address(address: str) -> str:

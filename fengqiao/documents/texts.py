@@ -180,6 +180,68 @@ PACKAGE = {
     "record_title": "调解记录",
 }
 
+# --- judicial confirmation package --------------------------------------------------------
+JUDICIAL = {
+    "application_title": "司法确认申请书",
+    "applicant": "申请人{n}：{name}（{role}），身份证件号码：{id_number}，住所：{address}，"
+    "联系电话：{phone}",
+    "request_head": "请求事项",
+    "request": "请求人民法院确认申请人于 {date} 经{committee}调解达成的《{title}》"
+    "（文书编号 {code}）有效。",
+    "facts_head": "事实和理由",
+    "facts": "申请人之间的纠纷经{committee}调解，于 {date} 达成调解协议，协议约定：{obligations}"
+    "该协议已由各方当事人和调解员电子签名并加盖调解组织电子印章，自 {date} 起生效。"
+    "根据《中华人民共和国人民调解法》第三十三条和《中华人民共和国民事诉讼法》第二百零五条，"
+    "申请人共同申请司法确认。",
+    "promise": "申请人承诺：出于解决纠纷的目的自愿达成协议，没有恶意串通、规避法律的行为；"
+    "如因虚假调解损害他人合法权益的，愿承担相应的法律责任。",
+    "court": "此致\n____________人民法院",
+    "sign_line": "申请人（签名）：____________（{name}）",
+    "date_line": "日期：______年____月____日",
+    "attachments": "附：调解协议书、当事人身份证明、证据材料、调解笔录、送达证明、电子签署存证报告、"
+    "平台根证书（用于核验电子签名）及文件清单（manifest.pdf，平台电子签章）。",
+    "record_title": "调解笔录",
+    "record_case": "案件编号：{code}　纠纷类型：{type}　受理时间：{filed}",
+    "record_org": "调解组织：{committee}　调解员：{mediator}",
+    "record_dispute": "一、纠纷情况",
+    "record_sessions": "二、调解经过",
+    "record_session": "调解时间：{time}　方式：{mode}　地点：{place}",
+    "record_notes": "调解员记录：{notes}",
+    "record_evidence": "三、举证与质证",
+    "record_comment": "{by}的质证意见（{time}）：{text}",
+    "record_said": "四、调解中的发言（文字记录）",
+    "record_outcome": "五、调解结果",
+    "record_timeline": "六、办理过程",
+    "outcome_agreed": "双方自愿达成调解协议（文书编号 {code}），已于 {date} 签署盖章生效。"
+    "司法确认申请期限至 {deadline}。",
+    "manifest_title": "司法确认材料清单",
+    "manifest_intro": "本清单列出材料包中每个文件的 SHA-256 摘要，生成于 {time}（UTC），"
+    "由平台电子签章。任何文件被改动，其摘要即与本清单不符。",
+    "recording_note": "录音录像文件 {name} 大小 {mb} MB，超过随附上限，未放入材料包。"
+    "SHA-256：{sha256}。法院可向调解组织调取原件，并用该摘要核对。",
+    "readme": "司法确认申请材料：\n"
+    "  application.pdf 司法确认申请书（请双方当事人签名后提交）\n"
+    "  agreement.pdf 调解协议书（电子签名和电子印章，PAdES B-LTA）\n"
+    "  parties.json 当事人身份信息\n  evidence/ 证据材料原件\n"
+    "  recordings/ 调解录音录像（或其摘要与调取说明）\n  consents.json 送达地址确认记录\n"
+    "  mediation_record.pdf 调解笔录\n  service_certificate.pdf 电子送达证明\n"
+    "  audit_certificate.pdf 电子签署存证报告\n  root-ca.pem 平台根证书（核验电子签名的信任根）\n"
+    "  manifest.json / manifest.pdf 文件清单与 SHA-256 摘要（manifest.pdf 由平台电子签章）\n",
+}
+
+AUDIT_ACTION_NAMES = {
+    "case.filed": "登记受理", "case.route": "分流", "case.handle": "受理办理",
+    "case.assign": "指定承办人", "case.close": "办结反馈", "file.added": "提交材料",
+    "evidence.uploaded": "提交证据", "evidence.commented": "发表质证意见",
+    "agreement.drafted": "起草调解协议", "agreement.edited": "修改调解协议",
+    "agreement.issued": "发出调解协议待签署", "agreement.opened": "阅读协议全文",
+    "agreement.signed": "签名", "agreement.sealed": "加盖调解组织印章",
+    "delivery.consented": "确认电子送达地址", "delivery.sent": "电子送达",
+    "delivery.read": "查看送达文书", "delivery.downloaded": "下载送达文书",
+    "delivery.acknowledged": "签收", "delivery.reminded": "提醒查收",
+    "delivery.paper_task": "转为纸质送达", "judicial.package": "生成司法确认材料",
+}
+
 # --- one-time codes ------------------------------------------------------------------------
 OTP = {
     "sms": "【枫桥调解】您的验证码是 {code}，{minutes} 分钟内有效。请勿告诉他人。",

@@ -7,6 +7,7 @@ import io
 import subprocess
 import zipfile
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import FormData
@@ -177,8 +178,14 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     assert resp.status == 200, await resp.text()
     sealed = await resp.json()
     assert sealed["status"] == "sealed"
-    deadline = datetime.fromisoformat(sealed["judicial_deadline_at"])
-    assert deadline - datetime.fromisoformat(sealed["sealed_at"]) == timedelta(days=30)
+    # The window ends at 24:00 local time of the 30th day after the seal.
+    local = ZoneInfo("Asia/Shanghai")
+    deadline = datetime.fromisoformat(sealed["judicial_deadline_at"]).astimezone(local)
+    sealed_day = datetime.fromisoformat(sealed["sealed_at"]).astimezone(local).date()
+    assert (deadline.hour, deadline.minute) == (0, 0)
+    assert deadline.date() == sealed_day + timedelta(days=31)
+    assert sealed["judicial_deadline_text"] == (
+        (sealed_day + timedelta(days=30)).isoformat() + " 24:00")
 
     # Validated by pyHanko against the platform's root ...
     resp = await client.get(f"/api/v1/documents/{doc}/pdf?t={t_app}")
@@ -246,8 +253,9 @@ async def test_agreement_signed_sealed_verified_delivered(client):
         names = set(zf.namelist())
         assert zf.read("agreement.pdf") == pdf
         assert "110101199001011234" in zf.read("parties.json").decode()
-        assert "agreement.sealed" in zf.read("mediation_record.txt").decode()
-    assert {"audit_certificate.pdf", "service_certificate.pdf", "manifest.json"} <= names
+        assert "调解笔录" in pdftotext(zf.read("mediation_record.pdf"))
+    assert {"audit_certificate.pdf", "service_certificate.pdf", "manifest.json",
+            "manifest.pdf", "application.pdf", "root-ca.pem"} <= names
 
     chain = await app[keys.CASES].verify_audit()
     assert chain.ok and chain.entries > 10
