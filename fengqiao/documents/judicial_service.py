@@ -148,3 +148,68 @@ def _who(actor: str, parties: dict[int, Any]) -> str:
     if kind == "staff":
         return "工作人员"
     return actor
+
+
+REMIND_AT_DAYS = (20, 27)
+
+
+async def remind_judicial_deadlines(db: Any, notifier: Any, settings: Any,
+                                    now: datetime | None = None) -> int:
+    """On the 20th and 27th day after sealing, remind the parties and the mediator (on
+    WeChat, where the platform knows them) that the 30-day window for judicial
+    confirmation ends at 24:00 of the 30th day. Each reminder is recorded once."""
+    from fengqiao.documents.notify import NotSent
+    from fengqiao.storage.models import Document, DocumentEvent, Mediator
+
+    now = now or datetime.now(UTC)
+    async with db.read() as session:
+        docs = list((await session.scalars(select(Document).where(
+            Document.status == "sealed", Document.judicial_deadline_at.is_not(None),
+            Document.judicial_deadline_at > now))).all())
+    sent = 0
+    for doc in docs:
+        assert doc.sealed_at is not None and doc.judicial_deadline_at is not None
+        day = (now.astimezone(judicial.LOCAL_TZ).date()
+               - doc.sealed_at.astimezone(judicial.LOCAL_TZ).date()).days
+        due = [d for d in REMIND_AT_DAYS if day >= d]
+        if not due:
+            continue
+        async with db.read() as session:
+            done = {(e.detail or {}).get("day") for e in (await session.scalars(select(
+                DocumentEvent).where(DocumentEvent.document_id == doc.id,
+                                     DocumentEvent.event == "judicial_reminder"))).all()}
+            if due[-1] in done:
+                continue
+            case = await session.get(Case, doc.case_id)
+            openids = [o for o in [await lookup.party_openid(session, p)
+                                   for p in await lookup.case_parties(session, doc.case_id)]
+                       if o]
+            username = str(doc.data.get("mediator_staff_id") or "").removeprefix("staff:")
+            mediator_openid = await session.scalar(select(Mediator.openid).where(
+                Mediator.username == username)) if username else None
+        text = JUDICIAL["reminder_text"].format(
+            case=case.code if case else "", title=doc.title,
+            deadline=judicial.deadline_text(doc.judicial_deadline_at),
+            left=days_left(doc.judicial_deadline_at, now))
+        url = f"{settings.public_url.rstrip('/')}/h5/verify?code={doc.code}"
+        reached = []
+        for openid in [*openids, *([mediator_openid] if mediator_openid else [])]:
+            try:
+                await notifier.send_link(openid, JUDICIAL["reminder_title"], text, url)
+                reached.append(openid[:4] + "…")
+            except NotSent:
+                continue
+        async with db.transaction() as session:
+            row = await records.load_doc(session, doc.code)
+            await records.add_event(session, row, "judicial_reminder", None, actor="system",
+                                    detail={"day": due[-1], "reached": len(reached)}, at=now)
+            await audit.append(session, case_id=doc.case_id, actor="system",
+                               action="judicial.reminded",
+                               detail={"doc": doc.code, "day": due[-1]})
+        sent += 1
+    return sent
+
+
+def days_left(deadline: datetime, now: datetime) -> int:
+    return max(0, (deadline.astimezone(judicial.LOCAL_TZ).date()
+                   - now.astimezone(judicial.LOCAL_TZ).date()).days)

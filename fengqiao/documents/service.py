@@ -70,6 +70,15 @@ class DocumentService:
         edge is set up, after the services)."""
         self.notifier = self.agreements.notifier = self.delivery.notifier = notifier
 
+    async def follow_up(self, now: Any = None) -> dict[str, int]:
+        """Periodic work: delivery reminders and paper service, judicial-deadline reminders."""
+        from fengqiao.documents.judicial_service import remind_judicial_deadlines
+
+        done = await self.delivery.follow_up(now)
+        done["judicial_reminders"] = await remind_judicial_deadlines(
+            self.db, self.notifier, self.delivery.settings, now)
+        return done
+
     async def party_for_openid(self, case_id: int, openid: str) -> Any:
         async with self.db.read() as session:
             return await lookup.party_for_openid(session, case_id, openid)

@@ -162,6 +162,7 @@ EVENT_NAMES = {
     "acknowledged": "受送达人签收",
     "reminded": "提醒查收",
     "paper_task": "转为纸质送达",
+    "judicial_reminder": "提醒司法确认申请期限",
 }
 
 DELIVERY_STATUS = {
@@ -214,6 +215,9 @@ JUDICIAL = {
     "record_timeline": "六、办理过程",
     "outcome_agreed": "双方自愿达成调解协议（文书编号 {code}），已于 {date} 签署盖章生效。"
     "司法确认申请期限至 {deadline}。",
+    "reminder_title": "司法确认申请期限提醒",
+    "reminder_text": "案件 {case} 的《{title}》已生效。如需申请司法确认，双方当事人应于 {deadline} "
+    "前共同向人民法院提出申请（还剩 {left} 天）。材料包可向调解员索取。",
     "manifest_title": "司法确认材料清单",
     "manifest_intro": "本清单列出材料包中每个文件的 SHA-256 摘要，生成于 {time}（UTC），"
     "由平台电子签章。任何文件被改动，其摘要即与本清单不符。",
@@ -240,6 +244,7 @@ AUDIT_ACTION_NAMES = {
     "delivery.read": "查看送达文书", "delivery.downloaded": "下载送达文书",
     "delivery.acknowledged": "签收", "delivery.reminded": "提醒查收",
     "delivery.paper_task": "转为纸质送达", "judicial.package": "生成司法确认材料",
+    "judicial.reminded": "提醒司法确认申请期限",
 }
 
 # --- one-time codes ------------------------------------------------------------------------

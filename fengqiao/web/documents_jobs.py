@@ -1,5 +1,6 @@
 """Periodic work of the documents services: remind recipients who have not opened a
-delivered document and hand long-unopened ones to staff for paper service."""
+delivered document, hand long-unopened ones to staff for paper service, and remind parties
+and the mediator of the judicial-confirmation deadline on days 20 and 27."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ EVERY_SECONDS = 3600.0
 
 
 async def follow_ups(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: runs ``DeliveryService.follow_up`` hourly while the app runs."""
+    """cleanup_ctx: runs ``DocumentService.follow_up`` hourly while the app runs."""
 
     async def loop() -> None:
         while True:
             try:
-                done = await app[keys.DOCUMENTS].delivery.follow_up()
+                done = await app[keys.DOCUMENTS].follow_up()
                 if any(done.values()):
                     log.info("delivery follow-up: %s", done)
             except Exception:  # noqa: BLE001 - one failed run must not stop the next

@@ -84,3 +84,23 @@ async def test_package_holds_what_a_court_asks_for(client) -> None:
                               intermediates=ca.intermediates)
     assert signed.ok, signed.message
     assert listing["files"]["agreement.pdf"]["sha256"] in pdftotext(files["manifest.pdf"])
+
+
+async def test_parties_are_reminded_on_days_20_and_27(client) -> None:
+    from datetime import timedelta
+
+    app = client.app
+    _, doc, _, _ = await sealed_document(client)
+    docs = app[keys.DOCUMENTS]
+    sent = docs.notifier.sent
+    now = datetime.now(UTC)
+    assert (await docs.follow_up(now + timedelta(days=5)))["judicial_reminders"] == 0
+    before = len(sent)
+    assert (await docs.follow_up(now + timedelta(days=20)))["judicial_reminders"] == 1
+    reminders = sent[before:]
+    assert {m["openid"] for m in reminders} == {"o-app-a", "o-resp-a"}
+    assert all("24:00" in m["text"] and "司法确认" in m["title"] for m in reminders)
+    assert (await docs.follow_up(now + timedelta(days=21)))["judicial_reminders"] == 0
+    assert (await docs.follow_up(now + timedelta(days=27)))["judicial_reminders"] == 1
+    assert (await docs.follow_up(now + timedelta(days=40)))["judicial_reminders"] == 0
+    assert doc
