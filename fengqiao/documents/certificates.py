@@ -17,7 +17,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fengqiao.documents.pdf_layout import FONT_FAMILY, DocumentPdf
-from fengqiao.documents.texts import CERTIFICATES, DELIVERY_STATUS, EVENT_NAMES, PACKAGE
+from fengqiao.documents.texts import (
+    CERTIFICATES,
+    DELIVERY_STATUS,
+    EVENT_NAMES,
+    IDENTITY_METHODS,
+    PACKAGE,
+)
 
 _UA_MAX = 120
 
@@ -57,6 +63,15 @@ def audit_certificate_pdf(
             f"{CERTIFICATES['col_ip']}：{mask_ip(ev.get('ip'))}",
             f"{CERTIFICATES['col_ua']}：{_user_agent(ev.get('user_agent'))}",
         ]
+        detail = ev.get("detail") or {}
+        if detail.get("method"):
+            method = IDENTITY_METHODS.get(str(detail["method"]), str(detail["method"]))
+            lines.append(f"{CERTIFICATES['col_method']}：{method}"
+                         + (f"（{detail['phone']}）" if detail.get("phone") else ""))
+        if detail.get("operator"):
+            lines.append(f"{CERTIFICATES['col_operator']}：{detail['operator']}")
+        if detail.get("text_sha256"):
+            lines.append(f"{CERTIFICATES['col_text_hash']}：{detail['text_sha256']}")
         if ev.get("doc_sha256"):
             lines.append(f"{CERTIFICATES['col_hash']}：{ev['doc_sha256']}")
         _block(pdf, lines)

@@ -127,7 +127,8 @@ class ProofService:
             viewer.require_case(doc.case_id, "sign", "delivery")
             events = await records.events_of(session, doc.id)
         rows = [{"event": e.event, "time": e.created_at, "actor": e.actor, "ip": e.ip,
-                 "user_agent": e.user_agent, "doc_sha256": e.doc_sha256} for e in events]
+                 "user_agent": e.user_agent, "doc_sha256": e.doc_sha256,
+                 "detail": e.detail or {}} for e in events]
         pdf = await asyncio.to_thread(
             audit_certificate_pdf, title=doc.title, doc_code=doc.code, events=rows,
             public_url=self.settings.public_url, font_path=self.settings.cjk_font or None)

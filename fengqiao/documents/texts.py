@@ -142,8 +142,17 @@ CERTIFICATES = {
     "note_paper_task_at": "逾期未查看，已于 {time} 转为纸质送达，由中心工作人员办理。",
     "note_paper_requested_at": "受送达人于 {time} 申请纸质文书。",
     "platform_reason": "平台出具并签章",
+    "col_method": "身份核验方式",
+    "col_operator": "用印人",
+    "col_text_hash": "所阅读协议文本摘要（SHA-256）",
+
     "generated_at": "生成时间：{time}",
     "none": "无",
+}
+
+IDENTITY_METHODS = {
+    "wechat_link+sms": "微信专属链接 + 短信验证码",
+    "console_login+sms": "工作台账号登录 + 短信验证码",
 }
 
 EVENT_NAMES = {

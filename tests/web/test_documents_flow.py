@@ -220,7 +220,9 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     resp = await client.get(f"/api/v1/documents/{doc}/audit-certificate", headers=staff)
     cert = await resp.read()
     text = pdftotext(cert)
-    for word in ("发送文书", "打开文书", "身份核验通过", "签名", "加盖电子印章", "127.0.*.*"):
+    for word in ("发送文书", "打开文书", "身份核验通过", "签名", "加盖电子印章", "127.0.*.*",
+                 "微信专属链接 + 短信验证码", "138****0001", "用印人：王调解",
+                 "所阅读协议文本摘要"):
         assert word in text, word
 
     # E-delivery: consent, send, WeChat's event, open, download, paper copy, certificate.
