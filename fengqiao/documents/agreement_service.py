@@ -12,9 +12,12 @@ import asyncio
 import copy
 import dataclasses
 import hashlib
+import logging
 from pathlib import Path
 from typing import Any
 
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from sqlalchemy import select
 
 from fengqiao.cases import audit
@@ -44,6 +47,7 @@ from fengqiao.storage.files import FileStore
 from fengqiao.storage.models import Case, CaseParty, Document, DocumentSlot, utcnow
 from fengqiao.web.access import issue_token
 
+log = logging.getLogger(__name__)
 ROLE_NAMES = {"applicant": "申请人", "respondent": "被申请人"}
 _FIELDS = {cls: {f.name for f in dataclasses.fields(cls)}
            for cls in (Party, PayeeAccount, Obligation, Instalment)}
@@ -384,13 +388,17 @@ class AgreementService:
             signed = await sign_field(current, field_name=slot.field_name, identity=identity,
                                       ca=self.ca, expected=expected, signature_png=png,
                                       timestamper=self.timestamping.stamper)
+            # PAdES B-LT for every signature; the seal also gets the document timestamp.
+            signed = await add_long_term_data(signed, self.ca, self.timestamping,
+                                              archive=event == "sealed")
         except SigningRefused as exc:
             if exc.code in ("bad_image", "blank_signature"):
                 raise Invalid(exc.code, exc.message) from None
             raise Conflict(exc.code, exc.message) from None
-        # PAdES B-LT for every signature; the seal also gets the document timestamp (B-LTA).
-        signed = await add_long_term_data(signed, self.ca, self.timestamping,
-                                          archive=event == "sealed")
+        except (TimestampRequestError, SigningError) as exc:
+            # A licensed TSA or CA's revocation service out of reach: nothing was stored.
+            log.warning("signing %s stopped: %s", doc.code, type(exc).__name__)
+            raise Conflict("trust_service_down", DOCS["trust_service_down"]) from None
         digest = hashlib.sha256(signed).hexdigest()
         key = f"documents/{doc.case_id}/{doc.code}/v{slot.position + 1}.pdf"
         await self.files.put(key, signed)

@@ -21,17 +21,27 @@ async def root_ca_pem(request: web.Request) -> web.Response:
         "Cache-Control": _CACHE})
 
 
-@documented("Current certificate revocation list (DER) of the root or the issuing CA",
-            errors=(404,), response={"type": "string"})
-async def crl(request: web.Request) -> web.Response:
-    which = request.match_info["which"]
+def _crl(request: web.Request, which: str) -> web.Response:
     data = request.app[keys.DOCUMENTS].proofs.published_crl(which)
     if data is None:
-        raise ApiError(404, "not_found", "没有这份证书吊销列表。")
+        raise ApiError(404, "not_found", "本平台不签发这份证书吊销列表。")
     return web.Response(body=data, content_type="application/pkix-crl",
                         headers={"Cache-Control": "public, max-age=600"})
 
 
+@documented("Current CRL (DER) of the issuing CA: signer and time-stamping certificates",
+            errors=(), response={"type": "string"})
+async def issuing_crl(request: web.Request) -> web.Response:
+    return _crl(request, "issuing-ca")
+
+
+@documented("Current CRL (DER) of the root CA: the issuing CA's status",
+            errors=(404,), response={"type": "string"})
+async def root_crl(request: web.Request) -> web.Response:
+    return _crl(request, "root-ca")
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/api/v1/trust/root-ca.pem", root_ca_pem)
-    app.router.add_get("/api/v1/trust/{which:root-ca|issuing-ca}.crl", crl)
+    app.router.add_get("/api/v1/trust/issuing-ca.crl", issuing_crl)
+    app.router.add_get("/api/v1/trust/root-ca.crl", root_crl)

@@ -14,7 +14,7 @@ from fengqiao import keys
 from fengqiao.app import create_app
 from fengqiao.documents.signing import SigningRefused, has_handwriting
 from fengqiao.documents.texts import DOCS
-from tests.web.docs_helpers import APPLICANT_PHONE, party_token
+from tests.web.docs_helpers import APPLICANT_PHONE, party_token, png_data_url
 from tests.web.test_documents_flow import issued
 
 from .flow import sealed_document
@@ -105,3 +105,21 @@ async def test_blank_canvas_gets_a_chinese_refusal(client) -> None:
     err = (await resp.json())["error"]
     assert resp.status == 422 and err["code"] == "blank_signature"
     assert err["message"] == SigningRefused("blank_signature").message
+
+
+async def test_unreachable_licensed_tsa_stops_the_signing_cleanly(tmp_path) -> None:
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, tsa_url="http://127.0.0.1:9/tsa")
+    async with TestClient(TestServer(create_app(settings))) as client:
+        case, doc, _ = await issued(client)
+        token = party_token(client.app, case, case.applicant)
+        await client.get(f"/api/v1/documents/{doc}?t={token}")
+        await client.post(f"/api/v1/documents/{doc}/otp?t={token}")
+        code = client.app[keys.DOCUMENTS].otp.sender.last_code(APPLICANT_PHONE)
+        resp = await client.post(f"/api/v1/documents/{doc}/sign?t={token}",
+                                 json={"code": code, "signature": png_data_url()})
+        err = (await resp.json())["error"]
+        assert resp.status == 409 and err["code"] == "trust_service_down"
+        summary = await (await client.get(f"/api/v1/documents/{doc}?t={token}")).json()
+        assert not summary["slots"][0]["signed"]

@@ -31,3 +31,5 @@ async def test_root_certificate_and_crls_are_published(client) -> None:
     assert x509.load_der_x509_crl(await resp.read()).is_signature_valid(root.public_key())
     resp = await client.get("/api/v1/trust/other.crl")
     assert resp.status == 404
+    spec = await (await client.get("/api/v1/openapi.json")).json()
+    assert {"/api/v1/trust/root-ca.pem", "/api/v1/trust/issuing-ca.crl"} <= set(spec["paths"])
