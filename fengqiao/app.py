@@ -12,10 +12,9 @@ from aiohttp import web
 
 from fengqiao import bot, keys
 from fengqiao.booking import api as booking_api
-from fengqiao.bot.notifiers import WeChatNotifier
+from fengqiao.bot.notifiers import WeChatLinkNotifier, WeChatNotifier
 from fengqiao.cases.outbox import OutboxDispatcher
 from fengqiao.cases.scheduler import Scheduler
-from fengqiao.documents.notify import WeChatLinkNotifier
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
 from fengqiao.web import api, pages
