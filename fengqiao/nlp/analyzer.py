@@ -237,6 +237,10 @@ class Analyzer:
         return Screening(risk.colour, risk.reasons, amounts, dates.find_periods(text, now),
                          risk.self_harm)
 
+    def simplify(self, text: str) -> str:
+        """Half-width Simplified Chinese (重新開始 → 重新开始), nothing else changed."""
+        return self._normalizer.to_simplified(text)
+
     def type_by_code(self, code: str) -> DisputeType:
         return self._types[code]
 
