@@ -29,6 +29,7 @@ from fengqiao.nlp.analyzer import Analyzer, default_config_dir
 
 TARGETS = {"red_recall": 0.95, "red_precision": 0.85, "amounts": 0.95}
 RISK_EVAL = REPO / "bench/data/risk_eval.jsonl"
+CONSULT_EVAL = REPO / "bench/data/consult_eval.jsonl"
 
 
 def ece(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
@@ -65,7 +66,8 @@ def macro_f1(pairs: list[tuple[str, str]], labels: list[str]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, nargs="+",
-                        default=[REPO.parent / "shared/data/intake_dev.jsonl", RISK_EVAL])
+                        default=[REPO.parent / "shared/data/intake_dev.jsonl", RISK_EVAL,
+                                 CONSULT_EVAL])
     parser.add_argument("--config", type=Path, default=default_config_dir())
     parser.add_argument("--cache", type=Path, default=None, help="data dir for the model cache")
     parser.add_argument("--show-errors", action="store_true", help="print misread rows")
