@@ -8,6 +8,7 @@ with styles residents write in (no punctuation, spaces, dialect words, particles
 and harmless scenes use the same frightening words (刀, 汽油, 跳, 毒死, 堵, 车) innocently.
 """
 
+# ruff: noqa: E501 - the tables of scene parts read better one per line
 from __future__ import annotations
 
 import argparse

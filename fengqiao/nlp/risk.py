@@ -8,15 +8,13 @@ text plus the words that triggered them, so a mediator sees why.
 from __future__ import annotations
 
 import re
-import re._constants as sre_constants
 import re._parser as sre_parse
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from fengqiao.nlp.risk_cues import CueSet, first_unnegated
+from fengqiao.nlp.risk_cues import CueSet, first_chars, first_unnegated
 from fengqiao.nlp.risk_model import RiskModel, features
 
 RED, YELLOW, BLUE = "red", "yellow", "blue"
@@ -26,7 +24,7 @@ SELF_HARM = "self_harm"
 # Decision thresholds on the calibrated red probability (see decide()).
 MODEL_RED = 0.85  # the model alone
 CUE_FLOOR = 0.0  # a strong structural cue is red whatever the model says: a miss costs most
-RULE_FLOOR = 0.05  # an operator phrase rule: red only if the model does not disagree
+RULE_FLOOR = 0.1  # an operator phrase rule: red only if the model does not disagree
 
 
 @dataclass(frozen=True)
@@ -37,42 +35,6 @@ class RiskRule:
     # Characters one of which must be in the text for each group to match (None: any text).
     # Checking them first skips most regex scans: the risk step runs on every message.
     first_chars: tuple[frozenset[str] | None, ...]
-
-
-def _first_chars(parsed: list[tuple[Any, Any]]) -> set[str] | None:
-    """The characters a match of this parsed regex can start with, or None if any can."""
-    for op, arg in parsed:
-        if op is sre_constants.LITERAL:
-            return {chr(arg)}
-        if op is sre_constants.IN:
-            chars: set[str] = set()
-            for item_op, item in arg:
-                if item_op is sre_constants.LITERAL:
-                    chars.add(chr(item))
-                elif item_op is sre_constants.RANGE and item[1] - item[0] < 256:
-                    chars.update(chr(c) for c in range(item[0], item[1] + 1))
-                else:
-                    return None  # negated or wide classes: give up, scan always
-            return chars
-        if op is sre_constants.BRANCH:
-            out: set[str] = set()
-            for branch in arg[1]:
-                sub = _first_chars(list(branch))
-                if sub is None:
-                    return None
-                out |= sub
-            return out
-        if op is sre_constants.SUBPATTERN:
-            return _first_chars(list(arg[-1]))
-        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            continue  # zero-width: look at what follows
-        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
-            low, _, item = arg
-            if low == 0:
-                return None  # optional first element: keep it simple
-            return _first_chars(list(item))
-        return None
-    return None
 
 
 class Phrases:
@@ -86,7 +48,7 @@ class Phrases:
 
     def __init__(self, patterns: list[str]) -> None:
         self.pattern = re.compile(_alternation(patterns))
-        firsts = [_first_chars(list(sre_parse.parse(p))) for p in patterns]
+        firsts = [first_chars(list(sre_parse.parse(p))) for p in patterns]
         # The characters a match can start with; None if any can.
         self.first_chars: frozenset[str] | None = None
         self._starts: re.Pattern[str] | None = None

@@ -15,10 +15,13 @@ Word classes must be whole jieba words where the class is a single character (�
 from __future__ import annotations
 
 import re
+import re._constants as sre_constants
+import re._parser as sre_parse
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 NEGATION = re.compile(
     r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于|差点|险些|不敢|不用|无需|防止|避免|以免|怕)"
@@ -40,6 +43,8 @@ class Cue:
     reason: str
     strong: bool
     pattern: re.Pattern[str]
+    # Characters a match can start with (None: any): a text with none of them skips the cue.
+    first_chars: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,42 @@ def first_unnegated(matches: Iterable[re.Match[str]], text: str) -> str | None:
     for m in matches:
         if not is_negated(text, m.start()):
             return m.group(0)
+    return None
+
+
+def first_chars(parsed: list[tuple[Any, Any]]) -> set[str] | None:
+    """The characters a match of this parsed regex can start with, or None if any can."""
+    for op, arg in parsed:
+        if op is sre_constants.LITERAL:
+            return {chr(arg)}
+        if op is sre_constants.IN:
+            chars: set[str] = set()
+            for item_op, item in arg:
+                if item_op is sre_constants.LITERAL:
+                    chars.add(chr(item))
+                elif item_op is sre_constants.RANGE and item[1] - item[0] < 256:
+                    chars.update(chr(c) for c in range(item[0], item[1] + 1))
+                else:
+                    return None  # negated or wide classes: give up, scan always
+            return chars
+        if op is sre_constants.BRANCH:
+            out: set[str] = set()
+            for branch in arg[1]:
+                sub = first_chars(list(branch))
+                if sub is None:
+                    return None
+                out |= sub
+            return out
+        if op is sre_constants.SUBPATTERN:
+            return first_chars(list(arg[-1]))
+        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue  # zero-width: look at what follows
+        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            low, _, item = arg
+            if low == 0:
+                return None  # optional first element: keep it simple
+            return first_chars(list(item))
+        return None
     return None
 
 
@@ -112,11 +153,12 @@ class CueSet:
             ordered = sorted(map(str, words), key=len, reverse=True)
             lexicon[name] = "(?:" + "|".join(ordered) + ")"
         harmless = [str(h["pattern"]) for h in data.get("harmless", [])]
-        cues = [
-            Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
-                re.compile(_expand(str(raw["pattern"]), lexicon)))
-            for raw in data.get("cue", [])
-        ]
+        cues = []
+        for raw in data.get("cue", []):
+            expanded = _expand(str(raw["pattern"]), lexicon)
+            firsts = first_chars(list(sre_parse.parse(expanded)))
+            cues.append(Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
+                            re.compile(expanded), frozenset(firsts) if firsts else None))
         pattern = re.compile("|".join(f"(?:{h})" for h in harmless)) if harmless else None
         lexicon_words = data.get("lexicon") or {}
         weapons = frozenset(str(w) for name in ("blade", "blunt", "gun", "vehicle", "fire")
@@ -136,8 +178,10 @@ class CueSet:
         hits: list[CueHit] = []
         whole: set[str] | None = None
         kinds: set[str] = set()
+        present = frozenset(masked)
         for cue in self.cues:
-            if cue.kind in kinds:
+            if cue.kind in kinds or (cue.first_chars is not None
+                                     and cue.first_chars.isdisjoint(present)):
                 continue  # one hit per kind is enough to say why
             for m in cue.pattern.finditer(masked):
                 if is_negated(masked, m.start()):
