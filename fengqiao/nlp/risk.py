@@ -24,6 +24,7 @@ SELF_HARM = "self_harm"
 # Decision thresholds on the calibrated red probability (see decide()).
 MODEL_RED = 0.85  # the model alone
 CUE_FLOOR = 0.0  # a strong structural cue is red whatever the model says: a miss costs most
+MODEL_MIN_CHARS = 8
 RULE_FLOOR = 0.1  # an operator phrase rule: red only if the model does not disagree
 
 
@@ -157,7 +158,8 @@ class RiskAssessor:
         masked = self.cues.mask(text)
         hits = self.cues.find(masked, words)
         p = None
-        if self.model is not None:
+        # A short answer (张三, 同意, 上个月) gives the model nothing to weigh.
+        if self.model is not None and len(masked) >= MODEL_MIN_CHARS:
             p = self.model.probability(features(masked, {h.kind for h in hits},
                                                 self.cues.class_features(masked)))
         rule_red, yellow = self._rules(masked)

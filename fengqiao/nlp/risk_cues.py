@@ -28,6 +28,8 @@ NEGATION = re.compile(
     r"[^，。！？,.!?]{0,3}$"
 )
 _CONDITIONAL = re.compile(r"就|便|那|的话|再")
+# Said of the past (前几年他拿刀吓唬过我): not a danger now.
+_PAST = re.compile(r"前几年|几年前|多年前|好几年前|早年|那几年|小时候|以前|曾经")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n]")
 _SENTENCE = re.compile(r"[。！？!?\n]")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -63,9 +65,14 @@ def is_negated(text: str, start: int) -> bool:
     return negation is not None and _CONDITIONAL.search(negation.group(0)) is None
 
 
+def _is_past(text: str, start: int) -> bool:
+    clause = _CLAUSE_BREAK.split(text[max(0, start - 12) : start])[-1]
+    return _PAST.search(clause) is not None
+
+
 def first_unnegated(matches: Iterable[re.Match[str]], text: str) -> str | None:
     for m in matches:
-        if not is_negated(text, m.start()):
+        if not is_negated(text, m.start()) and not _is_past(text, m.start()):
             return m.group(0)
     return None
 
@@ -184,7 +191,7 @@ class CueSet:
                                      and cue.first_chars.isdisjoint(present)):
                 continue  # one hit per kind is enough to say why
             for m in cue.pattern.finditer(masked):
-                if is_negated(masked, m.start()):
+                if is_negated(masked, m.start()) or _is_past(masked, m.start()):
                     continue
                 found = m.group(0)
                 loose = _WHOLE_WORD_ONLY.intersection(found)
