@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cache = args.cache or Path(tempfile.mkdtemp(prefix="fengqiao-nlp-eval-"))
     analyzer = Analyzer.load(args.config, cache)
+    analyzer._risk.always_probability = True  # the red probability of every text, for its ECE
     met = True
     for path in args.data:
         met = report(analyzer, path, args.show_errors) and met

@@ -103,6 +103,7 @@ class RiskAssessor:
         self.large_sum_yuan = large_sum_yuan
         self.cues = cues or CueSet([], None)
         self.model = model
+        self.always_probability = False  # compute p even where it cannot change the colour
         # The risk step runs on every answer: which rules could match is looked up from the
         # characters that can start a match, instead of asking each of them in turn.
         self._starts = frozenset().union(*(f for r in rules for f in r.first_chars if f))
@@ -157,13 +158,17 @@ class RiskAssessor:
         """The colour, the reasons in Chinese, and whether the danger is to the resident."""
         masked = self.cues.mask(text)
         hits = self.cues.find(masked, words)
-        p = None
-        # A short answer (张三, 同意, 上个月) gives the model nothing to weigh.
-        if self.model is not None and len(masked) >= MODEL_MIN_CHARS:
-            p = self.model.probability(features(masked, {h.kind for h in hits},
-                                                self.cues.class_features(masked)))
         rule_red, yellow = self._rules(masked)
         strong = [h for h in hits if h.strong]
+        p = None
+        # The model can change the colour only where a cue or a red rule fired (see below):
+        # elsewhere it is asked only if `always_probability` (the evaluation bench). A short
+        # answer (张三, 同意, 上个月) gives it nothing to weigh.
+        if (self.model is not None and len(masked) >= MODEL_MIN_CHARS
+                and (self.always_probability or rule_red
+                     or any(not h.strong for h in hits))):
+            p = self.model.probability(features(masked, {h.kind for h in hits},
+                                                self.cues.class_features(masked)))
         red: list[str] = []
         if strong and (p is None or p >= CUE_FLOOR):
             red.extend(dict.fromkeys(f"{h.reason}（“{h.text}”）" for h in strong))

@@ -142,8 +142,13 @@ class CueSet:
         if self._classes is None:
             return out
         for sentence in _SENTENCE.split(masked):
-            found = sorted({m.lastgroup for m in self._classes.finditer(sentence)
-                            if m.lastgroup and not is_negated(sentence, m.start())})
+            seen: set[str] = set()
+            for m in self._classes.finditer(sentence):
+                name = m.lastgroup
+                # The negation check is the costly part: once per class is enough.
+                if name and name not in seen and not is_negated(sentence, m.start()):
+                    seen.add(name)
+            found = sorted(seen)
             out.update("k:" + name for name in found)
             out.update(f"k:{a}+{b}" for i, a in enumerate(found) for b in found[i + 1:])
         return out

@@ -56,10 +56,17 @@ def test_self_harm_is_red_and_flagged(analyzer: Analyzer) -> None:
 
 
 def test_the_model_gives_a_probability(analyzer: Analyzer) -> None:
-    danger = analyzer.analyze("他拿着刀说今晚就来杀我全家")
-    calm = analyzer.analyze("物业费涨了，想问问能不能不交")
+    calm_text = "物业费涨了，想问问能不能不交"
+    # Where no cue or rule fired the model cannot change the colour: it is not asked.
+    assert analyzer.analyze(calm_text).risk_probability is None
+    analyzer._risk.always_probability = True
+    try:
+        danger = analyzer.analyze("他拿着刀说今晚就来杀我全家")
+        calm = analyzer.analyze(calm_text)
+    finally:
+        analyzer._risk.always_probability = False
     assert danger.risk_probability is not None and calm.risk_probability is not None
-    assert danger.risk_probability > calm.risk_probability
+    assert danger.risk_probability > 0.5 > calm.risk_probability
 
 
 def test_an_operator_adds_a_local_word(tmp_path) -> None:  # type: ignore[no-untyped-def]
