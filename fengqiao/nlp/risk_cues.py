@@ -18,7 +18,7 @@ import re
 import re._constants as sre_constants
 import re._parser as sre_parse
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,8 +45,23 @@ class Cue:
     reason: str
     strong: bool
     pattern: re.Pattern[str]
-    # Characters a match can start with (None: any): a text with none of them skips the cue.
+    # Characters a match can start with (None: any): a text with none of them skips the cue,
+    # and in others only the places holding one are tried (`starts` finds them, in C).
     first_chars: frozenset[str] | None = None
+    starts: re.Pattern[str] | None = None
+
+    def matches(self, text: str) -> Iterator[re.Match[str]]:
+        """Every place the cue matches, leftmost first (overlaps allowed): two to three times
+        faster than `finditer`, which tries the whole pattern at every character."""
+        if self.starts is None:
+            yield from self.pattern.finditer(text)
+            return
+        pos = 0
+        while (start := self.starts.search(text, pos)) is not None:
+            found = self.pattern.match(text, start.start())
+            if found is not None:
+                yield found
+            pos = start.start() + 1
 
 
 @dataclass(frozen=True)
@@ -169,8 +184,10 @@ class CueSet:
         for raw in data.get("cue", []):
             expanded = _expand(str(raw["pattern"]), lexicon)
             firsts = first_chars(list(sre_parse.parse(expanded)))
+            starts = (re.compile("[" + "".join(map(re.escape, sorted(firsts))) + "]")
+                      if firsts else None)
             cues.append(Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
-                            re.compile(expanded), frozenset(firsts) if firsts else None))
+                            re.compile(expanded), frozenset(firsts) if firsts else None, starts))
         pattern = re.compile("|".join(f"(?:{h})" for h in harmless)) if harmless else None
         lexicon_words = data.get("lexicon") or {}
         weapons = frozenset(str(w) for name in ("blade", "blunt", "gun", "vehicle", "fire")
@@ -195,7 +212,7 @@ class CueSet:
             if cue.kind in kinds or (cue.first_chars is not None
                                      and cue.first_chars.isdisjoint(present)):
                 continue  # one hit per kind is enough to say why
-            for m in cue.pattern.finditer(masked):
+            for m in cue.matches(masked):
                 if is_negated(masked, m.start()) or _is_past(masked, m.start()):
                     continue
                 found = m.group(0)
