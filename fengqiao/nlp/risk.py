@@ -143,10 +143,11 @@ class RiskAssessor:
                         self.cues.class_features(masked))
 
     def is_plain(self, text: str) -> bool:
-        """True if no cue (strong or weak) and no rule of any colour finds anything."""
+        """True if no cue (strong or weak) and no red rule finds anything: an everyday
+        complaint, perhaps a heated one (yellow), a negative example for the model."""
         masked = self.cues.mask(text)
-        red, yellow = self._rules(masked)
-        return not red and not yellow and not self.cues.find(masked)
+        red, _ = self._rules(masked)
+        return not red and not self.cues.find(masked)
 
     def assess(self, text: str, amounts_yuan: list[float | int]) -> tuple[str, list[str]]:
         """(colour, reasons). Reasons list red ones first."""

@@ -30,6 +30,7 @@ NEGATION = re.compile(
 _CONDITIONAL = re.compile(r"就|便|那|的话|再")
 # Said of the past (前几年他拿刀吓唬过我): not a danger now.
 _PAST = re.compile(r"前几年|几年前|多年前|好几年前|早年|那几年|小时候|以前|曾经")
+_PAST_AFTER = re.compile(r"(那|这|都)(是|已经是)[^，。！？]{0,8}(以前|之前|前|过去)的事")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n]")
 _SENTENCE = re.compile(r"[。！？!?\n]")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -82,7 +83,10 @@ def is_negated(text: str, start: int) -> bool:
 
 def _is_past(text: str, start: int) -> bool:
     clause = _CLAUSE_BREAK.split(text[max(0, start - 12) : start])[-1]
-    return _PAST.search(clause) is not None
+    if _PAST.search(clause) is not None:
+        return True
+    # 他放话要收拾我，不过那是好几年前的事了: said of the past in the clause after.
+    return _PAST_AFTER.search(text, start, start + 40) is not None
 
 
 def first_unnegated(matches: Iterable[re.Match[str]], text: str) -> str | None:
