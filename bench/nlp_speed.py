@@ -4,8 +4,10 @@
 
 Start-up is measured in a fresh Python process (import + load from the cache in the data
 directory, as `fengqiao classify` does); throughput runs `run_classify --jsonl` on one core
-over N texts made of one to three training sentences (about 50 characters on average).
-Targets: start-up < 1.5 s, ≥ 2,000 texts/s.
+over N texts made of one to three training sentences (about 50 characters on average); then
+the real command, `fengqiao classify --jsonl` in a child process over the same N texts, is
+measured in CPU-seconds (user + system of the child, start-up included).
+Targets (issue #21): start-up < 1 s from the cache, ≥ 5,000 texts per CPU-second.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -53,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                              capture_output=True, text=True, cwd=REPO)
         runs.append(float(out.stdout.strip().splitlines()[-1]))
     print(f"start-up (import + load from prebuilt cache), best of 3: {min(runs):.2f} s "
-          f"(runs: {', '.join(f'{r:.2f}' for r in runs)})  target < 1.5 s")
+          f"(runs: {', '.join(f'{r:.2f}' for r in runs)})  target < 1 s")
 
     texts = []
     for path in sorted((default_config_dir() / "training").glob("*.jsonl")):
@@ -73,7 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     chars = sum(len(json.loads(t)["text"]) for t in lines) / len(lines)
     print(f"classify --jsonl: {len(lines)} texts (avg {chars:.0f} characters) in "
           f"{elapsed:.2f} s = {len(lines) / elapsed:,.0f} texts/s wall-clock; "
-          f"{len(lines) / cpu:,.0f} texts per CPU-second (one core)  target ≥ 2,000")
+          f"{len(lines) / cpu:,.0f} texts per CPU-second (one core)")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    env = dict(os.environ, FENGQIAO_DATA_DIR=str(cache))
+    subprocess.run([sys.executable, "-m", "fengqiao", "classify", "--jsonl"], check=True,
+                   input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=REPO,
+                   env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    child_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(f"fengqiao classify --jsonl (child process, start-up included): {len(lines)} texts in "
+          f"{child_cpu:.2f} CPU-seconds = {len(lines) / child_cpu:,.0f} texts per CPU-second  "
+          "target ≥ 5,000")
     print("(on a shared machine wall-clock is lower than CPU throughput: the process waits for "
           "the core)")
     return 0

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from fengqiao import policy
+from fengqiao import errors, policy
 from fengqiao.cases import audit, masking
+from fengqiao.cases.parties import normal_phone
 from fengqiao.passwords import password_problem
 from fengqiao.signin import SignInThrottle
 from fengqiao.storage.db import Database
@@ -40,6 +41,7 @@ class Staff:
     display_name: str
     role: str
     organisation: str | None
+    phone: str | None = None
 
     def can(self, permission: str) -> bool:
         """Whether the role holds ``permission`` at all (on some case, for scoped ones)."""
@@ -89,7 +91,7 @@ def check_new_password(password: str, username: str) -> None:
 
 
 def _staff(row: StaffUser) -> Staff:
-    return Staff(row.id, row.username, row.display_name, row.role, row.organisation)
+    return Staff(row.id, row.username, row.display_name, row.role, row.organisation, row.phone)
 
 
 async def create_user(
@@ -101,6 +103,7 @@ async def create_user(
     display_name: str | None = None,
     organisation: str | None = None,
     openid: str | None = None,
+    phone: str | None = None,
     actor: str = "cli",
 ) -> Staff:
     if role not in ROLES:
@@ -111,6 +114,10 @@ async def create_user(
         raise AccountError("用户名不能为空 / username is empty")
     check_new_password(password, username)
     try:
+        staff_phone = normal_phone(phone or "") or None
+    except errors.Invalid as exc:
+        raise AccountError(f"{exc.message} / bad phone number") from None
+    try:
         async with db.transaction() as session:
             row = StaffUser(
                 username=username,
@@ -119,6 +126,7 @@ async def create_user(
                 organisation=organisation,
                 password_hash=hash_password(password),
                 openid=openid,
+                phone=staff_phone,
                 active=True,
             )
             session.add(row)
@@ -213,6 +221,7 @@ def add_user_command(
     password: str | None,
     display_name: str | None,
     organisation: str | None,
+    phone: str | None = None,
 ) -> int:
     """`fengqiao users add --role ROLE NAME`: prompts for the password when not given."""
     import asyncio
@@ -239,6 +248,7 @@ def add_user_command(
                 role,
                 display_name=display_name,
                 organisation=organisation,
+                phone=phone,
             )
         finally:
             await db.dispose()

@@ -5,21 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from fengqiao import bot, keys
-from fengqiao.bot.notifiers import WeChatNotifier
+from fengqiao.bot.notifiers import WeChatLinkNotifier, WeChatNotifier
 from fengqiao.cases.outbox import OutboxDispatcher
 from fengqiao.cases.scheduler import Scheduler
-from fengqiao.documents.notify import WeChatLinkNotifier
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
 from fengqiao.web import api, pages
 from fengqiao.web.guard import make_guard
 from fengqiao.web.kit.middleware import door
 from fengqiao.web.sessions import SessionStore
+
+log = logging.getLogger("fengqiao.app")
 
 
 def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
@@ -57,6 +59,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
     bot.setup(app)  # after the services context: it needs keys.KV
     app.cleanup_ctx.append(_wechat_delivery)  # after bot: documents go out through keys.WECHAT
     app.cleanup_ctx.append(_background)  # after bot: it sends through keys.WECHAT
+    app.cleanup_ctx.append(_document_follow_ups)  # delivery reminders, paper service
     app.on_startup.append(_settle_heap)  # last: everything long-lived is loaded by now
     return app
 
@@ -115,3 +118,30 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     stop.set()
     with contextlib.suppress(asyncio.CancelledError):
         await asyncio.wait_for(task, timeout=10)
+
+
+# Hourly: remind recipients who have not opened a delivered document, hand long-unopened ones
+# to staff for paper service, remind of the judicial-confirmation deadline on days 20 and 27.
+FOLLOW_UP_EVERY = 3600.0
+
+
+async def _document_follow_ups(app: web.Application) -> AsyncIterator[None]:
+    if not app.get(keys.RUN_SCHEDULER, True):
+        yield
+        return
+
+    async def loop() -> None:
+        while True:
+            try:
+                done = await app[keys.DOCUMENTS].follow_up()
+                if any(done.values()):
+                    log.info("delivery follow-up: %s", done)
+            except Exception:  # noqa: BLE001 - one failed run must not stop the next
+                log.exception("delivery follow-up failed")
+            await asyncio.sleep(FOLLOW_UP_EVERY)
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--password", help="prompted for when not given")
     u.add_argument("--display-name")
     u.add_argument("--organisation")
+    u.add_argument("--phone", help="where a one-time code goes when signing or sealing")
 
     p = sub.add_parser("backup", help="back up the database and the file store to one file")
     p.add_argument("--output", help="archive to write (default: <data dir>/backups/...)")
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         from fengqiao.accounts import add_user_command
 
         return add_user_command(
-            args.name, args.role, args.password, args.display_name, args.organisation
+            args.name, args.role, args.password, args.display_name, args.organisation, args.phone
         )
     if args.command == "booking":
         from fengqiao.booking.cli import import_command

@@ -75,6 +75,8 @@ def run_demo(as_json: bool = False) -> int:
         print(f"调解协议书 {agreement['code']}：核验 {agreement['verify_url']}")
         for name, url in agreement["sign_urls"].items():
             print(f"  {name} 签署：{url}")
+        sealed = result["sealed_agreement"]
+        print(f"已生效的调解协议书 {sealed['code']}：下载 {sealed['pdf_url']}  核验 {sealed['verify_url']}")
         booking = result["booking"]
         print(f"调解预约：{booking['case_page_url']}  日程：{booking['console_url']}")
         for name, url in booking["party_urls"].items():
@@ -274,11 +276,25 @@ async def build_demo_booking(settings: Settings, case_code: str) -> dict[str, An
         await services.close()
 
 
+async def build_demo_sealed(settings: Settings, case_code: str) -> dict[str, Any]:
+    """A second agreement, signed by both parties and the mediator, sealed and served."""
+    from fengqiao.documents.demo_sealed import build_sealed_agreement
+    from fengqiao.services import build_services
+
+    services = await build_services(settings, migrate=False)
+    try:
+        return await build_sealed_agreement(services, case_code, settings.public_url)
+    finally:
+        await services.close()
+
+
 async def build_demo(settings: Settings) -> dict[str, Any]:
     """The whole demo centre: cases, staff, an agreement ready to sign, a confirmed booking."""
     result = await build_demo_cases(settings)
     labor = next(c for c in result["cases"] if c["type"] == "labor")
     result["agreement"] = await build_demo_agreement(settings, labor["code"])
+    traffic = next(c for c in result["cases"] if c["type"] == "traffic")
+    result["sealed_agreement"] = await build_demo_sealed(settings, traffic["code"])
     result["booking"] = await build_demo_booking(settings, labor["code"])
     booked = result["booking"]["booking"]
     result["room"] = await build_demo_room(settings, booked)

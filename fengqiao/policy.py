@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, str] = {
     "document.view": "查看文书",
     "document.draft": "起草、修改、发出协议",
     "document.sign": "签署协议",
+    "document.code": "获取签署或盖章的短信验证码",
     "document.seal": "加盖印章",
     "delivery.send": "电子送达",
     "delivery.open": "签收送达文书",
@@ -94,7 +95,9 @@ _CLERK = _all(
 # What only parties do (confirm their booking, open what was served on them, join a room by
 # their link), and what is personal to another role.
 _PARTY_ONLY = ("booking.party", "delivery.open", "delivery.consent", "room.join")
-_NOT_ADMIN = ("public", "resident", "document.sign", "document.seal", *_PARTY_ONLY)
+_NOT_ADMIN = (
+    "public", "resident", "document.sign", "document.seal", "document.code", *_PARTY_ONLY
+)
 
 ROLE_PERMISSIONS: dict[str, dict[str, Scope]] = {
     # 窗口/指挥中心: registers, routes, supervises, books mediators, serves documents.
@@ -104,7 +107,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, Scope]] = {
         **_own(
             "case.view", "case.handle", "case.report", "case.close", "case.revisit",
             "case.parties", "evidence.view", "evidence.upload", "evidence.comment",
-            "document.view", "document.draft", "document.sign", "delivery.send",
+            "document.view", "document.draft", "document.sign", "document.code", "delivery.send",
             "delivery.certificate", "judicial.package",
             "booking.view", "booking.manage", "room.links", "room.join", "room.recordings",
             "calendar.manage",
@@ -120,7 +123,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, Scope]] = {
     # on an agreement and the committee's seal.
     "admin": _all(*(p for p in PERMISSIONS if p not in _NOT_ADMIN)),
     # The committee's seal is applied by the person who keeps it, and only by them.
-    "seal_keeper": _all("case.view", "document.view", "document.seal", "staff"),
+    "seal_keeper": _all("case.view", "document.view", "document.seal", "document.code", "staff"),
 }
 
 # Roles that see parties' names, phone and ID numbers unmasked on the cases they may view.
@@ -130,7 +133,7 @@ UNMASKED_ROLES = frozenset({"staff", "mediator", "admin"})
 # party grants every party permission on that party's own cases.
 PARTY_PURPOSES: dict[str, frozenset[str]] = {
     # The signing page also asks for consent to electronic service of the sealed agreement.
-    "sign": frozenset({"document.view", "document.sign", "delivery.consent"}),
+    "sign": frozenset({"document.view", "document.sign", "document.code", "delivery.consent"}),
     "delivery": frozenset({"document.view", "delivery.open"}),
     "evidence": frozenset({"evidence.view", "evidence.upload", "evidence.comment"}),
     "case": frozenset(

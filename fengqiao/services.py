@@ -13,6 +13,7 @@ from fengqiao.dialogs.service import IntakeService
 from fengqiao.documents.service import DocumentService, build_document_service
 from fengqiao.nlp import get_analyzer
 from fengqiao.settings import Settings
+from fengqiao.sms import build_sms_sender
 from fengqiao.storage.db import Database
 from fengqiao.storage.files import FileStore, LocalFileStore
 from fengqiao.storage.kv import KeyValueStore, open_store
@@ -51,7 +52,8 @@ async def build_services(settings: Settings, *, migrate: bool = True) -> Service
     )
     analyzer = get_analyzer(settings.config_dir, settings.data_dir)
     intake = IntakeService(kv, cases, files, analyzer, settings)
-    documents = await build_document_service(settings, db, kv, files)
+    documents = await build_document_service(settings, db, kv, files,
+                                             sms=build_sms_sender(settings))
     booking = build_booking(db, settings, signer)
     # SQLAlchemy sets up every mapped class at the first use of any (~0.1 s): now, rather than
     # inside the first resident's filing or the scheduler's first tick while others wait.

@@ -53,8 +53,24 @@ class Settings:
     pki_dir: str = ""  # empty: <data_dir>/pki (development CA made on first use)
     signing_p12: str = ""  # production: PKCS#12 with the issuing CA key and chain
     signing_p12_password: str = ""
-    tsa_url: str = ""  # RFC 3161 time-stamp authority; empty keeps signatures PAdES B-B
+    tsa_url: str = ""  # RFC 3161 time-stamp authority; empty: the platform's own TSA
+    tsa_roots: str = ""  # PEM file with the roots of FENGQIAO_TSA_URL's certificate
     cjk_font: str = ""  # font file for PDFs; empty: look for Noto Sans CJK and others
+    # SMS for one-time codes: "tencent" (Tencent Cloud SMS, API 3.0); empty: the log
+    sms_provider: str = ""
+    sms_secret_id: str = ""
+    sms_secret_key: str = ""
+    sms_app_id: str = ""  # SmsSdkAppId
+    sms_sign_name: str = ""  # approved signature, e.g. 枫桥调解
+    sms_template_id: str = ""  # approved template with {1} = code, {2} = minutes
+    sms_region: str = "ap-guangzhou"
+    sms_endpoint: str = "https://sms.tencentcloudapi.com"  # tests point it at a fake
+    # e-delivery: remind an unopened delivery after N days, hand it to staff for paper
+    # service after M days
+    delivery_remind_days: int = 3
+    delivery_paper_days: int = 7
+    # judicial package: recordings above this size go in as hash + retrieval note
+    package_recording_max_mb: int = 50
     max_upload_mb: int = 50
     # Proxies (nginx) whose X-Forwarded-For names the client; per-address limits need it.
     trusted_proxies: list[str] = field(default_factory=lambda: ["127.0.0.1", "::1"])

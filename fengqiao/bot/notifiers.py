@@ -1,9 +1,16 @@
 """The WeChat side of the notices the domain sends: the outbox's ``Notifier`` (fengqiao.cases.
-outbox) over the official account's and the mini-program's API clients."""
+outbox) and the documents' link ``Notifier`` (fengqiao.documents.notify), over the official
+account's and the mini-program's API clients."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+from fengqiao.bot.client import WeChatError
+from fengqiao.documents.notify import NotSent
+
+log = logging.getLogger(__name__)
 
 
 class WeChatNotifier:
@@ -27,3 +34,25 @@ class WeChatNotifier:
         if self.wxa is None:
             raise RuntimeError("mini-program is not configured")
         return await self.wxa.send_subscribe(openid, template_id, data, page=page)
+
+
+class WeChatLinkNotifier:
+    """Links through the official account: a template message when one is configured
+    (config/notifications.toml `[mp] document_template_id`), otherwise a customer-service
+    text message, which WeChat accepts within 48 h of the party's last message."""
+
+    def __init__(self, client: Any, template_id: str = "") -> None:
+        self.client = client
+        self.template_id = template_id
+
+    async def send_link(self, openid: str, title: str, text: str, url: str) -> str | None:
+        try:
+            if self.template_id:
+                data = {"first": title, "keyword1": text, "remark": "点击查看"}
+                msg_id = await self.client.send_template(openid, self.template_id, data, url=url)
+                return str(msg_id)
+            await self.client.send_text(openid, f"{title}\n{text}\n{url}")
+            return None
+        except WeChatError as exc:
+            log.warning("link not sent: %s", exc)
+            raise NotSent(str(exc)) from exc

@@ -1,76 +1,32 @@
 """The intake interview: what is still unknown decides the next question (docassemble-style);
-a `transitions` state machine guards which step may follow which.
-
-Pure logic: no I/O. `IntakeService` loads and saves the session and files the case.
+a `transitions` state machine (session.py) guards which step may follow which. Pure logic, no
+I/O: `IntakeService` loads and saves the session and files the case.
 """
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from transitions import Machine, MachineError
-
 from fengqiao.cases.codes import CODE_IN_TEXT
 from fengqiao.dialogs import texts, validators
-
-STATES = [
-    "start",
-    "consent",
-    "describe",
-    "confirm_type",
-    "choose_type",
-    "asking",
-    "review",
-    "editing",
-    "filed",
-]
-TRANSITIONS: list[dict[str, object]] = [
-    {"trigger": "show_notice", "source": "start", "dest": "consent"},
-    {"trigger": "agree", "source": ["start", "consent"], "dest": "describe"},
-    {"trigger": "propose", "source": ["describe", "choose_type"], "dest": "confirm_type"},
-    {
-        "trigger": "offer_menu",
-        "source": ["describe", "confirm_type", "review"],
-        "dest": "choose_type",
-    },
-    {
-        "trigger": "ask",
-        "source": ["confirm_type", "choose_type", "editing", "describe"],
-        "dest": "asking",
-    },
-    {"trigger": "to_review", "source": ["asking", "editing", "review"], "dest": "review"},
-    {"trigger": "edit", "source": "review", "dest": "editing"},
-    {"trigger": "file", "source": "review", "dest": "filed"},
-    {"trigger": "new_case", "source": "filed", "dest": "describe"},
-    {"trigger": "restart", "source": "*", "dest": "describe"},
-    {"trigger": "reset", "source": "*", "dest": "start"},
-]
-
-
-_MACHINE = Machine(
-    model=None,
-    states=STATES,
-    transitions=TRANSITIONS,
-    initial="start",
-    auto_transitions=False,
+from fengqiao.dialogs.questions import (
+    APPLICANT_QUESTIONS,
+    MIN_DESCRIPTION,
+    NAME_QUESTIONS,
+    QUESTION_LABELS,
+    build_questions,
+    is_description,
+    options_text,
 )
-APPLICANT_QUESTIONS = [
-    {"key": "applicant_name", "prompt": texts.ASK_APPLICANT_NAME, "kind": "text"},
-    {"key": "applicant_phone", "prompt": texts.ASK_APPLICANT_PHONE, "kind": "applicant_phone"},
-]
-QUESTION_LABELS = {
-    "other_party_name": "对方",
-    "other_party_phone": "对方电话",
-    "when": "发生时间",
-    "where": "发生地点",
-    "amount": "涉及金额",
-    "wants": "您的诉求",
-}
+from fengqiao.dialogs.session import MACHINE, STATES, TRANSITIONS, Session
+
+__all__ = ["APPLICANT_QUESTIONS", "STATES", "TRANSITIONS", "AnalyzerLike", "Intake", "Outcome",
+           "Session"]
+
 RISK_ORDER = {"blue": 0, "yellow": 1, "red": 2}
-MIN_DESCRIPTION = 6
+MORE_WORDS = (validators.bare(texts.MORE_TYPES), "更多", "其他类型", "都不是")
 SNAPSHOT_KEYS = ("state", "type", "type_name", "menu", "answers", "current", "editing")
 
 
@@ -81,54 +37,6 @@ class AnalyzerLike(Protocol):
 
     @property
     def taxonomy(self) -> Any: ...
-
-
-@dataclass
-class Session:
-    """Everything the dialog knows about one resident's intake; stored as JSON."""
-
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    state: str = "start"
-    consent: bool = False
-    # When the notice was accepted; stored with the person when the case is filed (nothing
-    # personal reaches the database before that).
-    consent_at: str | None = None
-    description: str = ""
-    analysis: dict[str, Any] = field(default_factory=dict)
-    type: str | None = None
-    type_name: str | None = None
-    menu: list[str] = field(default_factory=list)
-    answers: dict[str, Any] = field(default_factory=dict)
-    current: str | None = None
-    editing: str | None = None
-    risk: str = "blue"
-    risk_reasons: list[str] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
-    transcript: list[dict[str, str]] = field(default_factory=list)
-    attachments: list[dict[str, Any]] = field(default_factory=list)
-    case_code: str | None = None
-    # The last message answered ({"key", "reply", "code"}): a repeat of it gets the same reply
-    # instead of being taken as the next answer.
-    last_turn: dict[str, Any] = field(default_factory=dict)
-
-    def fire(self, trigger: str) -> None:
-        """Take the transition `trigger`; transitions.MachineError if this state has none.
-        Looked up in the machine's own table, as cases/lifecycle does: firing through a model
-        runs the library's callback machinery, 27 us a step for callbacks we do not have."""
-        event = _MACHINE.events.get(trigger)
-        options = event.transitions.get(self.state) if event else None
-        if not options:
-            raise MachineError(f"Can't trigger event {trigger} from state {self.state}!")
-        self.state = options[0].dest or self.state  # no dest: an internal transition
-
-    def to_json(self) -> dict[str, Any]:
-        # No copies: the result is serialised at once.
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Session:
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass
@@ -148,7 +56,9 @@ class Intake:
         self.commands = {
             w.lower(): command for command, words in texts.COMMAND_WORDS.items() for w in words
         }
-        self.questions = {code: self._build_questions(t) for code, t in self.types.items()}
+        self.questions = {code: build_questions(t) for code, t in self.types.items()}
+        # Traditional input (重新開始, 進度, 確認) is matched in its Simplified form.
+        self._simplify = getattr(analyzer, "simplify", None)
 
     # -- turn entry points -------------------------------------------------------------
     def turn(self, session: Session, raw: str, now: datetime) -> Outcome:
@@ -201,20 +111,37 @@ class Intake:
         if s.consent:
             s.fire("agree")
             return self._step_describe(s, text, now) if text else Outcome([texts.ASK_DESCRIPTION])
+        urgent: list[str] = []
+        if is_description(text):
+            s.pending = text
+            # Danger comes before paperwork: the emergency numbers are given at once (read in
+            # memory; nothing is kept unless the resident agrees).
+            screen = self.analyzer.screen(text)
+            if getattr(screen, "risk", "blue") == "red":
+                guidance = (texts.SELF_HARM_GUIDANCE if getattr(screen, "self_harm", False)
+                            else texts.RED_GUIDANCE)
+                urgent.append(guidance.format(**self.fmt))
         s.fire("show_notice")
-        return Outcome([texts.PRIVACY_NOTICE.format(**self.fmt)])
+        return Outcome(urgent + [texts.PRIVACY_NOTICE.format(**self.fmt)])
 
     def _step_consent(self, s: Session, text: str, now: datetime) -> Outcome:
-        word = validators.bare(text)
+        word = self._word(text)
         if word in texts.NO_WORDS or word.startswith("不同意"):
             self._clear(s)
             s.fire("reset")
             return Outcome([texts.CONSENT_DECLINED.format(**self.fmt)])
         if word in texts.YES_WORDS or word.startswith("同意"):
             s.consent = True
-            s.transcript.append({"from": "user", "text": text, "at": now.isoformat()})
+            at = now.isoformat()
+            pending, s.pending = s.pending, ""
+            if pending:  # said before the notice: on the record only now that they agreed
+                s.transcript.insert(0, {"from": "user", "text": pending, "at": at})
+            s.transcript.append({"from": "user", "text": text, "at": at})
             s.fire("agree")
-            s.consent_at = now.isoformat()
+            s.consent_at = at
+            if pending:
+                kept = texts.KEPT_DESCRIPTION.format(text=pending)
+                return Outcome([kept] + self._step_describe(s, pending, now).replies)
             return Outcome([texts.ASK_DESCRIPTION])
         return Outcome([texts.CONSENT_REASK])
 
@@ -252,7 +179,7 @@ class Intake:
         )
 
     def _step_confirm_type(self, s: Session, text: str, now: datetime) -> Outcome:
-        word = validators.bare(text)
+        word = self._word(text)
         if word in ("1", "是", "是的", "对", "确认", "好", "嗯"):
             self._push(s)
             s.fire("ask")
@@ -265,14 +192,14 @@ class Intake:
         return Outcome([texts.CONFIRM_REASK])
 
     def _step_choose_type(self, s: Session, text: str, now: datetime) -> Outcome:
-        word = validators.bare(text)
+        word = self._word(text)
         chosen: str | None = None
         if word.isdigit() and 1 <= int(word) <= len(s.menu):
             chosen = s.menu[int(word) - 1]
+        elif word in MORE_WORDS and "__more__" in s.menu:
+            chosen = "__more__"
         else:
-            chosen = next(
-                (c for c in s.menu if c in self.types and self.types[c].name == text), None
-            )
+            chosen = self._find_type(s, text)
         if chosen is None:
             return Outcome([texts.TYPE_REASK + "\n" + self._menu_list(s)])
         self._push(s)
@@ -297,7 +224,7 @@ class Intake:
         return Outcome(replies + self._next_question(s).replies)
 
     def _step_review(self, s: Session, text: str, now: datetime) -> Outcome:
-        word = validators.bare(text)
+        word = self._word(text)
         if word in texts.SUBMIT_WORDS:
             return Outcome([], submit=True)
         number = word.removeprefix("修改").removeprefix("改")
@@ -339,12 +266,11 @@ class Intake:
 
     def _step_filed(self, s: Session, text: str, now: datetime) -> Outcome:
         if self._command(text) == "new":
-            code = s.case_code
             consent = s.consent
             self._clear(s)
             s.consent = consent
             s.fire("new_case")
-            return Outcome([texts.ASK_DESCRIPTION] if code else [texts.ASK_DESCRIPTION])
+            return Outcome([texts.ASK_DESCRIPTION])
         return Outcome([texts.AFTER_FILED.format(code=s.case_code)])
 
     # -- results from the service ----------------------------------------------------------
@@ -352,9 +278,11 @@ class Intake:
         session.fire("file")
         session.case_code = code
         session.history.clear()
-        reply = texts.FILED.format(code=code, deadline=deadline, progress_url=progress_url)
-        if session.risk == "red":
-            reply += "\n" + texts.FILED_RED
+        step = texts.NEXT_STEP.get(session.risk, texts.NEXT_STEP["blue"])
+        if not deadline and "{deadline}" in step:
+            step = texts.NEXT_STEP_NO_DEADLINE
+        reply = texts.FILED.format(code=code, next_step=step.format(deadline=deadline),
+                                   progress_url=progress_url)
         return reply
 
     # -- helpers ---------------------------------------------------------------------------
@@ -365,9 +293,21 @@ class Intake:
         analysis = self.analyzer.screen(text, now)
         replies = self._raise_risk(s, analysis)
         if kind != "applicant_phone" and validators.is_skip(text):
+            if kind == "text":
+                return True, text, replies  # 没有 stays 没有
+            s.skipped[question["key"]] = text
             return True, None, replies
+        s.skipped.pop(question["key"], None)
         value: Any
-        if kind in ("phone", "applicant_phone"):
+        if question["key"] in NAME_QUESTIONS:
+            value, phone = validators.name_answer(text)
+            phone_key = NAME_QUESTIONS[question["key"]]
+            if phone and phone_key not in s.answers:
+                s.answers[phone_key] = phone  # never asked for again
+            if value is None and phone:
+                who = "对方" if question["key"] == "other_party_name" else "您"
+                return False, None, replies + [texts.NAME_NOT_PHONE.format(who=who)]
+        elif kind in ("phone", "applicant_phone"):
             value = validators.phone_answer(text)
         elif kind == "amount":
             value = validators.amount_answer(text, analysis)
@@ -380,7 +320,7 @@ class Intake:
         if value is None:
             reask = texts.INVALID.get(kind, texts.INVALID["text"])
             if kind == "choice":
-                reask += "\n" + self._options_text(question)
+                reask += "\n" + options_text(question)
             return False, None, replies + [reask]
         return True, value, replies
 
@@ -392,6 +332,8 @@ class Intake:
             if reason not in s.risk_reasons and risk != "blue":
                 s.risk_reasons.append(reason)
         if risk == "red":
+            if getattr(analysis, "self_harm", False):
+                return [texts.SELF_HARM_GUIDANCE.format(**self.fmt)]  # 12356 with 110/120
             return [texts.RED_GUIDANCE.format(**self.fmt)]
         return []
 
@@ -408,20 +350,6 @@ class Intake:
         allowed = {q["key"] for q in self._questions(s)}
         s.answers = {k: v for k, v in s.answers.items() if k in allowed}
 
-    @staticmethod
-    def _build_questions(kind: Any) -> list[dict[str, Any]]:
-        out = [
-            {
-                "key": q.key,
-                "prompt": q.prompt,
-                "kind": q.kind,
-                "options": list(getattr(q, "options", None) or []),
-                "label": getattr(q, "label", None),
-            }
-            for q in kind.questions
-        ]
-        return out + APPLICANT_QUESTIONS
-
     def _questions(self, s: Session) -> list[dict[str, Any]]:
         """The questions of the session's type, then the applicant's; shared: read only."""
         return self.questions.get(s.type or "", APPLICANT_QUESTIONS)
@@ -435,14 +363,11 @@ class Intake:
                 s.current = question["key"]
                 prompt = question["prompt"]
                 if question["kind"] == "choice":
-                    prompt += "\n" + self._options_text(question)
+                    prompt += "\n" + options_text(question)
                 return Outcome([prompt])
         s.current = None
         s.fire("to_review")
         return Outcome([self._review_text(s)])
-
-    def _options_text(self, question: dict[str, Any]) -> str:
-        return "\n".join(f"{i}. {o}" for i, o in enumerate(question.get("options") or [], 1))
 
     def _review_items(self, s: Session) -> list[tuple[str, str]]:
         items = [("type", s.type_name or ""), ("description", s.description)]
@@ -452,8 +377,10 @@ class Intake:
                 shown = validators.format_amount(value)
             elif question["kind"] == "date" and isinstance(value, str) and value:
                 shown = validators.format_date(value)
+            elif value in (None, ""):
+                shown = s.skipped.get(question["key"]) or texts.UNKNOWN_ANSWER
             else:
-                shown = texts.UNKNOWN_ANSWER if value in (None, "") else str(value)
+                shown = str(value)
             items.append((question["key"], shown))
         return items
 
@@ -483,7 +410,7 @@ class Intake:
             return ""
         prompt = str(question["prompt"])
         if question["kind"] == "choice":
-            prompt += "\n" + self._options_text(question)
+            prompt += "\n" + options_text(question)
         return prompt
 
     def _menu_list(self, s: Session) -> str:
@@ -501,7 +428,25 @@ class Intake:
         return texts.STEP_HINTS.get(s.state, "")
 
     def _command(self, text: str) -> str | None:
-        return self.commands.get(validators.bare(text))
+        return self.commands.get(self._word(text))
+
+    def _word(self, text: str) -> str:
+        """The answer as a bare Simplified word, for matching commands and choices."""
+        if self._simplify is not None:
+            text = self._simplify(text)
+        return validators.bare(text)
+
+    def _find_type(self, s: Session, text: str) -> str | None:
+        """A type named in words: 邻里, 邻里纠纷, 劳动 …, first among those offered."""
+        word = self._word(text).removesuffix("纠纷").removesuffix("争议")
+        if len(word) < 2:
+            return None
+        offered = [c for c in s.menu if c in self.types] + list(self.types)
+        for code in offered:
+            if word == self.types[code].name.removesuffix("纠纷").removesuffix("争议"):
+                return code
+        found = list(dict.fromkeys(c for c in offered if word in self.types[c].name))
+        return found[0] if len(found) == 1 else None
 
     def _push(self, s: Session) -> None:
         # Snapshot values are strings, flat lists and flat dicts: shallow copies are enough.
@@ -521,7 +466,7 @@ class Intake:
         for key, value in snapshot.items():
             if key != "state":
                 setattr(s, key, value)
-        s.state = _MACHINE.get_state(snapshot["state"]).name  # a known state, or ValueError
+        s.state = MACHINE.get_state(snapshot["state"]).name  # a known state, or ValueError
         return Outcome([self._repeat(s)])
 
     def _repeat(self, s: Session) -> str:
@@ -552,3 +497,4 @@ class Intake:
         for key in fresh.__dataclass_fields__:
             if key != "state":
                 setattr(s, key, getattr(fresh, key))
+

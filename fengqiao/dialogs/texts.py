@@ -15,6 +15,7 @@ CONSENT_DECLINED = (
 )
 
 ASK_DESCRIPTION = "请用几句话说说您遇到的纠纷：发生了什么事，和谁，现在怎样了。"
+KEPT_DESCRIPTION = "好的。您刚才说的情况我们已记下：\n“{text}”"
 DESCRIPTION_TOO_SHORT = "能再多说几句吗？比如发生了什么事、和谁有纠纷、涉及多少钱。"
 DESCRIPTION_TOO_LONG = "内容有点长，请先用500字以内说明主要情况，详细材料稍后可以补充。"
 
@@ -37,6 +38,7 @@ INVALID = {
     "applicant_phone": "这个号码好像不对，请输入您的11位手机号（如 13800001111）。",
 }
 UNKNOWN_ANSWER = "不清楚"
+NAME_NOT_PHONE = "已记下电话号码。请再告诉我{who}的姓名或称呼（单位可写单位名称）。"
 
 REVIEW_HEADER = "请核对您填写的信息：\n"
 REVIEW_FOOTER = "\n信息无误请回复“提交”；要修改某一项，请回复“修改”加序号，例如“修改2”。"
@@ -45,15 +47,32 @@ EDIT_PROMPT = "请重新填写【{label}】：\n{prompt}"
 
 FILED = (
     "已受理！您的纠纷已登记，案件编号：{code}\n"
-    "我们会在{deadline}前联系您。请记下案件编号，随时回复“进度”或在公众号菜单“查询进度”查看办理情况，"
+    "{next_step}\n请记下案件编号，随时回复“进度”或在公众号菜单“查询进度”查看办理情况，"
     "也可打开 {progress_url} 查询。"
 )
+# What really happens next, by risk colour (config/deadlines.toml: red the same day, yellow
+# reported daily, blue handled within 30 days). The deadline is when the case must be
+# handled, not a promise to call.
+NEXT_STEP = {
+    "red": "下一步：中心负责人已收到紧急提示，工作人员今天就会与您联系。",
+    "yellow": "下一步：中心会指定专人跟进，在{deadline}前与您联系。",
+    "blue": (
+        "下一步：中心工作人员审核后，会把纠纷分派给调解员，调解员会按您留的电话联系您约定调解时间。"
+        "本纠纷的办理时限为{deadline}。"
+    ),
+}
+NEXT_STEP_NO_DEADLINE = "下一步：中心工作人员审核后会分派承办人员，承办人员会按您留的电话联系您。"
 FILED_RED = "工作人员已收到紧急提示，会尽快与您联系。"
 AFTER_FILED = (
     "您的纠纷已提交（案件编号：{code}）。回复“进度”查看办理情况，回复“新纠纷”登记另一件纠纷。"
 )
 SUBMIT_FAILED = "提交时遇到问题，您的信息没有丢失，请稍后回复“提交”重试。"
 
+SELF_HARM_GUIDANCE = (
+    "⚠️ 您的安全最重要。如果您或身边的人有轻生的念头或已经受伤，请马上拨打 120 急救或 110 报警；"
+    "心理援助热线 12356（24小时）有专业人员陪您聊。{centre}热线：{hotline}。"
+    "我们已将此事标记为紧急，工作人员会尽快联系您。"
+)
 RED_GUIDANCE = (
     "⚠️ 如果您或他人正面临人身危险，请立即拨打 110 报警，需要急救请拨打 120。"
     "{centre}热线：{hotline}（24小时）。我们已将此事标记为紧急，会优先处理。"

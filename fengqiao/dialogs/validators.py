@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fengqiao.dialogs import texts
+from fengqiao.nlp.money import SERVICE_NUMBERS
 
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
@@ -35,27 +34,58 @@ def text_answer(text: str) -> str | None:
     return text
 
 
+_DASHES = str.maketrans({c: "-" for c in "—–‐‑－·.．_~～"})
+_MOBILE_IN_TEXT = re.compile(
+    r"(?<![0-9])(?:(?:\+?86|0086)[- ]*)?(1[3-9]\d)[- ]*(\d{4})[- ]*(\d{4})(?![0-9])")
+_LANDLINE_IN_TEXT = re.compile(r"(?<![0-9])\(?(0\d{2,3})\)?[- ]*(\d{3,4}[- ]?\d{4})(?![0-9])")
+_NAME_TAIL = re.compile(r"[\s，,。:：]*(电话|手机|手机号|号码|联系方式)?(是)?[\s，,。:：]*$")
+_COUNTRY = re.compile(r"^\s*(?:\+?86|0086)")
+
+
 def phone_answer(text: str) -> str | None:
-    text = unicodedata.normalize("NFKC", text)
-    digits = re.sub(r"[\s\-()（）+]", "", text)
-    if digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    if _MOBILE.match(digits):
-        return digits
-    if _LANDLINE.match(text.replace(" ", "")):
-        return text.replace(" ", "")
+    """A mobile number (dashes, spaces, +86/0086 and words around it allowed: "电话138-1234-5678")
+    as 11 digits, or a landline as 区号-号码; None if there is none or the digits are too many
+    to be one number."""
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    if len(re.sub(r"\D", "", _COUNTRY.sub("", text))) > 12:
+        return None  # two numbers, an ID or a card: ask again rather than guess
+    mobile = _MOBILE_IN_TEXT.search(text)
+    if mobile:
+        return "".join(mobile.groups())
+    landline = _LANDLINE_IN_TEXT.search(text)
+    if landline:
+        return f"{landline.group(1)}-{re.sub(r'[- ]', '', landline.group(2))}"
     return None
 
 
+def name_answer(text: str) -> tuple[str | None, str | None]:
+    """(name, phone) from an answer to "who": a phone number is never a name, but a name with a
+    number after it gives both ("张三 13812345678")."""
+    phone = phone_answer(text)
+    rest = text
+    if phone:
+        rest = _MOBILE_IN_TEXT.sub(" ", unicodedata.normalize("NFKC", text).translate(_DASHES))
+        rest = _LANDLINE_IN_TEXT.sub(" ", rest)
+    rest = _NAME_TAIL.sub("", rest).strip()
+    if re.search(r"\d{5,}", rest) or not re.search(r"[\u4e00-\u9fffA-Za-z]", rest):
+        return None, phone
+    return text_answer(rest), phone
+
+
 def amount_answer(text: str, analysis: Any) -> float | int | None:
+    """The amount in an answer to "how much". A bare number counts only when it could be a sum
+    of money (100 or more, not a hotline, phone or ID number): "3" or "12345" alone is asked
+    again with a unit rather than stored as 3元 or 12,345元."""
     amounts = list(getattr(analysis, "amounts_yuan", []) or [])
-    if not amounts:
-        plain = re.fullmatch(r"\d+(\.\d+)?", unicodedata.normalize("NFKC", text).replace(",", ""))
-        if plain:
-            value = float(plain.group())
-            return int(value) if value.is_integer() else value
+    if amounts:
+        return amounts[0]
+    plain = re.fullmatch(r"\d+(\.\d+)?", unicodedata.normalize("NFKC", text).replace(",", ""))
+    if not plain or plain.group() in SERVICE_NUMBERS or len(plain.group()) >= 11:
         return None
-    return amounts[0]
+    value = float(plain.group())
+    if value < 100:
+        return None
+    return int(value) if value.is_integer() else value
 
 
 def date_answer(text: str, analysis: Any, now: datetime) -> str | None:
@@ -77,10 +107,19 @@ def choice_answer(text: str, options: list[str]) -> str | None:
 
 
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")  # a day only after a month
+_ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})")
 
 
 def format_date(value: str) -> str:
-    """2023 → 2023年, 2023-12 → 2023年12月, 2023-12-31 → 2023年12月31日; else as it is."""
+    """2023 → 2023年, 2023-12 → 2023年12月, 2023-12-31 → 2023年12月31日, 2023-W48 → 2023年11月27日
+    那一周; else as it is."""
+    week = _ISO_WEEK.fullmatch(value)
+    if week:
+        try:
+            monday = date.fromisocalendar(int(week.group(1)), int(week.group(2)), 1)
+        except ValueError:
+            return value
+        return f"{monday.year}年{monday.month}月{monday.day}日那一周"
     m = _ISO_DATE.fullmatch(value)
     if not m:
         return value

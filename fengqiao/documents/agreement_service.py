@@ -12,10 +12,12 @@ import asyncio
 import copy
 import dataclasses
 import hashlib
-from datetime import timedelta
+import logging
 from pathlib import Path
 from typing import Any
 
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from sqlalchemy import select
 
 from fengqiao.cases import audit
@@ -30,10 +32,13 @@ from fengqiao.documents.agreement_model import (
     validate_agreement,
 )
 from fengqiao.documents.errors import BadCode, Conflict, Forbidden, Invalid, TooMany
+from fengqiao.documents.judicial import deadline_text, judicial_deadline
+from fengqiao.documents.ltv import Timestamping, add_long_term_data
 from fengqiao.documents.notify import Notifier, NotSent
 from fengqiao.documents.otp import OtpError, OtpService, mask_phone
 from fengqiao.documents.pki import PlatformCA, SignerIdentity
-from fengqiao.documents.signing import ExpectedSigner, SigningRefused, sign_field, timestamper_for
+from fengqiao.documents.signing import ExpectedSigner, SigningRefused, sign_field
+from fengqiao.documents.staff_phone import staff_phone
 from fengqiao.documents.texts import AGREEMENT, DOCS
 from fengqiao.documents.viewer import Viewer
 from fengqiao.settings import Settings
@@ -42,8 +47,8 @@ from fengqiao.storage.files import FileStore
 from fengqiao.storage.models import Case, CaseParty, Document, DocumentSlot, utcnow
 from fengqiao.tokens import issue_token
 
+log = logging.getLogger(__name__)
 ROLE_NAMES = {"applicant": "申请人", "respondent": "被申请人"}
-JUDICIAL_DAYS = 30  # People's Mediation Law art. 33
 _FIELDS = {cls: {f.name for f in dataclasses.fields(cls)}
            for cls in (Party, PayeeAccount, Obligation, Instalment)}
 
@@ -79,11 +84,12 @@ def to_agreement(raw: dict[str, Any]) -> tuple[AgreementData | None, list[dict[s
 
 class AgreementService:
     def __init__(self, db: Database, files: FileStore, kv: Any, ca: PlatformCA,
-                 otp: OtpService, notifier: Notifier, settings: Settings) -> None:
+                 otp: OtpService, notifier: Notifier, settings: Settings,
+                 timestamping: Timestamping) -> None:
         self.db, self.files, self.kv, self.ca = db, files, kv, ca
         self.otp, self.notifier, self.settings = otp, notifier, settings
         self.template_dir = Path(settings.config_dir) / "agreements"
-        self.timestamper = timestamper_for(settings.tsa_url or None)
+        self.timestamping = timestamping
 
     # --- drafting ----------------------------------------------------------------------
     async def draft(self, case_code: str, staff: Viewer) -> dict[str, Any]:
@@ -146,14 +152,19 @@ class AgreementService:
 
     # --- reading -----------------------------------------------------------------------
     async def summary(self, doc_code: str, viewer: Viewer) -> dict[str, Any]:
+        """The document as a signer sees it. Opening the issued text is recorded (with the
+        text's hash) the first time for each signer: signing requires it."""
         async with self.db.transaction() as session:
             doc = await records.load_doc(session, doc_code)
             viewer.require_case(doc.case_id, "sign", "delivery")
-            if not viewer.is_staff and doc.status != "draft":
-                events = await records.events_of(session, doc.id)
-                if not any(e.event == "opened" and e.party_id == viewer.party_id
-                           for e in events):
-                    await records.add_event(session, doc, "opened", viewer)
+            if doc.status != "draft" and (not viewer.is_staff or records.slot_of(
+                    viewer, await records.slots_of(session, doc.id)) is not None):
+                if not await records.has_opened(session, doc, viewer):
+                    await records.add_event(session, doc, "opened", viewer, detail={
+                        "text_sha256": doc.original_sha256, "by": viewer.actor})
+                    await audit.append(session, case_id=doc.case_id, actor=viewer.actor,
+                                       action="agreement.opened",
+                                       detail={"doc": doc.code, "sha256": doc.original_sha256})
             return await self._summary(session, doc, viewer)
 
     async def _summary(self, session: Any, doc: Document, viewer: Viewer) -> dict[str, Any]:
@@ -183,8 +194,12 @@ class AgreementService:
             "sealed_at": doc.sealed_at.isoformat() if doc.sealed_at else None,
             "judicial_deadline_at": (doc.judicial_deadline_at.isoformat()
                                      if doc.judicial_deadline_at else None),
+            "judicial_deadline_text": (deadline_text(doc.judicial_deadline_at)
+                                       if doc.judicial_deadline_at else None),
             "pdf_url": f"/api/v1/documents/{doc.code}/pdf" if doc.file_key else None,
             "verify_url": f"{base}/h5/verify?code={doc.code}",
+            "privacy_notice": DOCS["privacy_notice"],
+            "consent_text": DOCS["consent_text"],
         }
         if viewer.is_staff:
             body["data"] = doc.data
@@ -276,18 +291,25 @@ class AgreementService:
 
     # --- signing -----------------------------------------------------------------------
     async def request_code(self, doc_code: str, viewer: Viewer) -> dict[str, Any]:
+        """Send the signer's one-time code: a party's, the mediator's, or (staff, when the
+        seal is next) the code of the person applying the seal."""
         async with self.db.read() as session:
             doc = await records.load_doc(session, doc_code)
             viewer.require_case(doc.case_id, "sign")
-            slot = self._my_turn(doc, await records.slots_of(session, doc.id), viewer)
+            slots = await records.slots_of(session, doc.id)
+            turn = records.next_slot(slots) if doc.status == "signing" else None
+            if viewer.is_staff and turn is not None and turn.role == "seal":
+                slot = turn
+            else:
+                slot = self._my_turn(doc, slots, viewer)
             phone = await self._phone(session, slot, viewer)
-        if phone is None:
-            return {"required": False}
         try:
-            await self.otp.send(self._purpose(doc, slot), phone)
+            await self.otp.send(self._purpose(doc, slot), phone, scope=doc.code)
         except OtpError as exc:
-            if exc.code == "too_soon":
+            if exc.code in ("too_soon", "rate_limited"):
                 raise TooMany(exc.code, exc.message) from None
+            if exc.code == "not_sent":
+                raise Conflict(exc.code, exc.message) from None
             raise Invalid(exc.code, exc.message) from None
         return {"required": True, "phone": mask_phone(phone)}
 
@@ -311,17 +333,12 @@ class AgreementService:
             if field and (mine is None or mine.field_name != field):
                 raise Forbidden("wrong_signer", DOCS["wrong_signer"])
             slot = self._my_turn(doc, slots, viewer)
+            if not await records.has_opened(session, doc, viewer):
+                raise Conflict("not_opened", DOCS["not_opened"])
             phone = await self._phone(session, slot, viewer)
             data, _ = to_agreement(doc.data)
         assert data is not None
-        if phone is not None:
-            try:
-                await self.otp.verify(self._purpose(doc, slot), phone, code or "")
-            except OtpError as exc:
-                raise BadCode(exc.code, exc.message) from None
-            async with self.db.transaction() as session:
-                await records.add_event(session, doc, "identity_confirmed", viewer,
-                                        detail={"method": "wechat_link+sms"})
+        await self._check_code(doc, slot, viewer, phone, code)
         party = next((p for p in data.parties if p.signer_key == slot.signer_key), None)
         identity = SignerIdentity(
             name=party.name if party else slot.name, signer_key=slot.signer_key,
@@ -329,14 +346,19 @@ class AgreementService:
             organisation="" if party else data.committee)
         return await self._apply(doc, slots, slot, viewer, identity, png, "signed")
 
-    async def seal(self, doc_code: str, staff: Viewer) -> dict[str, Any]:
-        """The committee's seal, last; it locks the document. Starts the 30-day clock."""
+    async def seal(self, doc_code: str, staff: Viewer, *, code: str = "") -> dict[str, Any]:
+        """The committee's seal, last; it locks the document. Starts the 30-day clock.
+
+        Applied by a natural person (the edge checks the seal permission) who confirms it
+        with a one-time code; the seal's certificate and the audit certificate name them.
+        """
         staff.require_staff()
         try:
             async with self.kv.lock(f"doc-sign:{doc_code}", ttl=120, wait=20):
                 async with self.db.read() as session:
                     doc = await records.load_doc(session, doc_code)
                     slots = await records.slots_of(session, doc.id)
+                    phone = await staff_phone(session, staff)
                 if doc.status != "signing":
                     raise Conflict("not_signing", DOCS["not_signing"])
                 slot = records.next_slot(slots)
@@ -344,8 +366,12 @@ class AgreementService:
                     expected = slot.label if slot else ""
                     raise Conflict("not_your_turn",
                                    DOCS["not_your_turn"].format(expected=expected))
+                if phone is None:
+                    raise Conflict("no_phone_staff", DOCS["no_phone_staff"])
+                await self._check_code(doc, slot, staff, phone, code)
                 identity = SignerIdentity(name=slot.name, signer_key=slot.signer_key,
-                                          role="seal", organisation=slot.name)
+                                          role="seal", organisation=slot.name,
+                                          operator=staff.name)
                 return await self._apply(doc, slots, slot, staff, identity, None, "sealed")
         except TimeoutError:
             raise Conflict("busy", DOCS["busy"]) from None
@@ -361,11 +387,18 @@ class AgreementService:
         try:
             signed = await sign_field(current, field_name=slot.field_name, identity=identity,
                                       ca=self.ca, expected=expected, signature_png=png,
-                                      timestamper=self.timestamper)
+                                      timestamper=self.timestamping.stamper)
+            # PAdES B-LT for every signature; the seal also gets the document timestamp.
+            signed = await add_long_term_data(signed, self.ca, self.timestamping,
+                                              archive=event == "sealed")
         except SigningRefused as exc:
-            if exc.code == "bad_image":
+            if exc.code in ("bad_image", "blank_signature"):
                 raise Invalid(exc.code, exc.message) from None
             raise Conflict(exc.code, exc.message) from None
+        except (TimestampRequestError, SigningError) as exc:
+            # A licensed TSA or CA's revocation service out of reach: nothing was stored.
+            log.warning("signing %s stopped: %s", doc.code, type(exc).__name__)
+            raise Conflict("trust_service_down", DOCS["trust_service_down"]) from None
         digest = hashlib.sha256(signed).hexdigest()
         key = f"documents/{doc.case_id}/{doc.code}/v{slot.position + 1}.pdf"
         await self.files.put(key, signed)
@@ -382,11 +415,14 @@ class AgreementService:
                                       "sha256": digest}
             if event == "sealed":
                 row.status, row.sealed_at = "sealed", now
-                row.judicial_deadline_at = now + timedelta(days=JUDICIAL_DAYS)
+                row.judicial_deadline_at = judicial_deadline(now)  # 24:00 of the 30th day
                 detail["judicial_deadline"] = row.judicial_deadline_at.isoformat()
             await records.add_event(session, row, event, viewer, doc_sha256=digest,
-                                    actor=identity.name,
-                                    detail={"field": slot.field_name, "role": slot.role})
+                                    actor=(f"{identity.name}（用印人：{identity.operator}）"
+                                           if identity.operator else identity.name),
+                                    detail={"field": slot.field_name, "role": slot.role,
+                                            "operator": identity.operator,
+                                            "operator_id": viewer.actor})
             await audit.append(session, case_id=row.case_id, actor=viewer.actor,
                                action=f"agreement.{event}", detail=detail)
             return await self._summary(session, row, viewer)
@@ -406,10 +442,25 @@ class AgreementService:
                            DOCS["not_your_turn"].format(expected=turn.label if turn else ""))
         return mine
 
-    async def _phone(self, session: Any, slot: DocumentSlot, viewer: Viewer) -> str | None:
-        """Where the one-time code goes. A party must have one; staff, when known."""
+    async def _check_code(self, doc: Document, slot: DocumentSlot, viewer: Viewer,
+                          phone: str, code: str) -> None:
+        try:
+            await self.otp.verify(self._purpose(doc, slot), phone, code or "")
+        except OtpError as exc:
+            raise BadCode(exc.code, exc.message) from None
+        method = "console_login+sms" if viewer.is_staff else "wechat_link+sms"
+        async with self.db.transaction() as session:
+            await records.add_event(session, doc, "identity_confirmed", viewer, detail={
+                "method": method, "phone": mask_phone(phone), "field": slot.field_name})
+
+    async def _phone(self, session: Any, slot: DocumentSlot, viewer: Viewer) -> str:
+        """Where the one-time code goes. Every signer needs one: parties, the mediator and
+        the person applying the seal (second factor on top of the console login)."""
         if viewer.is_staff:
-            return viewer.phone
+            phone = await staff_phone(session, viewer)
+            if phone is None:
+                raise Conflict("no_phone_staff", DOCS["no_phone_staff"])
+            return phone
         party = await session.get(CaseParty, slot.party_id) if slot.party_id else None
         if party is None or not party.phone:
             raise Conflict("no_phone", DOCS["no_phone"])

@@ -17,7 +17,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fengqiao.documents.pdf_layout import FONT_FAMILY, DocumentPdf
-from fengqiao.documents.texts import CERTIFICATES, DELIVERY_STATUS, EVENT_NAMES, PACKAGE
+from fengqiao.documents.texts import (
+    CERTIFICATES,
+    DELIVERY_STATUS,
+    EVENT_NAMES,
+    IDENTITY_METHODS,
+    PACKAGE,
+)
 
 _UA_MAX = 120
 
@@ -57,6 +63,15 @@ def audit_certificate_pdf(
             f"{CERTIFICATES['col_ip']}：{mask_ip(ev.get('ip'))}",
             f"{CERTIFICATES['col_ua']}：{_user_agent(ev.get('user_agent'))}",
         ]
+        detail = ev.get("detail") or {}
+        if detail.get("method"):
+            method = IDENTITY_METHODS.get(str(detail["method"]), str(detail["method"]))
+            lines.append(f"{CERTIFICATES['col_method']}：{method}"
+                         + (f"（{detail['phone']}）" if detail.get("phone") else ""))
+        if detail.get("operator"):
+            lines.append(f"{CERTIFICATES['col_operator']}：{detail['operator']}")
+        if detail.get("text_sha256"):
+            lines.append(f"{CERTIFICATES['col_text_hash']}：{detail['text_sha256']}")
         if ev.get("doc_sha256"):
             lines.append(f"{CERTIFICATES['col_hash']}：{ev['doc_sha256']}")
         _block(pdf, lines)
@@ -69,25 +84,58 @@ def service_certificate_pdf(
     doc_code: str,
     deliveries: Iterable[dict[str, Any]],
     public_url: str,
+    consents: Iterable[dict[str, Any]] = (),
+    doc_sha256: str = "",
     generated_at: datetime | None = None,
     font_path: str | None = None,
 ) -> bytes:
-    """Deliveries: dicts with ``recipient``, ``address`` (the recipient's designated
-    system: WeChat account, phone number, e-mail), ``sent_at``, ``status`` (sent, delivered,
-    read, failed, refused), ``read_at`` and ``doc_sha256``."""
+    """Consents: dicts with ``recipient``, ``address``, ``time``, ``wording``,
+    ``wording_sha256``. Deliveries (one per attempt): ``recipient``, ``attempt``,
+    ``address`` (the recipient's designated system), ``status``, ``sent_at``,
+    ``delivered_at``, ``read_at``, ``downloaded_at``, ``acknowledged_at``,
+    ``reminded_at``, ``paper_task_at``, ``paper_requested_at``, ``failure``,
+    ``doc_sha256``."""
     pdf = _start(CERTIFICATES["service_title"], doc_code, public_url, font_path,
                  CERTIFICATES["service_intro"].format(title=title, code=doc_code), generated_at)
+    if doc_sha256:
+        _block(pdf, [f"{CERTIFICATES['col_hash']}：{doc_sha256}"])
+    _heading(pdf, CERTIFICATES["consents"])
+    consent_rows = list(consents)
+    if not consent_rows:
+        _block(pdf, [CERTIFICATES["no_consent"]])
+    for n, c in enumerate(consent_rows, start=1):
+        _block(pdf, [
+            f"{n}. {c.get('recipient', '')}  {_time_text(c.get('time'))}",
+            f"{CERTIFICATES['col_address']}：{c.get('address', '')}",
+            f"{CERTIFICATES['col_wording']}：{c.get('wording', '')}",
+            f"{CERTIFICATES['col_wording_hash']}：{c.get('wording_sha256', '')}",
+        ])
+    _heading(pdf, CERTIFICATES["attempts"])
     for n, d in enumerate(deliveries, start=1):
         status = DELIVERY_STATUS.get(str(d.get("status")), str(d.get("status", "")))
-        _block(pdf, [
-            f"{n}. {CERTIFICATES['col_recipient']}：{d.get('recipient', '')}",
+        lines = [
+            f"{n}. {CERTIFICATES['col_recipient']}：{d.get('recipient', '')}  "
+            + CERTIFICATES["attempt_no"].format(n=d.get("attempt", 1)),
             f"{CERTIFICATES['col_address']}：{d.get('address', '')}",
-            f"{CERTIFICATES['col_sent']}：{_time_text(d.get('sent_at'))}",
             f"{CERTIFICATES['col_status']}：{status}",
-            f"{CERTIFICATES['col_read']}：{_time_text(d.get('read_at'))}",
-            f"{CERTIFICATES['col_hash']}：{d.get('doc_sha256', '')}",
-        ])
+        ]
+        for key in ("sent_at", "delivered_at", "read_at", "downloaded_at", "acknowledged_at"):
+            lines.append(f"{CERTIFICATES['col_' + key]}：{_time_text(d.get(key))}")
+        if d.get("failure"):
+            lines.append(f"{CERTIFICATES['col_failure']}：{d['failure']}")
+        for key in ("reminded_at", "paper_task_at", "paper_requested_at"):
+            if d.get(key):
+                lines.append(CERTIFICATES["note_" + key].format(time=_time_text(d[key])))
+        lines.append(f"{CERTIFICATES['col_hash']}：{d.get('doc_sha256', '')}")
+        _block(pdf, lines)
     return bytes(pdf.output())
+
+
+def _heading(pdf: DocumentPdf, text: str) -> None:
+    pdf.set_font(FONT_FAMILY, size=13)
+    pdf.multi_cell(pdf.w - pdf.l_margin - pdf.r_margin, 8, text, new_x="LMARGIN",
+                   new_y="NEXT")
+    pdf.set_font(FONT_FAMILY, size=11)
 
 
 def judicial_package(

@@ -1,12 +1,19 @@
-"""Electronic service (电子送达) of a sealed document: consent first (送达地址确认书), then a
-WeChat message with a link; WeChat's events say it arrived; the first open and download are
-recorded with the recipient's identity; a paper copy can be asked for."""
+"""Electronic service (电子送达) of a sealed document: consent first (送达地址确认书, its exact
+wording and SHA-256 kept with the address it covers), then a WeChat message with a link;
+WeChat's events say it arrived; opening, downloading and acknowledging are recorded with the
+recipient's identity; a paper copy can be asked for.
+
+Nothing is rewritten: every consent and every delivery attempt is a new row, and each
+step's time is set once. An attempt not opened after ``delivery_remind_days`` is reminded;
+after ``delivery_paper_days`` it becomes a paper-service task for staff (``follow_up``)."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fengqiao.cases import audit
 from fengqiao.documents import lookup, records
@@ -20,6 +27,7 @@ from fengqiao.storage.files import FileStore
 from fengqiao.storage.models import (
     Case,
     CaseParty,
+    CaseTask,
     Delivery,
     Document,
     ServiceConsent,
@@ -53,20 +61,20 @@ class DeliveryService:
             address = openid or await lookup.party_openid(session, party)
             if not address:
                 raise Conflict("no_wechat", DOCS["no_wechat"])
-            row = await session.scalar(select(ServiceConsent).where(
-                ServiceConsent.case_id == case.id, ServiceConsent.party_id == party.id))
-            if row is None:
-                row = ServiceConsent(case_id=case.id, party_id=party.id, channel="wechat",
-                                     address=address)
-                session.add(row)
-            row.address, row.phone = address, party.phone
-            row.ip, row.user_agent, row.consented_at = viewer.ip, viewer.user_agent, utcnow()
+            wording = DOCS["consent_text"]
+            digest = hashlib.sha256(wording.encode()).hexdigest()
+            row = ServiceConsent(case_id=case.id, party_id=party.id, channel="wechat",
+                                 address=address, phone=party.phone, ip=viewer.ip,
+                                 user_agent=viewer.user_agent, consented_at=utcnow(),
+                                 wording=wording, wording_sha256=digest)
+            session.add(row)
             await session.flush()
             await audit.append(session, case_id=case.id, actor=viewer.actor,
                                action="delivery.consented",
-                               detail={"party_id": party.id, "channel": "wechat"})
+                               detail={"party_id": party.id, "channel": "wechat",
+                                       "consent_id": row.id, "wording_sha256": digest})
             return {"consented_at": row.consented_at.isoformat(),
-                    "address": mask_openid(address)}
+                    "address": mask_openid(address), "wording_sha256": digest}
 
     async def deliver(self, doc_code: str, staff: Viewer) -> list[dict[str, Any]]:
         """Send the sealed document to every party who consented; say who was not served."""
@@ -79,7 +87,8 @@ class DeliveryService:
             parties = [p for p in await lookup.case_parties(session, doc.case_id)
                        if p.id in {s.party_id for s in await records.slots_of(session, doc.id)}]
             consents = {c.party_id: c for c in (await session.scalars(select(
-                ServiceConsent).where(ServiceConsent.case_id == doc.case_id))).all()}
+                ServiceConsent).where(ServiceConsent.case_id == doc.case_id)
+                .order_by(ServiceConsent.id))).all()}  # the latest consent is in force
         results = []
         for party in parties:
             consent = consents.get(party.id)
@@ -94,35 +103,40 @@ class DeliveryService:
                 msg_id = await self.notifier.send_link(
                     consent.address, DOCS["deliver_title"].format(title=doc.title),
                     DOCS["deliver_text"].format(case=case.code if case else ""), url)
-            except NotSent:
+            except NotSent as exc:
+                await self._record_attempt(doc, party, consent, None, staff,
+                                           failure=str(exc)[:64] or "not_sent")
                 results.append({"party_id": party.id, "name": party.name,
                                 "status": "send_failed", "message": DOCS["send_failed"]})
                 continue
-            results.append(await self._record_sent(doc, party, consent, msg_id, staff))
+            results.append(await self._record_attempt(doc, party, consent, msg_id, staff))
         return results
 
-    async def _record_sent(self, doc: Document, party: CaseParty, consent: ServiceConsent,
-                           msg_id: str | None, staff: Viewer) -> dict[str, Any]:
+    async def _record_attempt(self, doc: Document, party: CaseParty, consent: ServiceConsent,
+                              msg_id: str | None, staff: Viewer, *, failure: str | None = None
+                              ) -> dict[str, Any]:
+        """A new attempt row: earlier attempts keep their own times untouched."""
         now = utcnow()
         async with self.db.transaction() as session:
-            row = await session.scalar(select(Delivery).where(
-                Delivery.document_id == doc.id, Delivery.party_id == party.id))
-            if row is None:
-                row = Delivery(document_id=doc.id, party_id=party.id,
-                               recipient=party.name or "", address=consent.address,
-                               status="sent", doc_sha256=doc.sha256 or "")
-                session.add(row)
-            row.status, row.message_id, row.sent_at = "sent", msg_id, now
-            row.doc_sha256 = doc.sha256 or ""
+            earlier = await session.scalar(select(func.count()).select_from(Delivery).where(
+                Delivery.document_id == doc.id, Delivery.party_id == party.id)) or 0
+            row = Delivery(document_id=doc.id, party_id=party.id, recipient=party.name or "",
+                           address=consent.address, consent_id=consent.id,
+                           attempt=earlier + 1, status="failed" if failure else "sent",
+                           message_id=msg_id, doc_sha256=doc.sha256 or "",
+                           sent_at=now, failure=failure)
+            session.add(row)
             await session.flush()
-            await records.add_event(session, doc, "sent", staff, actor=staff.name,
-                                    detail={"delivery_id": row.id, "party_id": party.id})
+            event = "delivery_failed" if failure else "sent"
+            await records.add_event(session, doc, event, staff, actor=staff.name,
+                                    detail={"delivery_id": row.id, "party_id": party.id,
+                                            "attempt": row.attempt})
             await audit.append(session, case_id=doc.case_id, actor=staff.actor,
-                               action="delivery.sent",
+                               action=f"delivery.{'failed' if failure else 'sent'}",
                                detail={"doc": doc.code, "party_id": party.id,
-                                       "sha256": doc.sha256})
-            return {"party_id": party.id, "name": party.name, "status": "sent",
-                    "delivery_id": row.id}
+                                       "attempt": row.attempt, "sha256": doc.sha256})
+            return {"party_id": party.id, "name": party.name, "status": row.status,
+                    "delivery_id": row.id, "attempt": row.attempt}
 
     async def on_wechat_status(self, message_id: str, status: str) -> bool:
         """WeChat's TEMPLATESENDJOBFINISH (or similar) event for a message we sent.
@@ -143,7 +157,9 @@ class DeliveryService:
                 row.delivered_at = row.delivered_at or now
                 event = "delivered"
             else:
-                row.status = "refused" if "block" in status else "failed"
+                if row.read_at is None:
+                    row.status = "refused" if "block" in status else "failed"
+                row.failure = row.failure or status[:64]
                 event = "delivery_failed"
             await records.add_event(session, doc, event, None, actor=row.recipient,
                                     doc_sha256=row.doc_sha256,
@@ -164,15 +180,109 @@ class DeliveryService:
             field, event = ("downloaded_at", "downloaded") if download else ("read_at", "read")
             if row is not None and getattr(row, field) is None:
                 setattr(row, field, now)
-                if row.status in ("sent", "delivered"):
+                row.read_at = row.read_at or now  # a download is an opening too
+                row.delivered_at = row.delivered_at or now  # opening proves arrival
+                if row.status in ("sent", "delivered", "failed"):
                     row.status = "read"
-                    row.read_at = row.read_at or now
-                    row.delivered_at = row.delivered_at or now  # reading proves arrival
                 await records.add_event(session, doc, event, viewer,
                                         detail={"delivery_id": row.id})
                 await audit.append(session, case_id=doc.case_id, actor=viewer.actor,
                                    action=f"delivery.{event}", detail={"doc": doc.code})
             return self._describe(doc, row)
+
+    async def acknowledge(self, doc_code: str, viewer: Viewer) -> dict[str, Any]:
+        """The recipient confirms receipt (签收); recorded once, on the latest attempt."""
+        async with self.db.transaction() as session:
+            doc = await records.load_doc(session, doc_code)
+            viewer.require_case(doc.case_id, "delivery")
+            row = await self._row(session, doc, viewer)
+            if row is None:
+                raise NotFound("no_delivery", DOCS["no_delivery"])
+            if row.acknowledged_at is None:
+                now = utcnow()
+                row.acknowledged_at = now
+                row.read_at = row.read_at or now
+                row.delivered_at = row.delivered_at or now
+                row.status = "acknowledged"
+                await records.add_event(session, doc, "acknowledged", viewer,
+                                        detail={"delivery_id": row.id})
+                await audit.append(session, case_id=doc.case_id, actor=viewer.actor,
+                                   action="delivery.acknowledged", detail={"doc": doc.code})
+            return self._describe(doc, row)
+
+    async def follow_up(self, now: datetime | None = None) -> dict[str, int]:
+        """Remind recipients who have not opened a delivery after ``delivery_remind_days``;
+        after ``delivery_paper_days`` hand it to staff as a paper-service task."""
+        now = now or utcnow()
+        remind_before = now - timedelta(days=self.settings.delivery_remind_days)
+        paper_before = now - timedelta(days=self.settings.delivery_paper_days)
+        async with self.db.read() as session:
+            rows = list((await session.scalars(select(Delivery).where(
+                Delivery.read_at.is_(None), Delivery.sent_at.is_not(None),
+                Delivery.sent_at <= remind_before,
+                Delivery.paper_task_at.is_(None)))).all())
+        reminded = tasks = 0
+        for row in rows:
+            assert row.sent_at is not None
+            if row.sent_at <= paper_before:
+                await self._paper_task(row, now)
+                tasks += 1
+            elif row.reminded_at is None:
+                reminded += await self._remind(row, now)
+        return {"reminded": reminded, "paper_tasks": tasks}
+
+    async def _remind(self, row: Delivery, now: datetime) -> int:
+        async with self.db.read() as session:
+            doc = await session.get(Document, row.document_id)
+            assert doc is not None
+            case = await session.get(Case, doc.case_id)
+        token = issue_token(self.settings.secret, purpose="delivery", case_id=doc.case_id,
+                            party_id=row.party_id)
+        url = records.page_url(self.settings.public_url, "delivery", doc.code, token)
+        try:
+            await self.notifier.send_link(
+                row.address, DOCS["remind_title"].format(title=doc.title),
+                DOCS["remind_text"].format(case=case.code if case else ""), url)
+        except NotSent:
+            return 0  # tried again at the next run
+        async with self.db.transaction() as session:
+            fresh = await session.get(Delivery, row.id)
+            assert fresh is not None
+            fresh.reminded_at = fresh.reminded_at or now
+            await records.add_event(session, doc, "reminded", None, actor="system",
+                                    detail={"delivery_id": row.id}, at=now)
+            await audit.append(session, case_id=doc.case_id, actor="system",
+                               action="delivery.reminded",
+                               detail={"doc": doc.code, "party_id": row.party_id})
+        return 1
+
+    async def _paper_task(self, row: Delivery, now: datetime) -> None:
+        async with self.db.transaction() as session:
+            fresh = await session.get(Delivery, row.id)
+            doc = await session.get(Document, row.document_id)
+            assert fresh is not None and doc is not None
+            fresh.paper_task_at = now
+            line = DOCS["paper_task"].format(name=fresh.recipient, title=doc.title,
+                                             code=doc.code)
+            task = await session.scalar(select(CaseTask).where(
+                CaseTask.case_id == doc.case_id, CaseTask.department == DOCS["paper_dept"]))
+            if task is None:
+                session.add(CaseTask(case_id=doc.case_id, department=DOCS["paper_dept"],
+                                     instruction=line, status="open",
+                                     deadline_at=now + timedelta(days=3)))
+            else:
+                task.instruction = (task.instruction + "\n" + line).strip()
+                task.status = "open"
+            await records.add_event(session, doc, "paper_task", None, actor="system",
+                                    detail={"delivery_id": row.id}, at=now)
+            await audit.append(session, case_id=doc.case_id, actor="system",
+                               action="delivery.paper_task",
+                               detail={"doc": doc.code, "party_id": row.party_id})
+
+    async def consents(self, case_id: int) -> list[ServiceConsent]:
+        async with self.db.read() as session:
+            return list((await session.scalars(select(ServiceConsent).where(
+                ServiceConsent.case_id == case_id).order_by(ServiceConsent.id))).all())
 
     async def request_paper(self, doc_code: str, viewer: Viewer, address: str
                             ) -> dict[str, Any]:
@@ -204,7 +314,8 @@ class DeliveryService:
         if viewer.party_id is None:
             return None
         return await session.scalar(select(Delivery).where(
-            Delivery.document_id == doc.id, Delivery.party_id == viewer.party_id))
+            Delivery.document_id == doc.id, Delivery.party_id == viewer.party_id)
+            .order_by(Delivery.id.desc()).limit(1))  # the latest attempt
 
     @staticmethod
     def _describe(doc: Document, row: Delivery | None) -> dict[str, Any]:
@@ -218,5 +329,6 @@ class DeliveryService:
                 "status": row.status, "sent_at": iso(row.sent_at),
                 "delivered_at": iso(row.delivered_at), "read_at": iso(row.read_at),
                 "downloaded_at": iso(row.downloaded_at),
+                "acknowledged_at": iso(row.acknowledged_at), "attempt": row.attempt,
                 "paper_requested_at": iso(row.paper_requested_at)},
         }

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fengqiao.documents.filetypes import UnsupportedFile, safe_display_name, sniff
 from fengqiao.documents.texts import UPLOAD
@@ -118,6 +118,71 @@ def make_thumbnail(data: bytes) -> tuple[bytes, int, int]:
     out = io.BytesIO()
     clean.save(out, "JPEG", quality=80, optimize=True)
     return out.getvalue(), width, height
+
+
+_JPEG_DROP = {0xE1, 0xED, 0xFE} | set(range(0xE3, 0xED)) | {0xEF}  # APP1 EXIF/XMP, APP13 IPTC,
+# COM, and the other vendor segments; APP0 (JFIF), APP2 (ICC) and APP14 (Adobe) stay.
+_PNG_DROP = {b"eXIf", b"tEXt", b"iTXt", b"zTXt", b"tIME"}
+
+
+def strip_metadata(data: bytes, mime: str) -> bytes:
+    """The image without EXIF (GPS position, camera serial), XMP, IPTC or text chunks, for
+    everyone but the uploader and staff. JPEG and PNG lose only those segments (pixels stay
+    bit-identical); an EXIF orientation is applied to the pixels first so the picture still
+    stands upright. Other images are re-encoded from pixels. Non-images come back as they
+    are."""
+    if mime == "image/jpeg":
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                orientation = img.getexif().get(0x0112, 1)
+                if orientation not in (1, None):
+                    out = io.BytesIO()
+                    ImageOps.exif_transpose(img).convert("RGB").save(out, "JPEG", quality=95)
+                    data = out.getvalue()
+        except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+            return data
+        return _strip_jpeg(data)
+    if mime == "image/png":
+        return _strip_png(data)
+    if mime.startswith("image/"):
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                out = io.BytesIO()
+                ImageOps.exif_transpose(img).save(out, "PNG")
+                return out.getvalue()
+        except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+            return data
+    return data
+
+
+def _strip_jpeg(data: bytes) -> bytes:
+    if not data.startswith(b"\xff\xd8"):
+        return data
+    out, i = bytearray(b"\xff\xd8"), 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker = data[i + 1]
+        if marker == 0xDA:  # start of scan: the rest is image data
+            break
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if marker not in _JPEG_DROP:
+            out += data[i:i + 2 + length]
+        i += 2 + length
+    return bytes(out + data[i:])
+
+
+def _strip_png(data: bytes) -> bytes:
+    sig = b"\x89PNG\r\n\x1a\n"
+    if not data.startswith(sig):
+        return data
+    out, i = bytearray(sig), len(sig)
+    while i + 8 <= len(data):
+        length = int.from_bytes(data[i:i + 4], "big")
+        kind = data[i + 4:i + 8]
+        end = i + 12 + length
+        if kind not in _PNG_DROP:
+            out += data[i:end]
+        i = end
+    return bytes(out)
 
 
 async def save_evidence(store: FileStore, prepared: PreparedEvidence) -> dict[str, Any]:

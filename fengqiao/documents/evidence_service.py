@@ -22,6 +22,7 @@ from fengqiao.documents.evidence import (
     load_verified,
     prepare_evidence,
     save_evidence,
+    strip_metadata,
 )
 from fengqiao.documents.texts import ACCESS, DOCS, KIND_NAMES
 from fengqiao.documents.viewer import Viewer, party_viewer
@@ -140,6 +141,10 @@ class EvidenceService:
             return await self.files.get(key), "image/jpeg", row.original_name or ""
         data = await load_verified(self.files, {"storage_key": row.file_key,
                                                 "sha256": row.sha256, "id": row.id})
+        # The untouched original (and its SHA-256) stays for the uploader, staff and the
+        # court's package; the other party gets it without GPS position or camera serial.
+        if not viewer.is_staff and row.party_id != viewer.party_id:  # type: ignore[attr-defined]
+            data = strip_metadata(data, row.mime)
         return data, row.mime, row.original_name or ""
 
     async def comment(self, file_id: int, viewer: Viewer, text: str) -> dict[str, Any]:

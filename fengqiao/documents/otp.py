@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 CODE_TTL = 300.0  # seconds
 MAX_ATTEMPTS = 5
 RESEND_AFTER = 60.0
+RATE_WINDOW = 3600.0
+MAX_PER_PHONE = 8  # codes per phone number per hour, whatever they are for
+MAX_PER_SCOPE = 20  # codes per document per hour, all its signers together
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -39,7 +42,14 @@ class KeyValueStore(Protocol):
 
 
 class SmsSender(Protocol):
+    """Sends ``text`` (the development wording; a provider uses its approved template
+    with the code and minutes from it) to ``phone``; raises ``SmsError`` if not sent."""
+
     async def send(self, phone: str, text: str) -> None: ...
+
+
+class SmsError(RuntimeError):
+    """The provider did not take the message (its error code is the argument)."""
 
 
 class LogSmsSender:
@@ -74,9 +84,15 @@ class OtpService:
     max_attempts: int = MAX_ATTEMPTS
     resend_after: float = RESEND_AFTER
     clock: Callable[[], float] = time.time
+    max_per_phone: int = MAX_PER_PHONE
+    max_per_scope: int = MAX_PER_SCOPE
 
-    async def send(self, purpose: str, phone: str) -> None:
-        """Send a fresh code for ``purpose`` (e.g. ``sign:<doc_code>:<field>``)."""
+    async def send(self, purpose: str, phone: str, *, scope: str = "") -> None:
+        """Send a fresh code for ``purpose`` (e.g. ``sign:<doc_code>:<field>``).
+
+        Besides one resend per minute, at most ``max_per_phone`` codes go to one number and
+        ``max_per_scope`` codes are sent for one ``scope`` (a document) per hour: SMS costs
+        money and a flood of codes is a harassment tool."""
         if not _PHONE.match(phone):
             raise OtpError("bad_phone")
         key = self._key(purpose, phone)
@@ -84,11 +100,19 @@ class OtpService:
         current = await self._load(key)
         if current is not None and now - current["sent_at"] < self.resend_after:
             raise OtpError("too_soon", seconds=int(self.resend_after - (now - current["sent_at"])))
+        await self._count(self._key("rate-phone", phone), self.max_per_phone, now)
+        if scope:
+            await self._count(self._key("rate-scope", scope), self.max_per_scope, now)
         code = f"{secrets.randbelow(1_000_000):06d}"
         record = {"hash": self._hash(purpose, phone, code), "sent_at": now,
                   "expires_at": now + self.ttl, "attempts": 0}
         await self.kv.set(key, json.dumps(record).encode(), ttl=self.ttl)
-        await self.sender.send(phone, OTP["sms"].format(code=code, minutes=int(self.ttl // 60)))
+        try:
+            await self.sender.send(phone, OTP["sms"].format(code=code,
+                                                            minutes=int(self.ttl // 60)))
+        except SmsError:
+            await self.kv.delete(key)  # no code was delivered: allow a retry at once
+            raise OtpError("not_sent") from None
 
     async def verify(self, purpose: str, phone: str, code: str) -> None:
         """Return if ``code`` is right; raise ``OtpError`` otherwise. A right code is spent."""
@@ -110,6 +134,15 @@ class OtpService:
         remaining = max(1.0, record["expires_at"] - self.clock())
         await self.kv.set(key, json.dumps(record).encode(), ttl=remaining)
         raise OtpError("wrong", left=left)
+
+    async def _count(self, key: str, limit: int, now: float) -> None:
+        raw = await self.kv.get(key)
+        times = [t for t in (json.loads(raw) if raw else []) if now - t < RATE_WINDOW]
+        if len(times) >= limit:
+            wait = int(RATE_WINDOW - (now - min(times))) // 60 + 1
+            raise OtpError("rate_limited", minutes=wait)
+        times.append(now)
+        await self.kv.set(key, json.dumps(times).encode(), ttl=RATE_WINDOW)
 
     def _key(self, purpose: str, phone: str) -> str:
         # The phone number itself is not put in the key: keys show up in Redis tooling.

@@ -55,6 +55,19 @@ async def add_event(session: Any, doc: Document, event: str, viewer: Viewer | No
     return row
 
 
+async def has_opened(session: Any, doc: Document, viewer: Viewer) -> bool:
+    """Did this signer open the issued text of ``doc`` (the version they would sign)?"""
+    rows = await session.scalars(select(DocumentEvent).where(
+        DocumentEvent.document_id == doc.id, DocumentEvent.event == "opened"))
+    for row in rows.all():
+        detail = row.detail or {}
+        mine = (detail.get("by") == viewer.actor if viewer.is_staff
+                else row.party_id == viewer.party_id and viewer.party_id is not None)
+        if mine and detail.get("text_sha256") == doc.original_sha256:
+            return True
+    return False
+
+
 def slot_of(viewer: Viewer, slots: list[DocumentSlot]) -> DocumentSlot | None:
     for slot in slots:
         if viewer.is_staff and slot.role == "mediator" \

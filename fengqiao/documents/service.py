@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+
 from fengqiao.documents import lookup
 from fengqiao.documents.agreement_service import AgreementService
 from fengqiao.documents.delivery_service import DeliveryService
 from fengqiao.documents.evidence_service import EvidenceService
+from fengqiao.documents.ltv import Timestamping, timestamping_for
 from fengqiao.documents.notify import LogNotifier, Notifier
 from fengqiao.documents.otp import LogSmsSender, OtpService, SmsSender
-from fengqiao.documents.pki import PlatformCA
+from fengqiao.documents.pki import PlatformCA, to_asn1
 from fengqiao.documents.proof_service import ProofService
 from fengqiao.settings import Settings
 from fengqiao.storage.db import Database
@@ -34,8 +37,21 @@ def load_ca(settings: Settings) -> PlatformCA:
             settings.signing_p12,
             settings.signing_p12_password or None,
             id_hash_secret=settings.secret,
+            public_url=settings.public_url,
+            tsa_dir=pki_dir(settings),
         )
-    return PlatformCA.load_or_create(pki_dir(settings), id_hash_secret=settings.secret)
+    return PlatformCA.load_or_create(pki_dir(settings), id_hash_secret=settings.secret,
+                                     public_url=settings.public_url)
+
+
+def load_timestamping(settings: Settings, ca: PlatformCA) -> Timestamping:
+    """``FENGQIAO_TSA_URL`` (with the TSA's roots in ``FENGQIAO_TSA_ROOTS``, PEM) or the
+    platform's own TSA."""
+    roots = []
+    if settings.tsa_url and settings.tsa_roots:
+        roots = [to_asn1(c) for c in x509.load_pem_x509_certificates(
+            Path(settings.tsa_roots).read_bytes())]
+    return timestamping_for(ca, settings.tsa_url, roots)
 
 
 @dataclass
@@ -53,6 +69,15 @@ class DocumentService:
         """Switch every sender to `notifier` (the WeChat client exists only once the bot
         edge is set up, after the services)."""
         self.notifier = self.agreements.notifier = self.delivery.notifier = notifier
+
+    async def follow_up(self, now: Any = None) -> dict[str, int]:
+        """Periodic work: delivery reminders and paper service, judicial-deadline reminders."""
+        from fengqiao.documents.judicial_service import remind_judicial_deadlines
+
+        done = await self.delivery.follow_up(now)
+        done["judicial_reminders"] = await remind_judicial_deadlines(
+            self.db, self.notifier, self.delivery.settings, now)
+        return done
 
     async def party_for_openid(self, case_id: int, openid: str) -> Any:
         async with self.db.read() as session:
@@ -86,14 +111,15 @@ async def build_document_service(
     notifier: Notifier | None = None,
 ) -> DocumentService:
     ca = await asyncio.to_thread(load_ca, settings)
+    timestamping = await asyncio.to_thread(load_timestamping, settings, ca)
     notifier = notifier or LogNotifier()
     otp = OtpService(kv, sms or LogSmsSender(), settings.secret)
     delivery = DeliveryService(db, files, notifier, settings)
     return DocumentService(
         evidence=EvidenceService(db, files, settings.max_upload_mb * 1024 * 1024),
-        agreements=AgreementService(db, files, kv, ca, otp, notifier, settings),
+        agreements=AgreementService(db, files, kv, ca, otp, notifier, settings, timestamping),
         delivery=delivery,
-        proofs=ProofService(db, files, ca, delivery, settings),
+        proofs=ProofService(db, files, ca, delivery, settings, timestamping),
         otp=otp,
         notifier=notifier,
         ca=ca,

@@ -22,7 +22,7 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.stamp import StaticStampStyle
 
 from fengqiao.documents.pdf_layout import find_cjk_font
@@ -108,7 +108,8 @@ async def sign_field(
 ) -> bytes:
     """Append ``identity``'s PAdES signature in ``field_name`` and return the new PDF.
 
-    PAdES B-B without ``timestamper``, B-T with one (see ``timestamper_for``).
+    PAdES B-B without ``timestamper``, B-T with one; ``ltv.add_long_term_data`` then adds
+    the chain and revocation data (B-LT) and, for the seal, a document timestamp (B-LTA).
     ``signature_png`` is the hand-drawn signature (H5 canvas); for the seal, leave it None
     and a round red seal with the committee's name is drawn.
     """
@@ -125,7 +126,7 @@ async def sign_field(
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         name=identity.name,
-        reason=reason,
+        reason=reason or (f"用印人：{identity.operator}" if identity.operator else None),
         # The seal field's lock already demands "no changes"; asking for the same avoids
         # pyHanko downgrading the request with a warning.
         docmdp_permissions=(fields.MDPPerm.NO_CHANGES if identity.role == "seal"
@@ -138,11 +139,6 @@ async def sign_field(
     out = io.BytesIO()
     await pdf_signer.async_sign_pdf(writer, existing_fields_only=True, output=out)
     return out.getvalue()
-
-
-def timestamper_for(tsa_url: str | None) -> TimeStamper | None:
-    """An RFC 3161 client for ``FENGQIAO_TSA_URL``; None keeps signatures at PAdES B-B."""
-    return HTTPTimeStamper(tsa_url) if tsa_url else None
 
 
 def _load_signature_image(data: bytes) -> Image.Image:
@@ -159,7 +155,27 @@ def _load_signature_image(data: bytes) -> Image.Image:
     # Flatten onto white: a transparent canvas would otherwise render black in some viewers.
     flat = Image.new("RGB", rgba.size, "white")
     flat.paste(rgba, mask=rgba.getchannel("A"))
+    if not has_handwriting(flat):
+        raise SigningRefused("blank_signature")
     return flat
+
+
+MIN_INK_SHARE = 0.002  # of the canvas
+MIN_EXTENT_SHARE = 0.12  # the strokes span at least this share of width or height
+
+
+def has_handwriting(img: Image.Image) -> bool:
+    """False for a blank or near-blank canvas: a tap, a dot or a tiny scribble."""
+    gray = img.convert("L")
+    ink = gray.point(lambda v: 255 if v < 160 else 0)
+    box = ink.getbbox()
+    if box is None:
+        return False
+    count = sum(ink.histogram()[255:])
+    width, height = img.size
+    spans = (box[2] - box[0]) >= MIN_EXTENT_SHARE * width \
+        or (box[3] - box[1]) >= MIN_EXTENT_SHARE * height
+    return count >= MIN_INK_SHARE * width * height and spans
 
 
 def seal_image(committee: str, size: int = 400) -> Image.Image:

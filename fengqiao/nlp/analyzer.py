@@ -22,15 +22,18 @@ from fengqiao.nlp import dates, money, pii, tokenize
 from fengqiao.nlp.dates import Period
 from fengqiao.nlp.model import STOP_WORDS, Classifier, Example, load_examples, train_model
 from fengqiao.nlp.risk import RiskAssessor
+from fengqiao.nlp.risk_model import RiskModel, load_risk_examples
+from fengqiao.nlp.risk_model import training_files as risk_training_files
 from fengqiao.nlp.taxonomy import DisputeType, load_taxonomy
 from fengqiao.nlp.text import Normalizer
 
 # Bump when feature extraction or the model changes, so old caches are not reused.
-MODEL_VERSION = "nb-lr-poe-1"
+MODEL_VERSION = "nb-lr-poe-4-temp+risk-lr-3"
 LOW_CONFIDENCE = 0.6
 KEYWORD_COUNT = 5
 FALLBACK_TYPE = "other"
-_CONFIG_FILES = ("taxonomy.toml", "normalize.toml", tokenize.USERDICT_NAME)
+_CONFIG_FILES = ("taxonomy.toml", "normalize.toml", tokenize.USERDICT_NAME, "risk.toml",
+                 "risk_cues.toml")
 
 
 @dataclass
@@ -39,6 +42,7 @@ class Screening:
     risk_reasons: list[str]
     amounts_yuan: list[float | int]
     dates: list[Period] = field(default_factory=list)
+    self_harm: bool = False  # red because of a danger to the resident themself (12356)
 
 
 @dataclass
@@ -57,6 +61,8 @@ class Analysis:
     phones: list[str] = field(default_factory=list)
     id_numbers: list[str] = field(default_factory=list)
     bank_cards: list[str] = field(default_factory=list)
+    self_harm: bool = False
+    risk_probability: float | None = None  # the learned model's calibrated red probability
 
     def to_dict(self) -> dict[str, object]:
         """The JSON object `fengqiao classify` prints (DESIGN.md)."""
@@ -82,7 +88,8 @@ def model_key(config_dir: Path) -> str:
     digest = hashlib.sha256(
         f"{MODEL_VERSION}|jieba {jieba.__version__}|{tokenize.MIN_FREQ}".encode()
     )
-    for path in [config_dir / name for name in _CONFIG_FILES] + _training_files(config_dir):
+    paths = [config_dir / name for name in _CONFIG_FILES] + _training_files(config_dir)
+    for path in paths + risk_training_files(config_dir):
         if path.exists():
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
@@ -139,7 +146,7 @@ class Analyzer:
             except (EOFError, ValueError, TypeError):
                 data = None  # a torn or foreign file: rebuild it
         if data is None:
-            data = cls._build(config_dir, taxonomy, normalizer, tokenizer)
+            data = cls._build(config_dir, taxonomy, normalizer, tokenizer, risk)
             _atomic_write(path, marshal.dumps(data))
             for old in nlp_cache.glob("model-*.marshal"):
                 if old != path:
@@ -147,11 +154,13 @@ class Analyzer:
         model = Classifier.from_data(data["model"])
         if model.classes != [t.code for t in taxonomy]:
             raise ValueError("cached model does not match the taxonomy; delete the cache")
+        if data.get("risk") is not None:
+            risk.model = RiskModel.from_data(data["risk"])
         return cls(taxonomy, normalizer, tokenizer, model, data["idf"], data["median_idf"], risk)
 
     @staticmethod
     def _build(config_dir: Path, taxonomy: list[DisputeType], normalizer: Normalizer,
-               tokenizer: jieba.Tokenizer) -> dict[str, Any]:
+               tokenizer: jieba.Tokenizer, risk: RiskAssessor) -> dict[str, Any]:
         examples = load_examples(_training_files(config_dir))
         # The taxonomy's own words are examples too, so a new type works before it has data.
         for t in taxonomy:
@@ -165,7 +174,18 @@ class Analyzer:
         idf_all, median = _load_idf()
         words = set(model.word_weights)
         idf = {w: idf_all[w] for w in words if w in idf_all}
-        return {"model": model.to_data(), "idf": idf, "median_idf": median}
+        risk_examples = load_risk_examples(risk_training_files(config_dir))
+        risk_model = None
+        if risk_examples:
+            # The dispute examples are ordinary complaints: the ones no cue or rule reads
+            # anything into teach the model what everyday disputes look like (not red).
+            plain = [e.text for e in examples if len(e.text) > 12
+                     and risk.is_plain(normalizer.normalize(e.text))]
+            texts = [t for t, _ in risk_examples] + plain
+            labels = [red for _, red in risk_examples] + [False] * len(plain)
+            docs = [risk.model_features(normalizer.normalize(t)) for t in texts]
+            risk_model = RiskModel.train(docs, labels).to_data()
+        return {"model": model.to_data(), "idf": idf, "median_idf": median, "risk": risk_model}
 
     # -- reading a text -------------------------------------------------------------------
     def analyze(self, text: str, now: datetime | None = None) -> Analysis:
@@ -187,7 +207,7 @@ class Analyzer:
             ranked = [(FALLBACK_TYPE, share)] + [(c, share) for c in classes if c != FALLBACK_TYPE]
         best, confidence = ranked[0]
         amounts = money.find_amounts(text)
-        risk, reasons = self._risk.assess(text, amounts)
+        risk = self._risk.evaluate(text, amounts, lambda: words)
         kind = self._types[best]
         return Analysis(
             type=best,
@@ -195,8 +215,8 @@ class Analyzer:
             confidence=confidence,
             top=ranked[:3],
             low_confidence=confidence < LOW_CONFIDENCE or not known,
-            risk=risk,
-            risk_reasons=reasons,
+            risk=risk.colour,
+            risk_reasons=risk.reasons,
             keywords=self._keywords(words, self._class_index[best]),
             amounts_yuan=amounts,
             department=kind.department,
@@ -204,6 +224,8 @@ class Analyzer:
             phones=pii.find_phones(text),
             id_numbers=pii.find_id_numbers(text),
             bank_cards=pii.find_bank_cards(text),
+            self_harm=risk.self_harm,
+            risk_probability=risk.probability,
         )
 
     def screen(self, text: str, now: datetime | None = None) -> Screening:
@@ -211,8 +233,13 @@ class Analyzer:
         and dates, without classifying it (an answer says nothing about the dispute type)."""
         text = self._normalizer.normalize(text or "")
         amounts = money.find_amounts(text)
-        risk, reasons = self._risk.assess(text, amounts)
-        return Screening(risk, reasons, amounts, dates.find_periods(text, now))
+        risk = self._risk.evaluate(text, amounts, lambda: tokenize.cut(self._tokenizer, text))
+        return Screening(risk.colour, risk.reasons, amounts, dates.find_periods(text, now),
+                         risk.self_harm)
+
+    def simplify(self, text: str) -> str:
+        """Half-width Simplified Chinese (重新開始 → 重新开始), nothing else changed."""
+        return self._normalizer.to_simplified(text)
 
     def type_by_code(self, code: str) -> DisputeType:
         return self._types[code]

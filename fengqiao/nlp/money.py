@@ -47,6 +47,18 @@ _MONEY_CUE = re.compile(
 _CLAUSE_BREAK = re.compile(r"[，。！？；,!?;\n、]")
 _APPROX_INSIDE = re.compile(rf"([\d{_NUM_CHARS}])(多|来|余)([万千百亿])")
 _VAGUE_BEFORE = re.compile(r"(?:几|好几|百分之|第|之|No\.?|no\.?|#)$")
+# Hotlines and service numbers: 我打了12345投诉 names a number to call, never an amount.
+SERVICE_NUMBERS = frozenset({"110", "119", "120", "122", "12345", "12315", "12348", "12356",
+                             "12333", "12319", "12369", "12351", "12338", "96110", "12110"})
+# Phone (with dashes, spaces or +86), landline, ID and card numbers: blanked before looking
+# for amounts, so no part of them (the 5678 of 159-1234-5678) is read as money.
+_NOT_MONEY = re.compile(
+    r"(?<![0-9A-Za-z])(?:(?:\+?86|0086)[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?![0-9A-Za-z])"
+    r"|(?<![0-9A-Za-z])\(?0\d{2,3}\)?[- ]\d{7,8}(?![0-9A-Za-z])"
+    r"|(?<![0-9A-Za-z])\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?(?![0-9A-Za-z])"
+    r"|(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"
+)
+_SERVICE_CONTEXT_AFTER = re.compile(r"^\s*(?:元|块|圆|万|千|百)")
 
 
 def cn_to_number(token: str) -> float | None:
@@ -125,6 +137,7 @@ def find_amounts(text: str) -> list[float | int]:
     # 二十多万 / 三千来块: the approximation word sits inside the number; drop it (the same
     # length is kept with a space so positions stay meaningful).
     text = _APPROX_INSIDE.sub(lambda m: m.group(1) + m.group(3) + " ", text)
+    text = _NOT_MONEY.sub(lambda m: " " * len(m.group(0)), text)
     for m in _CANDIDATE.finditer(text):
         token = m.group(0)
         multiplier = 1
@@ -138,6 +151,8 @@ def find_amounts(text: str) -> list[float | int]:
         if _VAGUE_BEFORE.search(before) or after.startswith(("几", "把")):
             continue
         digits_only = re.sub(r"\D", "", token)
+        if token in SERVICE_NUMBERS and not _SERVICE_CONTEXT_AFTER.match(after):
+            continue  # 12345, 110 …: a hotline unless a currency word follows (12345元)
         before_currency = bool(_CURRENCY_BEFORE.search(before))
         if len(digits_only) >= 11 or (not before_currency and start > 0 and
                                       text[start - 1].isalpha() and text[start - 1].isascii()):

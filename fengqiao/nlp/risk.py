@@ -8,21 +8,24 @@ text plus the words that triggered them, so a mediator sees why.
 from __future__ import annotations
 
 import re
-import re._constants as sre_constants
 import re._parser as sre_parse
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from fengqiao.nlp.risk_cues import CueSet, first_chars, first_unnegated
+from fengqiao.nlp.risk_model import RiskModel, features
 
 RED, YELLOW, BLUE = "red", "yellow", "blue"
-_NEGATION = re.compile(
-    r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于|差点|险些)[^，。！？,.!?]{0,3}$"
-)
-_CONDITIONAL = re.compile(r"就|便|那|的话|再")
-_CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n]")
 LARGE_SUM_REASON = "涉及金额较大"
+MODEL_REASON = "整体表述显示可能存在紧急人身危险（模型判断，可能性{p:.0%}）"
+SELF_HARM = "self_harm"
+# Decision thresholds on the calibrated red probability (see decide()).
+MODEL_RED = 0.85  # the model alone
+CUE_FLOOR = 0.0  # a strong structural cue is red whatever the model says: a miss costs most
+MODEL_MIN_CHARS = 8
+RULE_FLOOR = 0.1  # an operator phrase rule: red only if the model does not disagree
 
 
 @dataclass(frozen=True)
@@ -33,42 +36,6 @@ class RiskRule:
     # Characters one of which must be in the text for each group to match (None: any text).
     # Checking them first skips most regex scans: the risk step runs on every message.
     first_chars: tuple[frozenset[str] | None, ...]
-
-
-def _first_chars(parsed: list[tuple[Any, Any]]) -> set[str] | None:
-    """The characters a match of this parsed regex can start with, or None if any can."""
-    for op, arg in parsed:
-        if op is sre_constants.LITERAL:
-            return {chr(arg)}
-        if op is sre_constants.IN:
-            chars: set[str] = set()
-            for item_op, item in arg:
-                if item_op is sre_constants.LITERAL:
-                    chars.add(chr(item))
-                elif item_op is sre_constants.RANGE and item[1] - item[0] < 256:
-                    chars.update(chr(c) for c in range(item[0], item[1] + 1))
-                else:
-                    return None  # negated or wide classes: give up, scan always
-            return chars
-        if op is sre_constants.BRANCH:
-            out: set[str] = set()
-            for branch in arg[1]:
-                sub = _first_chars(list(branch))
-                if sub is None:
-                    return None
-                out |= sub
-            return out
-        if op is sre_constants.SUBPATTERN:
-            return _first_chars(list(arg[-1]))
-        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            continue  # zero-width: look at what follows
-        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
-            low, _, item = arg
-            if low == 0:
-                return None  # optional first element: keep it simple
-            return _first_chars(list(item))
-        return None
-    return None
 
 
 class Phrases:
@@ -82,7 +49,7 @@ class Phrases:
 
     def __init__(self, patterns: list[str]) -> None:
         self.pattern = re.compile(_alternation(patterns))
-        firsts = [_first_chars(list(sre_parse.parse(p))) for p in patterns]
+        firsts = [first_chars(list(sre_parse.parse(p))) for p in patterns]
         # The characters a match can start with; None if any can.
         self.first_chars: frozenset[str] | None = None
         self._starts: re.Pattern[str] | None = None
@@ -115,19 +82,28 @@ def _alternation(patterns: list[str]) -> str:
 
 
 def _first_unnegated(phrases: Phrases, text: str) -> str | None:
-    for m in phrases.finditer(text):
-        before = _CLAUSE_BREAK.split(text[max(0, m.start() - 8) : m.start()])[-1]
-        negation = _NEGATION.search(before)
-        # 再不给钱就跳下去: a condition, not a denial — the threat still counts.
-        if negation is None or _CONDITIONAL.search(negation.group(0)):
-            return m.group(0)
-    return None
+    return first_unnegated(phrases.finditer(text), text)
+
+
+@dataclass
+class RiskResult:
+    colour: str
+    reasons: list[str]
+    self_harm: bool = False
+    probability: float | None = None  # the learned model's calibrated red probability
 
 
 class RiskAssessor:
-    def __init__(self, rules: list[RiskRule], large_sum_yuan: float) -> None:
+    """Operator phrase rules (risk.toml), structural cues (risk_cues.toml) and, once the
+    Analyzer attaches it, the learned model (risk_model.py), combined in ``evaluate``."""
+
+    def __init__(self, rules: list[RiskRule], large_sum_yuan: float,
+                 cues: CueSet | None = None, model: RiskModel | None = None) -> None:
         self.rules = rules
         self.large_sum_yuan = large_sum_yuan
+        self.cues = cues or CueSet([], None)
+        self.model = model
+        self.always_probability = False  # compute p even where it cannot change the colour
         # The risk step runs on every answer: which rules could match is looked up from the
         # characters that can start a match, instead of asking each of them in turn.
         self._starts = frozenset().union(*(f for r in rules for f in r.first_chars if f))
@@ -158,10 +134,66 @@ class RiskAssessor:
             compiled = sorted(map(Phrases, groups), key=lambda p: p.first_chars is None)
             first = tuple(p.first_chars for p in compiled)
             rules.append(RiskRule(level, raw["reason"], tuple(compiled), first))
-        return cls(rules, float(data.get("large_sum_yuan", 100_000)))
+        return cls(rules, float(data.get("large_sum_yuan", 100_000)), CueSet.from_config(config_dir))
+
+    def model_features(self, text: str) -> set[str]:
+        """What the learned model reads: the masked text's n-grams and the cues found."""
+        masked = self.cues.mask(text)
+        return features(masked, {h.kind for h in self.cues.find(masked)},
+                        self.cues.class_features(masked))
+
+    def is_plain(self, text: str) -> bool:
+        """True if no cue (strong or weak) and no red rule finds anything: an everyday
+        complaint, perhaps a heated one (yellow), a negative example for the model."""
+        masked = self.cues.mask(text)
+        red, _ = self._rules(masked)
+        return not red and not self.cues.find(masked)
 
     def assess(self, text: str, amounts_yuan: list[float | int]) -> tuple[str, list[str]]:
         """(colour, reasons). Reasons list red ones first."""
+        result = self.evaluate(text, amounts_yuan)
+        return result.colour, result.reasons
+
+    def evaluate(self, text: str, amounts_yuan: list[float | int],
+                 words: Callable[[], list[str]] | None = None) -> RiskResult:
+        """The colour, the reasons in Chinese, and whether the danger is to the resident."""
+        masked = self.cues.mask(text)
+        hits = self.cues.find(masked, words)
+        rule_red, yellow = self._rules(masked)
+        strong = [h for h in hits if h.strong]
+        p = None
+        # The model can change the colour only where a cue or a red rule fired (see below):
+        # elsewhere it is asked only if `always_probability` (the evaluation bench). A short
+        # answer (张三, 同意, 上个月) gives it nothing to weigh.
+        if (self.model is not None and len(masked) >= MODEL_MIN_CHARS
+                and (self.always_probability or rule_red
+                     or any(not h.strong for h in hits))):
+            p = self.model.probability(features(masked, {h.kind for h in hits},
+                                                self.cues.class_features(masked)))
+        red: list[str] = []
+        if strong and (p is None or p >= CUE_FLOOR):
+            red.extend(dict.fromkeys(f"{h.reason}（“{h.text}”）" for h in strong))
+        if rule_red:
+            if p is None or p >= RULE_FLOOR:
+                red.extend(r for r in rule_red if r not in red)
+            else:
+                yellow = rule_red + yellow  # a phrase the model reads as harmless here
+        # The model alone is trusted only with some evidence of its own kind: a weapon or
+        # poison named, an intent, imminence or a crowd (weak cues).
+        if not red and p is not None and p >= MODEL_RED and any(not h.strong for h in hits):
+            red.append(MODEL_REASON.format(p=p))
+        biggest = max(amounts_yuan, default=0)
+        if biggest >= self.large_sum_yuan:
+            yellow.append(f"{LARGE_SUM_REASON}（{_yuan_text(biggest)}）")
+        self_harm = bool(red) and any(h.kind == SELF_HARM for h in hits) or any(
+            "自杀" in r for r in red)
+        if red:
+            return RiskResult(RED, red + yellow, self_harm, p)
+        if yellow:
+            return RiskResult(YELLOW, yellow, False, p)
+        return RiskResult(BLUE, [], False, p)
+
+    def _rules(self, text: str) -> tuple[list[str], list[str]]:
         red: list[str] = []
         yellow: list[str] = []
         present = self._starts.intersection(text)  # same answer as the text for these chars
@@ -178,14 +210,7 @@ class RiskAssessor:
             else:
                 shown = "、".join(dict.fromkeys(hits))
                 (red if rule.level == RED else yellow).append(f"{rule.reason}（“{shown}”）")
-        biggest = max(amounts_yuan, default=0)
-        if biggest >= self.large_sum_yuan:
-            yellow.append(f"{LARGE_SUM_REASON}（{_yuan_text(biggest)}）")
-        if red:
-            return RED, red + yellow
-        if yellow:
-            return YELLOW, yellow
-        return BLUE, []
+        return red, yellow
 
 
 def _yuan_text(amount: float) -> str:

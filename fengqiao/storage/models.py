@@ -248,7 +248,7 @@ class ServiceConsent(Base):
     """送达地址确认书: a party agrees to electronic service at a designated address."""
 
     __tablename__ = "service_consents"
-    __table_args__ = (UniqueConstraint("case_id", "party_id"),)
+    # One row per consent given (revision 0006_docs): the latest is the one in force.
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -259,13 +259,15 @@ class ServiceConsent(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
     consented_at: Mapped[datetime] = mapped_column(default=utcnow)
+    wording: Mapped[str | None] = mapped_column(Text)  # the exact text the party agreed to
+    wording_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class Delivery(Base):
-    """Electronic service of one document to one party, with its status from WeChat."""
+    """One attempt to serve one document on one party (never rewritten: a new attempt is a
+    new row), with each step's time as WeChat and the recipient's actions report them."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("document_id", "party_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(
@@ -283,6 +285,12 @@ class Delivery(Base):
     downloaded_at: Mapped[datetime | None]
     paper_requested_at: Mapped[datetime | None]
     paper_address: Mapped[str | None] = mapped_column(Text)
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    consent_id: Mapped[int | None]
+    failure: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    paper_task_at: Mapped[datetime | None]  # unopened: handed to staff for paper service
 
 
 # Console filters and the overdue scan over a million cases (revision 0002).
@@ -408,6 +416,8 @@ class StaffUser(Base):
     organisation: Mapped[str | None] = mapped_column(String(128))
     password_hash: Mapped[str] = mapped_column(String(255))
     openid: Mapped[str | None] = mapped_column(String(64))  # for supervision notices on WeChat
+    # Where a one-time code goes when this person signs as mediator or applies the seal.
+    phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

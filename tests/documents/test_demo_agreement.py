@@ -9,3 +9,36 @@ async def test_demo_has_an_agreement_to_sign(settings):
     assert all("/h5/sign/" in url and "?t=fq1." in url for url in agreement["sign_urls"].values())
     again = await build_demo(settings)  # running it again finds the same agreement
     assert again["agreement"]["code"] == agreement["code"]
+
+
+async def test_demo_has_a_sealed_agreement_that_lasts(settings):
+    from datetime import UTC, datetime
+
+    from fengqiao.documents.ltv import simulate_future_validation
+    from fengqiao.services import build_services
+
+    result = await build_demo(settings)
+    sealed = result["sealed_agreement"]
+    assert set(sealed) >= {"code", "pdf_url", "verify_url"} and sealed["status"] == "sealed"
+    assert "/api/v1/documents/" in sealed["pdf_url"] and "?t=fq1." in sealed["pdf_url"]
+    again = await build_demo(settings)
+    assert again["sealed_agreement"]["code"] == sealed["code"]
+    services = await build_services(settings, migrate=False)
+    try:
+        docs = services.documents
+        checked = await docs.proofs.verify_code(sealed["code"])
+        assert checked["ok"] and checked["final"], checked["message"]
+        assert [s["role"] for s in checked["signatures"]] == ["party", "party", "mediator",
+                                                              "seal"]
+        _, attempts = await docs.delivery.deliveries(sealed["code"])
+        assert len(attempts) == 2 and all(a.status == "sent" for a in attempts)
+        async with docs.db.read() as session:
+            from fengqiao.documents import records
+
+            row = await records.load_doc(session, sealed["code"])
+        pdf = await services.files.get(row.file_key)
+    finally:
+        await services.close()
+    checks = await simulate_future_validation(pdf, [docs.ca.trust_root], years=2,
+                                              now=datetime.now(UTC))
+    assert len(checks) == 4 and all(c.passed for c in checks), checks

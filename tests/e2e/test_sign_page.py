@@ -55,6 +55,7 @@ async def test_party_signs_on_the_phone_page(tmp_path: Path) -> None:
                 await page.wait_for_selector("#signbox:not([hidden])")
                 assert "人民调解协议书" in await page.inner_text("#text")
                 assert "刘某向王建国支付" in await page.inner_text("#text")
+                assert "个人信息保护提示" in await page.inner_text("#privacy")
 
                 await page.click("#send")
                 await page.wait_for_selector("text=验证码已发送至 138****0001")
@@ -84,6 +85,7 @@ async def test_party_signs_on_the_phone_page(tmp_path: Path) -> None:
                 await page.wait_for_selector("#result:not([hidden])")
                 text = await page.inner_text("#result")
                 assert "✔ 有效" in text and "王**" in text
+                assert "还不是最终版本" in text  # one of four signatures, not sealed
                 await page.screenshot(path=str(ARTIFACTS / "verify-page.png"), full_page=True)
             finally:
                 await browser.close()

@@ -92,3 +92,15 @@ def test_accepts_date_and_default_now() -> None:
 def test_long_text() -> None:
     text = "前天" + "啊" * 10_000 + "2023年5月6日"
     assert find_dates(text, NOW) == [date(2024, 3, 13), date(2023, 5, 6)]
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("上周", "2026-W49"), ("上星期", "2026-W49"), ("上礼拜", "2026-W49"),
+        ("十月初", "2026-10"), ("10月底", "2026-10"), ("国庆节", "2026-10-01"),
+        ("去年春节", "2025-01-29"), ("中秋节那天", "2026-09-25"),
+    ],
+)
+def test_weeks_parts_of_months_and_holidays(text: str, iso: str) -> None:
+    assert [p.iso for p in find_periods(text, datetime(2026, 12, 7, 10))] == [iso]

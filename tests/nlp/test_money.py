@@ -85,3 +85,19 @@ def test_long_text_is_handled() -> None:
 )
 def test_cn_to_number(token: str, value: float | None) -> None:
     assert cn_to_number(token) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我打了12345投诉", "打110报警了", "打了120", "打12315也没人管", "拨打12348法律援助",
+     "打过12356心理热线", "他电话159-1234-5678", "他手机 +86 159 1234 5678",
+     "身份证号110101199003071234", "卡号6222 0212 3456 7890 123", "3", "欠我3"],
+)
+def test_service_phone_id_and_card_numbers_are_never_amounts(text: str) -> None:
+    assert find_amounts(text) == []
+
+
+def test_an_amount_next_to_a_phone_number_is_still_found() -> None:
+    assert find_amounts("他电话159-1234-5678，欠我3000块") == [3000]
+    assert find_amounts("我打了12345投诉，他还欠我两万") == [20000]
+    assert find_amounts("他欠我12345元") == [12345]

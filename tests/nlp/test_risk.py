@@ -159,7 +159,7 @@ class _EveryRule(RiskAssessor):
 
 def test_the_character_index_never_skips_a_rule_that_matches() -> None:
     assessor = RiskAssessor.from_config(default_config_dir())
-    everyone = _EveryRule(assessor.rules, assessor.large_sum_yuan)
+    everyone = _EveryRule(assessor.rules, assessor.large_sum_yuan, assessor.cues)
     normalizer = Normalizer.from_config(default_config_dir())
     texts = ["1", "张三", "13912345678", "不清楚", "同意", "提交", "三十多个人"]
     for path in sorted((default_config_dir() / "training").glob("*.jsonl")):

@@ -18,6 +18,7 @@ from tests.web.sessions import staff_session
 APPLICANT_PHONE = "13800000001"
 RESPONDENT_PHONE = "13900000002"
 ORGANISATION = "县劳动争议人民调解委员会"
+SEALER_PHONE = "13600000009"
 
 
 @dataclass
@@ -62,8 +63,8 @@ async def staff_headers(app: Any, username: str = "m1", name: str = "王调解",
 
 
 async def sealer_headers(app: Any) -> dict[str, str]:
-    return await staff_headers(app, "yinzhang", "印章管理员", role="seal_keeper",
-                               organisation=None)
+    return await staff_session(app, "yinzhang", "印章管理员", role="seal_keeper",
+                               phone=SEALER_PHONE)
 
 
 def party_token(app: Any, case: CaseAtHand, party_id: int, purpose: str = "sign") -> str:

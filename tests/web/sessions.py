@@ -23,6 +23,7 @@ async def staff_session(
     *,
     role: str = "mediator",
     organisation: str | None = None,
+    phone: str | None = None,
 ) -> dict[str, str]:
     """Headers that make a request come from ``username``'s console session (made once)."""
     db = app[keys.DB]
@@ -30,7 +31,13 @@ async def staff_session(
         row = await session.scalar(select(StaffUser).where(StaffUser.username == username))
     if row is None:
         user = await create_user(
-            db, username, PASSWORD, role, display_name=name or username, organisation=organisation
+            db,
+            username,
+            PASSWORD,
+            role,
+            display_name=name or username,
+            organisation=organisation,
+            phone=phone,
         )
         user_id = user.id
     else:

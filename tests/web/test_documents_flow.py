@@ -7,6 +7,7 @@ import io
 import subprocess
 import zipfile
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import FormData
@@ -19,6 +20,7 @@ from fengqiao.documents.verify import verify_pdf
 from .docs_helpers import (
     APPLICANT_PHONE,
     RESPONDENT_PHONE,
+    SEALER_PHONE,
     complete,
     make_case,
     party_token,
@@ -38,7 +40,23 @@ def sender(client):
     return client.app[keys.DOCUMENTS].otp.sender
 
 
+async def give_phone(app, staff_id: str, phone: str) -> None:
+    """The mediator's phone, where their second factor goes (signing and sealing)."""
+    from fengqiao.storage.models import Mediator
+
+    async with app[keys.DB].transaction() as session:
+        session.add(Mediator(code=f"M-{staff_id}", name=staff_id, username=staff_id,
+                             phone=phone, ics_token=f"ics-{staff_id}"))
+
+
+async def staff_code(client, doc: str, headers: dict, phone: str) -> str:
+    resp = await client.post(f"/api/v1/documents/{doc}/otp", headers=headers)
+    assert resp.status == 200, await resp.text()
+    return sender(client).last_code(phone)
+
+
 async def sign_as(client, doc: str, token: str, phone: str) -> dict:
+    await client.get(f"/api/v1/documents/{doc}?t={token}")  # the text is shown first
     resp = await client.post(f"/api/v1/documents/{doc}/otp?t={token}")
     assert resp.status == 200, await resp.text()
     assert (await resp.json())["phone"] == phone[:3] + "****" + phone[-4:]
@@ -115,8 +133,14 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     resp = await client.post(f"/api/v1/documents/{doc}/otp?t={t_app}")
     assert resp.status == 409 and (await resp.json())["error"]["code"] == "already_signed"
 
-    # A wrong code is refused.
+    # Signing without having opened the text is refused.
     await client.post(f"/api/v1/documents/{doc}/otp?t={t_resp}")
+    resp = await client.post(f"/api/v1/documents/{doc}/sign?t={t_resp}",
+                             json={"code": sender(client).last_code(RESPONDENT_PHONE),
+                                   "signature": png_data_url()})
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "not_opened"
+    await client.get(f"/api/v1/documents/{doc}?t={t_resp}")
+    # A wrong code is refused.
     right = sender(client).last_code(RESPONDENT_PHONE)
     wrong = "000000" if right != "000000" else "111111"
     resp = await client.post(f"/api/v1/documents/{doc}/sign?t={t_resp}",
@@ -129,23 +153,47 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     # Seal before the mediator: refused. Only the seal keeper seals; someone else's staff
     # session cannot sign for the mediator.
     sealer = await sealer_headers(app)
-    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=sealer)
+    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=sealer, json={})
     assert resp.status == 409
-    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=staff)
+    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=staff, json={})
     assert resp.status == 403
     other = await staff_headers(app, "m2", "李调解")
     resp = await client.post(f"/api/v1/documents/{doc}/sign", headers=other,
                              json={"code": "", "signature": png_data_url()})
     assert resp.status == 403
+    # The mediator needs a second factor too: no phone on record, no signature.
+    await client.get(f"/api/v1/documents/{doc}", headers=staff)
+    resp = await client.post(f"/api/v1/documents/{doc}/otp", headers=staff)
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "no_phone_staff"
+    await give_phone(app, "m1", "13700000003")
     resp = await client.post(f"/api/v1/documents/{doc}/sign", headers=staff,
                              json={"code": "", "signature": png_data_url()})
+    assert resp.status == 400
+    code = await staff_code(client, doc, staff, "13700000003")
+    resp = await client.post(f"/api/v1/documents/{doc}/sign", headers=staff,
+                             json={"code": code, "signature": png_data_url()})
     assert resp.status == 200, await resp.text()
-    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=sealer)
-    assert resp.status == 200
+    # The seal: the seal keeper's own code (to the phone of their account), and the
+    # certificate names the person who applied it.
+    await client.get(f"/api/v1/documents/{doc}", headers=sealer)
+    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=sealer,
+                             json={"code": "000000"})
+    assert resp.status == 400
+    client.app[keys.DOCUMENTS].otp.resend_after = 0
+    code = await staff_code(client, doc, sealer, SEALER_PHONE)
+    resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=sealer,
+                             json={"code": code})
+    assert resp.status == 200, await resp.text()
     sealed = await resp.json()
     assert sealed["status"] == "sealed"
-    deadline = datetime.fromisoformat(sealed["judicial_deadline_at"])
-    assert deadline - datetime.fromisoformat(sealed["sealed_at"]) == timedelta(days=30)
+    # The window ends at 24:00 local time of the 30th day after the seal.
+    local = ZoneInfo("Asia/Shanghai")
+    deadline = datetime.fromisoformat(sealed["judicial_deadline_at"]).astimezone(local)
+    sealed_day = datetime.fromisoformat(sealed["sealed_at"]).astimezone(local).date()
+    assert (deadline.hour, deadline.minute) == (0, 0)
+    assert deadline.date() == sealed_day + timedelta(days=31)
+    assert sealed["judicial_deadline_text"] == (
+        (sealed_day + timedelta(days=30)).isoformat() + " 24:00")
 
     # Validated by pyHanko against the platform's root ...
     resp = await client.get(f"/api/v1/documents/{doc}/pdf?t={t_app}")
@@ -160,9 +208,11 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     resp = await client.get(f"/api/v1/verify/{doc}")
     by_code = await resp.json()
     assert by_code["ok"] and by_code["signatures"][0]["signer"] == "王**"
+    assert result.signatures[-1].operator == "王调解"
     resp = await client.post("/api/v1/verify", data=pdf,
                              headers={"Content-Type": "application/pdf"})
-    assert (await resp.json())["ok"] and (await resp.json())["document"]["code"] == doc
+    uploaded = await resp.json()
+    assert uploaded["ok"] and uploaded["final"] and uploaded["document"]["code"] == doc
     # One byte changed after signing is detected.
     tampered = bytearray(pdf)
     pos = pdf.index(b"stream\n", pdf.index(b"/Contents")) + 40
@@ -178,7 +228,9 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     resp = await client.get(f"/api/v1/documents/{doc}/audit-certificate", headers=staff)
     cert = await resp.read()
     text = pdftotext(cert)
-    for word in ("发送文书", "打开文书", "身份核验通过", "签名", "加盖电子印章", "127.0.*.*"):
+    for word in ("发送文书", "打开文书", "身份核验通过", "签名", "加盖电子印章", "127.0.*.*",
+                 "微信专属链接 + 短信验证码", "138****0001", "用印人：王调解",
+                 "所阅读协议文本摘要"):
         assert word in text, word
 
     # E-delivery: consent, send, WeChat's event, open, download, paper copy, certificate.
@@ -211,8 +263,9 @@ async def test_agreement_signed_sealed_verified_delivered(client):
         names = set(zf.namelist())
         assert zf.read("agreement.pdf") == pdf
         assert "110101199001011234" in zf.read("parties.json").decode()
-        assert "agreement.sealed" in zf.read("mediation_record.txt").decode()
-    assert {"audit_certificate.pdf", "service_certificate.pdf", "manifest.json"} <= names
+        assert "调解笔录" in pdftotext(zf.read("mediation_record.pdf"))
+    assert {"audit_certificate.pdf", "service_certificate.pdf", "manifest.json",
+            "manifest.pdf", "application.pdf", "root-ca.pem"} <= names
 
     chain = await app[keys.CASES].verify_audit()
     assert chain.ok and chain.entries > 10
@@ -221,6 +274,7 @@ async def test_agreement_signed_sealed_verified_delivered(client):
 async def test_expired_or_reused_code_is_refused(client):
     case, doc, _ = await issued(client)
     token = party_token(client.app, case, case.applicant)
+    await client.get(f"/api/v1/documents/{doc}?t={token}")
     await client.post(f"/api/v1/documents/{doc}/otp?t={token}")
     code = sender(client).last_code(APPLICANT_PHONE)
     # The code is spent by an attempt whose signature image is unusable ...

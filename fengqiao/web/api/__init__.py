@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fengqiao.web.api import booking, documents, me, public, rooms, stats
+from fengqiao.web.api import booking, documents, me, public, rooms, stats, trust
 
 
 def setup(app: web.Application) -> None:
@@ -12,5 +12,6 @@ def setup(app: web.Application) -> None:
     stats.routes.setup(app)
     documents.routes.setup(app)
     me.routes.setup(app)
+    trust.routes.setup(app)
     rooms.setup(app)
     booking.setup(app)

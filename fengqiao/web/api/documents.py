@@ -36,7 +36,7 @@ async def viewer(call: Call[Any, Any]) -> Viewer:
     """The documents services' view of the one requester the door admitted."""
     who = call.who
     if isinstance(who, req.Staff):
-        found = staff_viewer(who.user.username, who.user.display_name)
+        found = staff_viewer(who.user.username, who.user.display_name, who.user.phone)
     elif isinstance(who, req.Party | req.Resident) and call.case and call.party_id:
         purposes = (
             frozenset({who.claims.purpose}) if isinstance(who, req.Party) else RESIDENT_PURPOSES
@@ -203,7 +203,7 @@ async def signing_links(call: Call[Any, Any]) -> Any:
 
 @routes.post(
     "/api/v1/documents/{doc}/otp",
-    "document.sign",
+    "document.code",
     case=by_document(),
     summary="Send a one-time code to the signer's phone (when it is their turn)",
     errors=(409, 429),
@@ -242,11 +242,15 @@ async def sign(call: Call[m.Sign, Any]) -> Any:
     "/api/v1/documents/{doc}/seal",
     "document.seal",
     case=by_document(),
-    summary="Apply the committee's seal, last; starts the 30 days for judicial confirmation",
+    body=m.Seal,
+    summary="Apply the committee's seal, last, with the seal keeper's one-time code "
+    "(POST /otp sends it when the seal is next); starts the 30 days for judicial confirmation",
     errors=(409,),
 )
-async def seal(call: Call[Any, Any]) -> Any:
-    return await docs(call).agreements.seal(call.path("doc"), await viewer(call))
+async def seal(call: Call[m.Seal, Any]) -> Any:
+    return await docs(call).agreements.seal(
+        call.path("doc"), await viewer(call), code=call.body.code
+    )
 
 
 @routes.get(
@@ -312,6 +316,16 @@ async def deliver(call: Call[Any, Any]) -> Any:
 )
 async def open_delivery(call: Call[Any, Any]) -> Any:
     return await docs(call).delivery.open(call.path("doc"), await viewer(call))
+
+
+@routes.post(
+    "/api/v1/documents/{doc}/delivery/acknowledge",
+    "delivery.open",
+    case=by_document(),
+    summary="The recipient acknowledges receipt (签收) of a delivered document",
+)
+async def acknowledge_delivery(call: Call[Any, Any]) -> Any:
+    return await docs(call).delivery.acknowledge(call.path("doc"), await viewer(call))
 
 
 @routes.post(

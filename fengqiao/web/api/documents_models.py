@@ -21,6 +21,10 @@ class Sign(Body):
     field: str | None = Field(default=None, max_length=64)
 
 
+class Seal(Body):
+    code: str = Field(default="", max_length=12, title="印章管理员的短信验证码")
+
+
 class PaperCopy(Body):
     address: str = Field(min_length=4, max_length=200, title="邮寄地址")
 

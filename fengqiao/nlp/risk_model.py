@@ -1,0 +1,143 @@
+"""A small learned red-risk model: logistic regression over character n-grams and the
+structural cues found in the text, with Platt calibration fitted on held-out folds.
+
+Trained on ``config/risk_training/*.jsonl`` (lines of ``{"text", "risk"}``, risk red,
+yellow or blue; only red against the rest is learned) — a broad set written for this:
+colloquial, dialect, run-on and misspelt phrasings, long and short, and hard negatives that
+use the same words in harmless senses. The evaluation file in bench/data/ is never read here.
+Pure Python: the model is a dict of weights, cached with the classifier.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+EPOCHS = 4
+RATE = 0.4
+L2 = 2e-4
+FOLDS = 2
+_HAN = re.compile(r"[\u4e00-\u9fff□]+")
+
+
+def training_files(config_dir: Path) -> list[Path]:
+    return sorted((config_dir / "risk_training").glob("*.jsonl"))
+
+
+def load_risk_examples(paths: Iterable[Path]) -> list[tuple[str, bool]]:
+    out: list[tuple[str, bool]] = []
+    for path in paths:
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if not row.get("text") or row.get("risk") not in ("red", "yellow", "blue"):
+                raise ValueError(f"{path}:{line_no}: needs text and risk (red|yellow|blue)")
+            out.append((str(row["text"]), row["risk"] == "red"))
+    return out
+
+
+def features(masked: str, cue_kinds: Iterable[str], classes: Iterable[str] = ()) -> set[str]:
+    """Character bigrams and trigrams of the masked text, the kinds of cue found and the
+    word classes present (alone and in pairs, see CueSet.class_features)."""
+    feats = {"c:" + kind for kind in cue_kinds}
+    feats.update(classes)
+    if feats:
+        feats.add("c:any")
+    for run in _HAN.findall(masked):
+        n = len(run)
+        feats.update(run[i : i + 2] for i in range(n - 1))
+        feats.update(run[i : i + 3] for i in range(n - 2))
+    return feats
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _train_lr(docs: Sequence[set[str]], labels: Sequence[bool],
+              seed: int = 11) -> tuple[dict[str, float], float]:
+    weights: dict[str, float] = {}
+    bias = 0.0
+    order = list(range(len(docs)))
+    rng = random.Random(seed)
+    positives = sum(labels) or 1
+    negatives = (len(labels) - positives) or 1
+    # Balanced classes: missing a red case costs as much as the whole negative class.
+    class_weight = {True: len(labels) / (2 * positives), False: len(labels) / (2 * negatives)}
+    for epoch in range(EPOCHS):
+        rng.shuffle(order)
+        rate = RATE / (1 + epoch * 0.3)
+        decay = 1.0 - rate * L2
+        for i in order:
+            feats = sorted(docs[i])
+            z = bias + sum(weights.get(f, 0.0) for f in feats)
+            grad = (_sigmoid(z) - (1.0 if labels[i] else 0.0)) * class_weight[labels[i]]
+            step = rate * grad / math.sqrt(len(feats) + 1)
+            bias -= rate * grad * 0.1
+            for f in feats:
+                weights[f] = weights.get(f, 0.0) * decay - step
+    return {f: w for f, w in weights.items() if abs(w) > 1e-4}, bias
+
+
+def _score(weights: dict[str, float], bias: float, feats: Iterable[str]) -> float:
+    get = weights.get
+    return bias + sum(get(f, 0.0) for f in feats)
+
+
+def _fit_platt(scores: list[float], labels: list[bool]) -> tuple[float, float]:
+    """a, b for p = sigmoid(a * score + b), by gradient descent on held-out log loss."""
+    a, b = 1.0, 0.0
+    n = len(scores) or 1
+    for _ in range(400):
+        ga = gb = 0.0
+        for s, y in zip(scores, labels):
+            d = _sigmoid(a * s + b) - (1.0 if y else 0.0)
+            ga += d * s
+            gb += d
+        a -= 0.5 * ga / n
+        b -= 0.5 * gb / n
+    return a, b
+
+
+class RiskModel:
+    def __init__(self, weights: dict[str, float], bias: float, a: float, b: float) -> None:
+        self.weights = weights
+        self.bias = bias
+        self.a = a
+        self.b = b
+
+    @classmethod
+    def train(cls, docs: Sequence[set[str]], labels: Sequence[bool]) -> RiskModel:
+        order = list(range(len(docs)))
+        random.Random(5).shuffle(order)
+        held_scores: list[float] = []
+        held_labels: list[bool] = []
+        for fold in range(FOLDS):
+            test = set(order[fold::FOLDS])
+            train = [i for i in order if i not in test]
+            w, bias = _train_lr([docs[i] for i in train], [labels[i] for i in train])
+            for i in test:
+                held_scores.append(_score(w, bias, docs[i]))
+                held_labels.append(labels[i])
+        a, b = _fit_platt(held_scores, held_labels)
+        weights, bias = _train_lr(docs, labels)
+        return cls(weights, bias, a, b)
+
+    def probability(self, feats: Iterable[str]) -> float:
+        return _sigmoid(self.a * _score(self.weights, self.bias, feats) + self.b)
+
+    def to_data(self) -> dict[str, object]:
+        return {"weights": self.weights, "bias": self.bias, "a": self.a, "b": self.b}
+
+    @classmethod
+    def from_data(cls, data: dict[str, object]) -> RiskModel:
+        return cls(data["weights"], float(data["bias"]),  # type: ignore[arg-type]
+                   float(data["a"]), float(data["b"]))  # type: ignore[arg-type]

@@ -1,0 +1,31 @@
+"""Calibrated type confidence (issue #21 point 2): a temperature fitted on a held-out split."""
+
+from __future__ import annotations
+
+from fengqiao.nlp.analyzer import Analyzer
+from fengqiao.nlp.model import Classifier
+
+
+def test_the_model_carries_a_fitted_temperature(analyzer: Analyzer) -> None:
+    model: Classifier = analyzer._model
+    assert 0.05 <= model.temperature <= 2.0
+    data = model.to_data()
+    assert Classifier.from_data(data).temperature == model.temperature
+
+
+def test_a_vague_question_is_low_confidence_and_a_clear_one_is_not(analyzer: Analyzer) -> None:
+    vague = analyzer.analyze("请问这种情况怎么办？")
+    assert vague.low_confidence and len(vague.top) == 3
+    clear = analyzer.analyze("老板拖欠我三个月工资不发，请问去哪里申请劳动仲裁？")
+    assert clear.type == "labor" and not clear.low_confidence
+    assert vague.confidence < clear.confidence <= 1
+
+
+def test_consultation_questions_are_classified(analyzer: Analyzer) -> None:
+    cases = {
+        "彩礼给了十几万，没过多久就要离婚，彩礼能退吗": "marriage_family",
+        "楼上漏水把我家吊顶泡坏了，他不肯赔": "neighbor",
+        "信用卡逾期了，催收天天给我家里人打电话": "finance",
+    }
+    for text, code in cases.items():
+        assert code in [c for c, _ in analyzer.analyze(text).top], text

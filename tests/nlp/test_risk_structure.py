@@ -1,0 +1,87 @@
+"""The structural cues and the learned model together (issue #21 point 1)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fengqiao.nlp.analyzer import Analyzer, default_config_dir
+from fengqiao.nlp.risk_cues import CueSet
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我爸提着一壶汽油和打火机进了村委会办公室，说不给宅基地证就点了",
+        "他开着铲车往我家大门上撞，我奶奶还在屋里没出来",
+        "讨债的把我老公锁在他们的车里拉走了，说拿钱来领人",
+        "俺男人又在打俺 拿皮带抽 娃吓得直哭",  # run-on, dialect
+        "几十个工人现在把厂门堵了不让货车出去",
+        "一伙人冲进了卫生院的急诊室在打医生",
+        "他扛着一把镐头往村长家走，说今天要出人命",  # a weapon the phrase list never had
+    ],
+)
+def test_danger_in_words_never_listed_is_red(analyzer: Analyzer, text: str) -> None:
+    result = analyzer.analyze(text)
+    assert result.risk == "red", (text, result.risk_reasons)
+    assert result.risk_reasons and all(_HAN.search(r) for r in result.risk_reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "新买的水果刀用两天就断了",
+        "超市的鸡蛋跳楼价",
+        "我家塘里的鸭子都毒死了",
+        "买到了假农药，庄稼一点没治住",
+        "气死我了，快递又丢了",
+        "打火机坏了，商家不给换",
+        "他倒车时把我的电动车撞坏了",
+        "我不会做傻事的，就想把工钱要回来",
+    ],
+)
+def test_the_same_words_in_harmless_senses_are_not_red(analyzer: Analyzer, text: str) -> None:
+    result = analyzer.analyze(text)
+    assert result.risk != "red", (text, result.risk_reasons)
+
+
+def test_self_harm_is_red_and_flagged(analyzer: Analyzer) -> None:
+    result = analyzer.analyze("网贷还不上了，我真的活着没意思，遗书都写好了")
+    assert result.risk == "red" and result.self_harm
+    other = analyzer.analyze("他拿着菜刀在我家门口说要砍死我")
+    assert other.risk == "red" and not other.self_harm
+
+
+def test_the_model_gives_a_probability(analyzer: Analyzer) -> None:
+    calm_text = "物业费涨了，想问问能不能不交"
+    # Where no cue or rule fired the model cannot change the colour: it is not asked.
+    assert analyzer.analyze(calm_text).risk_probability is None
+    analyzer._risk.always_probability = True
+    try:
+        danger = analyzer.analyze("他拿着刀说今晚就来杀我全家")
+        calm = analyzer.analyze(calm_text)
+    finally:
+        analyzer._risk.always_probability = False
+    assert danger.risk_probability is not None and calm.risk_probability is not None
+    assert danger.risk_probability > 0.5 > calm.risk_probability
+
+
+def test_an_operator_adds_a_local_word(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    source = (default_config_dir() / "risk_cues.toml").read_text(encoding="utf-8")
+    text = "他拿着一把弯弯刀说今晚就来砍人"
+    assert CueSet.from_config(default_config_dir()).find(text)  # 刀 inside the word
+    local = "他提着一根杀威棒冲进了我家"
+    assert not any(h.kind == "weapon" for h in CueSet.from_config(default_config_dir()).find(local))
+    (tmp_path / "risk_cues.toml").write_text(
+        source.replace('blunt = ["', 'blunt = ["杀威棒", "', 1), encoding="utf-8")
+    found = CueSet.from_config(tmp_path).find(local)
+    assert any(h.kind == "weapon" and "杀威棒" in h.text for h in found)
+
+
+def test_negated_cue_does_not_count() -> None:
+    cues = CueSet.from_config(default_config_dir())
+    assert not [h for h in cues.find("我没有拿刀去找他，只是去讲理") if h.strong]
+    assert [h for h in cues.find("再不给钱我就从楼上跳下去") if h.strong]  # a condition
