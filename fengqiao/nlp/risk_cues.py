@@ -28,6 +28,8 @@ NEGATION = re.compile(
     r"[^，。！？,.!?]{0,3}$"
 )
 _CONDITIONAL = re.compile(r"就|便|那|的话|再")
+# 不弄死他不算完, 不给个说法决不罢休: a double negation is a vow, not a denial.
+_VOW = re.compile(r"[^，。！？,.!?]{0,12}(不算完|没完|不罢休|不姓|誓不为人|不回来)")
 # Said of the past (前几年他拿刀吓唬过我): not a danger now.
 _PAST = re.compile(r"前几年|几年前|多年前|好几年前|早年|那几年|小时候|以前|曾经")
 _PAST_AFTER = re.compile(r"(那|这|都)(是|已经是)[^，。！？]{0,8}(以前|之前|前|过去)的事")
@@ -78,7 +80,9 @@ def is_negated(text: str, start: int) -> bool:
     before = _CLAUSE_BREAK.split(text[max(0, start - 8) : start])[-1]
     negation = NEGATION.search(before)
     # 再不给钱就跳下去: a condition, not a denial — the threat still counts.
-    return negation is not None and _CONDITIONAL.search(negation.group(0)) is None
+    if negation is None or _CONDITIONAL.search(negation.group(0)) is not None:
+        return False
+    return _VOW.match(text, start) is None
 
 
 def _is_past(text: str, start: int) -> bool:
