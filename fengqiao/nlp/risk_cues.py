@@ -31,8 +31,16 @@ _CONDITIONAL = re.compile(r"就|便|那|的话|再")
 # 不弄死他不算完, 不给个说法决不罢休: a double negation is a vow, not a denial.
 _VOW = re.compile(r"[^，。！？,.!?]{0,12}(不算完|没完|不罢休|不姓|誓不为人|不回来)")
 # Said of the past (前几年他拿刀吓唬过我): not a danger now.
-_PAST = re.compile(r"前几年|几年前|多年前|好几年前|早年|那几年|小时候|以前|曾经")
-_PAST_AFTER = re.compile(r"(那|这|都)(是|已经是)[^，。！？]{0,8}(以前|之前|前|过去)的事")
+_PAST = re.compile(
+    r"(?:前几年|几年前|多年前|好几年前|早年|那几年|小时候|(?<![比跟和像同])以前|曾经|去年|前年|当年"
+    r"|那时候|那会儿|年轻时)"
+    # 去年开始天天打我, 从去年到现在: still going on.
+    r"(?![^，。！？]{0,4}(到现在|至今|开始|起|一直|还在|越来越))")
+_PAST_AFTER = re.compile(
+    r"(那|这|都)(是|已经是)[^，。！？]{0,8}(以前|之前|前|过去)的事"
+    # 以前喝酒打人，现在戒酒了: it stopped. 是游戏里的事: it never was real.
+    r"|现在[^，。！？]{0,4}(好了|改了|戒了|戒酒了|和好了|没事了|不打了|好多了)"
+    r"|(是|在)(游戏|小说|电视剧|电影|剧|梦)里")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n]")
 _SENTENCE = re.compile(r"[。！？!?\n]")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -40,6 +48,8 @@ BLANK = "□"
 # Single-character words that are a weapon only as a whole word (刀 but not 刀削面).
 _WHOLE_WORD_ONLY = frozenset("刀车枪弩")
 _WEAPON_KINDS = frozenset({"weapon", "vehicle", "means"})
+# Driving words jieba cuts whole: 车 in them is a vehicle (开车把人撞倒了).
+_DRIVING = frozenset({"开车", "驾车", "飙车", "开着车"})
 
 
 @dataclass(frozen=True)
@@ -85,8 +95,12 @@ def is_negated(text: str, start: int) -> bool:
     return _VOW.match(text, start) is None
 
 
-def _is_past(text: str, start: int) -> bool:
+def _is_past(text: str, start: int, end: int | None = None) -> bool:
+    """Said of the past (or of fiction): a time word before the match in its clause or
+    inside it (老公以前喝酒打人), or a clause after that puts it in the past."""
     clause = _CLAUSE_BREAK.split(text[max(0, start - 12) : start])[-1]
+    if end is not None:
+        clause += _CLAUSE_BREAK.split(text[start:end])[0]
     if _PAST.search(clause) is not None:
         return True
     # 他放话要收拾我，不过那是好几年前的事了: said of the past in the clause after.
@@ -95,7 +109,7 @@ def _is_past(text: str, start: int) -> bool:
 
 def first_unnegated(matches: Iterable[re.Match[str]], text: str) -> str | None:
     for m in matches:
-        if not is_negated(text, m.start()) and not _is_past(text, m.start()):
+        if not is_negated(text, m.start()) and not _is_past(text, m.start(), m.end()):
             return m.group(0)
     return None
 
@@ -221,7 +235,7 @@ class CueSet:
                                      and cue.first_chars.isdisjoint(present)):
                 continue  # one hit per kind is enough to say why
             for m in cue.matches(masked):
-                if is_negated(masked, m.start()) or _is_past(masked, m.start()):
+                if is_negated(masked, m.start()) or _is_past(masked, m.start(), m.end()):
                     continue
                 found = m.group(0)
                 loose = _WHOLE_WORD_ONLY.intersection(found)
@@ -240,4 +254,5 @@ class CueSet:
         """A lone 刀/车 counts if jieba cut it as a word, or it is part of a weapon word
         jieba cut whole (摩托车, 菜刀); 车间 and 刀削面 are neither."""
         return ch in words or any(
-            ch in w and w in found and w in self._weapon_words for w in words)
+            ch in w and w in found and (w in self._weapon_words or w in _DRIVING)
+            for w in words)
