@@ -48,8 +48,10 @@ BLANK = "□"
 # Single-character words that are a weapon only as a whole word (刀 but not 刀削面).
 _WHOLE_WORD_ONLY = frozenset("刀车枪弩")
 _WEAPON_KINDS = frozenset({"weapon", "vehicle", "means"})
-# Driving words jieba cuts whole: 车 in them is a vehicle (开车把人撞倒了).
+# Driving words jieba cuts whole: 车 in them is a vehicle used as a weapon only where the
+# match shows intent (开车把人撞倒了还往前开), not in an accident (开车不看路撞了人).
 _DRIVING = frozenset({"开车", "驾车", "飙车", "开着车"})
+_DRIVING_INTENT = re.compile(r"故意|还往|又往|还在|继续|冲着|对着|朝着|专门|追着|掉头")
 
 
 @dataclass(frozen=True)
@@ -327,7 +329,8 @@ class CueSet:
         """A lone 刀/车 counts if jieba cut it as a word, or it is part of a weapon word
         jieba cut whole (摩托车, 菜刀); 车间 and 刀削面 are neither."""
         return ch in words or any(
-            ch in w and w in found and (w in self._weapon_words or w in _DRIVING)
+            ch in w and w in found and (w in self._weapon_words or (
+                w in _DRIVING and _DRIVING_INTENT.search(found) is not None))
             for w in words)
 
 
