@@ -51,7 +51,7 @@ _WEAPON_KINDS = frozenset({"weapon", "vehicle", "means"})
 # Driving words jieba cuts whole: 车 in them is a vehicle used as a weapon only where the
 # match shows intent (开车把人撞倒了还往前开), not in an accident (开车不看路撞了人).
 _DRIVING = frozenset({"开车", "驾车", "飙车", "开着车"})
-_DRIVING_INTENT = re.compile(r"故意|还往|又往|还在|继续|冲着|对着|朝着|专门|追着|掉头")
+_DRIVING_INTENT = re.compile(r"故意|还往|又往|还在|继续|冲着|对着|朝着|专门|追着|掉头|(倒|飞|翻)了?(还|又)")
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ def test_negated_cue_does_not_count() -> None:
         "他砸了我家玻璃，说下回砸的就是你",  # 下回……就是你
         "他舅拿扫把往我头上砸",  # a blow aimed at the head, any tool
         "他不把我弄死不罢休，已经找上门了",  # 不……不罢休 is a vow
+        "那个司机开车把拦车的村民撞倒了还往前开",  # 开车 with intent
     ],
 )
 def test_widened_shapes_are_red(analyzer: Analyzer, text: str) -> None:
@@ -114,6 +115,8 @@ def test_widened_shapes_are_red(analyzer: Analyzer, text: str) -> None:
         "去年我想过轻生，现在好多了，想问抚养费",  # past
         "送气工把煤气罐放我家门口就走了",  # a delivery, not a threat
         "他开车不留神撞死了我家的鸡",  # an accident to an animal
+        "对方开车不看路，把我家孩子撞了，现在还要我们负责任",  # 开车 without intent
+        "我想问一下一了百了的那种离婚协议怎么签",  # 一了百了 not as an intent
     ],
 )
 def test_past_fiction_and_accidents_are_not_red(analyzer: Analyzer, text: str) -> None:
