@@ -191,10 +191,10 @@ class Analyzer:
     def analyze(self, text: str, now: datetime | None = None) -> Analysis:
         text = self._normalizer.normalize(text or "")
         features, words = _features(text, self._tokenizer)
-        known = self._model.known(features)
+        probs = self._model.ranked_probabilities(features)
+        known = probs is not None
         classes = self._model.classes
-        if known:
-            probs = self._model.probabilities(known)
+        if probs is not None:
             ranked = sorted(zip(classes, probs), key=lambda cp: cp[1], reverse=True)
             if ranked[0][1] < LOW_CONFIDENCE and all(c != FALLBACK_TYPE for c, _ in ranked[:3]):
                 # Unsure: the resident is offered a choice of three, and "other" is the honest
@@ -267,9 +267,21 @@ class Analyzer:
 def _features(text: str, tokenizer: jieba.Tokenizer) -> tuple[set[str], list[str]]:
     words = tokenize.cut(tokenizer, text)
     features = {"w:" + w for w in words if w not in STOP_WORDS}
-    features.update("b:" + g for g in tokenize.han_bigrams(text))
-    features.update("u:" + c for c in tokenize.han_chars(text))
+    for run in tokenize.han_runs(text):
+        found = _RUN_FEATURES.get(run)
+        if found is None:
+            found = [*("b:" + g for g in tokenize.han_bigrams(run)),
+                     *("u:" + c for c in tokenize.han_chars(run))]
+            if len(_RUN_FEATURES) >= tokenize.CACHE_LIMIT:
+                _RUN_FEATURES.clear()
+            _RUN_FEATURES[run] = found
+        features.update(found)
     return features, words
+
+
+# The bigram and character features of a run of Chinese characters, remembered as the
+# tokens of a block are (tokenize.cut): the same run always gives the same features.
+_RUN_FEATURES: dict[str, list[str]] = {}
 
 
 def _seed_examples(kind: DisputeType) -> list[Example]:
