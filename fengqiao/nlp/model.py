@@ -238,13 +238,18 @@ class Classifier:
     def probabilities(self, features: Iterable[str]) -> list[float]:
         return softmax(self.scores(features), self.temperature)
 
-    def ranked_probabilities(self, features: Iterable[str]) -> list[float] | None:
-        """Probabilities per class, or None if no feature is known: one pass over the
-        features instead of `known` followed by `probabilities`."""
-        rows = [i for i in map(self._row.get, features) if i is not None]
-        if not rows:
+    def row(self, feature: str) -> int:
+        """The feature's row in the weight matrix, -1 if the model does not know it."""
+        return self._row.get(feature, -1)
+
+    def probabilities_of_rows(self, rows: Iterable[int]) -> list[float] | None:
+        """Probabilities per class from the rows of the known features (see `row`), or None
+        if there are none."""
+        picked = list(rows)
+        if not picked:
             return None
-        return softmax(self._matrix[rows].sum(axis=0).tolist(), self.temperature)
+        summed = np.add.reduce(self._matrix.take(picked, axis=0), axis=0)
+        return softmax(summed.tolist(), self.temperature)
 
     def word_weight(self, word: str, class_index: int) -> float:
         """How strongly a word points to a class (NB log-likelihood, centred)."""
