@@ -50,10 +50,6 @@ class Cue:
     # and in others only the places holding one are tried (`starts` finds them, in C).
     first_chars: frozenset[str] | None = None
     starts: re.Pattern[str] | None = None
-    # Characters sets one of which every match must contain, one set per element the
-    # pattern cannot do without ({hold}…{blade}: a holding verb and a blade): a text
-    # missing any of them skips the cue (speed only; see required_chars).
-    required: tuple[frozenset[str], ...] = ()
 
     def matches(self, text: str) -> Iterator[re.Match[str]]:
         """Every place the cue matches, leftmost first (overlaps allowed): two to three times
@@ -136,26 +132,6 @@ def first_chars(parsed: list[tuple[Any, Any]]) -> set[str] | None:
     return None
 
 
-def required_chars(parsed: list[tuple[Any, Any]]) -> tuple[frozenset[str], ...]:
-    """For each element of the top-level sequence a match cannot skip, the characters it can
-    start with (as first_chars); elements that may be absent or start with anything are left
-    out. A text that has no character of one of the sets cannot match."""
-    out: list[frozenset[str]] = []
-    for op, arg in parsed:
-        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
-            if arg[0] == 0:
-                continue
-            found = first_chars(list(arg[2]))
-        elif op in (sre_constants.LITERAL, sre_constants.IN, sre_constants.SUBPATTERN,
-                    sre_constants.BRANCH):
-            found = first_chars([(op, arg)])
-        else:
-            continue
-        if found is not None:
-            out.append(frozenset(found))
-    return tuple(out)
-
-
 def _expand(pattern: str, lexicon: dict[str, str]) -> str:
     def sub(m: re.Match[str]) -> str:
         name = m.group(1)
@@ -174,11 +150,6 @@ class CueSet:
                  classes: re.Pattern[str] | None = None) -> None:
         self.cues = cues
         self._harmless = harmless
-        # Where a harmless sense can start (as Cue.starts): `sub` would try the whole
-        # alternation at every character; only these places are tried (speed only).
-        firsts = first_chars(list(sre_parse.parse(harmless.pattern))) if harmless else None
-        self._harmless_starts = (re.compile("[" + "".join(map(re.escape, sorted(firsts))) + "]")
-                                 if firsts else None)
         self._weapon_words = weapon_words  # 摩托车, 菜刀 …: where a lone 车 or 刀 may sit
         self._classes = classes  # every word class as a named group, for class_features
 
@@ -216,15 +187,11 @@ class CueSet:
         cues = []
         for raw in data.get("cue", []):
             expanded = _expand(str(raw["pattern"]), lexicon)
-            parsed = sre_parse.parse(expanded)
-            firsts = first_chars(list(parsed))
-            required = (required_chars(list(parsed))
-                        if not parsed.state.flags & sre_constants.SRE_FLAG_IGNORECASE else ())
+            firsts = first_chars(list(sre_parse.parse(expanded)))
             starts = (re.compile("[" + "".join(map(re.escape, sorted(firsts))) + "]")
                       if firsts else None)
             cues.append(Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
-                            re.compile(expanded), frozenset(firsts) if firsts else None, starts,
-                            required))
+                            re.compile(expanded), frozenset(firsts) if firsts else None, starts))
         pattern = re.compile("|".join(f"(?:{h})" for h in harmless)) if harmless else None
         lexicon_words = data.get("lexicon") or {}
         weapons = frozenset(str(w) for name in ("blade", "blunt", "gun", "vehicle", "fire")
@@ -236,19 +203,7 @@ class CueSet:
         """The text with harmless senses blanked out (same length, so offsets still hold)."""
         if self._harmless is None:
             return text
-        if self._harmless_starts is None:
-            return self._harmless.sub(lambda m: BLANK * len(m.group(0)), text)
-        parts: list[str] = []
-        pos = last = 0
-        while (start := self._harmless_starts.search(text, pos)) is not None:
-            at = start.start()
-            found = self._harmless.match(text, at)
-            if found is None or found.end() == at:
-                pos = at + 1
-                continue
-            parts += (text[last:at], BLANK * (found.end() - at))
-            last = pos = found.end()
-        return "".join(parts) + text[last:] if parts else text
+        return self._harmless.sub(lambda m: BLANK * len(m.group(0)), text)
 
     def find(self, masked: str, words: Callable[[], list[str]] | None = None) -> list[CueHit]:
         """Cues found in an already masked text, one hit per cue. ``words`` gives jieba's cut
@@ -259,8 +214,7 @@ class CueSet:
         present = frozenset(masked)
         for cue in self.cues:
             if cue.kind in kinds or (cue.first_chars is not None
-                                     and cue.first_chars.isdisjoint(present)) or any(
-                                         chars.isdisjoint(present) for chars in cue.required):
+                                     and cue.first_chars.isdisjoint(present)):
                 continue  # one hit per kind is enough to say why
             for m in cue.matches(masked):
                 if is_negated(masked, m.start()) or _is_past(masked, m.start()):

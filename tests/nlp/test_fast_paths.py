@@ -1,6 +1,5 @@
 """The speed paths give what the plain ones give (issue #21 point 5): remembered jieba blocks
-and classifier rows, numpy sums, the harmless mask's scan, the cues' required characters and
-the --jsonl memo."""
+and classifier rows, numpy sums and the --jsonl memo."""
 
 from __future__ import annotations
 
@@ -8,14 +7,12 @@ import io
 import json
 import math
 import re
-import re._parser as sre_parse
 from pathlib import Path
 
 from fengqiao.nlp import tokenize
 from fengqiao.nlp.analyzer import Analyzer, _features, default_config_dir
 from fengqiao.nlp.cli_classify import run_classify
 from fengqiao.nlp.model import softmax, sum_rows
-from fengqiao.nlp.risk_cues import BLANK, required_chars
 
 
 def _texts() -> list[str]:
@@ -57,31 +54,6 @@ def test_scores_equal_the_python_sum_bit_for_bit(analyzer: Analyzer) -> None:
         features, _ = _features(analyzer._normalizer.normalize(raw), analyzer._tokenizer)
         assert model.scores(features) == sum_rows(model.weights, features,
                                                   [0.0] * len(model.classes))
-
-
-def test_mask_equals_substitution(analyzer: Analyzer) -> None:
-    cues = analyzer._risk.cues
-    harmless = cues._harmless
-    assert harmless is not None and cues._harmless_starts is not None
-    for raw in _texts():
-        text = analyzer._normalizer.normalize(raw)
-        plain = harmless.sub(lambda m: BLANK * len(m.group(0)), text)
-        assert cues.mask(text) == plain, raw
-    assert BLANK in cues.mask("超市的鸡蛋跳楼价")
-
-
-def test_required_chars_never_skip_a_match(analyzer: Analyzer) -> None:
-    assert required_chars(list(sre_parse.parse("(拿|握)着[^，]{0,4}(刀|斧)"))) == (
-        frozenset("拿握"), frozenset("着"), frozenset("刀斧"))
-    assert required_chars(list(sre_parse.parse("a?b*[^c]"))) == ()
-    cues = analyzer._risk.cues.cues
-    assert any(cue.required for cue in cues)
-    for raw in _texts():
-        text = analyzer._risk.cues.mask(analyzer._normalizer.normalize(raw))
-        present = frozenset(text)
-        for cue in cues:
-            if any(chars.isdisjoint(present) for chars in cue.required):
-                assert cue.pattern.search(text) is None, (cue.kind, raw)
 
 
 def test_jsonl_repeats_answer_alike(nlp_cache: Path) -> None:
