@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ import xmltodict
 
 from tests.bot import wx
 from tests.conftest import require, reset_postgres, reset_redis
+from tests.e2e.faults import pid_connected_to
 from tests.fakes.resident import Resident
 from tests.test_cli import env_for
 
@@ -114,15 +116,27 @@ async def test_several_workers_share_one_port_and_the_state(tmp_path):
             pids = set()
             # a new connection each time, so the kernel spreads them over the workers; the
             # second worker may still be starting when the first answers
+            assert server.proc is not None
+            children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children")
             for _ in range(600):
-                async with (
-                    aiohttp.ClientSession() as fresh,
-                    fresh.get(server.url + "/healthz") as r,
-                ):
-                    body = await r.json()
-                    assert body["database"]["engine"] == "postgresql"
-                    assert body["store"]["engine"] == "redis"
-                    pids.add(body["worker"])
+                # /healthz names no process: the worker is the one holding the other end of
+                # this connection, asked while it is open.
+                reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+                writer.write(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")  # kept alive
+                await writer.drain()
+                head = await reader.readuntil(b"\r\n\r\n")
+                size = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                body = json.loads(await reader.readexactly(size))
+                mine = writer.get_extra_info("sockname")[1]
+                workers = [int(p) for p in children.read_text().split()]
+                pid = pid_connected_to(mine, workers)
+                writer.close()
+                assert head.startswith(b"HTTP/1.1 200")
+                assert body["database"]["engine"] == "postgresql"
+                assert body["store"]["engine"] == "redis"
+                assert "worker" not in body
+                if pid is not None:
+                    pids.add(pid)
                 if len(pids) == 2:
                     break
                 await asyncio.sleep(0.05)
