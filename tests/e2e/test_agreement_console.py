@@ -203,7 +203,10 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
             await party_signs(browser, app, links[1], RESPONDENT_PHONE)
 
             # The mediator signs on the console page with their one-time code.
-            await page.reload()
+            # The signing page opened with the console session (no party link) sends the
+            # mediator to the console's page, where their session's form token is.
+            await page.goto(f"{base}/h5/sign/{doc}")
+            await page.wait_for_url(f"**/console/agreements/{doc}#signing")
             progress = await page.inner_text("#progress")
             assert progress.count("已签署") == 2 and "已确认电子送达" in progress
             await page.click("#mediator-code")
@@ -224,6 +227,8 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
             sealer = await sign_in(browser, base, "yinzhang", viewport={"width": 1280,
                                                                         "height": 900})
             await sealer.goto(f"{base}/console/agreements/{doc}")
+            preview = await sealer.inner_text("#preview")  # their role sees personal data masked
+            assert "刘某向王建国支付" in preview and "110101199001011237" not in preview
             await sealer.fill("#form-seal input[name=code]", "000000")
             await sealer.click("#form-seal button[type=submit]")
             await sealer.wait_for_selector(".flash")
@@ -254,10 +259,9 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
                 names = zf.namelist()
             assert any(n.endswith(".pdf") for n in names), names
             href = await page.get_attribute("#service-certificate", "href")
-            assert href and await page.get_attribute("#pdf-link", "href")
-            certificate = await page.context.request.get(base + href)
-            assert certificate.status == 200
-            assert (await certificate.body()).startswith(b"%PDF")
+            for link in (href, await page.get_attribute("#sealed-pdf", "href")):
+                got = await page.context.request.get(base + str(link))
+                assert got.status == 200 and (await got.body()).startswith(b"%PDF")
 
             await page.goto(f"{base}/console/cases/{case.code}")
             section = await page.inner_text("#agreements")

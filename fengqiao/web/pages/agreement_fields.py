@@ -9,6 +9,7 @@ import binascii
 import re
 from typing import Any
 
+from fengqiao.cases import masking
 from fengqiao.documents.agreement_model import PAYMENT_METHODS
 from fengqiao.documents.agreement_service import ROLE_NAMES
 from fengqiao.web.pages.console_forms import AgreementForm
@@ -131,6 +132,17 @@ def _instalment(line: str) -> dict[str, str]:
     return {"due": due[:10], "amount": amount or "0"}
 
 
+def masked(parties: list[dict[str, Any]]) -> dict[str, str]:
+    """The parties' ID numbers, phones and addresses, and what a masked view shows instead."""
+    hide: dict[str, str] = {}
+    for p in parties:
+        for key, mask in (("id_number", masking.text), ("phone", masking.phone),
+                          ("address", masking.text)):
+            if len(p.get(key) or "") >= 4:
+                hide[p[key]] = mask(p[key])
+    return hide
+
+
 def problems_by_place(problems: list[dict[str, str]]) -> dict[str, list[str]]:
     """Problems keyed by where the form shows them: "parties", "facts", "disputed_matters",
     "responsibilities", "obligations.N" (N from 0), "other"."""
@@ -160,10 +172,15 @@ def png_of(value: str) -> bytes:
         return b""
 
 
-def preview_blocks(text: str | None) -> list[tuple[str, str]]:
-    """The agreement's text as the page shows it: the title, section headings, paragraphs."""
+def preview_blocks(text: str | None, hide: dict[str, str] | None = None
+                   ) -> list[tuple[str, str]]:
+    """The agreement's text as the page shows it: the title, section headings, paragraphs;
+    ``hide`` replaces personal data for a reader whose role sees it masked."""
     blocks: list[tuple[str, str]] = []
-    for block in re.split(r"\n\s*\n", text or ""):
+    text = text or ""
+    for secret, shown in (hide or {}).items():
+        text = text.replace(secret, shown)
+    for block in re.split(r"\n\s*\n", text):
         block = block.strip("\n")
         if not block:
             continue

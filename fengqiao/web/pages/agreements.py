@@ -99,7 +99,9 @@ async def agreement_page(call: Call[Any, Any]) -> web.Response:
         call,
         flash=await pop_flash(call.request, call.staff.session),
         doc=summary, progress=progress, parties=parties,
-        preview=fields.preview_blocks(summary["text"]),
+        preview=fields.preview_blocks(
+            summary["text"], None if policy.sees_personal_data(user.role) else
+            fields.masked(parties)),
         form=fields.form_view(summary["data"], parties),
         problems=fields.problems_by_place(summary["problems"]),
         methods=PAYMENT_METHODS, can=can, links=links,

@@ -223,7 +223,15 @@ async def case_page(call: Call[Any, Any]) -> web.Response:
                 username=call.staff.user.username,
             ),
             duplicates=duplicates,
-            agreements=await case_agreements(call.app[keys.DB], detail["code"]),
+            agreements=await case_agreements(call.app[keys.DB], detail["code"])
+            if policy.staff_may(
+                call.staff.user.role,
+                "document.view",
+                call.case,
+                organisation=call.staff.user.organisation,
+                username=call.staff.user.username,
+            )
+            else None,
             can_draft=detail["status"] in DRAFT_STATUSES
             and policy.staff_may(
                 call.staff.user.role,
