@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from fengqiao import bot, keys
-from fengqiao.booking import api as booking_api
 from fengqiao.bot.notifiers import WeChatLinkNotifier, WeChatNotifier
 from fengqiao.cases.outbox import OutboxDispatcher
 from fengqiao.cases.scheduler import Scheduler
@@ -57,7 +56,6 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
     app.cleanup_ctx.append(services)
     api.setup(app)
     pages.setup(app)
-    booking_api.setup(app)
     bot.setup(app)  # after the services context: it needs keys.KV
     app.cleanup_ctx.append(_wechat_delivery)  # after bot: documents go out through keys.WECHAT
     app.cleanup_ctx.append(_background)  # after bot: it sends through keys.WECHAT

@@ -229,7 +229,7 @@ D007,刘警官,CG-JTDJ,警官,neighbor;traffic,普通话,城关镇,4,0,liujinggu
 async def build_demo_booking(settings: Settings, case_code: str) -> dict[str, Any]:
     """Registry, then the labour case booked with the top recommendation and confirmed by both
     parties and the mediator. Running it again reuses the booking."""
-    from fengqiao.booking.service import Actor
+    from fengqiao.booking.actor import Actor
     from fengqiao.services import build_services
 
     services = await build_services(settings, migrate=False)
@@ -240,18 +240,18 @@ async def build_demo_booking(settings: Settings, case_code: str) -> dict[str, An
         report = await booking.registry.import_csv("mediators", DEMO_MEDIATORS, "demo")
         if report.errors:
             raise RuntimeError("; ".join(report.errors))
-        existing = await booking.for_case(case_code)
+        existing = await booking.flow.for_case(case_code)
         if existing:
             view = existing[0]
         else:
-            top = (await booking.recommend(case_code))["mediators"][0]
-            view = await booking.propose(case_code, top["id"], Actor("demo", staff=True))
+            top = (await booking.recommender.recommend(case_code))["mediators"][0]
+            view = await booking.flow.propose(case_code, top["id"], Actor("demo", staff=True))
             first = view["slots"][0]["id"]
             for party in view["parties"]:
                 actor = Actor(f"party:{party['id']}", party_id=party["id"])
-                view = await booking.choose(view["id"], actor, first, consent=True)
+                view = await booking.flow.choose(view["id"], actor, first, consent=True)
             demo_mediator = Actor("demo", mediator_id=view["mediator"]["id"])
-            view = await booking.accept(view["id"], demo_mediator)
+            view = await booking.flow.accept(view["id"], demo_mediator)
         mediator = await booking.registry.mediator(view["mediator"]["id"])
         assert mediator is not None
         return {

@@ -9,7 +9,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     import jinja2
 
-    from fengqiao.booking.service import BookingService
+    from fengqiao.booking.build import BookingServices
     from fengqiao.bot.client import WeChatClient
     from fengqiao.bot.limits import BotConfig
     from fengqiao.bot.mp import MpBot
@@ -31,7 +31,7 @@ KV: web.AppKey[KeyValueStore] = web.AppKey("kv")
 FILES: web.AppKey[FileStore] = web.AppKey("files")
 CASES: web.AppKey[CaseService] = web.AppKey("cases")
 INTAKE: web.AppKey[IntakeService] = web.AppKey("intake")
-BOOKING: web.AppKey[BookingService] = web.AppKey("booking")
+BOOKING: web.AppKey[BookingServices] = web.AppKey("booking")
 TEMPLATES: web.AppKey[jinja2.Environment] = web.AppKey("templates")
 CONSOLE_SESSIONS: web.AppKey[SessionStore] = web.AppKey("console_sessions")
 # The WeChat client that sends the outbox (fengqiao.bot's client); unset: notices wait.

@@ -89,7 +89,7 @@ _CLERK = _all(
     "evidence.view", "evidence.upload", "evidence.comment",
     "document.view", "delivery.send", "delivery.certificate", "judicial.package",
     "booking.view", "booking.manage", "calendar.view", "calendar.manage", "registry.view",
-    "registry.manage", "room.links", "room.recordings", "staff",
+    "room.links", "room.recordings", "staff",
 )  # fmt: skip
 
 # What only parties do (confirm their booking, open what was served on them, join a room by

@@ -74,6 +74,11 @@ def serve(host: str, port: int, workers: int) -> int:
         return 2
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
+    # Like the migrations, the language model is built once here, before any worker starts:
+    # N workers would otherwise each train it at the same time on a fresh data directory.
+    from fengqiao.nlp import get_analyzer
+
+    get_analyzer(settings.config_dir, settings.data_dir)
     log.info(
         "serving",
         extra={

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import configure_mappers
 
-from fengqiao.booking.build import build_booking
-from fengqiao.booking.service import BookingService
+from fengqiao.booking.build import BookingServices, build_booking
 from fengqiao.cases.scope import CaseScopes
 from fengqiao.cases.service import CaseService
 from fengqiao.dialogs.service import IntakeService
@@ -31,7 +30,7 @@ class Services:
     cases: CaseService
     intake: IntakeService
     documents: DocumentService
-    booking: BookingService
+    booking: BookingServices
     signer: Signer
     scopes: CaseScopes
 
@@ -55,7 +54,7 @@ async def build_services(settings: Settings, *, migrate: bool = True) -> Service
     intake = IntakeService(kv, cases, files, analyzer, settings)
     documents = await build_document_service(settings, db, kv, files,
                                              sms=build_sms_sender(settings))
-    booking = build_booking(db, settings)
+    booking = build_booking(db, settings, signer)
     # SQLAlchemy sets up every mapped class at the first use of any (~0.1 s): now, rather than
     # inside the first resident's filing or the scheduler's first tick while others wait.
     configure_mappers()

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import shared_nlp_cache
 from tests.fakes.resident import Resident
 
 ENV_KEEP = ("PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV")
 
 
 def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `fengqiao` process on ``data_dir``, whose language-model cache
+    is the one the test run trained once (as a restart on the same data directory finds it)."""
+    shutil.copytree(shared_nlp_cache(), data_dir / "nlp", dirs_exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k in ENV_KEEP}
     env.update(FENGQIAO_DATA_DIR=str(data_dir), FENGQIAO_SECRET_KEY="cli-test-secret", **extra)
     return env

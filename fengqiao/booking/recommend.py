@@ -1,12 +1,25 @@
-"""Ranking mediators for a case: each component is a number in 0..1 with a reason to show."""
+"""Ranking mediators for a case: each component is a number in 0..1 with a reason to show.
+
+`Recommender` scores every eligible mediator on what costs nothing (skill, language, region,
+organisation, workload, satisfaction), then looks up the first free time of the short list
+only.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from fengqiao.booking import texts
+from fengqiao.booking.availability import slots
 from fengqiao.booking.config import BookingConfig
+
+if TYPE_CHECKING:
+    from fengqiao.booking.schedule import Schedule
+    from fengqiao.booking.store import BookingStore
+    from fengqiao.booking.views import BookingViews
 
 # Added to an observed average so one early rating does not decide a ranking.
 PRIOR_WEIGHT = 2.0
@@ -122,3 +135,65 @@ def total(s: Scored, config: BookingConfig) -> float:
 
 def eligible(c: Candidate) -> bool:
     return c.open_bookings < c.capacity
+
+
+class Recommender:
+    def __init__(
+        self,
+        store: BookingStore,
+        schedule: Schedule,
+        views: BookingViews,
+        config: BookingConfig,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.schedule = schedule
+        self.views = views
+        self.config = config
+        self.clock = clock
+
+    async def recommend(
+        self,
+        code: str,
+        *,
+        language: str | None = None,
+        remote: bool | None = None,
+        limit: int | None = None,
+    ) -> dict[str, Any]:
+        """The case's needs and the best `limit` mediators, each with its reasons."""
+        now = self.clock()
+        limit = limit or self.config.recommend_top
+        async with self.store.read() as tx:
+            case = await tx.case_by_code(code)
+            answers = case.answers if isinstance(case.answers, dict) else {}
+            needs = CaseNeeds(
+                type_code=case.type_code,
+                type_name=case.type_name,
+                region=case.region,
+                language=language or answers.get("language"),
+                remote=bool(remote if remote is not None else answers.get("remote")),
+                organisation=case.organisation,
+            )
+            static = [
+                score_static(c, needs, self.config) for c in await tx.candidates() if eligible(c)
+            ]
+            static.sort(key=lambda s: -s.score)
+            short = static[: max(limit * 4, 20)]
+            start, end = self.schedule.window(now)
+            ids = [s.candidate.id for s in short]
+            free = await self.schedule.free_time(tx, ids, start, end)
+        for s in short:
+            first = slots(free[s.candidate.id], self.config, 1)
+            add_availability(s, first[0][0] if first else None, now, self.config)
+        short.sort(key=lambda s: (-s.score, s.candidate.id))
+        return {
+            "case": case.code,
+            "needs": {
+                "type": needs.type_code,
+                "type_name": needs.type_name,
+                "region": needs.region,
+                "language": needs.language,
+                "remote": needs.remote,
+            },
+            "mediators": [self.views.scored(s) for s in short[:limit]],
+        }

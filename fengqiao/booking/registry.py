@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fengqiao import errors
 from fengqiao.booking import texts
 from fengqiao.booking.availability import WeeklyHours, format_hours, parse_hours
 from fengqiao.cases import audit
@@ -39,8 +40,11 @@ MEDIATOR_FIELDS = (
 STATUSES = ("active", "leave", "retired")
 
 
-class RegistryError(ValueError):
-    pass
+class RegistryError(errors.BadRequest):
+    """A registry entry that cannot be saved as it is (the message says why, in Chinese)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("invalid", message)
 
 
 @dataclass
@@ -68,8 +72,8 @@ def mediator_values(row: dict[str, str]) -> dict[str, Any]:
         capacity = int(row.get("capacity") or 8)
         subsidy = round(float(row.get("subsidy_yuan") or 0) * 100)
         rating = float(row["rating"]) if (row.get("rating") or "").strip() else None
-    except ValueError as exc:
-        raise RegistryError(f"数字格式有误：{exc}") from None
+    except ValueError:
+        raise RegistryError("数字格式有误：容量应为整数，补贴、评分应为数字") from None
     if capacity < 0 or subsidy < 0 or (rating is not None and not 1 <= rating <= 5):
         raise RegistryError("容量、补贴不能为负，评分在1到5之间")
     values: dict[str, Any] = {

@@ -56,6 +56,10 @@ E_REASON = "请填写原因"
 E_NO_PARTIES = "案件没有可邀请的当事人"
 E_OUTSIDE_HOURS = "该时间不在调解员的工作时间内"
 E_PAST = "不能预约已经过去的时间"
+E_NAIVE_TIME = "时间缺少时区"
+E_OUTCOME = "请选择调解结果：调解成功、调解不成或申请人撤回"
+E_SCORE = "满意度请打1到5分"
+E_YEAR = "年份应在{low}到{high}之间"
 E_CSV = "第{line}行：{error}"
 
 # Notices (WeChat template remark / console lines)
@@ -75,3 +79,4 @@ PLACE_VIDEO = "视频调解（点击链接进入）"
 PLACE_DEFAULT = "{organisation}"
 
 ICS_SUMMARY = "调解：案件{code}（{type_name}）"
+ICS_CALENDAR = "{name} · 调解日程"

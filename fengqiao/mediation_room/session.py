@@ -243,7 +243,10 @@ class RoomSession(SessionControls):
             return
         if accepted:
             p.consented, p.refused = True, False
-            await self._event("consent_accepted", p.participant_id)
+            # What was agreed to, provably: the hash of the exact notice the page showed.
+            await self._event(
+                "consent_accepted", p.participant_id, notice_sha256=texts.RECORDING_NOTICE_SHA256
+            )
             await self._after_consent(p)
             return
         p.refused = True

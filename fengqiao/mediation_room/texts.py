@@ -3,6 +3,8 @@
 The room page's own texts (camera errors, buttons) live in fengqiao/web/static/room/texts.js.
 """
 
+import hashlib
+
 from fengqiao.mediation_room.tokens import Role
 
 ROLE_LABELS: dict[Role, str] = {
@@ -21,6 +23,7 @@ RECORDING_NOTICE = (
     "点击“同意并进入”即表示您已知悉并同意录音录像；如不同意，您将无法参加本次录像调解，"
     "可联系调解员改用其他方式。"
 )
+RECORDING_NOTICE_SHA256 = hashlib.sha256(RECORDING_NOTICE.encode("utf-8")).hexdigest()
 
 # Error codes (stable, for the page) -> message shown to the participant.
 ERRORS: dict[str, str] = {

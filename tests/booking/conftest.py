@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from fengqiao.booking.config import load_config
+from fengqiao.booking.actor import Actor
+from fengqiao.booking.build import BookingServices, build_booking
 from fengqiao.booking.notices import MemorySink
-from fengqiao.booking.service import Actor, BookingService
 from fengqiao.cases.service import NewCase, PartyInfo
+from fengqiao.tokens import Signer
 
 # Monday 2026-11-23 08:00 in Shanghai.
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
@@ -34,7 +35,7 @@ class Clock:
 @dataclass
 class World:
     services: Any
-    booking: BookingService
+    booking: BookingServices
     sink: MemorySink
     clock: Clock
     mediators: dict[str, int]
@@ -84,13 +85,8 @@ async def world(services: Any) -> World:
     sink = MemorySink()
     clock = Clock(NOW)
     settings = services.settings
-    booking = BookingService(
-        services.db,
-        load_config(settings.config_dir),
-        sink,
-        secret=settings.secret,
-        public_url=settings.public_url,
-        clock=clock,
+    booking = build_booking(
+        services.db, settings, Signer(settings.secret), notices=sink, clock=clock
     )
     report = await booking.registry.import_csv("organisations", ORGS_CSV, "test")
     assert report.errors == []

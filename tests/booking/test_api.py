@@ -4,9 +4,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from fengqiao import keys
 from fengqiao.app import create_app
 from fengqiao.cases.service import NewCase, PartyInfo
+from fengqiao.tokens import issue_token, verify_token
 from tests.booking.conftest import MEDIATORS_CSV, ORGS_CSV
 from tests.web.sessions import staff_session
 
+# Console users (display name, role); the mediators' usernames are in the registry CSV.
 USERS = {
     "admin": ("管理员", "admin"),
     "window": ("窗口", "staff"),
@@ -17,8 +19,7 @@ SESSIONS: dict[str, dict[str, str]] = {}
 
 
 def as_user(name, write=False):
-    """The console session of ``name`` (made by the client fixture); reads go without the
-    CSRF token, as a page's GET does."""
+    """Headers of ``name``'s console session; with its CSRF token only for writes."""
     headers = dict(SESSIONS[name])
     if not write:
         headers.pop("X-CSRF-Token")
@@ -156,6 +157,64 @@ async def test_party_reschedule_and_bad_links(client):
     assert resp.status == 401 and (await resp.json())["error"]["code"] == "bad_token"
 
 
+@pytest.mark.parametrize("purpose", ["sign", "delivery", "evidence"])
+async def test_a_link_made_for_another_purpose_opens_no_booking(client, purpose):
+    """A party's signing (or delivery, evidence) link names the same case and party as its
+    booking link, yet it may neither see nor move the booking."""
+    code = await seed(client)
+    rec = await (
+        await client.get(f"/api/v1/booking/cases/{code}/recommendations", headers=as_user("window"))
+    ).json()
+    resp = await client.post(
+        f"/api/v1/booking/cases/{code}/proposals",
+        json={"mediator_id": rec["mediators"][0]["id"]},
+        headers=as_user("window", write=True),
+    )
+    proposal = await resp.json()
+    secret = client.app[keys.SETTINGS].secret
+    claims = verify_token(secret, proposal["parties"][0]["link"].split("/h5/booking/")[1])
+    other = issue_token(secret, purpose=purpose, case_id=claims.case_id, party_id=claims.party_id)
+    slot = proposal["slots"][0]["id"]
+    for method, path, body in (
+        ("GET", "", None),
+        ("POST", "/reschedule", {"reason": "周一要上班"}),
+        ("POST", "/confirm", {"slot_id": slot, "consent": True}),
+        ("POST", "/mediator", {}),
+    ):
+        resp = await client.request(method, f"/api/v1/booking/party/{other}{path}", json=body)
+        assert resp.status == 403, (path, await resp.text())
+        assert (await resp.json())["error"]["code"] == "wrong_purpose"
+    after = await (
+        await client.get(f"/api/v1/booking/bookings/{proposal['id']}", headers=as_user("window"))
+    ).json()
+    assert (after["version"], after["status"], after["slots"]) == (1, "proposed", proposal["slots"])
+    assert not any(p["confirmed"] or p["consented"] for p in after["parties"])
+
+
+async def test_malformed_calendar_and_subsidy_queries_are_400_naming_the_field(client):
+    await seed(client)
+    me = await (await client.get("/api/v1/booking/me", headers=as_user("zhangming"))).json()
+    base = f"/api/v1/booking/mediators/{me['id']}"
+    for path, field in (
+        ("/calendar?days=abc", "days"),
+        ("/calendar?days=1.5", "days"),
+        ("/subsidy?year=abc", "year"),
+        ("/subsidy?year=99999", "year"),
+        ("/subsidy?year=-1", "year"),
+    ):
+        resp = await client.get(base + path, headers=as_user("zhangming"))
+        assert resp.status == 400, (path, await resp.text())
+        error = (await resp.json())["error"]
+        assert error["code"] == "invalid_field" and error["problems"][0]["field"] == field, path
+        assert field in error["message"]
+    resp = await client.get(base + "/calendar?days=3", headers=as_user("zhangming"))
+    cal = await resp.json()
+    assert resp.status == 200 and cal["to"] > cal["from"]
+    resp = await client.get(base + "/subsidy?year=2026", headers=as_user("zhangming"))
+    tally = await resp.json()
+    assert resp.status == 200 and [t["month"] for t in tally][:2] == ["2026-01", "2026-02"]
+
+
 async def test_registry_import_is_all_or_nothing_and_admin_only(client):
     bad = "code,name,organisation\nM9,甲,NOPE\n,乙,\n"
     resp = await client.post(
@@ -197,8 +256,8 @@ async def test_the_applicant_picks_a_mediator_from_the_top_few(client):
                 await session.scalars(select(CaseParty).where(CaseParty.case_id == case.id))
             ).all()
         }
-    link = booking.party_link(case.id, parties["applicant"]).split("/h5/booking/")[1]
-    other = booking.party_link(case.id, parties["respondent"]).split("/h5/booking/")[1]
+    link = booking.links.url(case.id, parties["applicant"]).split("/h5/booking/")[1]
+    other = booking.links.url(case.id, parties["respondent"]).split("/h5/booking/")[1]
 
     seen = await (await client.get(f"/api/v1/booking/party/{link}")).json()
     assert seen["status"] == "none" and len(seen["choices"]) == 3
@@ -247,3 +306,15 @@ async def test_a_mediator_records_leave_and_is_not_offered_then(client):
     ).json()
     moved = next(m for m in after["mediators"] if m["id"] == me["id"])["first_slot"]
     assert moved[:10] > day
+
+
+async def test_a_form_without_its_boundary_is_a_400_not_a_server_error(client):
+    """Found by schemathesis: multipart/form-data with no boundary used to answer 500."""
+    await seed(client)
+    me = await (await client.get("/api/v1/booking/me", headers=as_user("zhangming"))).json()
+    url = f"/api/v1/booking/mediators/{me['id']}/absences"
+    form = {"Content-Type": "multipart/form-data"}
+    resp = await client.post(url, data=b"x", headers=as_user("zhangming", write=True) | form)
+    assert resp.status == 400 and (await resp.json())["error"]["code"] == "bad_form"
+    resp = await client.post(url, data=b"x", headers=as_user("zhangming") | form)
+    assert resp.status == 403 and (await resp.json())["error"]["code"] == "csrf"

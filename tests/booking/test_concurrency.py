@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from fengqiao.booking.service import BookingError
+from fengqiao.booking.errors import BookingError
 from fengqiao.storage.models import Booking, Mediator
 from tests.booking.conftest import STAFF, local
 
@@ -35,7 +35,7 @@ async def test_concurrent_overlapping_requests_book_once(world):
 
     async def attempt(code, start):
         try:
-            return await world.booking.book(code, m, start, STAFF)
+            return await world.booking.flow.book(code, m, start, STAFF)
         except BookingError as exc:
             return exc
 

@@ -2,8 +2,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from fengqiao.booking.service import Actor, BookingError, Conflict, Forbidden
-from fengqiao.tokens import issue_token
+from fengqiao.booking.actor import Actor
+from fengqiao.booking.errors import BookingError, Conflict, Forbidden
+from fengqiao.tokens import issue_token, verify_token
 from tests.booking.conftest import STAFF, local
 
 
@@ -14,14 +15,14 @@ def party_actors(view):
 
 async def test_recommendation_ranks_with_reasons(world):
     code = await world.file("rec-labor")
-    result = await world.booking.recommend(code)
+    result = await world.booking.recommender.recommend(code)
     first = result["mediators"][0]
     assert first["name"] == "张明"
     assert "擅长劳动争议" in first["reasons"]
     assert any(r.startswith("最早可约") for r in first["reasons"])
     assert first["first_slot"].startswith("2026-11-23T14:00")
 
-    tibetan = await world.booking.recommend(code, language="藏语")
+    tibetan = await world.booking.recommender.recommend(code, language="藏语")
     assert tibetan["mediators"][0]["name"] == "次仁"
     assert "会说藏语" in tibetan["mediators"][0]["reasons"]
 
@@ -29,29 +30,35 @@ async def test_recommendation_ranks_with_reasons(world):
 async def test_recommendation_skips_mediators_at_capacity(world):
     codes = [await world.file(f"cap-{i}") for i in range(3)]
     for code in codes:
-        await world.booking.propose(code, world.mediators["M001"], STAFF)
+        await world.booking.flow.propose(code, world.mediators["M001"], STAFF)
     code = await world.file("cap-next")
-    names = [m["name"] for m in (await world.booking.recommend(code))["mediators"]]
+    names = [m["name"] for m in (await world.booking.recommender.recommend(code))["mediators"]]
     assert "张明" not in names and "次仁" in names
 
 
 async def test_both_parties_confirm_and_the_mediator_accepts(world):
     code = await world.file("flow")
     mediator = Actor("u:zhangming", mediator_id=world.mediators["M001"])
-    view = await world.booking.propose(code, world.mediators["M001"], STAFF)
+    view = await world.booking.flow.propose(code, world.mediators["M001"], STAFF)
     assert view["status"] == "proposed" and len(view["slots"]) == 5
     slot = view["slots"][1]
     parties = party_actors(view)
 
     with pytest.raises(BookingError) as err:
-        await world.booking.choose(view["id"], parties["respondent"], slot["id"], consent=False)
+        await world.booking.flow.choose(
+            view["id"], parties["respondent"], slot["id"], consent=False
+        )
     assert err.value.code == "consent_required"
 
-    view = await world.booking.choose(view["id"], parties["applicant"], slot["id"], consent=True)
+    view = await world.booking.flow.choose(
+        view["id"], parties["applicant"], slot["id"], consent=True
+    )
     assert view["status"] == "pending" and view["starts_at"] == slot["starts_at"]
-    view = await world.booking.accept(view["id"], mediator)
+    view = await world.booking.flow.accept(view["id"], mediator)
     assert view["status"] == "pending"
-    view = await world.booking.choose(view["id"], parties["respondent"], slot["id"], consent=True)
+    view = await world.booking.flow.choose(
+        view["id"], parties["respondent"], slot["id"], consent=True
+    )
     assert view["status"] == "confirmed"
     assert all(p["confirmed"] and p["consented"] for p in view["parties"])
 
@@ -90,17 +97,19 @@ async def test_reminders_a_day_ahead_and_withdrawn_on_reschedule(world):
     code = await world.file("resched")
     m = world.mediators["M001"]
     start = local(25, 9)
-    view = await world.booking.book(code, m, start, STAFF)
-    await world.booking.accept(view["id"], Actor("m", mediator_id=m))
+    view = await world.booking.flow.book(code, m, start, STAFF)
+    await world.booking.flow.accept(view["id"], Actor("m", mediator_id=m))
     for actor in party_actors(view).values():
-        view = await world.booking.choose(view["id"], actor, view["slots"][0]["id"], consent=True)
+        view = await world.booking.flow.choose(
+            view["id"], actor, view["slots"][0]["id"], consent=True
+        )
     assert view["status"] == "confirmed"
     due = sorted({n.send_at for n in world.sink.live() if n.kind == "reminder"})
     assert due == [start - timedelta(hours=24), start - timedelta(hours=1)]
 
     with pytest.raises(BookingError):
-        await world.booking.reschedule(view["id"], party_actors(view)["respondent"], "  ")
-    view = await world.booking.reschedule(
+        await world.booking.flow.reschedule(view["id"], party_actors(view)["respondent"], "  ")
+    view = await world.booking.flow.reschedule(
         view["id"], party_actors(view)["respondent"], "那天要出差"
     )
     assert view["status"] == "proposed" and view["version"] == 2 and view["starts_at"] is None
@@ -108,32 +117,32 @@ async def test_reminders_a_day_ahead_and_withdrawn_on_reschedule(world):
     assert any(p["reschedule_reason"] == "那天要出差" for p in view["parties"])
     # the old time is free again
     other = await world.file("resched-other")
-    again = await world.booking.book(other, m, start, STAFF)
+    again = await world.booking.flow.book(other, m, start, STAFF)
     assert again["status"] == "pending"
 
 
 async def test_no_double_booking_sequentially(world):
     m = world.mediators["M001"]
     a, b = await world.file("dbl-a"), await world.file("dbl-b")
-    await world.booking.book(a, m, local(24, 9), STAFF)
+    await world.booking.flow.book(a, m, local(24, 9), STAFF)
     with pytest.raises(Conflict) as err:
-        await world.booking.book(b, m, local(24, 9, 30), STAFF)
+        await world.booking.flow.book(b, m, local(24, 9, 30), STAFF)
     assert err.value.code == "slot_taken"
     with pytest.raises(Conflict) as err:
-        await world.booking.book(b, m, local(24, 12, 30), STAFF)
+        await world.booking.flow.book(b, m, local(24, 12, 30), STAFF)
     assert err.value.code == "outside_hours"
-    ok = await world.booking.book(b, m, local(24, 10), STAFF)
+    ok = await world.booking.flow.book(b, m, local(24, 10), STAFF)
     assert ok["starts_at"].startswith("2026-11-24T10:00")
 
 
 async def test_a_slot_taken_meanwhile_is_refused_when_a_party_picks_it(world):
     m = world.mediators["M001"]
     a, b = await world.file("race-a"), await world.file("race-b")
-    view = await world.booking.propose(a, m, STAFF)
+    view = await world.booking.flow.propose(a, m, STAFF)
     slot = view["slots"][0]
-    await world.booking.book(b, m, datetime.fromisoformat(slot["starts_at"]), STAFF)
+    await world.booking.flow.book(b, m, datetime.fromisoformat(slot["starts_at"]), STAFF)
     with pytest.raises(Conflict):
-        await world.booking.choose(
+        await world.booking.flow.choose(
             view["id"], party_actors(view)["applicant"], slot["id"], consent=True
         )
 
@@ -141,15 +150,15 @@ async def test_a_slot_taken_meanwhile_is_refused_when_a_party_picks_it(world):
 async def test_decline_cancel_and_permissions(world):
     m1, m2 = world.mediators["M001"], world.mediators["M002"]
     code = await world.file("decline")
-    view = await world.booking.book(code, m1, local(24, 9), STAFF)
+    view = await world.booking.flow.book(code, m1, local(24, 9), STAFF)
     with pytest.raises(Forbidden):
-        await world.booking.accept(view["id"], Actor("other", mediator_id=m2))
-    view = await world.booking.decline(view["id"], Actor("m", mediator_id=m1), "当天开庭")
+        await world.booking.flow.accept(view["id"], Actor("other", mediator_id=m2))
+    view = await world.booking.flow.decline(view["id"], Actor("m", mediator_id=m1), "当天开庭")
     assert view["status"] == "declined" and view["reason"] == "当天开庭"
-    view = await world.booking.book(code, m2, local(24, 9), STAFF)
+    view = await world.booking.flow.book(code, m2, local(24, 9), STAFF)
     with pytest.raises(BookingError):
-        await world.booking.cancel(view["id"], STAFF, "")
-    view = await world.booking.cancel(view["id"], STAFF, "双方已自行和解")
+        await world.booking.flow.cancel(view["id"], STAFF, "")
+    view = await world.booking.flow.cancel(view["id"], STAFF, "双方已自行和解")
     assert view["status"] == "cancelled"
     assert any("调解已取消" in n.payload["remark"] for n in world.sink.notices)
 
@@ -160,42 +169,73 @@ async def test_outcome_no_show_and_subsidy(world):
     done = []
     for key, day in (("s1", 24), ("s2", 25), ("s3", 26)):
         code = await world.file(key)
-        view = await world.booking.book(code, m, local(day, 9), STAFF)
-        await world.booking.accept(view["id"], actor)
+        view = await world.booking.flow.book(code, m, local(day, 9), STAFF)
+        await world.booking.flow.accept(view["id"], actor)
         for p in party_actors(view).values():
-            view = await world.booking.choose(view["id"], p, view["slots"][0]["id"], consent=True)
+            view = await world.booking.flow.choose(
+                view["id"], p, view["slots"][0]["id"], consent=True
+            )
         done.append(view)
     with pytest.raises(Conflict):
-        await world.booking.complete(done[0]["id"], actor, "agreed")  # not started yet
+        await world.booking.flow.complete(done[0]["id"], actor, "agreed")  # not started yet
     world.clock.now = local(27, 9)
-    await world.booking.complete(done[0]["id"], actor, "agreed", "双方达成协议")
-    await world.booking.complete(done[1]["id"], actor, "failed")
+    await world.booking.flow.complete(done[0]["id"], actor, "agreed", "双方达成协议")
+    await world.booking.flow.complete(done[1]["id"], actor, "failed")
     absent = [p["id"] for p in done[2]["parties"] if p["role"] == "respondent"]
-    view = await world.booking.no_show(done[2]["id"], actor, absent)
+    view = await world.booking.flow.no_show(done[2]["id"], actor, absent)
     assert view["status"] == "no_show"
     assert [p["no_show"] for p in view["parties"]] == [False, True]
-    tally = await world.booking.subsidy(m, 2026)
+    tally = await world.booking.calendars.subsidy(m, 2026)
     assert tally[10] == {"month": "2026-11", "cases": 2, "amount_yuan": 400.0}
     assert sum(t["cases"] for t in tally) == 2
 
 
 async def test_party_links_are_signed(world):
     code = await world.file("link")
-    view = await world.booking.propose(code, world.mediators["M001"], STAFF)
+    view = await world.booking.flow.propose(code, world.mediators["M001"], STAFF)
     link = view["parties"][0]["link"]
     token = link.rsplit("/", 1)[1]
-    seen = await world.booking.party_view(token)
+    seen = await world.booking.parties.view(token)
     assert seen["me"]["id"] == view["parties"][0]["id"]
     assert seen["parties"][0]["name"] == "王**"
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     with pytest.raises(Forbidden):
-        await world.booking.party_view(forged)
-    other_case = issue_token(world.booking.secret, purpose="case", case_id=999, party_id=1)
+        await world.booking.parties.view(forged)
+    other_case = issue_token(
+        world.services.settings.secret, purpose="booking", case_id=999, party_id=1
+    )
     with pytest.raises(BookingError):
-        await world.booking.party_view(other_case)
-    expired = issue_token(world.booking.secret, purpose="case", case_id=1, party_id=1, ttl=-1)
+        await world.booking.parties.view(other_case)
+    expired = issue_token(
+        world.services.settings.secret, purpose="booking", case_id=1, party_id=1, ttl=-1
+    )
     with pytest.raises(Forbidden):
-        await world.booking.party_view(expired)
+        await world.booking.parties.view(expired)
+    claims = verify_token(world.services.settings.secret, token)
+    signing = issue_token(
+        world.services.settings.secret,
+        purpose="sign",
+        case_id=claims.case_id,
+        party_id=claims.party_id,
+    )
+    with pytest.raises(Forbidden):
+        await world.booking.parties.view(signing)
+    with pytest.raises(Forbidden):
+        await world.booking.parties.reschedule(signing, "换个时间")
+
+
+def test_a_subsidy_year_outside_the_reports_range_is_refused():
+    from zoneinfo import ZoneInfo
+
+    from fengqiao.booking.reports import YEARS, year_range
+
+    tz = ZoneInfo("Asia/Shanghai")
+    start, end = year_range(2026, tz)
+    assert (start.year, end.year) == (2026, 2027)
+    for year in (YEARS[0] - 1, YEARS[1] + 1, 99999):
+        with pytest.raises(BookingError) as err:
+            year_range(year, tz)
+        assert err.value.code == "bad_year"
 
 
 async def test_reminders_go_through_the_case_outbox(world):
@@ -205,14 +245,16 @@ async def test_reminders_go_through_the_case_outbox(world):
     from fengqiao.cases.outbox import OutboxDispatcher
     from fengqiao.storage.models import OutboxMessage
 
-    world.booking.notices = OutboxSink()
+    world.booking.store.sink = OutboxSink()
     m = world.mediators["M001"]
     code = await world.file("outbox")
     start = local(25, 9)
-    view = await world.booking.book(code, m, start, STAFF)
-    await world.booking.accept(view["id"], Actor("m", mediator_id=m))
+    view = await world.booking.flow.book(code, m, start, STAFF)
+    await world.booking.flow.accept(view["id"], Actor("m", mediator_id=m))
     for actor in party_actors(view).values():
-        view = await world.booking.choose(view["id"], actor, view["slots"][0]["id"], consent=True)
+        view = await world.booking.flow.choose(
+            view["id"], actor, view["slots"][0]["id"], consent=True
+        )
     assert view["status"] == "confirmed"
 
     async with world.services.db.read() as session:
@@ -236,7 +278,7 @@ async def test_reminders_go_through_the_case_outbox(world):
     )
     assert len([c for c in due if c.payload["status_name"] == "调解提醒"]) == 2  # 24 h only
 
-    await world.booking.cancel(view["id"], STAFF, "申请人撤回申请")
+    await world.booking.flow.cancel(view["id"], STAFF, "申请人撤回申请")
     async with world.services.db.read() as session:
         pending = (
             await session.scalars(
@@ -270,6 +312,6 @@ async def test_a_case_routed_to_an_organisation_prefers_its_mediators(world):
         await session.execute(
             update(Case).where(Case.code == code).values(organisation="城关镇人民调解委员会")
         )
-    first = (await world.booking.recommend(code))["mediators"][0]
+    first = (await world.booking.recommender.recommend(code))["mediators"][0]
     assert first["name"] == "次仁"
     assert "属于承办单位城关镇人民调解委员会" in first["reasons"]

@@ -85,6 +85,8 @@ def test_every_dispute_type_renders_art29_contents(dispute_type: str) -> None:
                    "纠纷事实", "各方责任", "未按约定归还借款", "伍万元整",
                    "6228480000000000000", "2025年10月31日", "违约责任", "司法确认"):
         assert needed in text, (dispute_type, needed)
+    # No term needs a party's phone number: the agreement does not print it.
+    assert "13800001111" not in text and "联系电话" not in text
 
 
 def test_type_templates_add_their_own_terms() -> None:

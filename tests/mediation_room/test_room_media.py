@@ -9,7 +9,7 @@ from collections.abc import Callable
 import av
 from aiohttp import FormData, test_utils
 
-from fengqiao.mediation_room import Role
+from fengqiao.mediation_room import Role, texts
 from fengqiao.mediation_room.memory_store import InMemoryRoomStore
 
 from .client import RoomClient
@@ -145,6 +145,10 @@ async def test_three_party_session(
     segments = manifest["files"]
     assert sorted(s["participant_id"] for s in segments) == ["med", "med", "pa", "pa", "pb"]
     assert [e["kind"] for e in manifest["events"]].count("caucus_start") == 1
+    # Each consent records the hash of the exact notice that was shown.
+    consents = [e for e in manifest["events"] if e["kind"] == "consent_accepted"]
+    notice = hashlib.sha256(texts.RECORDING_NOTICE.encode()).hexdigest()
+    assert len(consents) >= 3 and {e["notice_sha256"] for e in consents} == {notice}
     for recorded in files:
         assert hashlib.sha256(recorded.path.read_bytes()).hexdigest() == recorded.sha256
     frames_of: dict[str, int] = {}

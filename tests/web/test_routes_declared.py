@@ -51,4 +51,7 @@ def test_public_routes_are_the_few_meant_to_be(tmp_path):
         "POST /wechat/mp",
         "POST /api/v1/auth/wxa-login",
         "GET /api/v1/booking/feeds/{token}.ics",
+        "GET /api/v1/trust/root-ca.pem",
+        "GET /api/v1/trust/issuing-ca.crl",
+        "GET /api/v1/trust/root-ca.crl",
     }

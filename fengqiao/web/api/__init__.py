@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fengqiao.web.api import documents, me, public, rooms, stats, trust
+from fengqiao.web.api import booking, documents, me, public, rooms, stats, trust
 
 
 def setup(app: web.Application) -> None:
@@ -14,3 +14,4 @@ def setup(app: web.Application) -> None:
     me.routes.setup(app)
     trust.routes.setup(app)
     rooms.setup(app)
+    booking.setup(app)

@@ -13,6 +13,7 @@ import json
 from typing import Any, TypeVar
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from fengqiao import errors
@@ -20,6 +21,7 @@ from fengqiao import errors
 M = TypeVar("M", bound=BaseModel)
 
 BAD_JSON = "请求格式不正确，请发送 JSON 对象"
+BAD_FORM = "请求格式不正确，表单内容无法读取"
 TOO_LARGE = "请求内容过大"
 DEFAULT_LIMIT = 256 * 1024
 
@@ -102,7 +104,11 @@ async def parse_body(request: web.Request, model: type[M], limit: int = DEFAULT_
     if request.content_length is not None and request.content_length > limit:
         raise errors.TooLarge("payload_too_large", TOO_LARGE)
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()
+        try:
+            form = await request.post()
+        except (ValueError, AssertionError, UnicodeDecodeError, HttpProcessingError):
+            # No boundary, a broken part header or body: the client's mistake, not ours.
+            raise errors.BadRequest("bad_form", BAD_FORM) from None
         raw: Any = {}
         for key in set(form.keys()) - {"csrf"}:
             values = [v for v in form.getall(key) if isinstance(v, str)]

@@ -56,15 +56,7 @@ class Spec:
             return {"$ref": f"#/components/schemas/{model.__name__}"}
         raise TypeError(f"not a schema: {model!r}")
 
-    def operation(
-        self, path: str, method: str, spec: Endpoint, legacy: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        if legacy is not None:  # described by hand (fengqiao.web.openapi.documented)
-            described = dict(legacy)
-            described["x-permission"] = spec.permission
-            security = credentials(spec.permission)
-            described["security"] = [{name: []} for name in security] if security else []
-            return described
+    def operation(self, path: str, method: str, spec: Endpoint) -> dict[str, Any]:
         op: dict[str, Any] = {
             "summary": spec.summary or path,
             "x-permission": spec.permission,
@@ -153,7 +145,7 @@ def build_spec(app: web.Application) -> dict[str, Any]:
             continue  # pages are for people, not for API clients
         clean = re.sub(r"\{(\w+):[^/]*\}", r"{\1}", path)
         paths.setdefault(clean, {})[route.method.lower()] = spec.operation(
-            path, route.method, endpoint, getattr(route.handler, "__openapi__", None)
+            path, route.method, endpoint
         )
     return {
         "openapi": "3.1.0",

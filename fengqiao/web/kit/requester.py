@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from fengqiao import keys
 from fengqiao.accounts import Staff as StaffUser
@@ -152,7 +153,10 @@ async def _csrf_of(request: web.Request) -> str | None:
     # A plain form carries it as a field (the body is small and aiohttp caches it for the
     # handler). Uploads are streamed by their handler, so they must send the header.
     if request.content_type == "application/x-www-form-urlencoded":
-        form = await request.post()
+        try:
+            form = await request.post()
+        except (ValueError, AssertionError, UnicodeDecodeError, HttpProcessingError):
+            return None  # a form that cannot be read carries no token: the write is refused
         value = form.get("csrf")
         return value if isinstance(value, str) else None
     return None

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from fengqiao import keys
 from fengqiao.web.kit.pages import make_templates
-from fengqiao.web.pages import agreements, console, dashboard, documents
+from fengqiao.web.pages import agreements, booking, console, dashboard, documents
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -19,4 +19,5 @@ def setup(app: web.Application) -> None:
     agreements.routes.setup(app)
     dashboard.routes.setup(app)
     documents.setup(app)
+    booking.setup(app)
     app.router.add_static("/static/", STATIC, follow_symlinks=False)

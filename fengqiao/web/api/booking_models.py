@@ -1,0 +1,81 @@
+"""Request models of the booking API (web/api/booking.py)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from fengqiao.booking.reports import YEARS
+from fengqiao.web.kit.models import Body, Query
+
+Mode = Literal["onsite", "video"]
+Times: Any = Field(default_factory=list, max_length=20, title="可选时间（无时区按北京时间）")
+Reason: Any = Field(default="", max_length=2000, title="原因")
+
+
+class Proposal(Body):
+    mediator_id: int = Field(title="调解员")
+    times: list[str] = Times
+    mode: Mode = "onsite"
+    place: str | None = Field(default=None, max_length=255, title="地点")
+
+
+class FixedTime(Body):
+    mediator_id: int = Field(title="调解员")
+    starts_at: str = Field(max_length=40, title="开始时间")
+    mode: Mode = "onsite"
+    place: str | None = Field(default=None, max_length=255, title="地点")
+
+
+class Action(Body):
+    """The fields of every action; each action reads the ones it needs."""
+
+    reason: str = Reason
+    outcome: str = Field(default="", max_length=16, title="调解结果")
+    notes: str | None = Field(default=None, max_length=20000, title="调解笔记")
+    party_ids: list[int] = Field(default_factory=list, max_length=20, title="未到场的当事人")
+    times: list[str] = Times
+
+
+class Absence(Body):
+    starts_at: str = Field(max_length=40, title="开始时间")
+    ends_at: str = Field(max_length=40, title="结束时间")
+    reason: str = Field(default="", max_length=255, title="事由")
+
+
+class PartyConfirm(Body):
+    slot_id: int = Field(title="所选时间")
+    consent: bool = Field(default=False, title="同意参加调解")
+
+
+class PartyReschedule(Body):
+    reason: str = Reason
+
+
+class PartyPick(Body):
+    mediator_id: int | None = Field(default=None, title="调解员（空：由中心安排）")
+    mode: Mode = "onsite"
+
+
+class Recommending(Query):
+    language: str | None = Field(default=None, max_length=16, title="语言")
+    remote: bool | None = Field(default=None, title="当事人不便出行")
+
+
+class Week(Query):
+    start: str | None = Field(default=None, alias="from", max_length=40, title="起始日期")
+    days: int = Field(default=7, title="天数（1–62）")
+
+
+class Year(Query):
+    year: int | None = Field(default=None, ge=YEARS[0], le=YEARS[1], title="年份")
+
+
+class Entry(Body):
+    """One organisation or mediator: the columns of the registry CSV (see docs/booking.md);
+    lists may be sent as arrays."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    code: str = Field(min_length=1, max_length=32, title="编号")
+    name: str = Field(min_length=1, max_length=128, title="名称")
