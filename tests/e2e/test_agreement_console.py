@@ -106,6 +106,12 @@ async def party_signs(browser: Any, app: Any, url: str, phone: str) -> None:
     await page.context.close()
 
 
+async def submit(page: Any, target: Any) -> None:
+    """Click a form's button (a selector or a locator) and wait for the page it leads to."""
+    async with page.expect_navigation():
+        await (page.click(target) if isinstance(target, str) else target.click())
+
+
 async def flash(page: Any) -> str:
     return str(await page.inner_text(".flash"))
 
@@ -128,7 +134,7 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
             page = await sign_in(browser, base, "m1", **PHONE)
             await page.goto(f"{base}/console/cases/{case.code}")
             assert "本案尚未起草调解协议" in await page.inner_text("#agreements")
-            await page.click("#form-draft button")
+            await submit(page, "#form-draft button")
             await page.wait_for_url("**/console/agreements/**")
             doc = page.url.rsplit("/", 1)[1].split("#")[0]
             # Drafted from the case: its parties and facts; nothing issued yet.
@@ -152,8 +158,7 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
             await row.locator("input[name=ob_bank]").fill("中国农业银行城关支行")
             await row.locator("input[name=ob_number]").fill("6228 4800 0000 0000 001")
             await row.locator("input[name=ob_deadline]").fill("2099-12-31")
-            await page.click("#save")
-            await page.wait_for_selector(".flash")
+            await submit(page, "#save")
             assert "还有" in await flash(page)
             problems = await page.inner_text("#obligation-0 .problems")
             assert "违约" in problems
@@ -171,16 +176,14 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
                 await party.locator("summary").click()
                 await party.locator("input[name=id_number]").fill(id_number)
                 await party.locator("input[name=address]").fill(address)
-                await party.locator("button[type=submit]").click()
-                await page.wait_for_selector(".flash")
+                await submit(page, party.locator("button[type=submit]"))
                 assert "已保存" in await flash(page)
             assert "草稿" in await page.inner_text("#agreements")
-            await page.click("#agreements a.button")
+            await submit(page, "#agreements a.button")
             await page.wait_for_url(f"**/console/agreements/{doc}")
             await page.locator("#obligation-0 input[name=ob_default]").fill(
                 "逾期未付的，王建国可就未付款项申请强制执行。")
-            await page.click("#save")
-            await page.wait_for_selector(".flash")
+            await submit(page, "#save")
             assert "内容已齐全" in await flash(page)
             assert await page.query_selector(".problems") is None
             text = await page.inner_text("#preview")
@@ -188,7 +191,7 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
             assert "银行转账" in text
             await shot(page, "3-complete")
 
-            await page.click("#form-issue button")
+            await submit(page, "#form-issue button")
             await page.wait_for_selector("#signing")
             assert (await page.inner_text("#stage")) == "待签署"
             assert await page.query_selector("#editor") is None  # no edits after issuing
@@ -209,7 +212,7 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
             await page.wait_for_url(f"**/console/agreements/{doc}#signing")
             progress = await page.inner_text("#progress")
             assert progress.count("已签署") == 2 and "已确认电子送达" in progress
-            await page.click("#mediator-code")
+            await submit(page, "#mediator-code")
             await page.wait_for_selector("text=验证码已发送至 137****0003")
             await page.fill("#form-sign input[name=code]",
                             app[keys.DOCUMENTS].otp.sender.last_code(MEDIATOR_PHONE))
@@ -217,8 +220,7 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
             assert await page.is_visible("#pad-msg")
             await draw(page, "#pad")
             await shot(page, "5-mediator-signs")
-            await page.click("#form-sign button[type=submit]")
-            await page.wait_for_selector(".flash")
+            await submit(page, "#form-sign button[type=submit]")
             assert "您已签署协议" in await flash(page)
             assert await page.query_selector("#mediator-sign") is None
             assert await page.query_selector("#seal") is None  # not the mediator's to apply
@@ -230,15 +232,14 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
             preview = await sealer.inner_text("#preview")  # their role sees personal data masked
             assert "刘某向王建国支付" in preview and "110101199001011237" not in preview
             await sealer.fill("#form-seal input[name=code]", "000000")
-            await sealer.click("#form-seal button[type=submit]")
-            await sealer.wait_for_selector(".flash")
+            await submit(sealer, "#form-seal button[type=submit]")
             assert "验证码" in await flash(sealer)
-            await sealer.click("#seal-code")
+            await submit(sealer, "#seal-code")
             await sealer.wait_for_selector("text=验证码已发送至 136****0009")
             await sealer.fill("#form-seal input[name=code]",
                               app[keys.DOCUMENTS].otp.sender.last_code(SEALER_PHONE))
-            await sealer.click("#form-seal button[type=submit]")
-            await sealer.wait_for_selector("text=已加盖印章")
+            await submit(sealer, "#form-seal button[type=submit]")
+            assert "已加盖印章" in await flash(sealer)
             assert (await sealer.inner_text("#stage")) == "已盖章"
             assert await sealer.query_selector("#form-deliver") is None  # not theirs to send
             await sealer.screenshot(path=str(ARTIFACTS / "6-sealed-desktop.png"),
@@ -246,8 +247,7 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
 
             # The mediator delivers, then downloads the proofs.
             await page.reload()
-            await page.click("#form-deliver button")
-            await page.wait_for_selector(".flash")
+            await submit(page, "#form-deliver button")
             assert "已电子送达：王建国、刘某" in await flash(page)
             assert (await page.inner_text("#stage")) == "已送达"
             assert "申请司法确认的期限" in await page.inner_text("#progress")
