@@ -34,7 +34,7 @@ from pathlib import Path
 from fengqiao.nlp import get_analyzer
 a = get_analyzer(None, Path(sys.argv[1]))
 a.analyze("老板拖欠工资三个月")
-print(time.perf_counter() - t)
+print(time.perf_counter() - t, time.process_time())
 """
 
 
@@ -51,13 +51,19 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     get_analyzer(None, cache)
     print(f"cache build or load in this process: {time.perf_counter() - t0:.2f} s")
-    runs = []
+    runs, cpus = [], []
     for _ in range(3):
         out = subprocess.run([sys.executable, "-c", STARTUP, str(cache)], check=True,
                              capture_output=True, text=True, cwd=REPO)
-        runs.append(float(out.stdout.strip().splitlines()[-1]))
+        wall, cpu = out.stdout.strip().splitlines()[-1].split()
+        runs.append(float(wall))
+        cpus.append(float(cpu))
     print(f"start-up (import + load from prebuilt cache), best of 3: {min(runs):.2f} s "
           f"(runs: {', '.join(f'{r:.2f}' for r in runs)})  target < 1 s")
+    # On a busy machine the wall clock counts the waits for a core; the CPU time of the whole
+    # child process (interpreter start included) is what start-up costs.
+    print(f"start-up CPU time of the process, best of 3: {min(cpus):.2f} s "
+          f"(runs: {', '.join(f'{c:.2f}' for c in cpus)})")
 
     texts = []
     for path in sorted((default_config_dir() / "training").glob("*.jsonl")):

@@ -78,8 +78,48 @@ STORM = ("一帮人冲进了医院急诊室打医生", "家属在医院走廊摆
          "一伙人围住了卫生院的医生不让走", "一群人闯进教室要带走孩子")
 
 
+# Families added after evaluation batch 6, written from the word classes, not its sentences.
+LETHAL_PREP = ("攒了一抽屉安眠药", "买好了耗子药", "把敌敌畏藏在床底下", "囤了好几板安定", "把绳子挂在了房梁上",
+               "在屋里点了炭盆", "把刀片放在枕头边", "买了一瓶百草枯放在包里", "把门窗都封死了烧炭")
+SELF_HURT = ("割了手腕", "拿玻璃划了自己的胳膊", "吞了一把药", "把一瓶药都吃了", "撞了好几下墙头破了",
+             "喝了半瓶农药", "拿刀往自己身上扎")
+FAREWELL = ("说对不起大家", "让我以后照顾好孩子", "说这辈子就这样了", "电话再也打不通", "把存折密码发给我了",
+            "说最后一次跟我说话", "说下辈子不做人了", "说他撑不住了", "说活着就是受罪")
+HOLD_PLACE = ("锁在猪圈里", "关在地窖里", "锁在小黑屋", "关在工地的板房里", "锁在车库", "关在阁楼上",
+              "扣在厂里的宿舍", "锁在柴房")
+NEGLECT = ("不给饭吃", "好几天了", "两天两夜了", "不让出门", "手机也给收了", "饿得直哭", "不让见人")
+ROAD = ("国道上", "高速入口", "县城的主干道", "镇上的十字路口", "工地的大门口", "厂区门口", "省道上",
+        "铁路道口", "桥头")
+SIT = ("躺着", "坐着不走", "跪成一排", "拿板凳坐着", "搭了棚子住下", "把车横过来堵着")
+MEANS = ("两桶汽油", "一个液化气罐", "一箱炸药", "三桶柴油", "一罐煤气", "一包雷管", "一瓶硫酸")
+CARRY = ("搬到了", "拉到了", "运到了", "扛到了", "拖到了", "放到了")
+OFFICE = ("村委会", "镇政府大门口", "开发商的售楼部", "老板的办公室", "派出所门口", "拆迁办", "厂长家门口")
+LOITER = ("在我家门口转悠", "在学校外面晃", "蹲在我单位楼下", "守在村口", "在我家后窗外面来回走",
+          "在小区里转来转去", "在我上班的路上等着")
+
+
 def red_scene() -> tuple[str, str]:
-    kind = R.randrange(8)
+    kind = R.randrange(14)
+    if kind == 8:
+        return (f"{pick(*SELF)}{pick('已经', '偷偷', '', '早就')}{pick(*LETHAL_PREP)}，"
+                f"{pick(*FAREWELL)}"), "red"
+    if kind == 9:
+        return (f"{pick(*SELF)}{pick('刚才', '刚刚', '', '已经')}{pick(*SELF_HURT)}，"
+                f"{pick('血止不住', '人已经迷糊了', '怎么办', '现在在医院', '我们在往医院赶', '叫都叫不醒')}"), "red"
+    if kind == 10:
+        return (f"{pick(*CAPTOR + KIN)}把{pick(*VICTIM + ('孩子', '娃', '老人', '我奶奶'))}"
+                f"{pick(*HOLD_PLACE)}{pick(*NEGLECT)}"), "red"
+    if kind == 11:
+        return (f"{pick(*CROWD)}{pick('在', '跑到', '去了', '现在在')}{pick(*ROAD)}{pick(*SIT)}，"
+                f"{pick('说不给钱谁也别想过', '不让车走', '交警都劝不动', '说不解决就不起来')}"), "red"
+    if kind == 12:
+        return (f"{pick(*SUBJ)}{pick('扬言', '放话', '说')}要开{pick(*VEHICLE)}"
+                f"把{pick('我家房子', '我们几个', '人', '我爸', '看场子的人')}{pick('连人带房一起推了', '压死', '撞死', '碾了')}"), "red"
+    if kind == 13:
+        return (f"{pick(*SUBJ)}{pick(*IMMINENT)}把{pick(*MEANS)}{pick(*CARRY)}{pick(*OFFICE)}，"
+                f"{pick('说不给说法就点', '人就坐在上面', '手里拿着打火机', '谁劝都不听')}"), "red"
+    if kind == 7 and R.random() < 0.5:
+        return (f"{pick(*SUBJ)}{pick(*HOLD)}{pick(*WEAPON)}{pick(*LOITER)}"), "red"
     if kind == 0:
         text = (f"{pick(*IMMINENT)}{pick(*SUBJ)}{pick(*HOLD)}{pick(*WEAPON)}{pick(*PLACE)}，"
                 f"{pick(*THREAT)}")
@@ -136,8 +176,27 @@ HARMLESS_FRAMES = ("{p}{d}", "在网上买的{p}，{d}", "{p}{d}，找商家商�
                    "上个月买了{p}，{d}，能退吗")
 
 
+FICTION = ("电视剧里", "小说里", "电影里", "短视频里的段子", "梦里", "游戏里")
+ENDED = ("以前", "前几年", "去年", "年轻的时候", "刚结婚那会儿")
+HARMLESS_MORE = (
+    "送液化气的把罐子搬到我家门口就走了，没给装上", "农资店把两桶柴油运到了我家，多收了运费",
+    "我攒了三年的钱借给他了，现在不还", "药店卖的安眠药比医院贵一倍", "锁匠开锁要三百，太黑了",
+    "孩子被关在教室外罚站，老师太过分了", "业主们在群里商量去物业反映停车问题", "我家老人买了一堆保健品，被骗了",
+    "叉车把仓库的门撞坏了，老板让我赔", "村民们在村口的路上晒稻谷，车过不去", "他开收割机压了我家两垄麦子，要赔钱",
+    "铁锹、锄头借给邻居一直没还", "买的指甲刀掉零件了", "锤子把手断了，店家说人为损坏",
+)
+
+
 def harmless_scene() -> tuple[str, str]:
-    kind = R.randrange(4)
+    kind = R.randrange(7)
+    if kind == 4:
+        text, _ = red_scene()
+        return f"{pick(*FICTION)}{pick('看到', '有一段', '演的是', '说')}{text}，{pick('看得我睡不着', '孩子看了害怕', '这种内容平台不管吗')}", "blue"
+    if kind == 5:
+        return (f"{pick(*KIN)}{pick(*ENDED)}{pick('喝了酒会打人', '动过手', '拿刀吓唬过我', '说过不想活了')}，"
+                f"{pick('现在改了', '现在戒酒了', '现在好多了', '早就和好了')}，{pick('想咨询财产怎么分', '想问问孩子抚养权', '就是房子的事想调解')}"), "blue"
+    if kind == 6:
+        return pick(*HARMLESS_MORE), "blue"
     if kind == 0:
         frame = pick(*HARMLESS_FRAMES)
         return frame.format(p=pick(*PRODUCT), d=pick(*DEFECT)), "blue"

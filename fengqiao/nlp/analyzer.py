@@ -125,6 +125,8 @@ class Analyzer:
         self._median_idf = median_idf
         self._risk = risk
         self._class_index = {c: i for i, c in enumerate(model.classes)}
+        self._word_rows: dict[str, int] = {}  # word -> its row in the model, -1 if none
+        self._run_rows: dict[str, tuple[int, ...]] = {}  # run of Chinese -> known rows
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -190,11 +192,11 @@ class Analyzer:
     # -- reading a text -------------------------------------------------------------------
     def analyze(self, text: str, now: datetime | None = None) -> Analysis:
         text = self._normalizer.normalize(text or "")
-        features, words = _features(text, self._tokenizer)
-        known = self._model.known(features)
+        words = tokenize.cut(self._tokenizer, text)
+        probs = self._model.probabilities_of_rows(self._rows(text, words))
+        known = probs is not None
         classes = self._model.classes
-        if known:
-            probs = self._model.probabilities(known)
+        if probs is not None:
             ranked = sorted(zip(classes, probs), key=lambda cp: cp[1], reverse=True)
             if ranked[0][1] < LOW_CONFIDENCE and all(c != FALLBACK_TYPE for c, _ in ranked[:3]):
                 # Unsure: the resident is offered a choice of three, and "other" is the honest
@@ -227,6 +229,36 @@ class Analyzer:
             self_harm=risk.self_harm,
             risk_probability=risk.probability,
         )
+
+    def _rows(self, text: str, words: list[str]) -> set[int]:
+        """The rows of the model's weight matrix for the text's known features, the same set
+        `_features` and `Classifier.known` give. Looked up once per word and once per run of
+        Chinese characters, then remembered (as tokenize.cut remembers blocks): residents
+        repeat the same words and clauses, and each lookup would build and hash new strings."""
+        rows: set[int] = set()
+        row_of = self._model.row
+        word_rows = self._word_rows
+        for word in words:
+            found = word_rows.get(word)
+            if found is None:
+                found = -1 if word in STOP_WORDS else row_of("w:" + word)
+                if len(word_rows) >= tokenize.CACHE_LIMIT:
+                    word_rows.clear()
+                word_rows[word] = found
+            if found >= 0:
+                rows.add(found)
+        run_rows = self._run_rows
+        for run in tokenize.han_runs(text):
+            known = run_rows.get(run)
+            if known is None:
+                grams = [*("b:" + g for g in tokenize.han_bigrams(run)),
+                         *("u:" + c for c in tokenize.han_chars(run))]
+                known = tuple(i for i in map(row_of, grams) if i >= 0)
+                if len(run_rows) >= tokenize.CACHE_LIMIT:
+                    run_rows.clear()
+                run_rows[run] = known
+            rows.update(known)
+        return rows
 
     def screen(self, text: str, now: datetime | None = None) -> Screening:
         """What an answer to one of the dialog's questions needs: the risk screen, amounts
@@ -265,6 +297,8 @@ class Analyzer:
 
 
 def _features(text: str, tokenizer: jieba.Tokenizer) -> tuple[set[str], list[str]]:
+    """The classifier's features of a text (training; `Analyzer._rows` gives the same set as
+    rows of the model's weight matrix)."""
     words = tokenize.cut(tokenizer, text)
     features = {"w:" + w for w in words if w not in STOP_WORDS}
     features.update("b:" + g for g in tokenize.han_bigrams(text))

@@ -16,6 +16,7 @@ from fengqiao.nlp.analyzer import get_analyzer
 ERR_BAD_JSON = "输入行不是有效的 JSON"
 ERR_NO_TEXT = "输入行缺少 text 字段"
 ERR_NEED_TEXT = "请提供要分析的文本，或使用 --jsonl 从标准输入读取"
+MEMO_LIMIT = 20_000  # output lines remembered for repeated texts in one --jsonl run
 
 
 def _dump(obj: object) -> str:
@@ -35,6 +36,9 @@ def run_classify(argv_text: str | None, jsonl: bool, stdin: TextIO, stdout: Text
         return 0
     write = stdout.write
     analyze = analyzer.analyze
+    # A batch often holds the same text more than once (forwarded messages, re-imports): its
+    # output line is remembered. The classification does not depend on the time it is made.
+    seen: dict[str, str] = {}
     for line in stdin:
         if not line.strip():
             continue
@@ -47,6 +51,12 @@ def run_classify(argv_text: str | None, jsonl: bool, stdin: TextIO, stdout: Text
         if not isinstance(line_text, str):
             write(_dump({"error": ERR_NO_TEXT}) + "\n")
             continue
-        write(_dump(analyze(line_text).to_dict()) + "\n")
+        out = seen.get(line_text)
+        if out is None:
+            out = _dump(analyze(line_text).to_dict()) + "\n"
+            if len(seen) >= MEMO_LIMIT:
+                seen.clear()
+            seen[line_text] = out
+        write(out)
     stdout.flush()
     return 0

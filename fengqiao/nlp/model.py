@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 ALPHA = 0.1
 NB_SHARE = 0.5  # weight of NB's (tempered) scores in the combined scores
 NB_PREFIXES = ("w:", "b:")
@@ -203,6 +205,12 @@ class Classifier:
         self.word_weights = word_weights  # NB's centred log-likelihoods of words, for keywords
         # Fitted on a held-out split (see train_model): confidence tracks accuracy.
         self.temperature = temperature
+        # The same weights as one matrix, a row per feature: a text's scores are the sum of
+        # its rows, added in numpy in the order the features come (the same sums, to the
+        # last bit, as adding them one by one in Python, at a tenth of the cost).
+        self._row = {f: i for i, f in enumerate(weights)}
+        self._matrix = np.array(list(weights.values()) or [[0.0] * len(classes)],
+                                dtype=np.float64).reshape(-1, len(classes))
 
     @classmethod
     def combine(cls, nb: NaiveBayes, lr: LogisticRegression) -> Classifier:
@@ -222,10 +230,26 @@ class Classifier:
         return [f for f in features if f in weights]
 
     def scores(self, features: Iterable[str]) -> list[float]:
-        return sum_rows(self.weights, features, [0.0] * len(self.classes))
+        rows = [i for i in map(self._row.get, features) if i is not None]
+        if not rows:
+            return [0.0] * len(self.classes)
+        return self._matrix[rows].sum(axis=0).tolist()  # type: ignore[no-any-return]
 
     def probabilities(self, features: Iterable[str]) -> list[float]:
         return softmax(self.scores(features), self.temperature)
+
+    def row(self, feature: str) -> int:
+        """The feature's row in the weight matrix, -1 if the model does not know it."""
+        return self._row.get(feature, -1)
+
+    def probabilities_of_rows(self, rows: Iterable[int]) -> list[float] | None:
+        """Probabilities per class from the rows of the known features (see `row`), or None
+        if there are none."""
+        picked = list(rows)
+        if not picked:
+            return None
+        summed = np.add.reduce(self._matrix.take(picked, axis=0), axis=0)
+        return softmax(summed.tolist(), self.temperature)
 
     def word_weight(self, word: str, class_index: int) -> float:
         """How strongly a word points to a class (NB log-likelihood, centred)."""

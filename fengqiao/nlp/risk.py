@@ -7,14 +7,12 @@ text plus the words that triggered them, so a mediator sees why.
 
 from __future__ import annotations
 
-import re
-import re._parser as sre_parse
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from fengqiao.nlp.risk_cues import CueSet, first_chars, first_unnegated
+from fengqiao.nlp.risk_cues import CueSet, Phrases, first_unnegated
 from fengqiao.nlp.risk_model import RiskModel, features
 
 RED, YELLOW, BLUE = "red", "yellow", "blue"
@@ -36,49 +34,6 @@ class RiskRule:
     # Characters one of which must be in the text for each group to match (None: any text).
     # Checking them first skips most regex scans: the risk step runs on every message.
     first_chars: tuple[frozenset[str] | None, ...]
-
-
-class Phrases:
-    """A group of a rule's patterns, found as `re.finditer` finds their alternation.
-
-    Python's re tries every alternative at every place where one may start, and the larger
-    groups have a hundred or more: most of the risk screen's time. When the characters each
-    pattern can start with are known, a character class finds the places (in C) and only
-    the patterns that can start with that character are tried there, in their own order,
-    so the same pattern wins as in the alternation."""
-
-    def __init__(self, patterns: list[str]) -> None:
-        self.pattern = re.compile(_alternation(patterns))
-        firsts = [first_chars(list(sre_parse.parse(p))) for p in patterns]
-        # The characters a match can start with; None if any can.
-        self.first_chars: frozenset[str] | None = None
-        self._starts: re.Pattern[str] | None = None
-        self._by_char: dict[str, re.Pattern[str]] = {}
-        if patterns and all(f is not None for f in firsts):
-            self.first_chars = frozenset().union(*firsts)  # type: ignore[arg-type]
-            chars = sorted(self.first_chars)
-            self._starts = re.compile("[" + "".join(map(re.escape, chars)) + "]")
-            for char in chars:
-                own = [p for p, f in zip(patterns, firsts) if char in f]  # type: ignore[operator]
-                self._by_char[char] = re.compile(_alternation(own))
-
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if self._starts is None:
-            yield from self.pattern.finditer(text)
-            return
-        pos = 0
-        while (start := self._starts.search(text, pos)) is not None:
-            at = start.start()
-            found = self._by_char[text[at]].match(text, at)
-            if found is None:
-                pos = at + 1
-                continue
-            yield found
-            pos = max(found.end(), at + 1)
-
-
-def _alternation(patterns: list[str]) -> str:
-    return "|".join(f"(?:{p})" for p in patterns)
 
 
 def _first_unnegated(phrases: Phrases, text: str) -> str | None:

@@ -28,9 +28,19 @@ NEGATION = re.compile(
     r"[^，。！？,.!?]{0,3}$"
 )
 _CONDITIONAL = re.compile(r"就|便|那|的话|再")
+# 不弄死他不算完, 不给个说法决不罢休: a double negation is a vow, not a denial.
+_VOW = re.compile(r"[^，。！？,.!?]{0,12}(不算完|没完|不罢休|不姓|誓不为人|不回来)")
 # Said of the past (前几年他拿刀吓唬过我): not a danger now.
-_PAST = re.compile(r"前几年|几年前|多年前|好几年前|早年|那几年|小时候|以前|曾经")
-_PAST_AFTER = re.compile(r"(那|这|都)(是|已经是)[^，。！？]{0,8}(以前|之前|前|过去)的事")
+_PAST = re.compile(
+    r"(?:前几年|几年前|多年前|好几年前|早年|那几年|小时候|(?<![比跟和像同])以前|曾经|去年|前年|当年"
+    r"|那时候|那会儿|年轻时)"
+    # 去年开始天天打我, 从去年到现在: still going on.
+    r"(?![^，。！？]{0,4}(到现在|至今|开始|起|一直|还在|越来越))")
+_PAST_AFTER = re.compile(
+    r"(那|这|都)(是|已经是)[^，。！？]{0,8}(以前|之前|前|过去)的事"
+    # 以前喝酒打人，现在戒酒了: it stopped. 是游戏里的事: it never was real.
+    r"|现在[^，。！？]{0,4}(好了|改了|戒了|戒酒了|和好了|没事了|不打了|好多了)"
+    r"|(是|在)(游戏|小说|电视剧|电影|剧|梦)里")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n]")
 _SENTENCE = re.compile(r"[。！？!?\n]")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -38,6 +48,10 @@ BLANK = "□"
 # Single-character words that are a weapon only as a whole word (刀 but not 刀削面).
 _WHOLE_WORD_ONLY = frozenset("刀车枪弩")
 _WEAPON_KINDS = frozenset({"weapon", "vehicle", "means"})
+# Driving words jieba cuts whole: 车 in them is a vehicle used as a weapon only where the
+# match shows intent (开车把人撞倒了还往前开), not in an accident (开车不看路撞了人).
+_DRIVING = frozenset({"开车", "驾车", "飙车", "开着车"})
+_DRIVING_INTENT = re.compile(r"故意|还往|又往|还在|继续|冲着|对着|朝着|专门|追着|掉头|(倒|飞|翻)了?(还|又)")
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,9 @@ class Cue:
     # and in others only the places holding one are tried (`starts` finds them, in C).
     first_chars: frozenset[str] | None = None
     starts: re.Pattern[str] | None = None
+    # Word classes every match must contain (the {name}s of the pattern's top-level
+    # sequence): a text without one of them skips the cue.
+    needs: tuple[str, ...] = ()
 
     def matches(self, text: str) -> Iterator[re.Match[str]]:
         """Every place the cue matches, leftmost first (overlaps allowed): two to three times
@@ -78,11 +95,17 @@ def is_negated(text: str, start: int) -> bool:
     before = _CLAUSE_BREAK.split(text[max(0, start - 8) : start])[-1]
     negation = NEGATION.search(before)
     # 再不给钱就跳下去: a condition, not a denial — the threat still counts.
-    return negation is not None and _CONDITIONAL.search(negation.group(0)) is None
+    if negation is None or _CONDITIONAL.search(negation.group(0)) is not None:
+        return False
+    return _VOW.match(text, start) is None
 
 
-def _is_past(text: str, start: int) -> bool:
+def _is_past(text: str, start: int, end: int | None = None) -> bool:
+    """Said of the past (or of fiction): a time word before the match in its clause or
+    inside it (老公以前喝酒打人), or a clause after that puts it in the past."""
     clause = _CLAUSE_BREAK.split(text[max(0, start - 12) : start])[-1]
+    if end is not None:
+        clause += _CLAUSE_BREAK.split(text[start:end])[0]
     if _PAST.search(clause) is not None:
         return True
     # 他放话要收拾我，不过那是好几年前的事了: said of the past in the clause after.
@@ -91,7 +114,7 @@ def _is_past(text: str, start: int) -> bool:
 
 def first_unnegated(matches: Iterable[re.Match[str]], text: str) -> str | None:
     for m in matches:
-        if not is_negated(text, m.start()) and not _is_past(text, m.start()):
+        if not is_negated(text, m.start()) and not _is_past(text, m.start(), m.end()):
             return m.group(0)
     return None
 
@@ -132,6 +155,50 @@ def first_chars(parsed: list[tuple[Any, Any]]) -> set[str] | None:
     return None
 
 
+class Phrases:
+    """Patterns found as `re.finditer` finds their alternation (a rule's group, the harmless
+    senses, a word class).
+
+    Python's re tries every alternative at every place where one may start, and the larger
+    groups have a hundred or more: most of the risk screen's time. When the characters each
+    pattern can start with are known, a character class finds the places (in C) and only
+    the patterns that can start with that character are tried there, in their own order,
+    so the same pattern wins as in the alternation."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self.pattern = re.compile(_alternation(patterns))
+        firsts = [first_chars(list(sre_parse.parse(p))) for p in patterns]
+        # The characters a match can start with; None if any can.
+        self.first_chars: frozenset[str] | None = None
+        self._starts: re.Pattern[str] | None = None
+        self._by_char: dict[str, re.Pattern[str]] = {}
+        if patterns and all(f is not None for f in firsts):
+            self.first_chars = frozenset().union(*firsts)  # type: ignore[arg-type]
+            chars = sorted(self.first_chars)
+            self._starts = re.compile("[" + "".join(map(re.escape, chars)) + "]")
+            for char in chars:
+                own = [p for p, f in zip(patterns, firsts) if char in f]  # type: ignore[operator]
+                self._by_char[char] = re.compile(_alternation(own))
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if self._starts is None:
+            yield from self.pattern.finditer(text)
+            return
+        pos = 0
+        while (start := self._starts.search(text, pos)) is not None:
+            at = start.start()
+            found = self._by_char[text[at]].match(text, at)
+            if found is None:
+                pos = at + 1
+                continue
+            yield found
+            pos = max(found.end(), at + 1)
+
+
+def _alternation(patterns: list[str]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
 def _expand(pattern: str, lexicon: dict[str, str]) -> str:
     def sub(m: re.Match[str]) -> str:
         name = m.group(1)
@@ -145,11 +212,13 @@ def _expand(pattern: str, lexicon: dict[str, str]) -> str:
 class CueSet:
     """The structural cues of one config directory."""
 
-    def __init__(self, cues: list[Cue], harmless: re.Pattern[str] | None,
+    def __init__(self, cues: list[Cue], harmless: Phrases | None,
                  weapon_words: frozenset[str] = frozenset(),
-                 classes: re.Pattern[str] | None = None) -> None:
+                 classes: re.Pattern[str] | None = None,
+                 class_words: dict[str, Phrases] | None = None) -> None:
         self.cues = cues
         self._harmless = harmless
+        self._class_words = class_words or {}  # each word class alone, for Cue.needs
         self._weapon_words = weapon_words  # 摩托车, 菜刀 …: where a lone 车 or 刀 may sit
         self._classes = classes  # every word class as a named group, for class_features
 
@@ -179,10 +248,12 @@ class CueSet:
             return cls([], None)
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         lexicon: dict[str, str] = {}
+        class_words: dict[str, Phrases] = {}
         for name, words in (data.get("lexicon") or {}).items():
             # Longest first, so 菜刀 wins over 刀 and the shown hit is the whole word.
             ordered = sorted(map(str, words), key=len, reverse=True)
             lexicon[name] = "(?:" + "|".join(ordered) + ")"
+            class_words[name] = Phrases(ordered)
         harmless = [str(h["pattern"]) for h in data.get("harmless", [])]
         cues = []
         for raw in data.get("cue", []):
@@ -191,19 +262,28 @@ class CueSet:
             starts = (re.compile("[" + "".join(map(re.escape, sorted(firsts))) + "]")
                       if firsts else None)
             cues.append(Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
-                            re.compile(expanded), frozenset(firsts) if firsts else None, starts))
-        pattern = re.compile("|".join(f"(?:{h})" for h in harmless)) if harmless else None
+                            re.compile(expanded), frozenset(firsts) if firsts else None, starts,
+                            _needs(str(raw["pattern"]), list(lexicon))))
+        pattern = Phrases(harmless) if harmless else None
         lexicon_words = data.get("lexicon") or {}
         weapons = frozenset(str(w) for name in ("blade", "blunt", "gun", "vehicle", "fire")
                             for w in lexicon_words.get(name, ()))
         groups = "|".join(f"(?P<{name}>{body})" for name, body in lexicon.items())
-        return cls(cues, pattern, weapons, re.compile(groups) if groups else None)
+        return cls(cues, pattern, weapons, re.compile(groups) if groups else None, class_words)
 
     def mask(self, text: str) -> str:
         """The text with harmless senses blanked out (same length, so offsets still hold)."""
-        if self._harmless is None:
+        harmless = self._harmless
+        if harmless is None or (harmless.first_chars is not None
+                                and harmless.first_chars.isdisjoint(text)):
             return text
-        return self._harmless.sub(lambda m: BLANK * len(m.group(0)), text)
+        parts: list[str] = []
+        last = 0
+        for m in harmless.finditer(text):
+            if m.end() > m.start():
+                parts += (text[last:m.start()], BLANK * (m.end() - m.start()))
+                last = m.end()
+        return "".join(parts) + text[last:] if parts else text
 
     def find(self, masked: str, words: Callable[[], list[str]] | None = None) -> list[CueHit]:
         """Cues found in an already masked text, one hit per cue. ``words`` gives jieba's cut
@@ -212,12 +292,15 @@ class CueSet:
         whole: set[str] | None = None
         kinds: set[str] = set()
         present = frozenset(masked)
+        has: dict[str, bool] = {}
         for cue in self.cues:
             if cue.kind in kinds or (cue.first_chars is not None
                                      and cue.first_chars.isdisjoint(present)):
                 continue  # one hit per kind is enough to say why
+            if cue.needs and not all(self._has(name, masked, present, has) for name in cue.needs):
+                continue
             for m in cue.matches(masked):
-                if is_negated(masked, m.start()) or _is_past(masked, m.start()):
+                if is_negated(masked, m.start()) or _is_past(masked, m.start(), m.end()):
                     continue
                 found = m.group(0)
                 loose = _WHOLE_WORD_ONLY.intersection(found)
@@ -232,8 +315,38 @@ class CueSet:
                 break
         return hits
 
+    def _has(self, name: str, masked: str, present: frozenset[str],
+             seen: dict[str, bool]) -> bool:
+        """Whether the text holds a word of this class (asked once per text and class)."""
+        if name not in seen:
+            words = self._class_words[name]
+            seen[name] = not (words.first_chars is not None
+                              and words.first_chars.isdisjoint(present)) and next(
+                words.finditer(masked), None) is not None
+        return seen[name]
+
     def _whole_word(self, ch: str, found: str, words: set[str]) -> bool:
         """A lone 刀/车 counts if jieba cut it as a word, or it is part of a weapon word
         jieba cut whole (摩托车, 菜刀); 车间 and 刀削面 are neither."""
         return ch in words or any(
-            ch in w and w in found and w in self._weapon_words for w in words)
+            ch in w and w in found and (w in self._weapon_words or (
+                w in _DRIVING and _DRIVING_INTENT.search(found) is not None))
+            for w in words)
+
+
+def _needs(raw: str, names: list[str]) -> tuple[str, ...]:
+    """The word classes a cue's every match contains: those standing alone (``{crowd}`` or
+    ``({crowd})``) in the top-level sequence of its pattern, outside any alternation."""
+    marks = {name: chr(0xE000 + i) for i, name in enumerate(names)}
+    by_mark = {ord(mark): name for name, mark in marks.items()}
+    try:
+        parsed = sre_parse.parse(_PLACEHOLDER.sub(lambda m: marks.get(m.group(1), "?"), raw))
+    except re.error:
+        return ()
+    needs: list[str] = []
+    for op, arg in parsed:
+        if op is sre_constants.SUBPATTERN and len(arg[-1]) == 1:
+            op, arg = list(arg[-1])[0]
+        if op is sre_constants.LITERAL and arg in by_mark:
+            needs.append(by_mark[arg])
+    return tuple(dict.fromkeys(needs))

@@ -85,3 +85,68 @@ def test_negated_cue_does_not_count() -> None:
     cues = CueSet.from_config(default_config_dir())
     assert not [h for h in cues.find("我没有拿刀去找他，只是去讲理") if h.strong]
     assert [h for h in cues.find("再不给钱我就从楼上跳下去") if h.strong]  # a condition
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "他把一桶柴油拉到了镇政府门口",  # means carried to an office
+        "我把耗子药攒了好几包，藏在柜子里",  # stockpiled
+        "我刚拿刀片割了手腕",  # self-injury done
+        "他们把我爸关在仓库里不给饭吃",  # detention with starvation
+        "四五十户人家去国道上躺着",  # crowd lying on a road
+        "他说要开收割机连人带车一起碾了",  # 连人
+        "他砸了我家玻璃，说下回砸的就是你",  # 下回……就是你
+        "他舅拿扫把往我头上砸",  # a blow aimed at the head, any tool
+        "他不把我弄死不罢休，已经找上门了",  # 不……不罢休 is a vow
+        "那个司机开车把拦车的村民撞倒了还往前开",  # 开车 with intent
+    ],
+)
+def test_widened_shapes_are_red(analyzer: Analyzer, text: str) -> None:
+    result = analyzer.analyze(text)
+    assert result.risk == "red", (text, result.risk_reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电视剧里男的拿斧头砍人，孩子看了做噩梦，想投诉电视台",  # fiction
+        "我老公以前喝酒就打人，现在戒了，想分割财产",  # it stopped
+        "去年我想过轻生，现在好多了，想问抚养费",  # past
+        "送气工把煤气罐放我家门口就走了",  # a delivery, not a threat
+        "他开车不留神撞死了我家的鸡",  # an accident to an animal
+        "对方开车不看路，把我家孩子撞了，现在还要我们负责任",  # 开车 without intent
+        "我想问一下一了百了的那种离婚协议怎么签",  # 一了百了 not as an intent
+    ],
+)
+def test_past_fiction_and_accidents_are_not_red(analyzer: Analyzer, text: str) -> None:
+    result = analyzer.analyze(text)
+    assert result.risk != "red", (text, result.risk_reasons)
+
+
+def test_ongoing_since_the_past_still_counts() -> None:
+    cues = CueSet.from_config(default_config_dir())
+    assert [h for h in cues.find("我老公从去年开始一直打我，现在又在打") if h.strong]
+
+
+def test_mask_and_class_gates_change_nothing_but_speed() -> None:
+    # The harmless senses are found by a character-gated alternation and cues are skipped
+    # when a word class they need is absent: both must give what the plain regexes give.
+    cues = CueSet.from_config(default_config_dir())
+    harmless = cues._harmless
+    assert harmless is not None
+    texts = ["超市鸡蛋跳楼价", "他拿着刀在门口转悠", "三十多个工人把厂门堵了", "我不想活了"]
+    for path in sorted((default_config_dir() / "training").glob("*.jsonl")):
+        texts += [line for line in path.read_text("utf-8").splitlines()[:200]]
+    gated = [c for c in cues.cues if c.needs]
+    assert len(gated) > 5
+    fired = 0
+    for text in texts:
+        plain = harmless.pattern.sub(lambda m: "□" * len(m.group(0)), text)
+        assert cues.mask(text) == plain
+        for cue in gated:
+            found = next(cue.matches(plain), None) is not None
+            fired += found
+            if found:
+                assert all(cues._has(n, plain, frozenset(plain), {}) for n in cue.needs)
+    assert fired > 0

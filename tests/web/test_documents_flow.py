@@ -208,7 +208,7 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     resp = await client.get(f"/api/v1/verify/{doc}")
     by_code = await resp.json()
     assert by_code["ok"] and by_code["signatures"][0]["signer"] == "王**"
-    assert result.signatures[-1].operator == "王调解"
+    assert result.signatures[-1].operator == "印章管理员"  # the person who applied the seal
     resp = await client.post("/api/v1/verify", data=pdf,
                              headers={"Content-Type": "application/pdf"})
     uploaded = await resp.json()
@@ -229,7 +229,7 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     cert = await resp.read()
     text = pdftotext(cert)
     for word in ("发送文书", "打开文书", "身份核验通过", "签名", "加盖电子印章", "127.0.*.*",
-                 "微信专属链接 + 短信验证码", "138****0001", "用印人：王调解",
+                 "微信专属链接 + 短信验证码", "138****0001", "用印人：印章管理员",
                  "所阅读协议文本摘要"):
         assert word in text, word
 
