@@ -273,6 +273,21 @@ class AgreementService:
         await self._send_sign_links(doc, case.code if case else "", sends)
         return await self.links(doc_code, staff)
 
+    async def resend(self, doc_code: str, staff: Viewer) -> int:
+        """Send the signing links again to the parties who have not signed yet."""
+        staff.require_staff()
+        async with self.db.read() as session:
+            doc = await records.load_doc(session, doc_code)
+            if doc.status != "signing":
+                raise Conflict("not_signing", DOCS["not_signing"])
+            waiting = {s.party_id for s in await records.slots_of(session, doc.id)
+                       if s.party_id is not None and s.signed_at is None}
+            sends = [(openid, p.id) for p in await lookup.case_parties(session, doc.case_id)
+                     if p.id in waiting and (openid := await lookup.party_openid(session, p))]
+            case = await session.get(Case, doc.case_id)
+        await self._send_sign_links(doc, case.code if case else "", sends)
+        return len(sends)
+
     async def _send_sign_links(self, doc: Document, case_code: str,
                                sends: list[tuple[str, int]]) -> None:
         for openid, party_id in sends:

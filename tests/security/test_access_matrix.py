@@ -184,8 +184,12 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("POST", "/console/cases/{code}/escalate",
      expect(403, anonymous=303, expired_sign=303, forged_sign=303, admin=303, clerk=303,
             leader=303)),
-    ("GET", "/h5/sign/{doc}", expect(403, applicant_sign=200, admin=200, clerk=200,
-                                     mediator=200, sealer=200)),
+    # Staff signed in to the console are sent to the console's agreement page to sign.
+    ("GET", "/h5/sign/{doc}", expect(403, applicant_sign=200, admin=303, clerk=303,
+                                     mediator=303, sealer=303)),
+    ("GET", "/console/agreements/{doc}",
+     expect(403, anonymous=303, expired_sign=303, forged_sign=303, admin=200, clerk=200,
+            mediator=200, sealer=200)),
     ("GET", "/api/v1/stats", expect(403, admin=200, leader=200)),
 ]
 

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from fengqiao import keys
 from fengqiao.web.kit.pages import make_templates
-from fengqiao.web.pages import booking, console, dashboard, documents
+from fengqiao.web.pages import agreements, booking, console, dashboard, documents
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -16,6 +16,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 def setup(app: web.Application) -> None:
     app[keys.TEMPLATES] = make_templates()
     console.routes.setup(app)
+    agreements.routes.setup(app)
     dashboard.routes.setup(app)
     documents.setup(app)
     booking.setup(app)

@@ -19,12 +19,14 @@ from fengqiao.cases.parties import PartyRecord
 from fengqiao.cases.queries import CaseFilter
 from fengqiao.cases.rules import LOCAL_TZ
 from fengqiao.cases.service import NewCase, PartyInfo
+from fengqiao.documents.agreement_progress import case_agreements
 from fengqiao.signin import SignInThrottle, throttled_message
 from fengqiao.storage.models import utcnow
 from fengqiao.web import console_texts as T
 from fengqiao.web.kit.door import Call, Routes, by_case
 from fengqiao.web.kit.pages import render
 from fengqiao.web.pages import console_forms as f
+from fengqiao.web.pages.agreement_fields import DRAFT_STATUSES
 from fengqiao.web.pages.flash import flash, pop_flash
 from fengqiao.web.sessions import SessionStore
 
@@ -221,6 +223,23 @@ async def case_page(call: Call[Any, Any]) -> web.Response:
                 username=call.staff.user.username,
             ),
             duplicates=duplicates,
+            agreements=await case_agreements(call.app[keys.DB], detail["code"])
+            if policy.staff_may(
+                call.staff.user.role,
+                "document.view",
+                call.case,
+                organisation=call.staff.user.organisation,
+                username=call.staff.user.username,
+            )
+            else None,
+            can_draft=detail["status"] in DRAFT_STATUSES
+            and policy.staff_may(
+                call.staff.user.role,
+                "document.draft",
+                call.case,
+                organisation=call.staff.user.organisation,
+                username=call.staff.user.username,
+            ),
             whistle_departments=cases.config.whistle_departments,
             organisations=sorted({r.organisation for r in cases.config.rules}),
         ),

@@ -122,3 +122,47 @@ class CaseListQuery(Query):
 
 class RevisitQuery(Query):
     month: str = Field(default="", pattern=r"^(\d{4}-\d{2})?$")
+
+
+# --- the agreement editor (pages/agreements.py) ----------------------------------------------
+# Repeated form fields: one value per party or per obligation row, in page order.
+ManyShort = Annotated[list[Annotated[str, Field(max_length=64)]], BeforeValidator(_listed)]
+ManyLong = Annotated[list[Annotated[str, Field(max_length=2000)]], BeforeValidator(_listed)]
+
+
+Rows: Any = Field(default_factory=list, max_length=20)
+
+
+class AgreementForm(Form):
+    """People's Mediation Law art. 29: the parties, the facts and disputed matters, each
+    party's responsibility, what each party undertakes, how, by when, and what if not."""
+
+    facts: Long = ""
+    disputed_matters: Long = ""
+    party_kind: ManyShort = Rows
+    party_rep: ManyShort = Rows
+    responsibility: ManyLong = Rows
+    ob_obligor: ManyShort = Rows
+    ob_obligee: ManyShort = Rows
+    ob_kind: ManyShort = Rows
+    ob_description: ManyLong = Rows
+    ob_amount: ManyShort = Rows
+    ob_method: ManyShort = Rows
+    ob_holder: ManyShort = Rows
+    ob_bank: ManyShort = Rows
+    ob_number: ManyShort = Rows
+    ob_schedule: ManyShort = Rows
+    ob_deadline: ManyShort = Rows
+    ob_instalments: ManyLong = Rows
+    ob_default: ManyLong = Rows
+    other_terms: Long = ""
+    place: Annotated[str, Field(default="", max_length=200)] = ""
+    signed_on: Annotated[str, Field(default="", max_length=10)] = ""
+
+
+class CodeForm(Form):  # the one-time code for the mediator's signature or the seal
+    code: Annotated[str, Field(default="", max_length=12)] = ""
+
+
+class SignForm(CodeForm):
+    signature: Annotated[str, Field(default="", max_length=2_000_000)] = ""

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
+from fengqiao.web.kit import requester as req
 from fengqiao.web.kit.door import Call, Handler, Routes, by_case, by_document
 from fengqiao.web.kit.pages import static_page_csp
 
@@ -44,7 +46,19 @@ def _page(name: str) -> Handler:
 
 
 PAGE = {"page": True, "media_type": "text/html"}
-routes.get("/h5/sign/{doc}", "document.view", case=by_document(), **PAGE)(_page("sign.html"))
+_sign_page = _page("sign.html")
+
+
+@routes.get("/h5/sign/{doc}", "document.view", case=by_document(), **PAGE)
+async def sign_page(call: Call[Any, Any]) -> web.Response:
+    """A party's signing page. Staff signed in to the console (the mediator following a link
+    to it) sign on the console's agreement page, where their session's form token is."""
+    if isinstance(call.who, req.Staff):
+        location = f"/console/agreements/{quote(call.path('doc'), safe='')}#signing"
+        return web.Response(status=303, headers={"Location": location})
+    return await _sign_page(call)
+
+
 routes.get("/h5/verify", "public", **PAGE)(_page("verify.html"))
 routes.get("/h5/evidence/{code}", "evidence.view", case=by_case(), **PAGE)(_page("evidence.html"))
 routes.get("/h5/delivery/{doc}", "delivery.open", case=by_document(), **PAGE)(
