@@ -1,4 +1,4 @@
-"""Tunables of the WeChat edges and fixed-window rate limits counted in the key-value store."""
+"""Tunables of the WeChat edges; the rate limit they count with is storage.ratelimit's."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fengqiao.storage.kv import EPHEMERAL, KeyValueStore
+from fengqiao.storage.ratelimit import over_limit
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,4 @@ class BotConfig:
     clock: Callable[[], float] = field(default=time.time)
 
 
-async def over_limit(
-    kv: KeyValueStore, key: str, limit: int, *, now: float, window: float = 60.0
-) -> bool:
-    """Count one hit for `key` in the current window; True once the count exceeds `limit`."""
-    bucket = int(now // window)
-    count = await kv.incr(f"{EPHEMERAL}rate:{key}:{bucket}", ttl=window)
-    return count > limit
+__all__ = ["BotConfig", "over_limit"]

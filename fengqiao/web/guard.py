@@ -17,8 +17,8 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from fengqiao import keys
-from fengqiao.bot.limits import over_limit
 from fengqiao.storage.kv import StoreUnavailable
+from fengqiao.storage.ratelimit import over_limit
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

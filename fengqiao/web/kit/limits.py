@@ -7,7 +7,7 @@ import time
 from aiohttp import web
 
 from fengqiao import errors, keys
-from fengqiao.bot.limits import over_limit
+from fengqiao.storage.ratelimit import over_limit
 
 WINDOW = 60.0
 TOO_MANY = "请求过于频繁，请 {seconds} 秒后再试"
