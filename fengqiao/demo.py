@@ -71,6 +71,10 @@ def run_demo(as_json: bool = False) -> int:
             f"工作人员账号：{', '.join(s['username'] for s in result['staff'])}"
             f"（密码 {result['staff_password']}）"
         )
+        print(
+            "调解员签名和盖章的短信验证码：未配置短信服务时显示在 `fengqiao serve` 的日志里"
+            f"（调解员 {DEMO_MEDIATOR}，印章管理员 yinzhang）"
+        )
         agreement = result["agreement"]
         print(f"调解协议书 {agreement['code']}：核验 {agreement['verify_url']}")
         for name, url in agreement["sign_urls"].items():
@@ -106,8 +110,14 @@ async def build_demo_cases(settings: Settings) -> dict[str, Any]:
                     type_code=type_code,
                     type_name=type_name,
                     risk=str(item["risk"]),
-                    applicant=PartyInfo(name=a_name, phone=a_phone),
-                    respondent=PartyInfo(name=r_name, phone=r_phone),
+                    # A WeChat identity each, so links reach them (through the log while
+                    # WeChat is not configured) and delivery succeeds.
+                    applicant=PartyInfo(
+                        name=a_name, phone=a_phone, openid=f"demo-{item['key']}-1", channel="mp"
+                    ),
+                    respondent=PartyInfo(
+                        name=r_name, phone=r_phone, openid=f"demo-{item['key']}-2", channel="mp"
+                    ),
                     answers=dict(item["answers"]),
                     intake_key=str(item["key"]),
                 )
@@ -138,6 +148,7 @@ async def build_demo_cases(settings: Settings) -> dict[str, Any]:
 
 
 # --- documents: an agreement for the demo labour case, ready to preview and sign ----------
+DEMO_MEDIATOR = "zhangming"
 DEMO_AGREEMENT: dict[str, Any] = {
     "ids": ("110101198001011234", "110101197502023456"),
     "addresses": ("县城关镇锦绣家园5栋1单元", "县城关镇建设路18号"),
@@ -168,7 +179,8 @@ async def build_demo_agreement(settings: Settings, case_code: str) -> dict[str, 
     from fengqiao.services import build_services
 
     services = await build_services(settings, migrate=False)
-    mediator = staff_viewer("demo-mediator", "张调解")
+    # The booked mediator, who has a console login: they sign this agreement on its page.
+    mediator = staff_viewer(DEMO_MEDIATOR, "张明")
     try:
         agreements = services.documents.agreements
         draft = await agreements.draft(case_code, mediator)
@@ -244,8 +256,10 @@ async def build_demo_booking(settings: Settings, case_code: str) -> dict[str, An
         if existing:
             view = existing[0]
         else:
-            top = (await booking.recommender.recommend(case_code))["mediators"][0]
-            view = await booking.flow.propose(case_code, top["id"], Actor("demo", staff=True))
+            # The mediator with a console login (zhangming), so the newcomer can act as them.
+            mediators = await booking.registry.mediators()
+            chosen = next(m for m in mediators if m.username == DEMO_MEDIATOR)
+            view = await booking.flow.propose(case_code, chosen.id, Actor("demo", staff=True))
             first = view["slots"][0]["id"]
             for party in view["parties"]:
                 actor = Actor(f"party:{party['id']}", party_id=party["id"])
