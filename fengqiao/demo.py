@@ -152,6 +152,9 @@ DEMO_MEDIATOR = "zhangming"
 DEMO_AGREEMENT: dict[str, Any] = {
     "ids": ("110101198001011234", "110101197502023456"),
     "addresses": ("县城关镇锦绣家园5栋1单元", "县城关镇建设路18号"),
+    # Written by the mediator in the third person, not the applicant's complaint as typed.
+    "facts": "申请人王建国在被申请人刘某承包的城关镇锦绣家园工地务工五个月。刘某以甲方尚未结款为由，"
+    "未支付申请人工资。申请人多次催要未果，向县综治中心申请调解。",
     "disputed_matters": "拖欠工资的数额和支付期限。",
     "responsibilities": {"王建国": "无", "刘某": "未按约定支付工资，应承担支付责任。"},
     "obligation": {
@@ -196,6 +199,7 @@ async def build_demo_agreement(settings: Settings, case_code: str) -> dict[str, 
                 mediator,
                 {
                     "parties": data["parties"],
+                    "facts": DEMO_AGREEMENT["facts"],
                     "disputed_matters": DEMO_AGREEMENT["disputed_matters"],
                     "responsibilities": DEMO_AGREEMENT["responsibilities"],
                     "obligations": [{**DEMO_AGREEMENT["obligation"], "deadline": deadline}],
