@@ -22,6 +22,14 @@ ACCOUNT_METHODS = {"bank_transfer", "wechat", "alipay"}
 _TYPE_CODE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 
+def method_code(value: object) -> str:
+    """A payment method as stored: its code, whether the caller sent the code or the Chinese
+    name a person reads ("银行转账" is bank_transfer)."""
+    text = str(value or "").strip()
+    by_name = {name: code for code, name in PAYMENT_METHODS.items()}
+    return by_name.get(text, text)
+
+
 @dataclass
 class Party:
     name: str
@@ -95,7 +103,7 @@ class AgreementData:
                 kind=ob.get("kind", "payment"),
                 description=ob.get("description", ""),
                 amount=_decimal(ob.get("amount")),
-                method=ob.get("method", ""),
+                method=method_code(ob.get("method", "")),
                 account=PayeeAccount(**account) if account else None,
                 deadline=_date(ob.get("deadline")),
                 instalments=[Instalment(due=_date(i["due"]) or date.min,
