@@ -75,6 +75,13 @@ def test_payment_method_as_a_person_writes_it() -> None:
     assert "银行转账、现金、微信转账或支付宝转账" in message and "bank" not in message
 
 
+def test_the_verb_is_not_said_twice() -> None:
+    raw = debt_agreement_dict()
+    raw["obligations"][0]["description"] = "支付拖欠工资"
+    text = render_agreement_text(AgreementData.from_dict(raw))
+    assert "支付拖欠工资" in text and "支付支付" not in text
+
+
 def test_parties_and_responsibility_are_required() -> None:
     raw = debt_agreement_dict(parties=[{"name": "张三", "role": "申请人"}],
                               responsibilities={})
