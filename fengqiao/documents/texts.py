@@ -35,6 +35,8 @@ AGREEMENT = {
     "unknown_dispute_type": "未知的纠纷类型“{value}”。",
     "too_few_parties": "调解协议至少需要两方当事人。",
     "party_name": "第 {n} 方当事人缺少姓名或名称。",
+    "party_name_text": "当事人“{name}”不像姓名或单位全称，请在案件页的当事人信息中改为姓名（单位写全称），"
+    "身份说明写在事实部分。",
     "party_id": "当事人“{name}”缺少身份证件号码（单位为统一社会信用代码）。",
     "party_address": "当事人“{name}”缺少住所地址。",
     "party_org_rep": "单位当事人“{name}”缺少法定代表人或负责人。",

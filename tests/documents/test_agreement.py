@@ -82,6 +82,16 @@ def test_the_verb_is_not_said_twice() -> None:
     assert "支付拖欠工资" in text and "支付支付" not in text
 
 
+def test_a_description_typed_as_a_name_is_caught() -> None:
+    raw = debt_agreement_dict()
+    raw["parties"][1]["name"] = "李四，鑫达建筑公司老板"
+    problems = validate_agreement(AgreementData.from_dict(raw))
+    assert any(p.where == "parties[1].name" and "不像姓名" in p.message for p in problems)
+    raw["parties"][1]["name"] = "城关镇鑫达建筑工程有限公司（分公司）"
+    problems = validate_agreement(AgreementData.from_dict(raw))
+    assert not any(p.where == "parties[1].name" for p in problems)
+
+
 def test_parties_and_responsibility_are_required() -> None:
     raw = debt_agreement_dict(parties=[{"name": "张三", "role": "申请人"}],
                               responsibilities={})
