@@ -89,7 +89,29 @@ def run_demo(as_json: bool = False) -> int:
         print("视频调解室（现在即可进入）：")
         for item in room["participants"].values():
             print(f"  {item['name']}（{ROLE_LABELS[Role(item['role'])]}）：{item['url']}")
+        print_walkthrough(result)
     return 0
+
+
+def print_walkthrough(result: dict[str, Any]) -> None:
+    """The whole path in the order a centre walks it, for a newcomer's first ten minutes."""
+    base = result["base_url"]
+    neighbor = next(c for c in result["cases"] if c["type"] == "neighbor")
+    labor = next(c for c in result["cases"] if c["type"] == "labor")
+    agreement = result["agreement"]
+    steps = [
+        f"窗口人员 chuangkou 登录 {base}/console/，打开新案件 {neighbor['code']}，"
+        "看当事人陈述和对话记录，补全被申请人信息，分流",
+        f"调解员 {DEMO_MEDIATOR} 登录，打开劳动争议案件 {labor['code']}：预约、当事人确认情况都在案件页",
+        "用上面三个视频调解室链接（调解员在电脑上，两位当事人用手机）进入调解室",
+        f"{DEMO_MEDIATOR} 在案件页打开调解协议书 {agreement['code']}，当事人用上面的签署链接签名，"
+        "调解员签名（验证码在服务日志里）",
+        "印章管理员 yinzhang 登录，在同一协议页盖章；随后电子送达、下载司法确认材料",
+        f"领导 zhuren 登录看板 {result['dashboard_url']}",
+    ]
+    print("十分钟走一遍：")
+    for n, step in enumerate(steps, 1):
+        print(f"  {n}. {step}")
 
 
 async def build_demo_cases(settings: Settings) -> dict[str, Any]:

@@ -67,7 +67,8 @@ def test_chat_jsonl_files_a_case_through_the_dialog(tmp_path):
 
 def test_demo_json_is_idempotent(tmp_path):
     env = env_for(tmp_path / "var")
-    first = json.loads(fengqiao("demo", "--json", env=env))
+    first = json.loads(fengqiao("demo", "--json", "--port", "8093", env=env))
+    assert first["base_url"] == "http://127.0.0.1:8093"  # where `serve --port 8093` listens
     second = json.loads(fengqiao("demo", "--json", env=env))
     assert [c["code"] for c in first["cases"]] == [c["code"] for c in second["cases"]]
     assert all(c["progress_url"].endswith(c["code"]) for c in first["cases"])
