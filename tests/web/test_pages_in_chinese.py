@@ -13,13 +13,15 @@ from fengqiao import keys
 from fengqiao.app import create_app
 from fengqiao.documents.viewer import staff_viewer
 from tests.conftest import make_settings
-from tests.web.docs_helpers import ORGANISATION, make_case
+from tests.web.docs_helpers import ORGANISATION, make_case, party_token
 from tests.web.sessions import staff_session
 
 # Latin letters a Chinese reader meets on purpose: case and document codes (FQ…), file
 # formats, units, the names of the apps they use.
 ALLOWED = {"FQ", "PDF", "ID", "CSV", "ICS", "PNG", "JPG", "JPEG", "MP4", "WEBM", "KB", "MB", "GB",
-           "SMS", "HTTPS", "URL"}
+           "SMS", "HTTPS", "URL", "SHA",
+           # the validators a court may use, named on the verification page
+           "ADOBE", "READER", "PYHANKO", "WORD", "EXCEL"}
 WORD = re.compile(r"[A-Za-z][A-Za-z_.:]{2,}")
 
 
@@ -101,6 +103,25 @@ async def test_every_console_page_reads_in_chinese(client):
     assert seen >= 40
     anonymous = await client.get("/console/login")
     assert not foreign_words(await anonymous.text())
+
+
+async def test_every_resident_page_reads_in_chinese(client):
+    app = client.app
+    case = await make_case(app)
+    await app[keys.CASES].route(case.code, "staff:zh-m1")
+    agreements = app[keys.DOCUMENTS].agreements
+    draft = await agreements.draft(case.code, staff_viewer("zh-m1", "王调解"))
+    sign = party_token(app, case, case.applicant, "sign")
+    evidence = party_token(app, case, case.applicant, "evidence")
+    pages = [f"/h5/progress?code={case.code}", "/h5/progress", "/h5/verify",
+             f"/h5/sign/{draft['code']}?t={sign}", f"/h5/evidence/{case.code}?t={evidence}",
+             f"/h5/sign/{draft['code']}?t=forged", f"/h5/evidence/{case.code}",
+             "/h5/booking/fq1.bad.token", "/h5/no-such-page", "/h5/room/nope?t=bad"]
+    for path in pages:
+        resp = await client.get(path, allow_redirects=False)
+        html = await resp.text()
+        words = foreign_words(html)
+        assert not words, (path, resp.status, sorted(words))
 
 
 def test_the_check_itself_finds_keys_and_english():
