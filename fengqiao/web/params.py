@@ -11,7 +11,7 @@ MAX_ID = 2**63 - 1
 
 def row_id(raw: str) -> int | None:
     """The id in `raw`, or None when it cannot name a row (not digits, zero, too big)."""
-    if not raw.isdigit() or len(raw) > 19:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19:  # "²" and "٣" are digits too
         return None
     value = int(raw)
     return value if 0 < value <= MAX_ID else None

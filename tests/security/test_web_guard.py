@@ -117,9 +117,11 @@ async def test_ids_beyond_64_bits_are_404_not_500(client):
         resp = await client.get(path, headers=await staff_headers(client.app))
         assert resp.status == 404, (path, resp.status)
 
-    assert [row_id(x) for x in ("1", "0", huge, str(2**63 - 1), "-1", "1e3")] == [
-        1, None, None, 2**63 - 1, None, None,
+    assert [row_id(x) for x in ("1", "0", huge, str(2**63 - 1), "-1", "1e3", "²", "٣")] == [
+        1, None, None, 2**63 - 1, None, None, None, None,
     ]
+    resp = await client.get("/api/v1/rooms/for-booking/²", headers=await staff_headers(client.app))
+    assert 400 <= resp.status < 500, resp.status
 
 
 async def test_unknown_paths_answer_json_under_the_api_and_a_chinese_page_elsewhere(client):
