@@ -163,6 +163,9 @@ def expect(default: int, **overrides: int) -> dict[str, int]:
 OWN = {"resident_a": 200, "webview_a": 200}
 # Writes in the web-view must carry the page's X-Requested-With header (none here): 403 csrf.
 NO_HEADER = {"webview_a": 403}
+# Console pages send whoever has no console session to the sign-in page; the web-view's
+# cookie is no console session.
+TO_SIGN_IN = {"anonymous": 303, "expired_sign": 303, "forged_sign": 303, "webview_a": 303}
 
 # (method, path template, {who: status}); {code}, {other}, {doc}, {evidence}, {booking}.
 MATRIX: list[tuple[str, str, dict[str, int]]] = [
@@ -191,24 +194,24 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("POST", "/api/v1/booking/bookings/{booking}/cancel",
      expect(403, admin=400, clerk=400, mediator=400)),
     ("GET", "/console/cases/{code}",
-     expect(403, anonymous=303, expired_sign=303, forged_sign=303, webview_a=303, admin=200, clerk=200,
+     expect(403, **TO_SIGN_IN, admin=200, clerk=200,
             mediator=200, leader=200, sealer=200)),
     ("GET", "/console/cases/{other}",
-     expect(403, anonymous=303, expired_sign=303, forged_sign=303, webview_a=303, admin=200, clerk=200,
+     expect(403, **TO_SIGN_IN, admin=200, clerk=200,
             other_mediator=200, leader=200, sealer=200)),
     ("GET", "/api/v1/console/cases", expect(403, admin=200, clerk=200, mediator=200,
                                             other_mediator=200, leader=200, sealer=200)),
     ("POST", "/console/cases/{code}/close",
-     expect(403, anonymous=303, expired_sign=303, forged_sign=303, webview_a=303, admin=303, clerk=303,
+     expect(403, **TO_SIGN_IN, admin=303, clerk=303,
             mediator=303)),
     ("POST", "/console/cases/{code}/escalate",
-     expect(403, anonymous=303, expired_sign=303, forged_sign=303, webview_a=303, admin=303, clerk=303,
+     expect(403, **TO_SIGN_IN, admin=303, clerk=303,
             leader=303)),
     # Staff signed in to the console are sent to the console's agreement page to sign.
     ("GET", "/h5/sign/{doc}", expect(403, applicant_sign=200, admin=303, clerk=303,
                                      mediator=303, sealer=303, **OWN)),
     ("GET", "/console/agreements/{doc}",
-     expect(403, anonymous=303, expired_sign=303, forged_sign=303, webview_a=303, admin=200, clerk=200,
+     expect(403, **TO_SIGN_IN, admin=200, clerk=200,
             mediator=200, sealer=200)),
     ("GET", "/api/v1/stats", expect(403, admin=200, leader=200)),
     # The resident's own space (issue #22): the resident of case A, nobody else.
