@@ -336,5 +336,7 @@ async def test_a_ticket_opens_only_its_own_residents_pages(client, wechat_fake):
     resp = await client.get(f"/h5/evidence/{code}?ticket=made-up", allow_redirects=False)
     assert resp.status == 401
     assert (await client.post("/api/v1/me/ticket")).status == 401
-    # The web-view's cookie is no console session.
+    # The web-view's cookie buys no mini-program session, and is no console session.
+    resp = await client.post("/api/v1/auth/refresh", headers={**view, **H5}, json={})
+    assert resp.status == 401
     assert (await client.get("/console/cases", headers=view, allow_redirects=False)).status == 303

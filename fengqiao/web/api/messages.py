@@ -14,6 +14,7 @@ from fengqiao.web.api.documents import viewer
 from fengqiao.web.kit.door import Call, Routes, by_case
 from fengqiao.web.kit.replies import reply
 from fengqiao.web.kit.uploads import read_upload
+from fengqiao.web.params import row_id
 
 P = "/api/v1/cases/{code}/messages"
 IMAGE_SCHEMA = {
@@ -72,7 +73,7 @@ async def write_image(call: Call[Any, Any]) -> web.Response:
     data, name, fields = await read_upload(call.request, svc.max_bytes)
     to = fields.get("party_id", "")
     found = await svc.post(
-        call.path("code"), await viewer(call), "", party_id=int(to) if to.isdigit() else None,
+        call.path("code"), await viewer(call), "", party_id=row_id(to) if to.isascii() else None,
         image=data, image_name=name,
     )
     return reply(m.Message(**found).model_dump(), status=201)

@@ -88,6 +88,8 @@ H5_COOKIE = "fq_h5"
 H5_HEADER = "fengqiao-h5"  # X-Requested-With on the web-view pages' writes
 # Paths where the web-view's cookie counts: the pages, and the JSON API the pages call.
 H5_PATHS = ("/h5/", "/api/v1/")
+# Never there: the cookie must not buy a long-lived mini-program session (refresh) or end one.
+NOT_H5 = "/api/v1/auth/"
 
 
 def h5_session_key(value: str) -> str:
@@ -122,7 +124,7 @@ async def resolve(request: web.Request, *, now: float | None = None) -> Requeste
     if bearer is not None:
         return await _resident(request, bearer)
     web_view = request.cookies.get(H5_COOKIE)
-    if web_view and request.path.startswith(H5_PATHS):
+    if web_view and request.path.startswith(H5_PATHS) and not request.path.startswith(NOT_H5):
         return await _web_view(request, web_view)
     return await _staff(request)
 
