@@ -12,7 +12,6 @@ from fengqiao import keys
 from fengqiao.web.api import me_models as m
 from fengqiao.web.api.documents import viewer
 from fengqiao.web.kit.door import Call, Routes, by_case
-from fengqiao.web.kit.replies import reply
 from fengqiao.web.kit.uploads import read_upload
 from fengqiao.web.params import row_id
 
@@ -51,11 +50,11 @@ async def thread(call: Call[Any, Any]) -> m.Thread:
     errors=(422,),
     summary="Write a message (a party to the mediator; staff to the party named by party_id)",
 )
-async def write(call: Call[m.NewMessage, Any]) -> web.Response:
+async def write(call: Call[m.NewMessage, Any]) -> m.Message:
     found = await service(call).post(
         call.path("code"), await viewer(call), call.body.text, party_id=call.body.party_id
     )
-    return reply(m.Message(**found).model_dump(), status=201)
+    return m.Message(**found)
 
 
 @routes.post(
@@ -68,7 +67,7 @@ async def write(call: Call[m.NewMessage, Any]) -> web.Response:
     errors=(413, 415, 422),
     summary="Send an image (multipart `file`; staff add `party_id`)",
 )
-async def write_image(call: Call[Any, Any]) -> web.Response:
+async def write_image(call: Call[Any, Any]) -> m.Message:
     svc = service(call)
     data, name, fields = await read_upload(call.request, svc.max_bytes)
     to = fields.get("party_id", "")
@@ -76,7 +75,7 @@ async def write_image(call: Call[Any, Any]) -> web.Response:
         call.path("code"), await viewer(call), "", party_id=row_id(to) if to.isascii() else None,
         image=data, image_name=name,
     )
-    return reply(m.Message(**found).model_dump(), status=201)
+    return m.Message(**found)
 
 
 @routes.get(
