@@ -340,3 +340,37 @@ async def test_a_ticket_opens_only_its_own_residents_pages(client, wechat_fake):
     resp = await client.post("/api/v1/auth/refresh", headers={**view, **H5}, json={})
     assert resp.status == 401
     assert (await client.get("/console/cases", headers=view, allow_redirects=False)).status == 303
+
+
+async def test_the_resident_asks_for_another_time_and_chooses_another_mediator(
+    client, wechat_fake
+):
+    app = client.app
+    me = await login(client, wechat_fake, "js-me", "wxa-me-4")
+    code = await file_by_intake(client, me)
+    await clerk_completes_the_case(app, code)
+    base = f"/api/v1/me/cases/{code}/booking"
+    before = await (await client.get(base, headers=me)).json()
+    assert before["id"] is None and before["status"] == "none"
+    booking = app[keys.BOOKING]
+    mediator_id = await a_mediator(app)
+    offered = await booking.flow.propose(code, mediator_id, STAFF, mode="video")
+    resp = await client.post(base + "/reschedule", headers=me, json={"reason": "那几天要出差"})
+    assert resp.status == 200, await resp.text()
+    moved = await resp.json()
+    assert moved["id"] == offered["id"] and moved["status"] == "proposed"
+    assert moved["reason"] == "那几天要出差" and moved["actions"] == ["confirm", "reschedule"]
+    # The mediator cannot take it: the applicant may choose another one, from the space.
+    await booking.flow.decline(offered["id"], STAFF, "临时有事")
+    declined = await (await client.get(base, headers=me)).json()
+    assert declined["status"] == "declined" and declined["actions"] == ["mediator"]
+    assert [c["id"] for c in declined["choices"]] == [mediator_id]
+    slot = moved["slots"][0]["id"]
+    resp = await client.post(base + "/confirm", headers=me, json={"slot_id": slot, "consent": True})
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "bad_state"
+    resp = await client.post(base + "/mediator", headers=me,
+                             json={"mediator_id": mediator_id, "mode": "video"})
+    assert resp.status == 200, await resp.text()
+    again = await resp.json()
+    assert again["id"] != offered["id"] and again["status"] == "proposed"
+    assert again["mediator"]["id"] == mediator_id and "confirm" in again["actions"]
