@@ -18,6 +18,7 @@ from fengqiao.services import build_services
 from fengqiao.settings import Settings
 from fengqiao.web import api, pages
 from fengqiao.web.guard import make_guard
+from fengqiao.web.kit.h5_session import exchange_ticket
 from fengqiao.web.kit.middleware import door
 from fengqiao.web.sessions import SessionStore
 
@@ -32,7 +33,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         secure=settings.public_url.startswith("https://"),
     )
     app = web.Application(
-        middlewares=[guard, door], client_max_size=settings.max_body_bytes * 64
+        middlewares=[guard, exchange_ticket, door], client_max_size=settings.max_body_bytes * 64
     )
     app[keys.SETTINGS] = settings
 

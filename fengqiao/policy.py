@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, str] = {
     "case.reopen": "重新办理",
     "case.revisit": "回访",
     "case.parties": "补充、更正当事人信息",
+    "case.messages": "当事人与调解员留言",
     "evidence.view": "查看证据",
     "evidence.upload": "提交证据",
     "evidence.comment": "质证",
@@ -85,7 +86,7 @@ def _own(*names: str) -> dict[str, Scope]:
 _CLERK = _all(
     "case.view", "case.register", "case.route", "case.handle", "case.assign", "case.whistle",
     "case.report", "case.escalate", "case.close", "case.archive", "case.withdraw",
-    "case.merge", "case.revisit", "case.parties",
+    "case.merge", "case.revisit", "case.parties", "case.messages",
     "evidence.view", "evidence.upload", "evidence.comment",
     "document.view", "delivery.send", "delivery.certificate", "judicial.package",
     "booking.view", "booking.manage", "calendar.view", "calendar.manage", "registry.view",
@@ -106,7 +107,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, Scope]] = {
     "mediator": {
         **_own(
             "case.view", "case.handle", "case.report", "case.close", "case.revisit",
-            "case.parties", "evidence.view", "evidence.upload", "evidence.comment",
+            "case.parties", "case.messages", "evidence.view", "evidence.upload", "evidence.comment",
             "document.view", "document.draft", "document.sign", "document.code", "delivery.send",
             "delivery.certificate", "judicial.package",
             "booking.view", "booking.manage", "room.links", "room.join", "room.recordings",
@@ -137,7 +138,10 @@ PARTY_PURPOSES: dict[str, frozenset[str]] = {
     "delivery": frozenset({"document.view", "delivery.open"}),
     "evidence": frozenset({"evidence.view", "evidence.upload", "evidence.comment"}),
     "case": frozenset(
-        {"case.view", "evidence.view", "evidence.upload", "evidence.comment", "delivery.consent"}
+        {
+            "case.view", "case.messages", "evidence.view", "evidence.upload",
+            "evidence.comment", "delivery.consent",
+        }
     ),
     "booking": frozenset({"booking.party"}),
     "room": frozenset({"room.join"}),

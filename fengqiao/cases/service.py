@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from fengqiao.cases import audit, codes, notify, outbox, statuses, texts
+from fengqiao.cases import audit, codes, milestones, notify, outbox, statuses, texts
 from fengqiao.cases.errors import ActionRefused, CaseNotFound
 from fengqiao.cases.parties import PartiesMixin
 from fengqiao.cases.queries import QueryMixin
@@ -302,17 +302,24 @@ class CaseService(PartiesMixin, RevisitMixin, QueryMixin):
                     select(AuditEntry).where(AuditEntry.case_id == case.id).order_by(AuditEntry.id)
                 )
             ).all()
-        steps = []
+        steps, reached = [], set()
         for entry in entries:
             status = entry.detail.get("status") if isinstance(entry.detail, dict) else None
+            at = entry.created_at.astimezone(LOCAL_TZ).isoformat()
             if status in statuses.NAMES:
                 steps.append(
                     {
                         "status": status,
                         "name": statuses.NAMES[status],
                         "description": statuses.DESCRIPTIONS[status],
-                        "at": entry.created_at.astimezone(LOCAL_TZ).isoformat(),
+                        "at": at,
                     }
+                )
+            elif (step := milestones.BY_ACTION.get(entry.action)) and step.key not in reached:
+                reached.add(step.key)
+                steps.append(
+                    {"status": step.key, "name": step.name, "description": step.description,
+                     "at": at}
                 )
         open_case = case.status not in (statuses.ARCHIVED, statuses.WITHDRAWN, statuses.MERGED)
         return {
@@ -323,6 +330,9 @@ class CaseService(PartiesMixin, RevisitMixin, QueryMixin):
             "type_name": case.type_name,
             "filed_at": case.created_at.astimezone(LOCAL_TZ).isoformat(),
             "steps": steps,
+            # The latest step reached: the status, or a later step of the mediation itself.
+            "stage": steps[-1]["status"] if steps else case.status,
+            "stage_name": steps[-1]["name"] if steps else statuses.NAMES.get(case.status, ""),
             "next_deadline": (
                 case.deadline_at.astimezone(LOCAL_TZ).isoformat()
                 if case.deadline_at and open_case

@@ -18,6 +18,7 @@ from fengqiao.documents.agreement_service import AgreementService
 from fengqiao.documents.delivery_service import DeliveryService
 from fengqiao.documents.evidence_service import EvidenceService
 from fengqiao.documents.ltv import Timestamping, timestamping_for
+from fengqiao.documents.messages import MessageService
 from fengqiao.documents.notify import LogNotifier, Notifier
 from fengqiao.documents.otp import LogSmsSender, OtpService, SmsSender
 from fengqiao.documents.pki import PlatformCA, to_asn1
@@ -58,6 +59,7 @@ def load_timestamping(settings: Settings, ca: PlatformCA) -> Timestamping:
 class DocumentService:
     evidence: EvidenceService
     agreements: AgreementService
+    messages: MessageService
     delivery: DeliveryService
     proofs: ProofService
     otp: OtpService
@@ -117,6 +119,7 @@ async def build_document_service(
     delivery = DeliveryService(db, files, notifier, settings)
     return DocumentService(
         evidence=EvidenceService(db, files, settings.max_upload_mb * 1024 * 1024),
+        messages=MessageService(db, files, settings.max_upload_mb * 1024 * 1024),
         agreements=AgreementService(db, files, kv, ca, otp, notifier, settings, timestamping),
         delivery=delivery,
         proofs=ProofService(db, files, ca, delivery, settings, timestamping),

@@ -290,6 +290,33 @@ class RoomService:
         return out
 
 
+    async def party_link(
+        self, booking_id: int, case_party_id: int, now: datetime
+    ) -> dict[str, str] | None:
+        """One party's own join link, only while the room's window is open (from
+        JOIN_MARGIN before the start to JOIN_MARGIN after the end) for a video booking that
+        holds its time; None otherwise. The room is made on first call, like ``links``."""
+        async with self.db.read() as session:
+            booking = await session.get(Booking, booking_id)
+        if (
+            booking is None
+            or booking.mode != "video"
+            or booking.status not in ("pending", "confirmed")
+            or booking.starts_at is None
+            or booking.ends_at is None
+            or not booking.starts_at - JOIN_MARGIN <= now <= booking.ends_at + JOIN_MARGIN
+        ):
+            return None
+        found = (await self.links(booking_id)).get(f"party:{case_party_id}")
+        if found is None:
+            return None
+        return {
+            **found,
+            "opens_at": (booking.starts_at - JOIN_MARGIN).isoformat(),
+            "closes_at": (booking.ends_at + JOIN_MARGIN).isoformat(),
+        }
+
+
 async def booking_mediator_username(db: Database, booking_id: int) -> str | None:
     """The console username of the booking's mediator: only they get the mediator's link."""
     async with db.read() as session:

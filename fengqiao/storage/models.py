@@ -180,6 +180,23 @@ class EvidenceComment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class CaseMessage(Base):
+    """A message between a party and the case's mediator (text, or an image kept in
+    case_files as kind "message"); every one is also in the case's audit log."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("case_parties.id"))  # the party's
+    side: Mapped[str] = mapped_column(String(16))  # party | staff: who wrote it
+    author: Mapped[str] = mapped_column(String(96))  # party:<id> or staff:<username>
+    author_name: Mapped[str] = mapped_column(String(128), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("case_files.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Document(Base):
     """A document issued on a case: the agreement (draft, signing, sealed) and the like."""
 

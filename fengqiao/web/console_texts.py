@@ -60,6 +60,7 @@ AUDIT_ACTIONS = {
     "party.updated": "修改当事人信息",
     "evidence.added": "提交证据",
     "evidence.commented": "质证意见",
+    "message.sent": "留言（当事人与调解员）",
     "agreement.drafted": "起草调解协议",
     "agreement.edited": "修改调解协议",
     "agreement.issued": "发出调解协议待签",

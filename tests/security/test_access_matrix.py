@@ -22,6 +22,7 @@ from fengqiao import keys
 from fengqiao.app import create_app
 from fengqiao.storage.models import Booking, BookingParty, CaseParty, Mediator, utcnow
 from fengqiao.tokens import issue_token
+from fengqiao.web.kit.requester import h5_session_key, wxa_session_key
 from tests.conftest import make_settings
 from tests.web.docs_helpers import (
     complete,
@@ -71,6 +72,10 @@ async def _build(client: TestClient) -> World:
         "other_mediator": await staff_headers(app, "m9", "赵调解", organisation=OTHER_ORG),
         "leader": await staff_session(app, "leader1", role="leader"),
         "sealer": await sealer_headers(app),
+        # make_case gives each case's respondent an openid: o-resp-a is a party of case A only.
+        "resident_a": await _resident(app, "o-resp-a"),
+        "resident_b": await _resident(app, "o-resp-b"),
+        "webview_a": await _resident(app, "o-resp-a", web_view=True),
     }
     # An issued agreement on case A.
     draft = await (await client.post(f"/api/v1/cases/{a.code}/agreement", headers=mediator)).json()
@@ -100,6 +105,14 @@ async def _build(client: TestClient) -> World:
                                    party_id=a.applicant),
     }
     return World(client, a.code, b.code, doc, evidence_id, booking_id, creds, links)
+
+
+async def _resident(app: Any, openid: str, *, web_view: bool = False) -> dict[str, str]:
+    """A mini-program session (Bearer), or the web-view's cookie made from a ticket."""
+    value = f"{'view' if web_view else 'session'}-of-{openid}"
+    key = h5_session_key(value) if web_view else wxa_session_key(value)
+    await app[keys.KV].set(key, openid, ttl=3600)
+    return {"Cookie": f"fq_h5={value}"} if web_view else {"Authorization": f"Bearer {value}"}
 
 
 async def _confirmed_booking(app: Any, case_id: int) -> int:
@@ -135,7 +148,8 @@ async def call(world: World, who: str, method: str, path: str, **kw: Any) -> int
 STAFF = ("admin", "clerk", "mediator", "other_mediator", "leader", "sealer")
 LINKS = ("applicant_sign", "respondent_evidence", "applicant_booking", "other_case_sign",
          "expired_sign", "forged_sign")
-ALL = ("anonymous", *STAFF, *LINKS)
+RESIDENTS = ("resident_a", "resident_b", "webview_a")
+ALL = ("anonymous", *STAFF, *LINKS, *RESIDENTS)
 
 
 def expect(default: int, **overrides: int) -> dict[str, int]:
@@ -145,25 +159,34 @@ def expect(default: int, **overrides: int) -> dict[str, int]:
     return table
 
 
+# The resident of case A, by the mini-program's session or in its web-view (a cookie).
+OWN = {"resident_a": 200, "webview_a": 200}
+# Writes in the web-view must carry the page's X-Requested-With header (none here): 403 csrf.
+NO_HEADER = {"webview_a": 403}
+# Console pages send whoever has no console session to the sign-in page; the web-view's
+# cookie is no console session.
+TO_SIGN_IN = {"anonymous": 303, "expired_sign": 303, "forged_sign": 303, "webview_a": 303}
+
 # (method, path template, {who: status}); {code}, {other}, {doc}, {evidence}, {booking}.
 MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/api/v1/documents/{doc}",
-     expect(403, admin=200, clerk=200, mediator=200, sealer=200, applicant_sign=200)),
+     expect(403, admin=200, clerk=200, mediator=200, sealer=200, applicant_sign=200, **OWN)),
     ("GET", "/api/v1/documents/{doc}/pdf",
-     expect(403, admin=200, clerk=200, mediator=200, sealer=200, applicant_sign=200)),
+     expect(403, admin=200, clerk=200, mediator=200, sealer=200, applicant_sign=200, **OWN)),
     ("GET", "/api/v1/documents/{doc}/links", expect(403, admin=200, mediator=200)),
     ("GET", "/api/v1/documents/{doc}/audit-certificate",
-     expect(403, admin=200, clerk=200, mediator=200, sealer=200, applicant_sign=200)),
+     expect(403, admin=200, clerk=200, mediator=200, sealer=200, applicant_sign=200, **OWN)),
     ("POST", "/api/v1/documents/{doc}/seal", expect(403, sealer=409)),
     ("POST", "/api/v1/documents/{doc}/deliver", expect(403, admin=409, clerk=409, mediator=409)),
     ("GET", "/api/v1/documents/{doc}/judicial-package",
      expect(403, admin=409, clerk=409, mediator=409)),
     ("POST", "/api/v1/cases/{code}/agreement", expect(403, admin=200, mediator=200)),
     ("GET", "/api/v1/cases/{code}/evidence",
-     expect(403, admin=200, clerk=200, mediator=200, respondent_evidence=200)),
+     expect(403, admin=200, clerk=200, mediator=200, respondent_evidence=200, **OWN)),
     # Mediator-only evidence: the other party's evidence link does not open it.
     ("GET", "/api/v1/evidence/{evidence}/file",
-     expect(403, admin=200, clerk=200, mediator=200, respondent_evidence=404)),
+     expect(403, admin=200, clerk=200, mediator=200, respondent_evidence=404, resident_a=404,
+            webview_a=404)),
     ("POST", "/api/v1/rooms/for-booking/{booking}",
      expect(403, admin=200, clerk=200, mediator=200)),
     ("GET", "/api/v1/booking/bookings/{booking}",
@@ -171,26 +194,45 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("POST", "/api/v1/booking/bookings/{booking}/cancel",
      expect(403, admin=400, clerk=400, mediator=400)),
     ("GET", "/console/cases/{code}",
-     expect(403, anonymous=303, expired_sign=303, forged_sign=303, admin=200, clerk=200,
+     expect(403, **TO_SIGN_IN, admin=200, clerk=200,
             mediator=200, leader=200, sealer=200)),
     ("GET", "/console/cases/{other}",
-     expect(403, anonymous=303, expired_sign=303, forged_sign=303, admin=200, clerk=200,
+     expect(403, **TO_SIGN_IN, admin=200, clerk=200,
             other_mediator=200, leader=200, sealer=200)),
     ("GET", "/api/v1/console/cases", expect(403, admin=200, clerk=200, mediator=200,
                                             other_mediator=200, leader=200, sealer=200)),
     ("POST", "/console/cases/{code}/close",
-     expect(403, anonymous=303, expired_sign=303, forged_sign=303, admin=303, clerk=303,
+     expect(403, **TO_SIGN_IN, admin=303, clerk=303,
             mediator=303)),
     ("POST", "/console/cases/{code}/escalate",
-     expect(403, anonymous=303, expired_sign=303, forged_sign=303, admin=303, clerk=303,
+     expect(403, **TO_SIGN_IN, admin=303, clerk=303,
             leader=303)),
     # Staff signed in to the console are sent to the console's agreement page to sign.
     ("GET", "/h5/sign/{doc}", expect(403, applicant_sign=200, admin=303, clerk=303,
-                                     mediator=303, sealer=303)),
+                                     mediator=303, sealer=303, **OWN)),
     ("GET", "/console/agreements/{doc}",
-     expect(403, anonymous=303, expired_sign=303, forged_sign=303, admin=200, clerk=200,
+     expect(403, **TO_SIGN_IN, admin=200, clerk=200,
             mediator=200, sealer=200)),
     ("GET", "/api/v1/stats", expect(403, admin=200, leader=200)),
+    # The resident's own space (issue #22): the resident of case A, nobody else.
+    ("GET", "/api/v1/me/cases", expect(403, resident_a=200, resident_b=200, webview_a=200)),
+    ("POST", "/api/v1/me/ticket", expect(403, resident_a=200, resident_b=200, **NO_HEADER)),
+    ("GET", "/api/v1/me/cases/{code}", expect(403, **OWN)),
+    ("GET", "/api/v1/me/cases/{code}/booking", expect(403, **OWN)),
+    # The door admits the resident (and the party's own booking link, whose purpose is
+    # booking.party on this case); the empty body is then refused. With a body, the link is
+    # refused by the space itself (test_a_booking_link_is_no_resident below).
+    ("POST", "/api/v1/me/cases/{code}/booking/confirm",
+     expect(403, resident_a=400, applicant_booking=400, **NO_HEADER)),
+    ("POST", "/api/v1/me/cases/{code}/booking/reschedule",
+     expect(403, resident_a=400, applicant_booking=400, **NO_HEADER)),
+    ("GET", "/api/v1/me/cases/{code}/room", expect(403, **OWN)),
+    ("GET", "/h5/me/cases/{code}/booking", expect(403, **OWN)),
+    ("GET", "/h5/me/cases/{code}/room", expect(403, resident_a=303, webview_a=303)),
+    ("GET", "/api/v1/cases/{code}/messages",
+     expect(403, admin=200, clerk=200, mediator=200, **OWN)),
+    ("POST", "/api/v1/cases/{code}/messages",
+     expect(403, admin=400, clerk=400, mediator=400, resident_a=400, **NO_HEADER)),
 ]
 
 
@@ -227,6 +269,27 @@ async def test_a_link_made_for_signing_cannot_act_on_the_booking(world):
         assert resp.status == 403, action
     own = world.links["applicant_booking"]
     assert (await world.client.get(f"/api/v1/booking/party/{own}")).status == 200
+
+
+async def test_a_booking_link_is_no_resident(world):
+    token = world.links["applicant_booking"]
+    resp = await world.client.post(
+        f"/api/v1/me/cases/{world.code}/booking/reschedule?t={token}", json={"reason": "没空"})
+    assert resp.status == 403 and (await resp.json())["error"]["code"] == "resident_only"
+
+
+async def test_the_web_view_writes_with_the_pages_header(world):
+    path = f"/api/v1/cases/{world.code}/messages"
+    headers = {**world.creds["webview_a"], "X-Requested-With": "fengqiao-h5"}
+    resp = await world.client.post(path, headers=headers, json={"text": "请问什么时候调解？"})
+    assert resp.status == 200, await resp.text()
+    resp = await world.client.post(path, headers=world.creds["webview_a"], json={"text": "再问"})
+    assert resp.status == 403 and (await resp.json())["error"]["code"] == "csrf"
+    # The other resident reads nothing of it; the mediator reads it in the party's thread.
+    resp = await world.client.get(path, headers=world.creds["resident_b"])
+    assert resp.status == 403
+    thread = await (await world.client.get(path, headers=world.creds["mediator"])).json()
+    assert [m["text"] for m in thread["messages"]] == ["请问什么时候调解？"]
 
 
 async def test_a_room_link_opens_only_its_room(world):

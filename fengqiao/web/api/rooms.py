@@ -18,6 +18,7 @@ from fengqiao.mediation_room.sql_store import (
     SqlRoomStore,
     booking_mediator_username,
 )
+from fengqiao.web.api.me_models import RoomLink
 from fengqiao.web.kit.door import Call, Routes, by_booking, by_room, declare
 
 ROOM_SERVICE: web.AppKey[RoomService] = web.AppKey("room_service")
@@ -45,6 +46,16 @@ async def booking_room(call: Call[Any, Any]) -> Any:
 
 def _room_clock(request: web.Request) -> float:
     return float(request.app[room_routes.REGISTRY_KEY].clock().timestamp())
+
+
+async def room_link_of(
+    call: Call[Any, Any], booking_id: int, case_party_id: int
+) -> RoomLink | None:
+    """A party's own join link while the room's window is open (the room's clock), else None:
+    what the resident's space shows instead of a link sent in a message."""
+    now = call.app[room_routes.REGISTRY_KEY].clock()
+    found = await call.app[ROOM_SERVICE].party_link(booking_id, case_party_id, now)
+    return RoomLink(**found) if found else None
 
 
 # The room's own handlers (fengqiao/mediation_room/routes.py), declared here at the edge: a

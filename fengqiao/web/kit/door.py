@@ -258,6 +258,8 @@ async def _authorise(
         case = await spec.case(request) if spec.case else None
         return case, None
     if isinstance(who, req.BadCredential):
+        if who.code == "csrf":  # a live session, but a write the page did not mark as its own
+            raise errors.Forbidden("csrf", MESSAGES["csrf"])
         raise errors.Unauthorized(who.code, who.message)
     if isinstance(who, req.Anonymous):
         raise errors.Unauthorized("login_required", MESSAGES["login_required"])

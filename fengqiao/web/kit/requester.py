@@ -5,7 +5,10 @@
 - ``Party``: a party link, a token signed for one purpose, one case and one party
   (``?t=``, ``X-Access-Token`` or ``Authorization: Bearer fq1.…``).
 - ``Resident``: a mini-program session (``Authorization: Bearer <session token>``), a party on
-  whichever cases their WeChat identity is a party of.
+  whichever cases their WeChat identity is a party of; or, on ``/h5/`` pages and the JSON API
+  they call, the short web session of the mini-program's web-view (cookie ``fq_h5``, made from
+  a single-use ticket by h5_session.py). A write with that cookie must carry the header
+  ``X-Requested-With: fengqiao-h5``, which a form on another site cannot send.
 - ``Anonymous``: none of these.
 A token in the request wins over a cookie: a staff member who opens a party's link in the same
 browser acts as that party, never with both identities at once.
@@ -81,6 +84,18 @@ _SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOGIN_EXPIRED = "登录已过期，请重新进入小程序"
 
 
+H5_COOKIE = "fq_h5"
+H5_HEADER = "fengqiao-h5"  # X-Requested-With on the web-view pages' writes
+# Paths where the web-view's cookie counts: the pages, and the JSON API the pages call.
+H5_PATHS = ("/h5/", "/api/v1/")
+# Never there: the cookie must not buy a long-lived mini-program session (refresh) or end one.
+NOT_H5 = "/api/v1/auth/"
+
+
+def h5_session_key(value: str) -> str:
+    return "h5:session:" + hashlib.sha256(value.encode()).hexdigest()
+
+
 def wxa_session_key(token: str) -> str:
     # Only a hash is stored, so a copy of the store does not hand out live sessions.
     return "wxa:session:" + hashlib.sha256(token.encode()).hexdigest()
@@ -108,6 +123,9 @@ async def resolve(request: web.Request, *, now: float | None = None) -> Requeste
     bearer = _bearer(request)
     if bearer is not None:
         return await _resident(request, bearer)
+    web_view = request.cookies.get(H5_COOKIE)
+    if web_view and request.path.startswith(H5_PATHS) and not request.path.startswith(NOT_H5):
+        return await _web_view(request, web_view)
     return await _staff(request)
 
 
@@ -128,6 +146,19 @@ async def _resident(request: web.Request, bearer: str) -> Requester:
         return BadCredential("unauthorized", LOGIN_EXPIRED)
     openid = await request.app[keys.KV].get(wxa_session_key(bearer))
     if openid is None:
+        return BadCredential("unauthorized", LOGIN_EXPIRED)
+    return Resident(openid.decode())
+
+
+async def _web_view(request: web.Request, value: str) -> Requester:
+    """The mini-program's web-view session: issued only there, so it wins over a console
+    cookie; a write must carry the page's header (no cross-site form can)."""
+    if not _SESSION_TOKEN.fullmatch(value):
+        return BadCredential("unauthorized", LOGIN_EXPIRED)
+    if request.method not in SAFE_METHODS and request.headers.get("X-Requested-With") != H5_HEADER:
+        return BadCredential("csrf", "页面已过期，请刷新后重试")  # answered 403, as staff's
+    openid = await request.app[keys.KV].get(h5_session_key(value))
+    if not openid:
         return BadCredential("unauthorized", LOGIN_EXPIRED)
     return Resident(openid.decode())
 

@@ -3,7 +3,9 @@
 const FQ = {
   csrf: (document.querySelector('meta[name="csrf"]') || {}).content || "",
   async api(method, url, body) {
-    const opts = { method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+    // X-Requested-With marks a write from these pages (the web-view's cookie session needs it).
+    const opts = { method, headers: { "Accept": "application/json", "X-Requested-With": "fengqiao-h5" },
+                   credentials: "same-origin" };
     if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body);

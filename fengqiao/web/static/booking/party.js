@@ -1,8 +1,12 @@
 // Resident H5: see the offered times, confirm one (with consent), ask to reschedule.
 "use strict";
 (function () {
+  // By the booking link (/h5/booking/<token>), or in the mini-program's web-view as the
+  // signed-in resident (/h5/me/cases/<code>/booking): the same actions, another address.
+  const mine = location.pathname.match(/^\/h5\/me\/cases\/([^/]+)\/booking$/);
   const token = decodeURIComponent(location.pathname.split("/").pop());
-  const base = "/api/v1/booking/party/" + encodeURIComponent(token);
+  const base = mine ? "/api/v1/me/cases/" + mine[1] + "/booking"
+    : "/api/v1/booking/party/" + encodeURIComponent(token);
   const $ = (id) => document.getElementById(id);
   let view = null;
 

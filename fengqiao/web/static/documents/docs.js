@@ -7,7 +7,10 @@ var FQ = (function () {
     return url + (url.indexOf("?") >= 0 ? "&" : "?") + "t=" + encodeURIComponent(token);
   }
   function api(method, url, body, raw) {
-    var opts = { method: method, headers: {} };
+    // The header marks a write from this page: the mini-program's web-view session (a cookie)
+    // is refused on writes without it, so no form on another site can act with it.
+    var opts = { method: method, headers: { "X-Requested-With": "fengqiao-h5" },
+                 credentials: "same-origin" };
     if (body !== undefined && !raw) {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body);
