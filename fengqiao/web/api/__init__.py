@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fengqiao.web.api import booking, documents, me, public, rooms, stats, trust
+from fengqiao.web.api import booking, documents, me, me_channels, public, rooms, stats, trust
 
 
 def setup(app: web.Application) -> None:
@@ -12,6 +12,7 @@ def setup(app: web.Application) -> None:
     stats.routes.setup(app)
     documents.routes.setup(app)
     me.routes.setup(app)
+    me_channels.routes.setup(app)
     trust.routes.setup(app)
     rooms.setup(app)
     booking.setup(app)
