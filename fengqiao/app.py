@@ -100,7 +100,7 @@ async def _wechat_delivery(app: web.Application) -> AsyncIterator[None]:
         by_sms = notifications.get("sms", {}).get("notices")
         sms = app[keys.DOCUMENTS].otp.sender if by_sms else None
         ways = Ways(
-            templates=load_templates(notifications),
+            templates=load_templates(notifications) if settings.wxa_appid else {},
             mp_ready=bool(settings.wechat_appid),
             sms_ready=sms is not None,
         )

@@ -259,9 +259,11 @@ class MpBot:
 
     def learn_identity(self, openid: str) -> None:
         """Beside the turn, never delaying it: ask WeChat (once a day per follower) for the
-        unionid, which joins this follower to the same person on the mini-program."""
-        if keys.CASES not in self.app:
-            return
+        unionid, which joins this follower to the same person on the mini-program. Only for an
+        account bound to an open platform (config/notifications.toml [mp] open_platform)."""
+        cases = self.app.get(keys.CASES)
+        if cases is None or not cases.config.notifications.get("mp", {}).get("open_platform"):
+            return  # without an open platform WeChat gives no unionid: nothing to ask
         task = asyncio.create_task(self._learn_identity(openid))
         self._late.add(task)
         task.add_done_callback(self._late.discard)

@@ -47,6 +47,10 @@ async def client(
         wxa_secret=wx.WXA_SECRET,
         config_dir=config_with_templates(tmp_path),
     )
+    toml = settings.config_dir / "notifications.toml"
+    # Both accounts are bound to one open platform: followers' unionids are asked.
+    text = toml.read_text("utf-8")
+    toml.write_text(text.replace("open_platform = false", "open_platform = true"))
     app = create_app(settings)
     app[keys.RUN_SCHEDULER] = False  # the test sends the outbox itself
     client = TestClient(TestServer(app, host="127.0.0.1"))
