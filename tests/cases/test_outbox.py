@@ -245,3 +245,35 @@ def test_template_data_maps_configured_keywords():
         "keyword3": "2026-11-22 12:00",
         "remark": "r",
     }
+
+
+async def test_a_booking_notice_uses_the_booking_template_and_opens_the_booking(cases):
+    from fengqiao.cases.service import PartyInfo
+
+    filed = await cases.file_case(
+        resident_case(applicant=PartyInfo(name="李四", openid="wxa-b", channel="wxa"))
+    )
+    await cases.record_grants("wxa-b", {"TPL-WXA-booking": "accept"})
+    async with cases.db.transaction() as session:
+        session.add(
+            OutboxMessage(
+                case_id=filed.id,
+                channel="wxa",
+                openid="wxa-b",
+                kind="booking",
+                payload={
+                    "code": filed.code,
+                    "status_name": "预约调解",
+                    "remark": "请点击查看可选时间",
+                    "url": "https://fq.example/h5/booking/fq1.tok.sig",
+                },
+                next_attempt_at=utcnow(),
+                dedupe_key="booking:test",
+            )
+        )
+    notifier = FakeNotifier()
+    await OutboxDispatcher(cases.db, notifier, cases.config).run_once()
+    [(kind, openid, template_id, data, page)] = notifier.sent
+    assert (kind, openid, template_id) == ("subscribe", "wxa-b", "TPL-WXA-booking")
+    assert page == f"pages/booking/index?code={filed.code}&t=fq1.tok.sig"
+    assert (await cases.subscriptions_left("wxa-b"))["booking"] == 0
