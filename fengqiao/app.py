@@ -13,7 +13,9 @@ from aiohttp import web
 from fengqiao import bot, keys
 from fengqiao.bot.notifiers import WeChatLinkNotifier, WeChatNotifier
 from fengqiao.cases.outbox import OutboxDispatcher
+from fengqiao.cases.reach import Ways
 from fengqiao.cases.scheduler import Scheduler
+from fengqiao.cases.subscriptions import load_templates
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
 from fengqiao.web import api, pages
@@ -91,10 +93,28 @@ async def _settle_heap(app: web.Application) -> None:
 
 
 async def _wechat_delivery(app: web.Application) -> AsyncIterator[None]:
+    """Signing and delivery links go out by the party's own channels: the mini-program's
+    client for mini-program openids, the official account's for its own."""
     settings = app[keys.SETTINGS]
-    if settings.wechat_appid and keys.WECHAT in app:
-        template = app[keys.CASES].config.notifications.get("mp", {}).get("document_template_id")
-        app[keys.DOCUMENTS].use_notifier(WeChatLinkNotifier(app[keys.WECHAT], template or ""))
+    if (settings.wechat_appid or settings.wxa_appid) and keys.WECHAT in app:
+        notifications = app[keys.CASES].config.notifications
+        by_sms = notifications.get("sms", {}).get("notices")
+        sms = app[keys.DOCUMENTS].otp.sender if by_sms else None
+        ways = Ways(
+            templates=load_templates(notifications) if settings.wxa_appid else {},
+            mp_ready=bool(settings.wechat_appid),
+            sms_ready=sms is not None,
+        )
+        app[keys.DOCUMENTS].use_notifier(
+            WeChatLinkNotifier(
+                app[keys.DB],
+                ways,
+                mp=app[keys.WECHAT] if settings.wechat_appid else None,
+                wxa=app[keys.WXA] if settings.wxa_appid else None,
+                template_id=str(notifications.get("mp", {}).get("document_template_id") or ""),
+                sms=sms,
+            )
+        )
     yield
 
 
@@ -112,7 +132,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
             app.get(keys.WXA) if settings.wxa_appid else None,
         )
     # Without WeChat configured, notices stay pending in the outbox until it is.
-    dispatcher = OutboxDispatcher(cases.db, notifier, cases.config)
+    dispatcher = OutboxDispatcher(cases.db, notifier, cases.config, app[keys.DOCUMENTS].otp.sender)
     stop = asyncio.Event()
     task = asyncio.create_task(Scheduler(cases, dispatcher).run(stop))
     yield

@@ -38,7 +38,9 @@ log = logging.getLogger("fengqiao.booking.notices")
 @dataclass(frozen=True)
 class Notice:
     case_id: int
-    channel: str  # mp (official-account template) or wxa (mini-program subscribe)
+    # mp (official-account template) or wxa (mini-program subscribe); the outbox may send it
+    # by another channel of the same person (fengqiao.cases.reach) and says so on the row.
+    channel: str
     openid: str
     kind: str  # booking, reminder
     payload: dict[str, Any]  # code, status_name, time, remark, url: the outbox's fields

@@ -37,12 +37,12 @@ from fengqiao.storage.models import (
     MediatorAbsence,
     MediatorHours,
     Organisation,
-    Person,
+    PersonChannel,
 )
 
 HOLDING = ("pending", "confirmed")  # statuses that hold the mediator's time
 OPEN = ("proposed", "pending", "confirmed")  # statuses that count against capacity
-RESIDENT_CHANNELS = ("mp", "wxa")  # where a party's openid can be reached
+RESIDENT_CHANNELS = ("wxa", "mp")  # a party's WeChat channels, the one notices prefer first
 
 
 @dataclass(frozen=True)
@@ -215,15 +215,22 @@ class BookingTx:
         )
 
     async def recipients(self, booking_id: int) -> list[Recipient]:
-        """The booking's parties WeChat can reach."""
+        """The booking's parties WeChat can reach: one address per party, the person's
+        mini-program first (the outbox falls back to their other channels, cases.reach)."""
         rows = await self.session.execute(
-            select(BookingParty, Person.channel, Person.openid)
+            select(BookingParty, PersonChannel.kind, PersonChannel.address)
             .join(CaseParty, CaseParty.id == BookingParty.case_party_id)
-            .join(Person, Person.id == CaseParty.person_id)
-            .where(BookingParty.booking_id == booking_id, Person.openid.is_not(None))
-            .where(Person.channel.in_(RESIDENT_CHANNELS))
+            .join(PersonChannel, PersonChannel.person_id == CaseParty.person_id)
+            .where(BookingParty.booking_id == booking_id)
+            .where(PersonChannel.kind.in_(RESIDENT_CHANNELS))
+            .order_by(BookingParty.id)
         )
-        return [Recipient(p, str(c), str(o)) for p, c, o in rows.all()]
+        best: dict[int, Recipient] = {}
+        for p, c, o in sorted(
+            rows.all(), key=lambda r: (r[0].id, RESIDENT_CHANNELS.index(r[1]), r[2])
+        ):
+            best.setdefault(p.id, Recipient(p, str(c), str(o)))
+        return list(best.values())
 
     # --- mediators and their time ----------------------------------------------------------
 

@@ -277,6 +277,26 @@ class WeChatClient:
             body["page"] = page
         await self._checked("POST", "/cgi-bin/message/subscribe/send", body=body, auth=True)
 
+    async def unionid_of(self, openid: str) -> str | None:
+        """The official-account user's unionid (only when the account is bound to an open
+        platform, and the user follows it), from /cgi-bin/user/info."""
+        answer = await self._checked(
+            "GET", "/cgi-bin/user/info", params={"openid": openid, "lang": "zh_CN"}, auth=True
+        )
+        unionid = answer.get("unionid")
+        return str(unionid) if unionid else None
+
+    async def phone_number(self, code: str) -> str:
+        """The phone number the mini-program user authorised (the code from a
+        getPhoneNumber button), without country code."""
+        answer = await self._checked(
+            "POST", "/wxa/business/getuserphonenumber", body={"code": code}, auth=True
+        )
+        phone = (answer.get("phone_info") or {}).get("purePhoneNumber")
+        if not phone:
+            raise WeChatUnavailable("WeChat getuserphonenumber: no phone number in the answer")
+        return str(phone)
+
     async def jscode2session(self, code: str) -> WxaSession:
         answer = await self._checked(
             "GET",
@@ -291,4 +311,5 @@ class WeChatClient:
         openid = answer.get("openid")
         if not openid:
             raise WeChatUnavailable("WeChat /sns/jscode2session: no openid in the answer")
-        return WxaSession(openid=str(openid), unionid=answer.get("unionid"))
+        unionid = answer.get("unionid")
+        return WxaSession(openid=str(openid), unionid=str(unionid) if unionid else None)

@@ -54,6 +54,8 @@ MENU_EVENTS = {
     "FQ_PROGRESS": "menu_progress",  # 查询进度
     "FQ_HUMAN": "menu_human",  # 联系人工
 }
+# How often a follower's unionid is asked again (a follower may bind later, or unfollow).
+IDENTITY_RECHECK_SECONDS = 86400.0
 _DIALOG_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan", "click"})
 _DIALOG_MESSAGES = frozenset({"text", "voice", "image"})
 
@@ -229,6 +231,7 @@ class MpBot:
         ):
             version = await self.ledger.finish(key, Outcome(texts.RATE_LIMITED, deferred=False))
             return texts.RATE_LIMITED, version
+        self.learn_identity(message.source)
         task = asyncio.create_task(self.turn(message, key))
         finished = await self.deadlines.wait(task, budget)
         # If WeChat left this connection while the turn ran, its reply takes the late path
@@ -253,6 +256,29 @@ class MpBot:
         self._late.add(late)
         late.add_done_callback(self._late.discard)
         return None, None
+
+    def learn_identity(self, openid: str) -> None:
+        """Beside the turn, never delaying it: ask WeChat (once a day per follower) for the
+        unionid, which joins this follower to the same person on the mini-program. Only for an
+        account bound to an open platform (config/notifications.toml [mp] open_platform)."""
+        cases = self.app.get(keys.CASES)
+        if cases is None or not cases.config.notifications.get("mp", {}).get("open_platform"):
+            return  # without an open platform WeChat gives no unionid: nothing to ask
+        task = asyncio.create_task(self._learn_identity(openid))
+        self._late.add(task)
+        task.add_done_callback(self._late.discard)
+
+    async def _learn_identity(self, openid: str) -> None:
+        marker = f"{EPHEMERAL}wechat:mp:identity:{hashlib.sha256(openid.encode()).hexdigest()}"
+        try:
+            if not await self.kv.set_if_absent(marker, "1", ttl=IDENTITY_RECHECK_SECONDS):
+                return
+            unionid = await self.client.unionid_of(openid)
+            await self.app[keys.CASES].link(CHANNEL, openid, unionid)
+        except (WeChatError, StoreUnavailable) as exc:
+            log.warning("follower identity not learnt: %s", exc)
+        except Exception:  # noqa: BLE001 - the turn goes on whatever happens here
+            log.exception("follower identity not learnt")
 
     async def turn(self, message: BaseMessage, key: str | None = None) -> str | None:
         """One dialog turn; `key` lets the dialog recognise a message it already answered

@@ -8,7 +8,13 @@ import logging
 from typing import Any
 
 from fengqiao.bot.client import WeChatError
+from fengqiao.cases.outbox import template_data
+from fengqiao.cases.reach import Reach, Route, Ways, choose
+from fengqiao.cases.subscriptions import give_back
 from fengqiao.documents.notify import NotSent
+from fengqiao.documents.otp import SmsError
+from fengqiao.storage.db import Database
+from fengqiao.storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +43,68 @@ class WeChatNotifier:
 
 
 class WeChatLinkNotifier:
-    """Links through the official account: a template message when one is configured
-    (config/notifications.toml `[mp] document_template_id`), otherwise a customer-service
-    text message, which WeChat accepts within 48 h of the party's last message."""
+    """Links to a person by the channel that can reach them (fengqiao.cases.reach): the
+    mini-program's subscribe message (a grant for the kind's template is used), else the
+    official account — a template message when one is configured (config/notifications.toml
+    `[mp] document_template_id`), otherwise a customer-service text, which WeChat accepts
+    within 48 h of the party's last message — else SMS where switched on. Each client gets
+    only its own openids."""
 
-    def __init__(self, client: Any, template_id: str = "") -> None:
-        self.client = client
+    def __init__(
+        self,
+        db: Database,
+        ways: Ways,
+        *,
+        mp: Any | None,
+        wxa: Any | None,
+        template_id: str = "",
+        sms: Any | None = None,
+    ) -> None:
+        self.db = db
+        self.ways = ways
+        self.mp = mp
+        self.wxa = wxa
         self.template_id = template_id
+        self.sms = sms
 
-    async def send_link(self, openid: str, title: str, text: str, url: str) -> str | None:
+    async def send_link(
+        self, to: Reach, kind: str, title: str, text: str, url: str, *, code: str = ""
+    ) -> str | None:
+        async with self.db.transaction() as session:
+            route = await choose(session, to, kind, self.ways, used_by=f"link:{kind}", now=utcnow())
+        if isinstance(route, str):
+            raise NotSent(route)
+        if route.fallback:
+            log.info("link %s went by another channel: %s", kind, route.fallback)
         try:
-            if self.template_id:
-                data = {"first": title, "keyword1": text, "remark": "点击查看"}
-                msg_id = await self.client.send_template(openid, self.template_id, data, url=url)
-                return str(msg_id)
-            await self.client.send_text(openid, f"{title}\n{text}\n{url}")
-            return None
-        except WeChatError as exc:
+            return await self._send(route, title, text, url, code)
+        except (WeChatError, SmsError) as exc:
+            if route.grant_id is not None:
+                async with self.db.transaction() as session:
+                    await give_back(session, route.grant_id)
             log.warning("link not sent: %s", exc)
             raise NotSent(str(exc)) from exc
+
+    async def _send(self, route: Route, title: str, text: str, url: str, code: str) -> str | None:
+        if route.channel == "wxa":
+            assert route.template is not None and self.wxa is not None
+            payload = {"code": code, "status_name": title, "remark": text,
+                       "time": utcnow().isoformat(), "url": url}
+            data = template_data(route.template.fields, payload)
+            await self.wxa.send_subscribe(
+                route.address, route.template.id, data, page=route.template.page_for(payload)
+            )
+            return None
+        if route.channel == "mp":
+            assert self.mp is not None
+            if self.template_id:
+                data = {"first": title, "keyword1": text, "remark": "点击查看"}
+                msg_id = await self.mp.send_template(
+                    route.address, self.template_id, data, url=url
+                )
+                return str(msg_id)
+            await self.mp.send_text(route.address, f"{title}\n{text}\n{url}")
+            return None
+        assert self.sms is not None
+        await self.sms.send(route.address, f"{title}：{text} {url}")
+        return None

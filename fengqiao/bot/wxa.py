@@ -81,6 +81,11 @@ async def login(call: Call[Login, Any]) -> LoginReply:
         raise errors.Unauthorized("invalid_code", texts.LOGIN_CODE_INVALID) from None
     except WeChatError:
         raise errors.Unavailable("wechat_unavailable", texts.WECHAT_UNAVAILABLE) from None
+    cases = call.app.get(keys.CASES)
+    if cases is not None:
+        # One person across channels: the unionid joins this login to the same resident on
+        # the official account (fengqiao.cases.identity).
+        await cases.link(CHANNEL, session.openid, session.unionid)
     return await _start(call, session.openid, call.body.device)
 
 

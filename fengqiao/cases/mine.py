@@ -1,5 +1,7 @@
-"""A resident's own cases: those where a person with their WeChat identity is a party. The
-lookup the resident's space (/api/v1/me) stands on; it never reaches another person's case."""
+"""A resident's own cases: those where the person behind their WeChat identity is a party,
+whichever channel (official account, mini-program) the case came through (cases.identity).
+The lookup the resident's space (/api/v1/me) stands on; it never reaches another person's
+case."""
 
 from __future__ import annotations
 
@@ -8,12 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from fengqiao.cases import statuses
+from fengqiao.cases.identity import persons_of_openid
 from fengqiao.cases.parties import ROLES
 from fengqiao.cases.rules import LOCAL_TZ
 from fengqiao.storage.db import Database
-from fengqiao.storage.models import Case, CaseParty, Person
-
-CHANNELS = ("wxa", "mp")
+from fengqiao.storage.models import Case, CaseParty
 
 
 async def cases_of(db: Database, openid: str, limit: int = 100) -> list[dict[str, Any]]:
@@ -23,8 +24,7 @@ async def cases_of(db: Database, openid: str, limit: int = 100) -> list[dict[str
             await session.execute(
                 select(Case, CaseParty.role)
                 .join(CaseParty, CaseParty.case_id == Case.id)
-                .join(Person, Person.id == CaseParty.person_id)
-                .where(Person.openid == openid, Person.channel.in_(CHANNELS))
+                .where(CaseParty.person_id.in_(persons_of_openid(openid)))
                 .order_by(Case.id.desc())
                 .limit(limit)
             )

@@ -20,13 +20,13 @@ from fengqiao.storage.models import (
     CaseDocument,
     CaseParty,
     OutboxMessage,
-    Person,
+    PersonChannel,
     StaffUser,
     utcnow,
 )
 
 LOCAL_TZ_NAME = "Asia/Shanghai"
-RESIDENT_CHANNELS = ("mp", "wxa")
+RESIDENT_CHANNELS = ("wxa", "mp")  # a person's WeChat channels, the one notices prefer first
 
 
 def _insert(session: AsyncSession, model: type[Any]) -> Any:
@@ -48,15 +48,21 @@ async def insert_once(
 
 
 async def resident_recipients(session: AsyncSession, case_id: int) -> list[tuple[str, str]]:
-    """(channel, openid) of the parties who can be reached on WeChat."""
+    """(channel, openid) of each party's person who can be reached on WeChat: one per person,
+    the mini-program first (cases.reach falls back to the person's other channels when it
+    sends)."""
     rows = await session.execute(
-        select(Person.channel, Person.openid)
-        .join(CaseParty, CaseParty.person_id == Person.id)
-        .where(CaseParty.case_id == case_id, Person.openid.is_not(None))
-        .where(Person.channel.in_(RESIDENT_CHANNELS))
+        select(PersonChannel.person_id, PersonChannel.kind, PersonChannel.address)
+        .join(CaseParty, CaseParty.person_id == PersonChannel.person_id)
+        .where(CaseParty.case_id == case_id, PersonChannel.kind.in_(RESIDENT_CHANNELS))
         .distinct()
     )
-    return [(str(c), str(o)) for c, o in rows.all()]
+    best: dict[int, tuple[str, str]] = {}
+    for person_id, kind, address in sorted(
+        rows.all(), key=lambda r: (r[0], RESIDENT_CHANNELS.index(r[1]), r[2])
+    ):
+        best.setdefault(int(person_id), (str(kind), str(address)))
+    return list(best.values())
 
 
 async def enqueue_status(

@@ -1,5 +1,6 @@
-"""Sending the outbox to WeChat: template messages (official account) and subscribe messages
-(mini-program), with retries and exponential backoff; delivery reports from
+"""Sending the outbox: template messages (official account), subscribe messages (mini-program)
+and, where switched on, SMS, by whichever channel of the person can carry the notice
+(cases.reach), with retries and exponential backoff; delivery reports from
 TEMPLATESENDJOBFINISH update the row.
 
 Rows are claimed with a lease (status "sending" until `next_attempt_at`); a worker that dies
@@ -15,7 +16,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
+from fengqiao.cases import texts
+from fengqiao.cases.reach import Route, Ways, choose, reach_of
 from fengqiao.cases.rules import LOCAL_TZ, CaseConfig
+from fengqiao.cases.subscriptions import KIND_OF_NOTICE, give_back, load_templates
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import OutboxMessage, utcnow
 
@@ -25,6 +29,12 @@ log = logging.getLogger("fengqiao.cases.outbox")
 PERMANENT_ERRCODES = frozenset({40003, 40036, 40037, 43004, 43101, 47003})
 # Subscribe-message field limits by keyword type (thing: 20 chars, phrase: 5, ...).
 FIELD_LIMITS = {"thing": 20, "phrase": 5, "character_string": 32, "name": 10}
+
+
+class SmsSender(Protocol):
+    """fengqiao.documents.otp.SmsSender: one text to one phone."""
+
+    async def send(self, phone: str, text: str) -> None: ...
 
 
 class Notifier(Protocol):
@@ -47,6 +57,7 @@ class Claimed:
     openid: str
     payload: dict[str, Any]
     attempts: int
+    kind: str = "status"
 
 
 def _limit(key: str, value: str) -> str:
@@ -77,11 +88,23 @@ def is_permanent(exc: BaseException) -> bool:
 
 
 class OutboxDispatcher:
-    def __init__(self, db: Database, notifier: Notifier | None, config: CaseConfig) -> None:
+    def __init__(
+        self,
+        db: Database,
+        notifier: Notifier | None,
+        config: CaseConfig,
+        sms: SmsSender | None = None,
+    ) -> None:
         self.db = db
         self.notifier = notifier
         self.mp = config.notifications.get("mp", {})
-        self.wxa = config.notifications.get("wxa", {})
+        # SMS carries notices only where the operator switched it on ([sms] notices).
+        self.sms = sms if config.notifications.get("sms", {}).get("notices") else None
+        self.ways = Ways(
+            templates=load_templates(config.notifications),
+            mp_ready=bool(self.mp.get("status_template_id")),
+            sms_ready=self.sms is not None,
+        )
         self.max_attempts = int(config.outbox("max_attempts", 8))
         self.backoff = config.outbox("backoff_seconds", 30)
         self.backoff_max = config.outbox("backoff_max_seconds", 3600)
@@ -122,7 +145,12 @@ class OutboxDispatcher:
                 if won.rowcount == 1:
                     claimed.append(
                         Claimed(
-                            row.id, row.channel, row.openid, dict(row.payload), row.attempts + 1
+                            row.id,
+                            row.channel,
+                            row.openid,
+                            dict(row.payload),
+                            row.attempts + 1,
+                            row.kind,
                         )
                     )
             return claimed
@@ -137,36 +165,44 @@ class OutboxDispatcher:
         return len(batch)
 
     async def _send(self, item: Claimed, now: datetime | None) -> None:
+        """Send one notice by the person's channel that can carry it (cases.reach): a
+        subscribe message uses one of the person's grants, none left falls back to the
+        official account or SMS, and the row says which way it went and why."""
         assert self.notifier is not None
-        conf = self.mp if item.channel == "mp" else self.wxa
-        template_id = str(conf.get("status_template_id", ""))
+        at = now or utcnow()
+        kind = KIND_OF_NOTICE.get(item.kind, "progress")
+        async with self.db.transaction() as session:
+            found = await reach_of(session, item.channel, item.openid)
+            route = await choose(
+                session, found, kind, self.ways, used_by=f"outbox:{item.id}", now=at
+            )
         values: dict[str, Any]
-        if not template_id:
-            values = {"status": "skipped", "last_error": "no template id configured"}
+        if isinstance(route, str):
+            nothing = not (self.ways.templates or self.ways.mp_ready or self.ways.sms_ready)
+            values = {
+                "status": "skipped" if nothing else "undeliverable",
+                "last_error": "no template id configured" if nothing else route[:255],
+            }
         else:
-            data = template_data(dict(conf.get("fields", {})), item.payload)
-            msgid: int | str | None
             try:
-                if item.channel == "mp":
-                    msgid = await self.notifier.send_template(
-                        item.openid, template_id, data, url=item.payload.get("url") or None
-                    )
-                else:
-                    answer = await self.notifier.send_subscribe(
-                        item.openid, template_id, data, page=self._page(item.payload)
-                    )
-                    msgid = answer if isinstance(answer, int | str) else None
+                msgid = await self._deliver(route, item.payload)
                 values = {
                     "status": "sent",
+                    "channel": "sms" if route.channel == "phone" else route.channel,
+                    "openid": route.address,
+                    "fallback": route.fallback,
                     "msgid": str(msgid) if msgid else None,
                     "sent_at": utcnow(),
                     "last_error": None,
                 }
             except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
+                if route.grant_id is not None:
+                    async with self.db.transaction() as session:
+                        await give_back(session, route.grant_id)
                 final = is_permanent(exc) or item.attempts >= self.max_attempts
                 values = {
                     "status": "failed" if final else "pending",
-                    "next_attempt_at": (now or utcnow()) + self.retry_delay(item.attempts),
+                    "next_attempt_at": at + self.retry_delay(item.attempts),
                     "last_error": f"{type(exc).__name__}: {exc}"[:255],
                 }
                 log.warning(
@@ -181,9 +217,35 @@ class OutboxDispatcher:
                 .values(**values)
             )
 
-    def _page(self, payload: dict[str, Any]) -> str:
-        page = str(self.wxa.get("page", ""))
-        return f"{page}?code={payload.get('code', '')}" if page else ""
+    async def _deliver(self, route: Route, payload: dict[str, Any]) -> int | str | None:
+        assert self.notifier is not None
+        if route.channel == "wxa":
+            assert route.template is not None
+            data = template_data(route.template.fields, payload)
+            answer = await self.notifier.send_subscribe(
+                route.address, route.template.id, data, page=route.template.page_for(payload)
+            )
+            return answer if isinstance(answer, int | str) else None
+        if route.channel == "mp":
+            data = template_data(dict(self.mp.get("fields", {})), payload)
+            return await self.notifier.send_template(
+                route.address,
+                str(self.mp.get("status_template_id", "")),
+                data,
+                url=payload.get("url") or None,
+            )
+        assert self.sms is not None
+        await self.sms.send(route.address, sms_text(payload))
+        return None
+
+
+def sms_text(payload: dict[str, Any]) -> str:
+    return texts.SMS_NOTICE.format(
+        status=payload.get("status_name", ""),
+        code=payload.get("code", ""),
+        remark=payload.get("remark", ""),
+        url=payload.get("url", ""),
+    ).strip()
 
 
 async def handle_template_event(db: Database, msg_id: int | str, status: str) -> bool:

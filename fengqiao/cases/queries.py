@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, text, union
 
-from fengqiao.cases import codes, masking, statuses
+from fengqiao.cases import codes, identity, masking, statuses
 from fengqiao.cases.actors import FILE_KINDS, PARTY_ROLES, actor_name, size_text, staff_username
 from fengqiao.cases.errors import CaseNotFound
 from fengqiao.cases.lifecycle import allowed_actions
@@ -189,6 +189,8 @@ class QueryMixin:
                     select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id)
                 )
             ).all()
+            reach = await identity.party_channels(session, case.id)
+            unsent = await identity.undelivered(session, case.id)
             timeline = (
                 await session.scalars(
                     select(AuditEntry).where(AuditEntry.case_id == case.id).order_by(AuditEntry.id)
@@ -298,6 +300,10 @@ class QueryMixin:
                     "id_number": p.id_number or "",
                     "address": p.address or "",
                     "agent": p.agent or "",
+                    # How the platform can reach them (公众号 / 小程序 / 短信), and why the last
+                    # notice that could not be delivered was not.
+                    "reach": [identity.NAMES[k] for k in reach.get(p.id, [])],
+                    "undelivered": unsent.get(p.id, ""),
                 }
                 for p in parties
             ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from fengqiao.cases.identity import persons_of_openid
 from fengqiao.policy import CaseScope
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import (
@@ -16,7 +17,6 @@ from fengqiao.storage.models import (
     CaseTask,
     Document,
     Mediator,
-    Person,
     Room,
 )
 
@@ -48,16 +48,16 @@ class CaseScopes:
 
     async def party_of_openid(self, case_id: int, openid: str) -> int | None:
         """The party of ``case_id`` whose person has this mini-program or official-account
-        openid, if any."""
+        openid, if any: a case filed on the official account is found from the mini-program
+        of the same person (cases.identity)."""
         async with self.db.read() as session:
             found = await session.scalar(
                 select(CaseParty.id)
-                .join(Person, Person.id == CaseParty.person_id)
                 .where(
                     CaseParty.case_id == case_id,
-                    Person.openid == openid,
-                    Person.channel.in_(("wxa", "mp")),
+                    CaseParty.person_id.in_(persons_of_openid(openid)),
                 )
+                .order_by(CaseParty.id)
                 .limit(1)
             )
         return int(found) if found is not None else None

@@ -8,16 +8,18 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from fengqiao.cases import audit, codes, milestones, notify, outbox, statuses, texts
+from fengqiao.cases import audit, codes, identity, milestones, notify, outbox, statuses, texts
 from fengqiao.cases.errors import ActionRefused, CaseNotFound
+from fengqiao.cases.identity import IdentityMixin
 from fengqiao.cases.parties import PartiesMixin
 from fengqiao.cases.queries import QueryMixin
 from fengqiao.cases.revisit import RevisitMixin
 from fengqiao.cases.rules import LOCAL_TZ, load_config
+from fengqiao.cases.subscriptions import SubscriptionsMixin
 from fengqiao.storage import prepared
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import (
@@ -27,6 +29,7 @@ from fengqiao.storage.models import (
     CaseParty,
     CaseState,
     Person,
+    PersonChannel,
     utcnow,
 )
 
@@ -91,16 +94,43 @@ def _person_upsert(dialect: Any) -> Any:
     ).returning(people.c.id)
 
 
+def _channel_insert(dialect: Any) -> Any:
+    channels = PersonChannel.__table__
+    return dialect.insert(channels).on_conflict_do_nothing(
+        index_elements=[channels.c.kind, channels.c.address]
+    )
+
+
+_PEOPLE = cast(Table, Person.__table__)
+_CHANNELS = cast(Table, PersonChannel.__table__)
 # Filing is the hot write of every intake: its statements are built once, and each execution
 # only binds values (building a statement with .values() costs more than running it).
 _PERSON_UPSERT = {"sqlite": _person_upsert(sqlite), "postgresql": _person_upsert(postgresql)}
+_CHANNEL_INSERT = {"sqlite": _channel_insert(sqlite), "postgresql": _channel_insert(postgresql)}
+# The person a channel belongs to (fengqiao.cases.identity): after a unionid joined two
+# records, the mini-program openid may belong to a person first met on the official account.
+_PERSON_OF_CHANNEL = select(_CHANNELS.c.person_id).where(
+    _CHANNELS.c.kind == bindparam("kind"), _CHANNELS.c.address == bindparam("address")
+)
+_PERSON_UPDATE = (
+    update(_PEOPLE)
+    .where(_PEOPLE.c.id == bindparam("pid"))
+    .values(
+        name=func.coalesce(bindparam("new_name"), _PEOPLE.c.name),
+        phone=func.coalesce(bindparam("new_phone"), _PEOPLE.c.phone),
+        privacy_consent_at=func.coalesce(
+            bindparam("new_consent", type_=_PEOPLE.c.privacy_consent_at.type),
+            _PEOPLE.c.privacy_consent_at,
+        ),
+    )
+)
 _CASES = cast(Table, Case.__table__)  # declarative's annotation says FromClause
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
 _INSERT_STATE = insert(cast(Table, CaseState.__table__))
 _INSERT_PARTY = insert(cast(Table, CaseParty.__table__))
 
 
-class CaseService(PartiesMixin, RevisitMixin, QueryMixin):
+class CaseService(IdentityMixin, SubscriptionsMixin, PartiesMixin, RevisitMixin, QueryMixin):
     def __init__(
         self,
         db: Database,
@@ -127,6 +157,22 @@ class CaseService(PartiesMixin, RevisitMixin, QueryMixin):
     ) -> int | None:
         if not party.openid:
             return None
+        known = prepared.scalar(
+            conn, _PERSON_OF_CHANNEL, {"kind": party.channel, "address": party.openid}
+        )
+        if known is not None:
+            prepared.execute(
+                conn,
+                _PERSON_UPDATE,
+                {
+                    "pid": known,
+                    "new_name": party.name or None,
+                    "new_phone": party.phone or None,
+                    "new_consent": consent_at,
+                },
+            )
+            return int(known)
+        now = utcnow()
         person_id = prepared.scalar(
             conn,
             _PERSON_UPSERT[conn.dialect.name],
@@ -136,9 +182,20 @@ class CaseService(PartiesMixin, RevisitMixin, QueryMixin):
                 "name": party.name or None,
                 "phone": party.phone or None,
                 "privacy_consent_at": consent_at,
-                "created_at": utcnow(),
+                "created_at": now,
             },
         )
+        if party.channel in identity.WECHAT:
+            prepared.execute(
+                conn,
+                _CHANNEL_INSERT[conn.dialect.name],
+                {
+                    "person_id": person_id,
+                    "kind": party.channel,
+                    "address": party.openid,
+                    "created_at": now,
+                },
+            )
         return int(person_id)
 
     async def file_case(self, new: NewCase) -> FiledCase:
@@ -341,13 +398,14 @@ class CaseService(PartiesMixin, RevisitMixin, QueryMixin):
         }
 
     async def cases_of(self, channel: str, openid: str) -> list[Case]:
-        """A resident's own cases, newest first."""
+        """A resident's own cases, newest first: those they applied in through any channel
+        of theirs (cases.identity)."""
+        person = select(PersonChannel.person_id).where(
+            PersonChannel.kind == channel, PersonChannel.address == openid
+        )
         async with self.db.read() as session:
             rows = await session.scalars(
-                select(Case)
-                .join(Person, Person.id == Case.applicant_id)
-                .where(Person.channel == channel, Person.openid == openid)
-                .order_by(Case.id.desc())
+                select(Case).where(Case.applicant_id.in_(person)).order_by(Case.id.desc())
             )
             return list(rows.all())
 

@@ -12,6 +12,8 @@ STATUS_REMARK = {
     "merged": "您的纠纷已与同一纠纷（{target}）合并办理。",
     "reopened": "中心已重新督办您的纠纷，承办单位将尽快与您联系。",
 }
+# A notice by SMS (only where [sms] notices = true in config/notifications.toml).
+SMS_NOTICE = "【{status}】案件编号 {code}：{remark} {url}"
 REVISIT_REMARK = "请在对话中回复“满意”“基本满意”或“不满意”，也可以附上您的意见。"
 REVISIT_QUESTION = (
     "您的纠纷（案件编号 {code}）已办结，处理结果：{outcome}。\n"

@@ -21,6 +21,7 @@ from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from sqlalchemy import select
 
 from fengqiao.cases import audit
+from fengqiao.cases.reach import Reach
 from fengqiao.documents import lookup, records
 from fengqiao.documents.agreement import build_agreement_pdf, new_doc_code, render_agreement_text
 from fengqiao.documents.agreement_model import (
@@ -246,7 +247,7 @@ class AgreementService:
         key = f"documents/{doc.case_id}/{doc.code}/v0.pdf"
         await self.files.put(key, built.pdf)
         now = utcnow()
-        sends: list[tuple[str, int]] = []
+        sends: list[tuple[Reach, int]] = []
         async with self.db.transaction() as session:
             doc = await records.load_doc(session, doc_code)
             if doc.status != "draft":
@@ -267,9 +268,9 @@ class AgreementService:
                                action="agreement.issued",
                                detail={"doc": doc.code, "sha256": built.sha256})
             for party in await lookup.case_parties(session, doc.case_id):
-                openid = await lookup.party_openid(session, party)
-                if openid and any(p.signer_key == f"party:{party.id}" for p in data.parties):
-                    sends.append((openid, party.id))
+                to = await lookup.party_reach(session, party)
+                if to and any(p.signer_key == f"party:{party.id}" for p in data.parties):
+                    sends.append((to, party.id))
             case = await session.get(Case, doc.case_id)
         await self._send_sign_links(doc, case.code if case else "", sends)
         return await self.links(doc_code, staff)
@@ -283,21 +284,21 @@ class AgreementService:
                 raise Conflict("not_signing", DOCS["not_signing"])
             waiting = {s.party_id for s in await records.slots_of(session, doc.id)
                        if s.party_id is not None and s.signed_at is None}
-            sends = [(openid, p.id) for p in await lookup.case_parties(session, doc.case_id)
-                     if p.id in waiting and (openid := await lookup.party_openid(session, p))]
+            sends = [(to, p.id) for p in await lookup.case_parties(session, doc.case_id)
+                     if p.id in waiting and (to := await lookup.party_reach(session, p))]
             case = await session.get(Case, doc.case_id)
         await self._send_sign_links(doc, case.code if case else "", sends)
         return len(sends)
 
     async def _send_sign_links(self, doc: Document, case_code: str,
-                               sends: list[tuple[str, int]]) -> None:
-        for openid, party_id in sends:
+                               sends: list[tuple[Reach, int]]) -> None:
+        for to, party_id in sends:
             event = "sent"
             detail: dict[str, object] = {"party_id": party_id}
             try:
                 detail["message_id"] = await self.notifier.send_link(
-                    openid, DOCS["sign_title"], DOCS["sign_text"].format(case=case_code),
-                    self.link(doc, party_id))
+                    to, "signing", DOCS["sign_title"], DOCS["sign_text"].format(case=case_code),
+                    self.link(doc, party_id), code=case_code)
             except NotSent as exc:
                 # The link stays valid: staff can send it again or hand it over another way.
                 event, detail["error"] = "send_failed", str(exc)[:200]

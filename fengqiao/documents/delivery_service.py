@@ -58,7 +58,7 @@ class DeliveryService:
                 raise Forbidden("not_party", DOCS["no_wechat"])
             party = await session.get(CaseParty, viewer.party_id)
             assert party is not None
-            address = openid or await lookup.party_openid(session, party)
+            address = openid or lookup.wechat_address(await lookup.party_reach(session, party))
             if not address:
                 raise Conflict("no_wechat", DOCS["no_wechat"])
             wording = DOCS["consent_text"]
@@ -89,6 +89,11 @@ class DeliveryService:
             consents = {c.party_id: c for c in (await session.scalars(select(
                 ServiceConsent).where(ServiceConsent.case_id == doc.case_id)
                 .order_by(ServiceConsent.id))).all()}  # the latest consent is in force
+            # Served on the person behind the designated WeChat address, through a channel
+            # that can reach them (cases.reach): never the official account with a
+            # mini-program openid.
+            reaches = {pid: await lookup.reach_of_openid(session, c.address)
+                       for pid, c in consents.items()}
         results = []
         for party in parties:
             consent = consents.get(party.id)
@@ -100,9 +105,13 @@ class DeliveryService:
                                 party_id=party.id)
             url = records.page_url(self.settings.public_url, "delivery", doc.code, token)
             try:
+                to = reaches.get(party.id)
+                if to is None:
+                    raise NotSent(DOCS["no_wechat"])
                 msg_id = await self.notifier.send_link(
-                    consent.address, DOCS["deliver_title"].format(title=doc.title),
-                    DOCS["deliver_text"].format(case=case.code if case else ""), url)
+                    to, "delivery", DOCS["deliver_title"].format(title=doc.title),
+                    DOCS["deliver_text"].format(case=case.code if case else ""), url,
+                    code=case.code if case else "")
             except NotSent as exc:
                 await self._record_attempt(doc, party, consent, None, staff,
                                            failure=str(exc)[:64] or "not_sent")
@@ -236,13 +245,17 @@ class DeliveryService:
             doc = await session.get(Document, row.document_id)
             assert doc is not None
             case = await session.get(Case, doc.case_id)
+            to = await lookup.reach_of_openid(session, row.address)
         token = issue_token(self.settings.secret, purpose="delivery", case_id=doc.case_id,
                             party_id=row.party_id)
         url = records.page_url(self.settings.public_url, "delivery", doc.code, token)
         try:
+            if to is None:
+                raise NotSent(DOCS["no_wechat"])
             await self.notifier.send_link(
-                row.address, DOCS["remind_title"].format(title=doc.title),
-                DOCS["remind_text"].format(case=case.code if case else ""), url)
+                to, "delivery", DOCS["remind_title"].format(title=doc.title),
+                DOCS["remind_text"].format(case=case.code if case else ""), url,
+                code=case.code if case else "")
         except NotSent:
             return 0  # tried again at the next run
         async with self.db.transaction() as session:

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import select
 
 from fengqiao.cases import audit
+from fengqiao.cases.identity import Channel
+from fengqiao.cases.reach import Reach
 from fengqiao.documents import judicial, lookup, records
 from fengqiao.documents.errors import Conflict
 from fengqiao.documents.texts import AUDIT_ACTION_NAMES, DOCS, JUDICIAL
@@ -181,9 +183,9 @@ async def remind_judicial_deadlines(db: Any, notifier: Any, settings: Any,
             if due[-1] in done:
                 continue
             case = await session.get(Case, doc.case_id)
-            openids = [o for o in [await lookup.party_openid(session, p)
+            reaches = [r for r in [await lookup.party_reach(session, p)
                                    for p in await lookup.case_parties(session, doc.case_id)]
-                       if o]
+                       if r]
             username = str(doc.data.get("mediator_staff_id") or "").removeprefix("staff:")
             mediator_openid = await session.scalar(select(Mediator.openid).where(
                 Mediator.username == username)) if username else None
@@ -193,10 +195,13 @@ async def remind_judicial_deadlines(db: Any, notifier: Any, settings: Any,
             left=days_left(doc.judicial_deadline_at, now))
         url = f"{settings.public_url.rstrip('/')}/h5/verify?code={doc.code}"
         reached = []
-        for openid in [*openids, *([mediator_openid] if mediator_openid else [])]:
+        if mediator_openid:  # a mediator is reached on the official account only
+            reaches.append(Reach(None, (Channel("mp", mediator_openid),)))
+        for to in reaches:
             try:
-                await notifier.send_link(openid, JUDICIAL["reminder_title"], text, url)
-                reached.append(openid[:4] + "…")
+                await notifier.send_link(to, "progress", JUDICIAL["reminder_title"], text, url,
+                                         code=case.code if case else "")
+                reached.append(to.primary.address[:4] + "…")
             except NotSent:
                 continue
         async with db.transaction() as session:

@@ -77,6 +77,48 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PersonChannel(Base):
+    """One way to reach a person (revision 0008_identity): an official-account openid (mp), a
+    mini-program openid (wxa), the unionid WeChat gives for both when the accounts share an
+    open platform, or a verified phone. A channel belongs to one person; a person has many."""
+
+    __tablename__ = "person_channels"
+    __table_args__ = (UniqueConstraint("kind", "address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # mp, wxa, unionid, phone
+    address: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SubscriptionGrant(Base):
+    """What a mini-program user answered to wx.requestSubscribeMessage for one template: an
+    accepted one-time subscription allows one subscribe message, then it is used."""
+
+    __tablename__ = "subscription_grants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64))  # the mini-program openid
+    template_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # progress, booking, reminder, signing, ...
+    answer: Mapped[str] = mapped_column(String(16))  # accept, reject, ban, filter
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(64))  # which notice used it
+
+
+Index(
+    "ix_subscription_grants_openid_template",
+    SubscriptionGrant.openid,
+    SubscriptionGrant.template_id,
+    SubscriptionGrant.used_at,
+)
+
+
 class Case(Base):
     __tablename__ = "cases"
 
@@ -403,6 +445,9 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # Revision 0008_identity: "wxa→mp：…" when the notice went by another channel of the
+    # person than the one it was queued for, and why.
+    fallback: Mapped[str | None] = mapped_column(String(128))
 
 
 class Revisit(Base):

@@ -33,6 +33,9 @@ def config_with_templates(tmp_path: Path) -> Path:
     path = target / "notifications.toml"
     text = path.read_text("utf-8")
     text = text.replace('[mp]\nstatus_template_id = ""', '[mp]\nstatus_template_id = "TPL-MP"')
-    text = text.replace('[wxa]\nstatus_template_id = ""', '[wxa]\nstatus_template_id = "TPL-WXA"')
+    for kind in ("progress", "booking", "reminder", "signing", "delivery"):
+        text = text.replace(
+            f'[wxa.templates.{kind}]\nid = ""', f'[wxa.templates.{kind}]\nid = "TPL-WXA-{kind}"'
+        )
     path.write_text(text, "utf-8")
     return target

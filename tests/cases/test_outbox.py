@@ -135,19 +135,94 @@ async def test_two_dispatchers_send_each_notice_once(cases, settings):
     assert {r.status for r in await rows(cases.db)} == {"sent"}
 
 
-async def test_subscribe_message_for_mini_program_users(cases):
+async def test_subscribe_message_uses_one_grant_per_message(cases):
     from fengqiao.cases.service import PartyInfo
 
     filed = await cases.file_case(
         resident_case(applicant=PartyInfo(name="李四", openid="wxa-user", channel="wxa"))
     )
+    # Granted twice for progress (once more than needed), once refused; another kind's id.
+    stored = await cases.record_grants(
+        "wxa-user", {"TPL-WXA-progress": "accept", "TPL-WXA-booking": "reject"}
+    )
+    await cases.record_grants("wxa-user", {"TPL-WXA-progress": "accept", "NOT-OURS": "accept"})
+    assert stored == 2
+    assert (await cases.subscriptions_left("wxa-user"))["progress"] == 2
     await cases.route(filed.code, "staff:li")
     notifier = FakeNotifier()
     await OutboxDispatcher(cases.db, notifier, cases.config).run_once()
     kind, openid, template_id, data, page = notifier.sent[0]
-    assert (kind, openid, template_id) == ("subscribe", "wxa-user", "TPL-WXA")
+    assert (kind, openid, template_id) == ("subscribe", "wxa-user", "TPL-WXA-progress")
     assert page == f"pages/progress/index?code={filed.code}"
     assert len(data["thing4"]) <= 20 and len(data["phrase2"]) <= 5
+    assert (await cases.subscriptions_left("wxa-user"))["progress"] == 1
+    [row] = await rows(cases.db)
+    assert row.status == "sent" and row.channel == "wxa" and row.fallback is None
+
+
+async def test_a_mini_program_only_party_without_a_grant_is_recorded_as_not_reached(cases):
+    from fengqiao.cases.service import PartyInfo
+
+    filed = await cases.file_case(
+        resident_case(applicant=PartyInfo(name="李四", openid="wxa-only", channel="wxa"))
+    )
+    await cases.record_grants("wxa-only", {"TPL-WXA-progress": "accept"})
+    await cases.route(filed.code, "staff:li")
+    await cases.handle(filed.code, "staff:li")
+    notifier = FakeNotifier()
+    dispatcher = OutboxDispatcher(cases.db, notifier, cases.config)
+    await dispatcher.run_once()
+    first, second = await rows(cases.db)
+    # The one grant carried the first notice; the second has no way to the resident: the
+    # mini-program openid is never handed to the official account.
+    assert [s[0] for s in notifier.sent] == ["subscribe"]
+    assert first.status == "sent"
+    assert second.status == "undeliverable" and "订阅消息授权已用完" in second.last_error
+    party = (await cases.case_detail(filed.code))["parties"][0]
+    assert party["reach"] == ["小程序"] and "订阅消息授权已用完" in party["undelivered"]
+
+
+async def test_none_left_falls_back_to_the_official_account_of_the_same_person(cases):
+    # Met on the official account first; the mini-program login gives the same unionid.
+    await cases.link("mp", "openid-1", "union-1")
+    filed = await cases.file_case(resident_case())
+    assert await cases.link("wxa", "wxa-of-1", "union-1") == await cases.link("mp", "openid-1")
+    await cases.route(filed.code, "staff:li")
+    notifier = FakeNotifier()
+    await OutboxDispatcher(cases.db, notifier, cases.config).run_once()
+    assert [(s[0], s[1]) for s in notifier.sent] == [("template", "openid-1")]
+    [row] = await rows(cases.db)
+    assert row.status == "sent" and row.channel == "mp" and row.openid == "openid-1"
+    assert row.fallback == "小程序→公众号：小程序订阅消息授权已用完"
+    party = (await cases.case_detail(filed.code))["parties"][0]
+    # The phone the applicant gave reaches them by SMS too (signing codes go there).
+    assert party["reach"] == ["小程序", "公众号", "短信"]
+
+
+async def test_sms_carries_a_notice_when_switched_on_and_the_phone_is_verified(cases, tmp_path):
+    from fengqiao.cases.service import PartyInfo
+
+    path = tmp_path / "config" / "notifications.toml"
+    path.write_text(path.read_text("utf-8").replace("notices = false", "notices = true"))
+    cases = CaseService(cases.db, tmp_path / "config", public_url="https://fq.example")
+    filed = await cases.file_case(
+        resident_case(applicant=PartyInfo(name="李四", openid="wxa-sms", channel="wxa"))
+    )
+    await cases.verify_phone("wxa", "wxa-sms", "13912345678")
+    await cases.route(filed.code, "staff:li")
+
+    class Sms:
+        sent: list[tuple[str, str]] = []
+
+        async def send(self, phone, text):
+            self.sent.append((phone, text))
+
+    sms = Sms()
+    await OutboxDispatcher(cases.db, FakeNotifier(), cases.config, sms).run_once()
+    [(phone, text)] = sms.sent
+    assert phone == "13912345678" and filed.code in text and "/h5/progress" in text
+    [row] = await rows(cases.db)
+    assert row.channel == "sms" and row.fallback == "小程序→短信：小程序订阅消息授权已用完"
 
 
 async def test_without_template_ids_notices_are_skipped_not_lost(services):
@@ -170,3 +245,35 @@ def test_template_data_maps_configured_keywords():
         "keyword3": "2026-11-22 12:00",
         "remark": "r",
     }
+
+
+async def test_a_booking_notice_uses_the_booking_template_and_opens_the_booking(cases):
+    from fengqiao.cases.service import PartyInfo
+
+    filed = await cases.file_case(
+        resident_case(applicant=PartyInfo(name="李四", openid="wxa-b", channel="wxa"))
+    )
+    await cases.record_grants("wxa-b", {"TPL-WXA-booking": "accept"})
+    async with cases.db.transaction() as session:
+        session.add(
+            OutboxMessage(
+                case_id=filed.id,
+                channel="wxa",
+                openid="wxa-b",
+                kind="booking",
+                payload={
+                    "code": filed.code,
+                    "status_name": "预约调解",
+                    "remark": "请点击查看可选时间",
+                    "url": "https://fq.example/h5/booking/fq1.tok.sig",
+                },
+                next_attempt_at=utcnow(),
+                dedupe_key="booking:test",
+            )
+        )
+    notifier = FakeNotifier()
+    await OutboxDispatcher(cases.db, notifier, cases.config).run_once()
+    [(kind, openid, template_id, data, page)] = notifier.sent
+    assert (kind, openid, template_id) == ("subscribe", "wxa-b", "TPL-WXA-booking")
+    assert page == f"pages/booking/index?code={filed.code}&t=fq1.tok.sig"
+    assert (await cases.subscriptions_left("wxa-b"))["booking"] == 0

@@ -1,8 +1,11 @@
 """A local fake of WeChat's server API, answering like WeChat does, including its errcodes.
 
 Covers what the service calls: access tokens (`/cgi-bin/token`, `/cgi-bin/stable_token`),
-customer-service, template and subscribe messages, media download, and the mini-program's
-`/sns/jscode2session`. Everything received is recorded in `calls`; `fail(path, errcode, n)`
+customer-service, template and subscribe messages, media download, the official account's
+`/cgi-bin/user/info` (with the unionid when the account is bound to an open platform), and
+the mini-program's `/sns/jscode2session` and `/wxa/business/getuserphonenumber`. Openids are
+per AppID, as on WeChat: a message to an openid of `owners` sent with another account's token
+answers 40003. Everything received is recorded in `calls`; `fail(path, errcode, n)`
 makes the next n calls to `path` answer that errcode.
 """
 
@@ -23,6 +26,7 @@ ERRMSG = {
     40007: "invalid media_id",
     40013: "invalid appid",
     40014: "invalid access_token",
+    40003: "invalid openid",
     40029: "invalid code",
     40125: "invalid appsecret",
     42001: "access_token expired",
@@ -35,7 +39,10 @@ AUTHED = (
     "/cgi-bin/message/template/send",
     "/cgi-bin/message/subscribe/send",
     "/cgi-bin/media/get",
+    "/cgi-bin/user/info",
+    "/wxa/business/getuserphonenumber",
 )
+SENDS = AUTHED[:3]
 
 
 @dataclass
@@ -51,6 +58,9 @@ class FakeWeChat:
     accounts: dict[str, str] = field(default_factory=dict)  # appid -> secret
     media: dict[str, bytes] = field(default_factory=dict)
     js_codes: dict[str, str] = field(default_factory=dict)  # login code -> openid
+    unionids: dict[str, str] = field(default_factory=dict)  # openid (either account) -> unionid
+    owners: dict[str, str] = field(default_factory=dict)  # openid -> the appid it belongs to
+    phone_codes: dict[str, str] = field(default_factory=dict)  # getPhoneNumber code -> phone
     delays: dict[str, float] = field(default_factory=dict)  # path -> seconds before answering
     calls: list[Call] = field(default_factory=list)
     token_ttl: int = 7200
@@ -71,6 +81,8 @@ class FakeWeChat:
         app.router.add_post("/cgi-bin/message/subscribe/send", self._ok)
         app.router.add_get("/cgi-bin/media/get", self._media)
         app.router.add_get("/sns/jscode2session", self._jscode2session)
+        app.router.add_get("/cgi-bin/user/info", self._user_info)
+        app.router.add_post("/wxa/business/getuserphonenumber", self._phone_number)
         app.middlewares.append(self._middleware)
         self.app = app
 
@@ -146,6 +158,10 @@ class FakeWeChat:
                 return await self._error(request, body, 42001)
             if token not in self._tokens:
                 return await self._error(request, body, 40001)
+            to = (body or {}).get("touser", "") if request.path in SENDS else ""
+            owner = self.owners.get(to)
+            if owner is not None and owner != self._tokens[token]:
+                return await self._error(request, body, 40003)  # another AppID's openid
         request[BODY] = body
         response = await handler(request)
         errcode = 0
@@ -221,6 +237,33 @@ class FakeWeChat:
         openid = self.js_codes.pop(q.get("js_code", ""), None)  # a code works once
         if openid is None or q.get("grant_type") != "authorization_code":
             return web.json_response({"errcode": 40029, "errmsg": ERRMSG[40029]})
+        answer = {"openid": openid, "session_key": secrets.token_urlsafe(16)}
+        if openid in self.unionids:
+            answer["unionid"] = self.unionids[openid]
+        return web.json_response(answer)
+
+    async def _user_info(self, request: web.Request) -> web.Response:
+        openid = request.query.get("openid", "")
+        if not openid:
+            return web.json_response({"errcode": 40003, "errmsg": ERRMSG[40003]})
+        answer: dict[str, Any] = {"subscribe": 1, "openid": openid, "language": "zh_CN"}
+        if openid in self.unionids:
+            answer["unionid"] = self.unionids[openid]
+        return web.json_response(answer)
+
+    async def _phone_number(self, request: web.Request) -> web.Response:
+        phone = self.phone_codes.pop((request[BODY] or {}).get("code", ""), None)
+        if phone is None:
+            return web.json_response({"errcode": 40029, "errmsg": ERRMSG[40029]})
         return web.json_response(
-            {"openid": openid, "session_key": secrets.token_urlsafe(16), "unionid": None}
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "phone_info": {
+                    "phoneNumber": phone,
+                    "purePhoneNumber": phone,
+                    "countryCode": "86",
+                    "watermark": {"timestamp": 1700000000, "appid": "fake"},
+                },
+            }
         )

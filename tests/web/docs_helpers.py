@@ -40,12 +40,14 @@ async def make_case(app: Any, *, suffix: str = "a", organisation: str = ORGANISA
         respondent=PartyInfo(name="刘某", phone=RESPONDENT_PHONE),
         answers={"wants": "结清工资"}))
     db = app[keys.DB]
+    # The respondent follows the official account (one person with that channel).
+    person_id = await app[keys.CASES].link("mp", f"o-resp-{suffix}")
     async with db.transaction() as session:
         parties = (await session.scalars(select(CaseParty).where(
             CaseParty.case_id == filed.id).order_by(CaseParty.id))).all()
-        person = Person(channel="mp", openid=f"o-resp-{suffix}", name="刘某")
-        session.add(person)
-        await session.flush()
+        person = await session.get(Person, person_id)
+        assert person is not None
+        person.name = "刘某"
         parties[1].person_id = person.id
         ids = [p.id for p in parties]
         case = await session.get(Case, filed.id)

@@ -9,6 +9,7 @@ from fengqiao.web.api import (
     documents,
     me,
     me_booking,
+    me_channels,
     messages,
     public,
     rooms,
@@ -24,6 +25,7 @@ def setup(app: web.Application) -> None:
     me.routes.setup(app)
     me_booking.routes.setup(app)
     messages.routes.setup(app)
+    me_channels.routes.setup(app)
     trust.routes.setup(app)
     rooms.setup(app)
     booking.setup(app)
