@@ -14,13 +14,20 @@ from pathlib import Path
 
 from fengqiao.nlp.risk_cues import CueSet, Phrases, first_unnegated
 from fengqiao.nlp.risk_model import RiskModel, features
+from fengqiao.nlp.risk_words import GramCache, WordTagger, explain
 
 RED, YELLOW, BLUE = "red", "yellow", "blue"
 LARGE_SUM_REASON = "涉及金额较大"
-MODEL_REASON = "整体表述显示可能存在紧急人身危险（模型判断，可能性{p:.0%}）"
+MODEL_REASON = "整体表述显示可能存在紧急人身危险（模型判断，可能性{p:.0%}{why}）"
 SELF_HARM = "self_harm"
-# Decision thresholds on the calibrated red probability (see decide()).
-MODEL_RED = 0.85  # the model alone
+# Decision thresholds on the calibrated red probability (see evaluate()).
+MODEL_RED = 0.3  # the model alone, on any text
+MODEL_WITH_CUE = 0.2  # the model where a weak cue (a weapon named, an intent, a crowd) agrees
+# Word classes of a danger to the resident themself (the 12356 line), and of one to others.
+_SELF_CLASSES = ("k:selfharm_act", "k:despair", "k:lethal", "k:high_place", "k:farewell",
+                 "k:stockpile")
+_OTHERS_CLASSES = ("k:blade", "k:blunt", "k:gun", "k:fire+person", "k:beat", "k:detain",
+                   "k:crowd", "k:vehicle")
 CUE_FLOOR = 0.0  # a strong structural cue is red whatever the model says: a miss costs most
 MODEL_MIN_CHARS = 8
 RULE_FLOOR = 0.1  # an operator phrase rule: red only if the model does not disagree
@@ -58,7 +65,11 @@ class RiskAssessor:
         self.large_sum_yuan = large_sum_yuan
         self.cues = cues or CueSet([], None)
         self.model = model
-        self.always_probability = False  # compute p even where it cannot change the colour
+        self.always_probability = False  # kept for the bench: the model is asked on every text
+        # jieba's cut, attached by the Analyzer; the model reads words (None: not asked).
+        self.cut: Callable[[str], list[str]] | None = None
+        self.tagger = WordTagger(self.cues.lexicon)
+        self._grams = GramCache()
         # The risk step runs on every answer: which rules could match is looked up from the
         # characters that can start a match, instead of asking each of them in turn.
         self._starts = frozenset().union(*(f for r in rules for f in r.first_chars if f))
@@ -91,11 +102,10 @@ class RiskAssessor:
             rules.append(RiskRule(level, raw["reason"], tuple(compiled), first))
         return cls(rules, float(data.get("large_sum_yuan", 100_000)), CueSet.from_config(config_dir))
 
-    def model_features(self, text: str) -> set[str]:
-        """What the learned model reads: the masked text's n-grams and the cues found."""
-        masked = self.cues.mask(text)
-        return features(masked, {h.kind for h in self.cues.find(masked)},
-                        self.cues.class_features(masked))
+    def model_features(self, text: str, words: list[str]) -> set[str]:
+        """What the learned model reads: the masked text's n-grams and the word classes of
+        its words (``words``: jieba's cut of ``text``)."""
+        return features(text, self.cues.mask(text), words, self.tagger, self._grams)
 
     def is_plain(self, text: str) -> bool:
         """True if no cue (strong or weak) and no red rule finds anything: an everyday
@@ -117,14 +127,14 @@ class RiskAssessor:
         rule_red, yellow = self._rules(masked)
         strong = [h for h in hits if h.strong]
         p = None
-        # The model can change the colour only where a cue or a red rule fired (see below):
-        # elsewhere it is asked only if `always_probability` (the evaluation bench). A short
-        # answer (张三, 同意, 上个月) gives it nothing to weigh.
-        if (self.model is not None and len(masked) >= MODEL_MIN_CHARS
-                and (self.always_probability or rule_red
-                     or any(not h.strong for h in hits))):
-            p = self.model.probability(features(masked, {h.kind for h in hits},
-                                                self.cues.class_features(masked)))
+        feats: set[str] = set()
+        # The learned model reads every text long enough to say something (a short answer
+        # such as 张三, 同意, 上个月 gives it nothing to weigh).
+        if self.model is not None and len(masked) >= MODEL_MIN_CHARS and (
+                words is not None or self.cut is not None):
+            cut = words() if words is not None else self.cut(text)  # type: ignore[misc]
+            feats = features(text, masked, cut, self.tagger, self._grams)
+            p = self.model.probability(feats)
         red: list[str] = []
         if strong and (p is None or p >= CUE_FLOOR):
             red.extend(dict.fromkeys(f"{h.reason}（“{h.text}”）" for h in strong))
@@ -133,15 +143,18 @@ class RiskAssessor:
                 red.extend(r for r in rule_red if r not in red)
             else:
                 yellow = rule_red + yellow  # a phrase the model reads as harmless here
-        # The model alone is trusted only with some evidence of its own kind: a weapon or
-        # poison named, an intent, imminence or a crowd (weak cues).
-        if not red and p is not None and p >= MODEL_RED and any(not h.strong for h in hits):
-            red.append(MODEL_REASON.format(p=p))
+        model_red = False
+        if not red and p is not None and self.model is not None and (
+                p >= MODEL_RED or (p >= MODEL_WITH_CUE and any(not h.strong for h in hits))):
+            why = explain(self.model.weights, feats)
+            red.append(MODEL_REASON.format(p=p, why="；" + "、".join(why) if why else ""))
+            model_red = True
         biggest = max(amounts_yuan, default=0)
         if biggest >= self.large_sum_yuan:
             yellow.append(f"{LARGE_SUM_REASON}（{_yuan_text(biggest)}）")
         self_harm = bool(red) and any(h.kind == SELF_HARM for h in hits) or any(
-            "自杀" in r for r in red)
+            "自杀" in r for r in red) or (model_red and any(f in feats for f in _SELF_CLASSES)
+                                        and not any(f in feats for f in _OTHERS_CLASSES))
         if red:
             return RiskResult(RED, red + yellow, self_harm, p)
         if yellow:
