@@ -187,7 +187,7 @@ class Analyzer:
             texts = [t for t, _ in risk_examples] + plain
             labels = [red for _, red in risk_examples] + [False] * len(plain)
             normal = [normalizer.normalize(t) for t in texts]
-            docs = [risk.model_features(t, tokenize.cut(tokenizer, t)) for t in normal]
+            docs = [risk.model_features(t) for t in normal]
             risk_model = RiskModel.train(docs, labels).to_data()
         return {"model": model.to_data(), "idf": idf, "median_idf": median, "risk": risk_model}
 

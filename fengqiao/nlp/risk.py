@@ -102,10 +102,12 @@ class RiskAssessor:
             rules.append(RiskRule(level, raw["reason"], tuple(compiled), first))
         return cls(rules, float(data.get("large_sum_yuan", 100_000)), CueSet.from_config(config_dir))
 
-    def model_features(self, text: str, words: list[str]) -> set[str]:
+    def model_features(self, text: str) -> set[str]:
         """What the learned model reads: the masked text's n-grams and the word classes of
-        its words (``words``: jieba's cut of ``text``)."""
-        return features(text, self.cues.mask(text), words, self.tagger, self._grams)
+        its words (jieba's cut, ``self.cut``, attached by the Analyzer)."""
+        if self.cut is None:
+            raise ValueError("the learned model reads jieba's words: attach RiskAssessor.cut")
+        return features(text, self.cues.mask(text), self.cut, self.tagger, self._grams)
 
     def is_plain(self, text: str) -> bool:
         """True if no cue (strong or weak) and no red rule finds anything: an everyday
@@ -130,10 +132,8 @@ class RiskAssessor:
         feats: set[str] = set()
         # The learned model reads every text long enough to say something (a short answer
         # such as 张三, 同意, 上个月 gives it nothing to weigh).
-        if self.model is not None and len(masked) >= MODEL_MIN_CHARS and (
-                words is not None or self.cut is not None):
-            cut = words() if words is not None else self.cut(text)  # type: ignore[misc]
-            feats = features(text, masked, cut, self.tagger, self._grams)
+        if self.model is not None and self.cut is not None and len(masked) >= MODEL_MIN_CHARS:
+            feats = features(text, masked, self.cut, self.tagger, self._grams)
             p = self.model.probability(feats)
         red: list[str] = []
         if strong and (p is None or p >= CUE_FLOOR):

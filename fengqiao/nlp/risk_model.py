@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Iterable, Sequence
+from itertools import repeat
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from fengqiao.nlp.risk_words import GramCache, WordTagger, word_features
@@ -41,12 +42,12 @@ def load_risk_examples(paths: Iterable[Path]) -> list[tuple[str, bool]]:
     return out
 
 
-def features(text: str, masked: str, words: Iterable[str], tagger: WordTagger,
+def features(text: str, masked: str, cut: Callable[[str], list[str]], tagger: WordTagger,
              grams: GramCache | None = None) -> set[str]:
     """Character bigrams of the masked text and the word-class features of
     risk_words.word_features. The structural cues found are not among them: the model is a
     second reader of its own, asked on every text, not a re-weighing of the cues."""
-    feats = word_features(text, masked, words, tagger)
+    feats = word_features(text, masked, cut, tagger)
     feats.update((grams or GramCache()).grams(masked))
     return feats
 
@@ -84,8 +85,8 @@ def _train_lr(docs: Sequence[set[str]], labels: Sequence[bool],
 
 
 def _score(weights: dict[str, float], bias: float, feats: Iterable[str]) -> float:
-    get = weights.get
-    return bias + sum(get(f, 0.0) for f in feats)
+    # map() keeps the loop in C: this runs on every text.
+    return bias + sum(map(weights.get, feats, repeat(0.0)))
 
 
 def _fit_platt(scores: list[float], labels: list[bool]) -> tuple[float, float]:

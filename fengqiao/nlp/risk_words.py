@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from fengqiao.nlp.risk_cues import BLANK
 
@@ -58,6 +58,8 @@ class WordTagger:
                          for ch, found in by_first.items()}
         self.patterns = [(re.compile("|".join(f"(?:{p})" for p in ps)), name)
                          for name, ps in patterns.items()]
+        # (clause, masked clause) -> its classes and features, for word_features
+        self.clauses: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
 
     def spans(self, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """(start, end, classes) of the multi-character words and patterns in ``text``."""
@@ -99,56 +101,44 @@ class GramCache:
 
 
 _BREAK = re.compile(r"[，。！？；,.!?;\n]")
-_clause_cache: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
 
 
-def word_features(text: str, masked: str, words: Iterable[str], tagger: WordTagger) -> set[str]:
+def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
+                  tagger: WordTagger) -> set[str]:
     """Word-class features of ``text`` (``masked``: the same with its harmless senses
-    blanked out; ``words``: jieba's cut of ``text``, punctuation left out):
+    blanked out; ``cut``: jieba's cut of a clause, punctuation left out):
 
     ``k:blade`` a class in some clause; ``k:blade+hold`` two classes in one clause;
     ``s:blade+person`` two classes in neighbouring clauses; ``n:blade`` a class negated
     in its clause (我没拿刀); ``p:beat`` a harm or holding verb said in the passive (被…打);
     ``t:kin`` a person after 把/往/朝 (把我妈推倒); ``x:past``, ``x:fiction``, ``x:ask`` the
     text speaks of the past, of fiction, or asks a question about a dispute.
-    A clause's part is remembered by its words (residents repeat clauses)."""
+    A clause's part is remembered (residents repeat clauses); jieba cuts between
+    punctuation, so a clause cut alone gives the words it has in the whole text."""
     feats: set[str] = set()
     previous: list[str] = []
-    clause: list[str] = []
-    start = pos = 0  # where the clause starts, where the last word found ended
-    find = text.find
-    end = len(text)
-    for word in [*words, None]:
-        if word is None:
-            at = end
-        else:
-            at = find(word, pos)
-            if at < 0:
-                continue  # a token the cut made up (<num> for a number): not in the text
-        breaks = [m.start() for m in _BREAK.finditer(text, pos, at)]
-        if word is None or breaks:
-            if clause:
-                stop = breaks[0] if breaks else end  # the clause runs to its punctuation
-                key = (text[start:stop], masked[start:stop])
-                found = _clause_cache.get(key)
-                if found is None:
-                    found = _clause(clause, key, tagger)
-                    if len(_clause_cache) >= CACHE_LIMIT:
-                        _clause_cache.clear()
-                    _clause_cache[key] = found
-                names, own = found
+    start = 0
+    remembered = tagger.clauses
+    for stop in [*(m.start() for m in _BREAK.finditer(text)), len(text)]:
+        if stop > start:
+            key = (text[start:stop], masked[start:stop])
+            found = remembered.get(key)
+            if found is None:
+                found = _clause(cut(key[0]), key, tagger)
+                if len(remembered) >= CACHE_LIMIT:
+                    remembered.clear()
+                remembered[key] = found
+            names, own = found
+            if own:
                 feats.update(own)
+            if names:
                 ordered = sorted(names)
                 feats.update(f"s:{min(a, b)}+{max(a, b)}" for a in previous for b in ordered
                              if a != b)
                 previous = ordered
-                clause = []
-            if breaks:
-                start = breaks[-1] + 1  # the next clause starts after the punctuation
-        if word is None:
-            break
-        clause.append(word)
-        pos = at + len(word)
+            else:
+                previous = []
+        start = stop + 1
     if any(w in masked for w in _PAST):
         feats.add("x:past")
     if any(w in masked for w in _FICTION):
@@ -167,10 +157,9 @@ def _clause(words: list[str], key: tuple[str, str], tagger: WordTagger
     starts: list[int] = []
     tags: list[set[str]] = []
     pos = 0
+    words = [w for w in words if w in text]  # not <num>, the cut's token for a number
     for word in words:
         start = text.find(word, pos)
-        if start < 0:
-            start = pos  # cannot happen: the clause holds only words found in the text
         pos = start + len(word)
         starts.append(start)
         tags.append(set(tagger.single.get(word, ())))

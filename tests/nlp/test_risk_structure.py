@@ -77,11 +77,8 @@ def test_the_model_alone_catches_danger_no_cue_names(analyzer: Analyzer) -> None
 
 
 def test_the_model_reads_word_classes_in_clauses(analyzer: Analyzer) -> None:
-    from fengqiao.nlp import tokenize
-
     def feats(raw: str) -> set[str]:
-        text = analyzer._normalizer.normalize(raw)
-        return analyzer._risk.model_features(text, tokenize.cut(analyzer._tokenizer, text))
+        return analyzer._risk.model_features(analyzer._normalizer.normalize(raw))
 
     held = feats("他拿着菜刀在门口，说要砍死我")
     assert {"k:blade+hold", "s:blade+harm"} <= held
