@@ -225,6 +225,20 @@ class CueSet:
         self._class_words = class_words or {}  # each word class alone, for Cue.needs
         self._weapon_words = weapon_words  # 摩托车, 菜刀 …: where a lone 车 or 刀 may sit
         self.lexicon = lexicon or {}  # the word classes as written, for the learned model
+        # Every cue's character sets (first_chars and gates) as bits: a character sets the
+        # bits of the sets it is in, and a cue is tried only if all its bits are set by the
+        # text's characters — one integer test per cue instead of a set test per gate.
+        index: dict[frozenset[str], int] = {}
+        self._cue_bits: list[int] = []
+        for cue in cues:
+            bits = 0
+            for gate in (*((cue.first_chars,) if cue.first_chars else ()), *cue.gates):
+                bits |= 1 << index.setdefault(gate, len(index))
+            self._cue_bits.append(bits)
+        self._char_bits: dict[str, int] = {}
+        for gate, bit in index.items():
+            for char in gate:
+                self._char_bits[char] = self._char_bits.get(char, 0) | (1 << bit)
 
     @classmethod
     def from_config(cls, config_dir: Path) -> CueSet:
@@ -279,12 +293,13 @@ class CueSet:
         kinds: set[str] = set()
         present = frozenset(masked)
         has: dict[str, bool] = {}
-        for cue in self.cues:
-            if cue.kind in kinds or (cue.first_chars is not None
-                                     and cue.first_chars.isdisjoint(present)):
-                continue  # one hit per kind is enough to say why
-            if any(gate.isdisjoint(present) for gate in cue.gates):
-                continue
+        char_bits = self._char_bits
+        bits = 0
+        for char in present:
+            bits |= char_bits.get(char, 0)
+        for cue, needed in zip(self.cues, self._cue_bits):
+            if needed & ~bits or cue.kind in kinds:
+                continue  # a part it needs is missing; or one hit per kind is enough
             if cue.needs and not all(self._has(name, masked, present, has) for name in cue.needs):
                 continue
             for m in cue.matches(masked):
