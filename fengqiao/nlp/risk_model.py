@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import math
 import random
-from itertools import repeat
 from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
 from pathlib import Path
 
 from fengqiao.nlp.risk_words import GramCache, WordTagger, word_features
