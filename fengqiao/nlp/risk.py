@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from fengqiao.nlp.risk_cues import CueSet, Phrases, first_unnegated
+from fengqiao.nlp.risk_cues import CueSet, Phrases, first_unnegated, required_chars
 from fengqiao.nlp.risk_model import RiskModel, features
 from fengqiao.nlp.risk_words import GramCache, WordTagger, explain
 
@@ -70,22 +70,21 @@ class RiskAssessor:
         self.cut: Callable[[str], list[str]] | None = None
         self.tagger = WordTagger(self.cues.lexicon)
         self._grams = GramCache()
-        # The risk step runs on every answer: which rules could match is looked up from the
-        # characters that can start a match, instead of asking each of them in turn.
-        self._starts = frozenset().union(*(f for r in rules for f in r.first_chars if f))
-        self._ungated = [i for i, r in enumerate(rules) if r.first_chars[0] is None]
-        by_char: dict[str, list[int]] = {}
-        for i, rule in enumerate(rules):
-            for char in rule.first_chars[0] or ():
-                by_char.setdefault(char, []).append(i)
-        self._by_char = {char: tuple(found) for char, found in by_char.items()}
-
-    def _candidates(self, present: frozenset[str]) -> list[int]:
-        """Indices of the rules whose first group can match a text with these characters."""
-        found = set(self._ungated)
-        for char in present:
-            found.update(self._by_char.get(char, ()))
-        return sorted(found)
+        # The risk step runs on every answer. Each rule's character sets (what each group can
+        # start with, and the rarest characters each group's every match holds) are bits, as
+        # for the cues: a rule is tried only if the text's characters set all of its bits.
+        index: dict[frozenset[str], int] = {}
+        self._rule_bits: list[int] = []
+        for rule in rules:
+            bits = 0
+            for group, first in zip(rule.groups, rule.first_chars):
+                for gate in (*((first,) if first else ()), *required_chars(group.pattern.pattern)):
+                    bits |= 1 << index.setdefault(gate, len(index))
+            self._rule_bits.append(bits)
+        self._char_bits: dict[str, int] = {}
+        for gate, bit in index.items():
+            for char in gate:
+                self._char_bits[char] = self._char_bits.get(char, 0) | (1 << bit)
 
     @classmethod
     def from_config(cls, config_dir: Path) -> RiskAssessor:
@@ -164,13 +163,15 @@ class RiskAssessor:
     def _rules(self, text: str) -> tuple[list[str], list[str]]:
         red: list[str] = []
         yellow: list[str] = []
-        present = self._starts.intersection(text)  # same answer as the text for these chars
-        for index in self._candidates(present):
-            rule = self.rules[index]
+        char_bits = self._char_bits
+        bits = 0
+        for char in frozenset(text):
+            bits |= char_bits.get(char, 0)
+        for rule, needed in zip(self.rules, self._rule_bits):
+            if needed & ~bits:
+                continue  # a character one of its groups needs is not in the text
             hits: list[str] = []
-            for group, first in zip(rule.groups, rule.first_chars):
-                if first is not None and first.isdisjoint(present):
-                    break
+            for group in rule.groups:
                 hit = _first_unnegated(group, text)
                 if hit is None:
                     break
