@@ -4,7 +4,7 @@
 
 Each data file is JSONL with "text" and any of "type", "risk", "amounts_yuan"; every file is
 reported on its own. Defaults: <repo>/../shared/data/intake_dev.jsonl (the shared labelled
-complaints), bench/data/risk_eval.jsonl and risk_eval_6/7.jsonl (red-risk texts written by
+complaints), bench/data/risk_eval.jsonl and risk_eval_6…9.jsonl (red-risk texts written by
 hand for evaluation, from other scenarios and words than config/risk_training/; nothing here
 feeds training).
 Printed: type top-1/top-3/macro-F1, the type confusion matrix, the expected calibration error
@@ -31,7 +31,7 @@ from fengqiao.nlp.analyzer import Analyzer, default_config_dir
 TARGETS = {"red_recall": 0.95, "red_precision": 0.85, "amounts": 0.95}
 RISK_EVAL = REPO / "bench/data/risk_eval.jsonl"
 # Written later, each measured once before any tuning against it (docs/nlp.md has the figures).
-RISK_EVAL_LATER = [REPO / "bench/data/risk_eval_6.jsonl", REPO / "bench/data/risk_eval_7.jsonl"]
+RISK_EVAL_LATER = [REPO / f"bench/data/risk_eval_{n}.jsonl" for n in (6, 7, 8, 9)]
 CONSULT_EVAL = REPO / "bench/data/consult_eval.jsonl"
 
 

@@ -1,5 +1,9 @@
 """Writes config/risk_training/generated.jsonl: red-risk training texts composed from parts.
 
+No longer used by default (issue #21, third pass): a model trained on these templates learned
+the templates — on texts written apart from them, recall was higher without them (docs/nlp.md).
+Kept to compose texts for a new scenario family, to be read and rewritten by hand.
+
     python bench/risk_training_gen.py [--n 1600] [--seed 1]
 
 Training data only. The evaluation file bench/data/risk_eval.jsonl is written by hand from

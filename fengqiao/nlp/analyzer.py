@@ -28,7 +28,7 @@ from fengqiao.nlp.taxonomy import DisputeType, load_taxonomy
 from fengqiao.nlp.text import Normalizer
 
 # Bump when feature extraction or the model changes, so old caches are not reused.
-MODEL_VERSION = "nb-lr-poe-4-temp+risk-lr-3"
+MODEL_VERSION = "nb-lr-poe-4-temp+risk-lr-words-4"
 LOW_CONFIDENCE = 0.6
 KEYWORD_COUNT = 5
 FALLBACK_TYPE = "other"
@@ -139,6 +139,7 @@ class Analyzer:
         extra_words = [w for t in taxonomy for w in t.keywords if len(w) > 1]
         tokenizer = tokenize.build_tokenizer(config_dir, nlp_cache, extra_words)
         risk = RiskAssessor.from_config(config_dir)
+        risk.cut = lambda text: tokenize.cut(tokenizer, text)
         key = model_key(config_dir)
         path = nlp_cache / f"model-{key}.marshal"
         data: dict[str, Any] | None = None  # the marshalled model, idf and median idf
@@ -185,7 +186,8 @@ class Analyzer:
                      and risk.is_plain(normalizer.normalize(e.text))]
             texts = [t for t, _ in risk_examples] + plain
             labels = [red for _, red in risk_examples] + [False] * len(plain)
-            docs = [risk.model_features(normalizer.normalize(t)) for t in texts]
+            normal = [normalizer.normalize(t) for t in texts]
+            docs = [risk.model_features(t) for t in normal]
             risk_model = RiskModel.train(docs, labels).to_data()
         return {"model": model.to_data(), "idf": idf, "median_idf": median, "risk": risk_model}
 

@@ -12,15 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from fengqiao.nlp.risk_cues import CueSet, Phrases, first_unnegated
+from fengqiao.nlp.risk_cues import CueSet, Phrases, first_unnegated, required_chars
 from fengqiao.nlp.risk_model import RiskModel, features
+from fengqiao.nlp.risk_words import GramCache, WordTagger, explain
 
 RED, YELLOW, BLUE = "red", "yellow", "blue"
 LARGE_SUM_REASON = "涉及金额较大"
-MODEL_REASON = "整体表述显示可能存在紧急人身危险（模型判断，可能性{p:.0%}）"
+MODEL_REASON = "整体表述显示可能存在紧急人身危险（模型判断，可能性{p:.0%}{why}）"
 SELF_HARM = "self_harm"
-# Decision thresholds on the calibrated red probability (see decide()).
-MODEL_RED = 0.85  # the model alone
+# Decision thresholds on the calibrated red probability (see evaluate()).
+MODEL_RED = 0.3  # the model alone, on any text
+MODEL_WITH_CUE = 0.2  # the model where a weak cue (a weapon named, an intent, a crowd) agrees
+# Word classes of a danger to the resident themself (the 12356 line), and of one to others.
+_SELF_CLASSES = ("k:selfharm_act", "k:despair", "k:lethal", "k:high_place", "k:farewell",
+                 "k:stockpile")
+_OTHERS_CLASSES = ("k:blade", "k:blunt", "k:gun", "k:fire+person", "k:beat", "k:detain",
+                   "k:crowd", "k:vehicle")
 CUE_FLOOR = 0.0  # a strong structural cue is red whatever the model says: a miss costs most
 MODEL_MIN_CHARS = 8
 RULE_FLOOR = 0.1  # an operator phrase rule: red only if the model does not disagree
@@ -58,23 +65,26 @@ class RiskAssessor:
         self.large_sum_yuan = large_sum_yuan
         self.cues = cues or CueSet([], None)
         self.model = model
-        self.always_probability = False  # compute p even where it cannot change the colour
-        # The risk step runs on every answer: which rules could match is looked up from the
-        # characters that can start a match, instead of asking each of them in turn.
-        self._starts = frozenset().union(*(f for r in rules for f in r.first_chars if f))
-        self._ungated = [i for i, r in enumerate(rules) if r.first_chars[0] is None]
-        by_char: dict[str, list[int]] = {}
-        for i, rule in enumerate(rules):
-            for char in rule.first_chars[0] or ():
-                by_char.setdefault(char, []).append(i)
-        self._by_char = {char: tuple(found) for char, found in by_char.items()}
-
-    def _candidates(self, present: frozenset[str]) -> list[int]:
-        """Indices of the rules whose first group can match a text with these characters."""
-        found = set(self._ungated)
-        for char in present:
-            found.update(self._by_char.get(char, ()))
-        return sorted(found)
+        self.always_probability = False  # kept for the bench: the model is asked on every text
+        # jieba's cut, attached by the Analyzer; the model reads words (None: not asked).
+        self.cut: Callable[[str], list[str]] | None = None
+        self.tagger = WordTagger(self.cues.lexicon)
+        self._grams = GramCache()
+        # The risk step runs on every answer. Each rule's character sets (what each group can
+        # start with, and the rarest characters each group's every match holds) are bits, as
+        # for the cues: a rule is tried only if the text's characters set all of its bits.
+        index: dict[frozenset[str], int] = {}
+        self._rule_bits: list[int] = []
+        for rule in rules:
+            bits = 0
+            for group, first in zip(rule.groups, rule.first_chars):
+                for gate in (*((first,) if first else ()), *required_chars(group.pattern.pattern)):
+                    bits |= 1 << index.setdefault(gate, len(index))
+            self._rule_bits.append(bits)
+        self._char_bits: dict[str, int] = {}
+        for gate, bit in index.items():
+            for char in gate:
+                self._char_bits[char] = self._char_bits.get(char, 0) | (1 << bit)
 
     @classmethod
     def from_config(cls, config_dir: Path) -> RiskAssessor:
@@ -92,10 +102,11 @@ class RiskAssessor:
         return cls(rules, float(data.get("large_sum_yuan", 100_000)), CueSet.from_config(config_dir))
 
     def model_features(self, text: str) -> set[str]:
-        """What the learned model reads: the masked text's n-grams and the cues found."""
-        masked = self.cues.mask(text)
-        return features(masked, {h.kind for h in self.cues.find(masked)},
-                        self.cues.class_features(masked))
+        """What the learned model reads: the masked text's n-grams and the word classes of
+        its words (jieba's cut, ``self.cut``, attached by the Analyzer)."""
+        if self.cut is None:
+            raise ValueError("the learned model reads jieba's words: attach RiskAssessor.cut")
+        return features(text, self.cues.mask(text), self.cut, self.tagger, self._grams)
 
     def is_plain(self, text: str) -> bool:
         """True if no cue (strong or weak) and no red rule finds anything: an everyday
@@ -117,14 +128,12 @@ class RiskAssessor:
         rule_red, yellow = self._rules(masked)
         strong = [h for h in hits if h.strong]
         p = None
-        # The model can change the colour only where a cue or a red rule fired (see below):
-        # elsewhere it is asked only if `always_probability` (the evaluation bench). A short
-        # answer (张三, 同意, 上个月) gives it nothing to weigh.
-        if (self.model is not None and len(masked) >= MODEL_MIN_CHARS
-                and (self.always_probability or rule_red
-                     or any(not h.strong for h in hits))):
-            p = self.model.probability(features(masked, {h.kind for h in hits},
-                                                self.cues.class_features(masked)))
+        feats: set[str] = set()
+        # The learned model reads every text long enough to say something (a short answer
+        # such as 张三, 同意, 上个月 gives it nothing to weigh).
+        if self.model is not None and self.cut is not None and len(masked) >= MODEL_MIN_CHARS:
+            feats = features(text, masked, self.cut, self.tagger, self._grams)
+            p = self.model.probability(feats)
         red: list[str] = []
         if strong and (p is None or p >= CUE_FLOOR):
             red.extend(dict.fromkeys(f"{h.reason}（“{h.text}”）" for h in strong))
@@ -133,15 +142,18 @@ class RiskAssessor:
                 red.extend(r for r in rule_red if r not in red)
             else:
                 yellow = rule_red + yellow  # a phrase the model reads as harmless here
-        # The model alone is trusted only with some evidence of its own kind: a weapon or
-        # poison named, an intent, imminence or a crowd (weak cues).
-        if not red and p is not None and p >= MODEL_RED and any(not h.strong for h in hits):
-            red.append(MODEL_REASON.format(p=p))
+        model_red = False
+        if not red and p is not None and self.model is not None and (
+                p >= MODEL_RED or (p >= MODEL_WITH_CUE and any(not h.strong for h in hits))):
+            why = explain(self.model.weights, feats)
+            red.append(MODEL_REASON.format(p=p, why="；" + "、".join(why) if why else ""))
+            model_red = True
         biggest = max(amounts_yuan, default=0)
         if biggest >= self.large_sum_yuan:
             yellow.append(f"{LARGE_SUM_REASON}（{_yuan_text(biggest)}）")
         self_harm = bool(red) and any(h.kind == SELF_HARM for h in hits) or any(
-            "自杀" in r for r in red)
+            "自杀" in r for r in red) or (model_red and any(f in feats for f in _SELF_CLASSES)
+                                        and not any(f in feats for f in _OTHERS_CLASSES))
         if red:
             return RiskResult(RED, red + yellow, self_harm, p)
         if yellow:
@@ -151,13 +163,15 @@ class RiskAssessor:
     def _rules(self, text: str) -> tuple[list[str], list[str]]:
         red: list[str] = []
         yellow: list[str] = []
-        present = self._starts.intersection(text)  # same answer as the text for these chars
-        for index in self._candidates(present):
-            rule = self.rules[index]
+        char_bits = self._char_bits
+        bits = 0
+        for char in frozenset(text):
+            bits |= char_bits.get(char, 0)
+        for rule, needed in zip(self.rules, self._rule_bits):
+            if needed & ~bits:
+                continue  # a character one of its groups needs is not in the text
             hits: list[str] = []
-            for group, first in zip(rule.groups, rule.first_chars):
-                if first is not None and first.isdisjoint(present):
-                    break
+            for group in rule.groups:
                 hit = _first_unnegated(group, text)
                 if hit is None:
                     break

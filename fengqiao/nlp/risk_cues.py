@@ -19,6 +19,7 @@ import re._constants as sre_constants
 import re._parser as sre_parse
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,6 @@ _PAST_AFTER = re.compile(
     r"|现在[^，。！？]{0,4}(好了|改了|戒了|戒酒了|和好了|没事了|不打了|好多了)"
     r"|(是|在)(游戏|小说|电视剧|电影|剧|梦)里")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n]")
-_SENTENCE = re.compile(r"[。！？!?\n]")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 BLANK = "□"
 # Single-character words that are a weapon only as a whole word (刀 but not 刀削面).
@@ -67,6 +67,10 @@ class Cue:
     # Word classes every match must contain (the {name}s of the pattern's top-level
     # sequence): a text without one of them skips the cue.
     needs: tuple[str, ...] = ()
+    # Sets of characters every match holds one of each (see `required_chars`): a text
+    # missing any set skips the cue. Exact, like `first_chars`, but it can ask for the
+    # rarest part of the pattern (菜刀|斧头 …) rather than its common start (我, 他, 拿).
+    gates: tuple[frozenset[str], ...] = ()
 
     def matches(self, text: str) -> Iterator[re.Match[str]]:
         """Every place the cue matches, leftmost first (overlaps allowed): two to three times
@@ -214,32 +218,27 @@ class CueSet:
 
     def __init__(self, cues: list[Cue], harmless: Phrases | None,
                  weapon_words: frozenset[str] = frozenset(),
-                 classes: re.Pattern[str] | None = None,
-                 class_words: dict[str, Phrases] | None = None) -> None:
+                 class_words: dict[str, Phrases] | None = None,
+                 lexicon: dict[str, list[str]] | None = None) -> None:
         self.cues = cues
         self._harmless = harmless
         self._class_words = class_words or {}  # each word class alone, for Cue.needs
         self._weapon_words = weapon_words  # 摩托车, 菜刀 …: where a lone 车 or 刀 may sit
-        self._classes = classes  # every word class as a named group, for class_features
-
-    def class_features(self, masked: str) -> set[str]:
-        """Which word classes each sentence holds, alone and in pairs (``k:hold+blade``):
-        the learned model weighs combinations, so a new weapon word added to a class works
-        like the ones it was trained with. Negated mentions are left out."""
-        out: set[str] = set()
-        if self._classes is None:
-            return out
-        for sentence in _SENTENCE.split(masked):
-            seen: set[str] = set()
-            for m in self._classes.finditer(sentence):
-                name = m.lastgroup
-                # The negation check is the costly part: once per class is enough.
-                if name and name not in seen and not is_negated(sentence, m.start()):
-                    seen.add(name)
-            found = sorted(seen)
-            out.update("k:" + name for name in found)
-            out.update(f"k:{a}+{b}" for i, a in enumerate(found) for b in found[i + 1:])
-        return out
+        self.lexicon = lexicon or {}  # the word classes as written, for the learned model
+        # Every cue's character sets (first_chars and gates) as bits: a character sets the
+        # bits of the sets it is in, and a cue is tried only if all its bits are set by the
+        # text's characters — one integer test per cue instead of a set test per gate.
+        index: dict[frozenset[str], int] = {}
+        self._cue_bits: list[int] = []
+        for cue in cues:
+            bits = 0
+            for gate in (*((cue.first_chars,) if cue.first_chars else ()), *cue.gates):
+                bits |= 1 << index.setdefault(gate, len(index))
+            self._cue_bits.append(bits)
+        self._char_bits: dict[str, int] = {}
+        for gate, bit in index.items():
+            for char in gate:
+                self._char_bits[char] = self._char_bits.get(char, 0) | (1 << bit)
 
     @classmethod
     def from_config(cls, config_dir: Path) -> CueSet:
@@ -263,13 +262,14 @@ class CueSet:
                       if firsts else None)
             cues.append(Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
                             re.compile(expanded), frozenset(firsts) if firsts else None, starts,
-                            _needs(str(raw["pattern"]), list(lexicon))))
+                            _needs(str(raw["pattern"]), list(lexicon)),
+                            required_chars(expanded)))
         pattern = Phrases(harmless) if harmless else None
         lexicon_words = data.get("lexicon") or {}
         weapons = frozenset(str(w) for name in ("blade", "blunt", "gun", "vehicle", "fire")
                             for w in lexicon_words.get(name, ()))
-        groups = "|".join(f"(?P<{name}>{body})" for name, body in lexicon.items())
-        return cls(cues, pattern, weapons, re.compile(groups) if groups else None, class_words)
+        return cls(cues, pattern, weapons, class_words,
+                   {name: [str(w) for w in words] for name, words in lexicon_words.items()})
 
     def mask(self, text: str) -> str:
         """The text with harmless senses blanked out (same length, so offsets still hold)."""
@@ -293,10 +293,13 @@ class CueSet:
         kinds: set[str] = set()
         present = frozenset(masked)
         has: dict[str, bool] = {}
-        for cue in self.cues:
-            if cue.kind in kinds or (cue.first_chars is not None
-                                     and cue.first_chars.isdisjoint(present)):
-                continue  # one hit per kind is enough to say why
+        char_bits = self._char_bits
+        bits = 0
+        for char in present:
+            bits |= char_bits.get(char, 0)
+        for cue, needed in zip(self.cues, self._cue_bits):
+            if needed & ~bits or cue.kind in kinds:
+                continue  # a part it needs is missing; or one hit per kind is enough
             if cue.needs and not all(self._has(name, masked, present, has) for name in cue.needs):
                 continue
             for m in cue.matches(masked):
@@ -332,6 +335,64 @@ class CueSet:
             ch in w and w in found and (w in self._weapon_words or (
                 w in _DRIVING and _DRIVING_INTENT.search(found) is not None))
             for w in words)
+
+
+# The commonest characters of complaints (config/training, most frequent first): a gate
+# made of them skips almost nothing, so the rarest part of a pattern is asked for instead.
+_BY_FREQUENCY = "了的我不家在一说人给子被工房上钱车没里是他要公老还们地个村有费年把到司天孩发伤收方对现业开合同都时来后买下修就邻院出款去水物分居小学医手打交好做两退板赔借电保用干包厂生租三月多机店和万资门半别偿金欠东让直商装自过几只期以管补着也货找婚么养事承办口场认校路候网坏区卖行十道楼撞主走拖住怎能太吗大回险理意结摔头面签得问外前定户千想倒本离班体五动块活友拆停迁银扣算贷起己二经卡很跑账放加病全征间中完新药责付朋部位墙集儿亲信饭种条转砸晚单受跟搬务安女服知每程吵求西请吃推点题拿可重作排写职话法员师证押婆民基少术狗占高八次边谁漏弄"
+_COST = {ch: (20 if i < 60 else 5) for i, ch in enumerate(_BY_FREQUENCY)}
+_MAX_GATES = 3
+
+
+def required_chars(pattern: str) -> tuple[frozenset[str], ...]:
+    """Sets of characters such that every match of ``pattern`` holds at least one character
+    of each set: the rarest few (fewest and least common characters) are kept."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return ()
+    gates = _required(list(parsed))
+    gates.sort(key=_gate_cost)
+    return tuple(frozenset(g) for g in gates[:_MAX_GATES])
+
+
+def _gate_cost(gate: AbstractSet[str]) -> int:
+    return sum(_COST.get(ch, 1) for ch in gate)
+
+
+def _required(parsed: list[tuple[Any, Any]]) -> list[set[str]]:
+    """For a parsed sequence: sets of characters a match must each hold one of."""
+    out: list[set[str]] = []
+    for op, arg in parsed:
+        if op is sre_constants.LITERAL:
+            out.append({chr(arg)})
+        elif op is sre_constants.IN:
+            chars: set[str] = set()
+            for item_op, item in arg:
+                if item_op is sre_constants.LITERAL:
+                    chars.add(chr(item))
+                elif item_op is sre_constants.RANGE and item[1] - item[0] < 256:
+                    chars.update(chr(c) for c in range(item[0], item[1] + 1))
+                else:
+                    chars = set()  # negated or wide: nothing required
+                    break
+            if chars:
+                out.append(chars)
+        elif op is sre_constants.SUBPATTERN:
+            out.extend(_required(list(arg[-1])))
+        elif op is sre_constants.BRANCH:
+            union: set[str] = set()
+            for branch in arg[1]:
+                inner = _required(list(branch))
+                if not inner:
+                    union = set()
+                    break
+                union |= min(inner, key=_gate_cost)
+            if union:
+                out.append(union)
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and arg[0] >= 1:
+            out.extend(_required(list(arg[2])))
+    return out
 
 
 def _needs(raw: str, names: list[str]) -> tuple[str, ...]:

@@ -1,5 +1,5 @@
-"""A small learned red-risk model: logistic regression over character n-grams and the
-structural cues found in the text, with Platt calibration fitted on held-out folds.
+"""A small learned red-risk model: logistic regression over character n-grams and word
+classes in their clauses (risk_words.py), with Platt calibration fitted on held-out folds.
 
 Trained on ``config/risk_training/*.jsonl`` (lines of ``{"text", "risk"}``, risk red,
 yellow or blue; only red against the rest is learned) — a broad set written for this:
@@ -13,15 +13,16 @@ from __future__ import annotations
 import json
 import math
 import random
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
 from pathlib import Path
 
-EPOCHS = 4
+from fengqiao.nlp.risk_words import GramCache, WordTagger, word_features
+
+EPOCHS = 8
 RATE = 0.4
 L2 = 2e-4
 FOLDS = 2
-_HAN = re.compile(r"[\u4e00-\u9fff□]+")
 
 
 def training_files(config_dir: Path) -> list[Path]:
@@ -41,17 +42,13 @@ def load_risk_examples(paths: Iterable[Path]) -> list[tuple[str, bool]]:
     return out
 
 
-def features(masked: str, cue_kinds: Iterable[str], classes: Iterable[str] = ()) -> set[str]:
-    """Character bigrams and trigrams of the masked text, the kinds of cue found and the
-    word classes present (alone and in pairs, see CueSet.class_features)."""
-    feats = {"c:" + kind for kind in cue_kinds}
-    feats.update(classes)
-    if feats:
-        feats.add("c:any")
-    for run in _HAN.findall(masked):
-        n = len(run)
-        feats.update(run[i : i + 2] for i in range(n - 1))
-        feats.update(run[i : i + 3] for i in range(n - 2))
+def features(text: str, masked: str, cut: Callable[[str], list[str]], tagger: WordTagger,
+             grams: GramCache | None = None) -> set[str]:
+    """Character bigrams of the masked text and the word-class features of
+    risk_words.word_features. The structural cues found are not among them: the model is a
+    second reader of its own, asked on every text, not a re-weighing of the cues."""
+    feats = word_features(text, masked, cut, tagger)
+    feats.update((grams or GramCache()).grams(masked))
     return feats
 
 
@@ -88,8 +85,8 @@ def _train_lr(docs: Sequence[set[str]], labels: Sequence[bool],
 
 
 def _score(weights: dict[str, float], bias: float, feats: Iterable[str]) -> float:
-    get = weights.get
-    return bias + sum(get(f, 0.0) for f in feats)
+    # map() keeps the loop in C: this runs on every text.
+    return bias + sum(map(weights.get, feats, repeat(0.0)))
 
 
 def _fit_platt(scores: list[float], labels: list[bool]) -> tuple[float, float]:

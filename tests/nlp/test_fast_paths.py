@@ -67,3 +67,48 @@ def test_jsonl_repeats_answer_alike(nlp_cache: Path) -> None:
     assert json.loads(rows[0])["type"] == "labor"
     assert "error" in json.loads(rows[1])
     assert re.search(r'"amounts_yuan":\[3000\]', rows[3])
+
+
+def _every_match(pattern: re.Pattern[str], text: str):  # type: ignore[no-untyped-def]
+    for start in range(len(text)):
+        found = pattern.match(text, start)
+        if found is not None:
+            yield found
+
+
+def test_character_gates_skip_only_what_cannot_match(analyzer: Analyzer) -> None:
+    """Cues and phrase rules are skipped on texts missing characters they need, and dates on
+    texts without any character a date needs: the same answers as trying everything."""
+    from datetime import datetime
+
+    from fengqiao.nlp import dates
+    from fengqiao.nlp.risk import RED, _first_unnegated
+    from fengqiao.nlp.risk_cues import _is_past, is_negated
+
+    risk, cues = analyzer._risk, analyzer._risk.cues
+    assert any(cue.gates for cue in cues.cues) and dates._GATE
+    now = datetime(2026, 12, 7)
+    for raw in _texts() + ["上周三", "2024/3/1", "他把我关在屋里三天了", "村民们把县政府大门堵了"]:
+        text = analyzer._normalizer.normalize(raw)
+        masked = cues.mask(text)
+        kinds: list[str] = []
+        for cue in cues.cues:
+            if cue.kind not in kinds and any(
+                    not is_negated(masked, m.start()) and not _is_past(masked, m.start(), m.end())
+                    for m in _every_match(cue.pattern, masked)):
+                kinds.append(cue.kind)
+        assert [h.kind for h in cues.find(masked)] == kinds, text
+        red: list[str] = []
+        yellow: list[str] = []
+        for rule in risk.rules:
+            hits = [_first_unnegated(group, masked) for group in rule.groups]
+            if all(hits):
+                shown = "、".join(dict.fromkeys(h for h in hits if h))
+                (red if rule.level == RED else yellow).append(f"{rule.reason}（“{shown}”）")
+        assert risk._rules(masked) == (red, yellow), text
+        gate, dates._GATE = dates._GATE, None
+        try:
+            plain = dates.find_periods(text, now)
+        finally:
+            dates._GATE = gate
+        assert dates.find_periods(text, now) == plain, text

@@ -57,16 +57,35 @@ def test_self_harm_is_red_and_flagged(analyzer: Analyzer) -> None:
 
 def test_the_model_gives_a_probability(analyzer: Analyzer) -> None:
     calm_text = "物业费涨了，想问问能不能不交"
-    # Where no cue or rule fired the model cannot change the colour: it is not asked.
-    assert analyzer.analyze(calm_text).risk_probability is None
-    analyzer._risk.always_probability = True
-    try:
-        danger = analyzer.analyze("他拿着刀说今晚就来杀我全家")
-        calm = analyzer.analyze(calm_text)
-    finally:
-        analyzer._risk.always_probability = False
+    # The learned model reads every text long enough to weigh (not only where a cue fired).
+    danger = analyzer.analyze("他拿着刀说今晚就来杀我全家")
+    calm = analyzer.analyze(calm_text)
     assert danger.risk_probability is not None and calm.risk_probability is not None
     assert danger.risk_probability > 0.5 > calm.risk_probability
+    assert analyzer.analyze("同意").risk_probability is None  # a short answer: nothing to weigh
+
+
+def test_the_model_alone_catches_danger_no_cue_names(analyzer: Analyzer) -> None:
+    """No structural cue fires on these, the learned model reads them as red, with the word
+    classes that weighed most named in Chinese."""
+    cues = analyzer._risk.cues
+    text = "我妈说她这辈子就这样吧，把这个月的药都收起来了"
+    assert not [h for h in cues.find(cues.mask(text)) if h.strong]
+    result = analyzer.analyze(text)
+    assert result.risk == "red" and result.self_harm
+    assert any("模型判断" in r and "攒药" in r for r in result.risk_reasons), result.risk_reasons
+
+
+def test_the_model_reads_word_classes_in_clauses(analyzer: Analyzer) -> None:
+    def feats(raw: str) -> set[str]:
+        return analyzer._risk.model_features(analyzer._normalizer.normalize(raw))
+
+    held = feats("他拿着菜刀在门口，说要砍死我")
+    assert {"k:blade+hold", "s:blade+harm"} <= held
+    assert "k:blade" not in feats("我没拿菜刀") and "n:blade" in feats("我没拿菜刀")
+    assert "p:beat" in feats("我昨天被他打了")
+    harmless = feats("超市的鸡蛋跳楼价")
+    assert "x:harmless" in harmless and "k:selfharm_act" not in harmless
 
 
 def test_an_operator_adds_a_local_word(tmp_path) -> None:  # type: ignore[no-untyped-def]

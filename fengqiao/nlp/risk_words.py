@@ -1,0 +1,222 @@
+"""What the learned red-risk model reads in a text: word classes of jieba's words, in each
+clause and in neighbouring clauses, negation, tense, a person as the target, and character
+n-grams.
+
+The word classes are the `[lexicon]` of ``config/risk_cues.toml`` (blades, fire, poison,
+vehicles, holding and harm verbs, people, kin, crowds, despair ...): a word an operator adds
+there is read by the model like the words of its class it was trained with. Each distinct
+jieba word is tagged once and remembered, so tagging a text is a few dictionary look-ups.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+
+from fengqiao.nlp.risk_cues import BLANK
+
+_HAN = re.compile(r"[\u4e00-\u9fff□]+")
+_PUNCT = frozenset("，。！？；、,.!?;:：\n \t…～~")
+NEGATIONS = frozenset({"不", "没", "没有", "别", "未", "并未", "不会", "不想", "不要", "绝不",
+                       "不敢", "不用", "无需", "防止", "避免", "以免", "从没", "从来不", "不至于",
+                       "不能", "不是"})
+_PASSIVE = frozenset({"被", "让", "给", "叫"})
+_TOWARDS = frozenset({"把", "往", "朝", "对着", "冲着", "向", "将", "拿", "用"})
+_TARGETS = frozenset({"person", "kin", "school_hosp", "institution"})
+# Classes a clause is asked about in pairs: people and verbs are everywhere, what matters is
+# what they are found with.
+_PAST = ("以前", "前几年", "几年前", "多年前", "去年", "前年", "曾经", "那时候", "小时候", "当年",
+         "早就", "后来", "现在没事", "戒了", "已经好了")
+_FICTION = ("小说", "电视剧", "电影", "游戏里", "梦里", "梦见", "做梦", "剧里", "故事")
+_ASKING = ("请问", "想问", "问一下", "咨询", "怎么办", "能不能", "合法吗", "算不算", "怎么赔",
+           "要赔", "该找谁", "找谁", "投诉", "退货", "退款", "赔偿", "补偿")
+CACHE_LIMIT = 50_000
+
+
+class WordTagger:
+    """Where the lexicon's words are in a clause, and their classes. A single-character
+    word (刀, 打, 药) counts only as a whole jieba word; a longer one (菜刀, 这辈子就这样,
+    收起来) wherever its characters are, across jieba's cut; the lexicon's patterns (二三十个人)
+    wherever they match."""
+
+    def __init__(self, lexicon: dict[str, list[str]]) -> None:
+        self.single: dict[str, tuple[str, ...]] = {}
+        by_first: dict[str, dict[str, set[str]]] = {}
+        patterns: dict[str, list[str]] = {}
+        for name, words in lexicon.items():
+            for word in map(str, words):
+                if re.escape(word) != word and not word.isalnum():
+                    patterns.setdefault(name, []).append(word)
+                elif len(word) == 1:
+                    self.single[word] = tuple(sorted({*self.single.get(word, ()), name}))
+                else:
+                    by_first.setdefault(word[0], {}).setdefault(word, set()).add(name)
+        # Longest first at each starting character.
+        self.by_first = {ch: sorted(((w, tuple(sorted(n))) for w, n in found.items()),
+                                    key=lambda wn: -len(wn[0]))
+                         for ch, found in by_first.items()}
+        self.patterns = [(re.compile("|".join(f"(?:{p})" for p in ps)), name)
+                         for name, ps in patterns.items()]
+        # (clause, masked clause) -> its classes and features, for word_features
+        self.clauses: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
+
+    def spans(self, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+        """(start, end, classes) of the multi-character words and patterns in ``text``."""
+        out: list[tuple[int, int, tuple[str, ...]]] = []
+        by_first = self.by_first
+        startswith = text.startswith
+        for i, ch in enumerate(text):
+            for word, names in by_first.get(ch, ()):
+                if startswith(word, i):
+                    out.append((i, i + len(word), names))
+                    break  # the longest word here is enough
+        for pattern, name in self.patterns:
+            out.extend((m.start(), m.end(), (name,)) for m in pattern.finditer(text)
+                       if m.end() > m.start())
+        return out
+
+
+class GramCache:
+    """Character bigrams of each run of Chinese characters, remembered."""
+
+    def __init__(self) -> None:
+        self._runs: dict[str, tuple[str, ...]] = {}
+
+    def grams(self, text: str) -> set[str]:
+        out: set[str] = set()
+        runs = self._runs
+        for run in _HAN.findall(text):
+            found = runs.get(run)
+            if found is None:
+                n = len(run)
+                # Trigrams were tried: on texts written apart from the training set they
+                # lowered recall (they learn the training sentences rather than the words).
+                found = tuple({run[i:i + 2] for i in range(n - 1)})
+                if len(runs) >= CACHE_LIMIT:
+                    runs.clear()
+                runs[run] = found
+            out.update(found)
+        return out
+
+
+_BREAK = re.compile(r"[，。！？；,.!?;\n]")
+
+
+def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
+                  tagger: WordTagger) -> set[str]:
+    """Word-class features of ``text`` (``masked``: the same with its harmless senses
+    blanked out; ``cut``: jieba's cut of a clause, punctuation left out):
+
+    ``k:blade`` a class in some clause; ``k:blade+hold`` two classes in one clause;
+    ``s:blade+person`` two classes in neighbouring clauses; ``n:blade`` a class negated
+    in its clause (我没拿刀); ``p:beat`` a harm or holding verb said in the passive (被…打);
+    ``t:kin`` a person after 把/往/朝 (把我妈推倒); ``x:past``, ``x:fiction``, ``x:ask`` the
+    text speaks of the past, of fiction, or asks a question about a dispute.
+    A clause's part is remembered (residents repeat clauses); jieba cuts between
+    punctuation, so a clause cut alone gives the words it has in the whole text."""
+    feats: set[str] = set()
+    previous: list[str] = []
+    start = 0
+    remembered = tagger.clauses
+    for stop in [*(m.start() for m in _BREAK.finditer(text)), len(text)]:
+        if stop > start:
+            key = (text[start:stop], masked[start:stop])
+            found = remembered.get(key)
+            if found is None:
+                found = _clause(cut(key[0]), key, tagger)
+                if len(remembered) >= CACHE_LIMIT:
+                    remembered.clear()
+                remembered[key] = found
+            names, own = found
+            if own:
+                feats.update(own)
+            if names:
+                ordered = sorted(names)
+                feats.update(f"s:{min(a, b)}+{max(a, b)}" for a in previous for b in ordered
+                             if a != b)
+                previous = ordered
+            else:
+                previous = []
+        start = stop + 1
+    if any(w in masked for w in _PAST):
+        feats.add("x:past")
+    if any(w in masked for w in _FICTION):
+        feats.add("x:fiction")
+    if any(w in masked for w in _ASKING):
+        feats.add("x:ask")
+    return feats
+
+
+def _clause(words: list[str], key: tuple[str, str], tagger: WordTagger
+            ) -> tuple[frozenset[str], frozenset[str]]:
+    """The classes of one clause (not negated) and its own features (k:, n:, p:, t:)."""
+    text, masked = key
+    feats: set[str] = set()
+    current: set[str] = set()
+    starts: list[int] = []
+    tags: list[set[str]] = []
+    pos = 0
+    words = [w for w in words if w in text]  # not <num>, the cut's token for a number
+    for word in words:
+        start = text.find(word, pos)
+        pos = start + len(word)
+        starts.append(start)
+        tags.append(set(tagger.single.get(word, ())))
+    for begin, end, names in tagger.spans(text):
+        if BLANK in masked[begin:end]:
+            continue
+        tags[max(0, bisect_right(starts, begin) - 1)].update(names)
+    for index, word in enumerate(words):
+        begin = starts[index]
+        if BLANK in masked[begin:begin + len(word)]:
+            feats.add("x:harmless")  # a harmless sense was here (跳楼价, 气死我了)
+            continue
+        if not tags[index]:
+            continue
+        recent = words[max(0, index - 4):index]
+        negated = any(w in NEGATIONS for w in recent[-3:])
+        passive = any(w in _PASSIVE for w in recent)
+        towards = any(w in _TOWARDS for w in recent[-2:])
+        for name in tags[index]:
+            if negated:
+                feats.add("n:" + name)
+                continue
+            current.add(name)
+            if passive:
+                feats.add("p:" + name)
+            if towards and name in _TARGETS:
+                feats.add("t:" + name)
+    found = sorted(current)
+    feats.update("k:" + name for name in found)
+    feats.update(f"k:{a}+{b}" for i, a in enumerate(found) for b in found[i + 1:])
+    return frozenset(current), frozenset(feats)
+
+
+# Word classes named in the model's reason, in the resident's terms.
+CLASS_NAMES = {
+    "blade": "刀具", "blunt": "棍棒等器械", "gun": "枪支", "fire": "汽油、煤气等易燃物",
+    "blast": "爆炸物", "poison": "农药毒物", "vehicle": "车辆机械", "hold": "手持",
+    "harm": "伤害动作", "beat": "殴打", "person": "针对他人", "kin": "家人",
+    "now": "正在或即将发生", "threat": "扬言", "crowd": "人群聚集", "block": "堵、围",
+    "way": "道路、大门", "detain": "扣押、关押", "ransom": "索要钱财放人",
+    "selfharm_act": "自伤行为", "despair": "轻生念头", "lethal": "致命药物",
+    "high_place": "高处", "farewell": "告别、交代后事", "stockpile": "攒药、藏药",
+    "medicine": "药物、绳子、木炭", "school_hosp": "学校、医院", "institution": "机关单位", "go": "前往",
+}
+
+
+def explain(weights: dict[str, float], feats: Iterable[str], count: int = 3) -> list[str]:
+    """The Chinese names of the word classes that pushed a text most towards red."""
+    scored: dict[str, float] = {}
+    for feat in feats:
+        if feat[:2] not in ("k:", "s:", "p:", "t:"):
+            continue
+        weight = weights.get(feat, 0.0)
+        if weight <= 0:
+            continue
+        for name in feat[2:].split("+"):
+            if name in CLASS_NAMES and name not in ("person", "now", "hold", "go", "threat"):
+                scored[name] = max(scored.get(name, 0.0), weight)
+    ranked = sorted(scored, key=lambda n: -scored[n])[:count]
+    return [CLASS_NAMES[n] for n in ranked]
