@@ -80,7 +80,7 @@ async def build_sealed_agreement(services: Any, case_code: str, public_url: str
             viewer = party_viewer(case_id, party.id, party.name or "", frozenset({"delivery"}))
             consents = await docs.delivery.consents(case_id)
             if not any(c.party_id == party.id for c in consents):
-                await docs.delivery.consent(case_code, viewer, openid=f"demo-openid-{party.id}")
+                await docs.delivery.consent(case_code, viewer)  # the demo party's WeChat
         _, attempts = await docs.delivery.deliveries(doc)
         if not attempts:
             await docs.delivery.deliver(doc, mediator)
