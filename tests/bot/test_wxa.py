@@ -12,6 +12,7 @@ from fengqiao.bot.limits import BotConfig
 from fengqiao.web.kit.openapi import build_spec
 from fengqiao.web.kit.requester import BadCredential, Resident, resolve
 from tests.bot import wx
+from tests.bot.conftest import PROMPT
 
 
 async def login(client, wechat_fake, code="code-1", openid="wxa-o-1") -> str:
@@ -56,6 +57,7 @@ async def test_message_runs_the_wxa_dialog(bot_client, wechat_fake, intake):
         "reply": "收到：工资被拖欠",
         "state": "describe",
         "case_code": None,
+        "prompt": PROMPT,
     }
     assert intake.calls == [("text", "wxa", "wxa-o-1", "工资被拖欠")]
 
