@@ -203,3 +203,27 @@ async def test_a_typed_answer_gets_the_same_prompt_and_commands_still_work(app_c
             "bad_value")
     turn = await send(app_client, headers, {"text": "取消"})
     assert turn["state"] == "start"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("GET", "/api/v1/intake/nothing-here", None, 404),
+        ("GET", "/api/v1/intake/messages", None, 405),
+        ("POST", "/api/v1/intake/messages", b'{"text": "' + b"x" * 300_000 + b'"}', 413),
+        ("POST", "/api/v1/intake/messages", b'{"text": "\\ud83d"}', 400),
+        ("POST", "/api/v1/intake/messages", b'{"text": "\xff\xfe"}', 400),
+        ("POST", "/api/v1/intake/messages", b"[]", 400),
+        ("POST", "/api/v1/me/cases", None, 405),
+    ],
+)
+async def test_every_error_a_mini_program_meets_is_chinese_json(
+    app_client, wechat_fake, method, path, body, status
+):
+    headers = await signed_in(app_client, wechat_fake, "wxa-errors")
+    resp = await app_client.request(
+        method, path, data=body, headers={**headers, "Content-Type": "application/json"}
+    )
+    assert resp.status == status
+    assert resp.content_type == "application/json"
+    assert CHINESE.search((await resp.json())["error"]["message"])
