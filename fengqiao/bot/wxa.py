@@ -60,7 +60,7 @@ AnswerValue = (
 )
 
 
-class Message(Body):
+class IntakeMessage(Body):
     """Either what the resident typed (``text``), or an answer to the prompt (``key`` and
     ``value``), as a mini-program's picker, date field or phone button gives it."""
 
@@ -76,7 +76,7 @@ class Message(Body):
     )
 
     @model_validator(mode="after")
-    def _one_of(self) -> Message:
+    def _one_of(self) -> IntakeMessage:
         if (self.text is None) == (self.key is None):
             raise ValueError("请发送 text（文字）或 key 与 value（结构化回答）之一")
         if self.text is not None and "value" in self.model_fields_set:
@@ -185,13 +185,13 @@ async def logout(call: Call[Any, Any]) -> LoggedOut:
 @routes.post(
     "/api/v1/intake/messages",
     "resident",
-    body=Message,
+    body=IntakeMessage,
     response=Turn,
     summary="Mini-program intake: one message or structured answer to the dispute-intake "
     "dialog; its reply and what it asks next",
     errors=(422, 429),
 )
-async def intake_message(call: Call[Message, Any]) -> Turn:
+async def intake_message(call: Call[IntakeMessage, Any]) -> Turn:
     await _limit_ip(call.request)
     who = call.who
     assert isinstance(who, Resident)

@@ -85,7 +85,7 @@ def test_the_intake_answer_and_prompt_are_described(spec):
     assert schemas["Prompt"]["properties"]["kind"]["enum"] == [
         "consent", "text", "choice", "phone", "amount", "date", "review", "done",
     ]
-    assert set(schemas["Message"]["properties"]) == {"text", "key", "value"}
+    assert set(schemas["IntakeMessage"]["properties"]) == {"text", "key", "value"}
 
 
 @pytest.mark.parametrize(

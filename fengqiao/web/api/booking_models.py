@@ -107,7 +107,7 @@ class MediatorRef(BaseModel):
     title: str | None
 
 
-class MediatorChoice(BaseModel):
+class RecommendedMediator(BaseModel):
     """A recommended mediator the applicant may pick."""
 
     id: int
@@ -176,4 +176,4 @@ class PartyBooking(BaseModel):
     outcome_name: str | None = None
     slots: list[SlotView] = Field(default_factory=list)
     parties: list[PartyView] = Field(default_factory=list)
-    choices: list[MediatorChoice] = Field(default_factory=list)
+    choices: list[RecommendedMediator] = Field(default_factory=list)
