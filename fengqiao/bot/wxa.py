@@ -106,7 +106,8 @@ class Prompt(BaseModel):
 
 class Turn(BaseModel):
     reply: str = Field(description="the dialog's words, as the official account would send them")
-    state: str
+    state: Literal["start", "consent", "describe", "confirm_type", "choose_type", "asking",
+                   "review", "editing", "filed"] = Field(description="the dialog's step")
     case_code: str | None = Field(description="set on the turn that files the case")
     prompt: Prompt
 
@@ -217,5 +218,7 @@ async def intake_message(call: Call[IntakeMessage, Any]) -> Turn:
         if not text:
             raise errors.BadRequest("bad_request", texts.TEXT_REQUIRED)
         turn = await intake.handle_text(CHANNEL, who.openid, text)
-    return Turn(reply=turn.reply, state=turn.state, case_code=turn.case_code,
-                prompt=Prompt.model_validate(turn.prompt))
+    return Turn.model_validate(
+        {"reply": turn.reply, "state": turn.state, "case_code": turn.case_code,
+         "prompt": turn.prompt}
+    )

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from fengqiao.app import create_app
+from fengqiao.dialogs.session import STATES
 from fengqiao.web.kit.openapi import build_spec
 from tests.conftest import make_settings
 
@@ -86,6 +87,7 @@ def test_the_intake_answer_and_prompt_are_described(spec):
         "consent", "text", "choice", "phone", "amount", "date", "review", "done",
     ]
     assert set(schemas["IntakeMessage"]["properties"]) == {"text", "key", "value"}
+    assert schemas["Turn"]["properties"]["state"]["enum"] == STATES  # the dialog's own
 
 
 @pytest.mark.parametrize(
