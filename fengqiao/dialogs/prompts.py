@@ -227,6 +227,8 @@ def _value_text(intake: Intake, s: Session, key: str, value: Any, now: datetime)
         options = list(question.get("options") or [])
         if text not in options:
             raise _invalid("bad_value", f"“{label}”请从选项中选择：{'、'.join(options)}。")
+        # By number, as a typed answer may: an option worded like a skip word (不清楚) is
+        # that option, not "unknown".
         return str(options.index(text) + 1)
     else:
         found = validators.text_answer(text)
