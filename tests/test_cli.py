@@ -55,13 +55,16 @@ def test_chat_jsonl_files_a_case_through_the_dialog(tmp_path):
         proc.stdin.write(said + "\n")
         proc.stdin.flush()
         line = json.loads(proc.stdout.readline())
-        assert set(line) == {"reply", "state", "case_code"}
+        assert set(line) == {"reply", "state", "case_code", "prompt"}
+        assert line["prompt"]["kind"] in ("consent", "text", "choice", "phone", "amount", "date",
+                                          "review", "done")
         lines.append(line)
         said = resident.answer(said, line["reply"])
     proc.stdin.close()
     assert proc.wait(30) == 0
     assert lines[-1]["state"] == "filed"
     assert lines[-1]["case_code"] == resident.code
+    assert lines[-1]["prompt"]["kind"] == "done" and "公众号" not in lines[-1]["reply"]
     assert all(line["case_code"] is None for line in lines[:-1])
 
 

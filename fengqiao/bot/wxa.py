@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
 
 from fengqiao import errors, keys
 from fengqiao.bot import texts
@@ -50,14 +50,66 @@ class LoggedOut(BaseModel):
     ok: bool = True
 
 
-class Message(Body):
-    text: str = Field(min_length=1, max_length=2000, description="what the resident typed")
+# A structured answer's value: words, a number (amounts), true/false (consent) or null (不知道).
+AnswerValue = (
+    StrictBool
+    | Annotated[StrictInt, Field(ge=-(10**15), le=10**15)]
+    | Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
+    | Annotated[str, Field(max_length=2000)]
+    | None
+)
+
+
+class IntakeMessage(Body):
+    """Either what the resident typed (``text``), or an answer to the prompt (``key`` and
+    ``value``), as a mini-program's picker, date field or phone button gives it."""
+
+    text: str | None = Field(
+        default=None, min_length=1, max_length=2000, description="what the resident typed"
+    )
+    key: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[a-z_]+$",
+        description="the prompt's key (or, on the review screen, the key of an answer to edit)",
+    )
+    value: AnswerValue = Field(
+        default=None, description="the answer: an option's value, words, a number, an ISO date"
+    )
+
+    @model_validator(mode="after")
+    def _one_of(self) -> IntakeMessage:
+        if (self.text is None) == (self.key is None):
+            raise ValueError("请发送 text（文字）或 key 与 value（结构化回答）之一")
+        if self.text is not None and "value" in self.model_fields_set:
+            raise ValueError("value 只能与 key 一起发送")
+        return self
+
+
+class Option(BaseModel):
+    value: str = Field(description="what to send back as the answer's value (or, on review, key)")
+    label: str = Field(description="what to show")
+    answer: str | None = Field(default=None, description="review: the answer as it stands")
+
+
+class Prompt(BaseModel):
+    """What the dialog waits for now, for a client to draw natively."""
+
+    key: str = Field(description="send it back with the answer")
+    kind: Literal["consent", "text", "choice", "phone", "amount", "date", "review", "done"]
+    label: str = Field(description="a short title for the field")
+    options: list[Option] = Field(
+        description="choice and consent: the options; review: every answer, with its key to edit"
+    )
+    optional: bool = Field(description="whether null (不知道) is an answer")
+    step: int = Field(ge=1)
+    of: int = Field(ge=1, description="steps in all; may change once the dispute type is known")
 
 
 class Turn(BaseModel):
-    reply: str
-    state: str
-    case_code: str | None
+    reply: str = Field(description="the dialog's words, as the official account would send them")
+    state: Literal["start", "consent", "describe", "confirm_type", "choose_type", "asking",
+                   "review", "editing", "filed"] = Field(description="the dialog's step")
+    case_code: str | None = Field(description="set on the turn that files the case")
+    prompt: Prompt
 
 
 async def _limit_ip(request: web.Request) -> None:
@@ -139,12 +191,13 @@ async def logout(call: Call[Any, Any]) -> LoggedOut:
 @routes.post(
     "/api/v1/intake/messages",
     "resident",
-    body=Message,
+    body=IntakeMessage,
     response=Turn,
-    summary="Mini-program intake: one message to the dispute-intake dialog, its reply back",
-    errors=(429,),
+    summary="Mini-program intake: one message or structured answer to the dispute-intake "
+    "dialog; its reply and what it asks next",
+    errors=(422, 429),
 )
-async def intake_message(call: Call[Message, Any]) -> Turn:
+async def intake_message(call: Call[IntakeMessage, Any]) -> Turn:
     await _limit_ip(call.request)
     who = call.who
     assert isinstance(who, Resident)
@@ -156,12 +209,21 @@ async def intake_message(call: Call[Message, Any]) -> Turn:
         per_address=False,
         now=config.clock(),
     )
-    text = call.body.text.strip()
-    if not text:
-        raise errors.BadRequest("bad_request", texts.TEXT_REQUIRED)
-    if len(text) > config.max_text_chars:
+    body, intake = call.body, call.app[keys.INTAKE]
+    words = body.text if body.text is not None else body.value
+    if isinstance(words, str) and len(words) > config.max_text_chars:
         raise errors.BadRequest(
             "text_too_long", texts.TEXT_TOO_LONG.format(limit=config.max_text_chars)
         )
-    turn = await call.app[keys.INTAKE].handle_text(CHANNEL, who.openid, text)
-    return Turn(reply=turn.reply, state=turn.state, case_code=turn.case_code)
+    if body.key is not None:
+        given = "value" in body.model_fields_set
+        turn = await intake.handle_answer(CHANNEL, who.openid, body.key, body.value, given=given)
+    else:
+        text = (body.text or "").strip()
+        if not text:
+            raise errors.BadRequest("bad_request", texts.TEXT_REQUIRED)
+        turn = await intake.handle_text(CHANNEL, who.openid, text)
+    return Turn.model_validate(
+        {"reply": turn.reply, "state": turn.state, "case_code": turn.case_code,
+         "prompt": turn.prompt}
+    )

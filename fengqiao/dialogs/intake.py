@@ -22,8 +22,7 @@ from fengqiao.dialogs.questions import (
 )
 from fengqiao.dialogs.session import MACHINE, STATES, TRANSITIONS, Session
 
-__all__ = ["APPLICANT_QUESTIONS", "STATES", "TRANSITIONS", "AnalyzerLike", "Intake", "Outcome",
-           "Session"]
+__all__ = ["APPLICANT_QUESTIONS", "STATES", "TRANSITIONS", "AnalyzerLike", "Intake", "Session"]
 
 RISK_ORDER = {"blue": 0, "yellow": 1, "red": 2}
 MORE_WORDS = (validators.bare(texts.MORE_TYPES), "更多", "其他类型", "都不是")
@@ -61,12 +60,14 @@ class Intake:
         self._simplify = getattr(analyzer, "simplify", None)
 
     # -- turn entry points -------------------------------------------------------------
-    def turn(self, session: Session, raw: str, now: datetime) -> Outcome:
+    def turn(self, session: Session, raw: str, now: datetime, *, commands: bool = True) -> Outcome:
+        """One message. ``commands=False`` for a structured answer (prompts.py): its value is
+        an answer even when it reads like 取消 or holds a case code."""
         text = validators.normalise_input(raw)
         at = now.isoformat()
         if session.state != "start" or session.consent:
             session.transcript.append({"from": "user", "text": text, "at": at})
-        outcome = self._dispatch(session, text, now)
+        outcome = self._dispatch(session, text, now) if commands else self._step(session, text, now)
         for reply in outcome.replies:
             if session.consent:
                 session.transcript.append({"from": "bot", "text": reply, "at": at})
@@ -83,9 +84,7 @@ class Intake:
         if command == "help":
             return Outcome([texts.HELP.format(step_hint=self._hint(s))])
         if command == "cancel":
-            consent = s.consent
-            self._clear(s)
-            s.consent = consent
+            s.clear(keep_consent=True)
             s.fire("reset")
             return Outcome([texts.CANCELLED])
         if command == "human":
@@ -97,14 +96,15 @@ class Intake:
             if code:
                 return Outcome([], progress_query=code.group())
         if command == "restart" and s.consent:
-            self._clear(s)
-            s.consent = True
+            s.clear(keep_consent=True)
             s.fire("restart")
             return Outcome([texts.RESTARTED, texts.ASK_DESCRIPTION])
         if command == "back":
             return self._back(s)
-        handler = getattr(self, f"_step_{s.state}")
-        return handler(s, text, now)  # type: ignore[no-any-return]
+        return self._step(s, text, now)
+
+    def _step(self, s: Session, text: str, now: datetime) -> Outcome:
+        return getattr(self, f"_step_{s.state}")(s, text, now)  # type: ignore[no-any-return]
 
     # -- steps ---------------------------------------------------------------------------
     def _step_start(self, s: Session, text: str, now: datetime) -> Outcome:
@@ -127,7 +127,7 @@ class Intake:
     def _step_consent(self, s: Session, text: str, now: datetime) -> Outcome:
         word = self._word(text)
         if word in texts.NO_WORDS or word.startswith("不同意"):
-            self._clear(s)
+            s.clear()
             s.fire("reset")
             return Outcome([texts.CONSENT_DECLINED.format(**self.fmt)])
         if word in texts.YES_WORDS or word.startswith("同意"):
@@ -266,24 +266,25 @@ class Intake:
 
     def _step_filed(self, s: Session, text: str, now: datetime) -> Outcome:
         if self._command(text) == "new":
-            consent = s.consent
-            self._clear(s)
-            s.consent = consent
+            s.clear(keep_consent=True)
             s.fire("new_case")
             return Outcome([texts.ASK_DESCRIPTION])
         return Outcome([texts.AFTER_FILED.format(code=s.case_code)])
 
     # -- results from the service ----------------------------------------------------------
-    def filed(self, session: Session, code: str, deadline: str, progress_url: str) -> str:
+    def filed(
+        self, session: Session, code: str, deadline: str, progress_url: str, channel: str = ""
+    ) -> str:
+        """The filing reply, pointing to where the resident's channel shows progress."""
         session.fire("file")
         session.case_code = code
         session.history.clear()
         step = texts.NEXT_STEP.get(session.risk, texts.NEXT_STEP["blue"])
         if not deadline and "{deadline}" in step:
             step = texts.NEXT_STEP_NO_DEADLINE
-        reply = texts.FILED.format(code=code, next_step=step.format(deadline=deadline),
-                                   progress_url=progress_url)
-        return reply
+        follow = texts.FOLLOW_UP.get(channel, texts.FOLLOW_UP[""])
+        return texts.FILED.format(code=code, next_step=step.format(deadline=deadline),
+                                  follow_up=follow.format(progress_url=progress_url))
 
     # -- helpers ---------------------------------------------------------------------------
     def _accept(
@@ -491,10 +492,4 @@ class Intake:
         if s.state == "filed":
             return texts.AFTER_FILED.format(code=s.case_code)
         return texts.STEP_HINTS["start"]
-
-    def _clear(self, s: Session) -> None:
-        fresh = Session()
-        for key in fresh.__dataclass_fields__:
-            if key != "state":
-                setattr(s, key, getattr(fresh, key))
 

@@ -16,7 +16,7 @@ from typing import Any
 from fengqiao.cases import codes
 from fengqiao.cases.revisit import parse_satisfaction
 from fengqiao.cases.service import LOCAL_TZ, CaseNotFound, CaseService, NewCase, PartyInfo
-from fengqiao.dialogs import texts
+from fengqiao.dialogs import prompts, texts
 from fengqiao.dialogs.intake import AnalyzerLike, Intake, Session
 from fengqiao.settings import Settings
 from fengqiao.storage import jsoncodec
@@ -44,6 +44,8 @@ class Turn:
     reply: str
     state: str
     case_code: str | None
+    # What the dialog waits for now (prompts.prompt_of): a mini-program draws it natively.
+    prompt: dict[str, Any] | None = None
 
 
 def _user_ref(channel: str, user_id: str) -> str:
@@ -134,43 +136,74 @@ class IntakeService:
             session = await self.load(channel, user_id)
             last = session.last_turn
             if message_key and last.get("key") == message_key:
-                return Turn(str(last.get("reply", "")), session.state, last.get("code"))
-            before = session.state
-            revisit = None
-            if session.state in ("start", "consent", "filed"):
-                # After closure the centre asks how satisfied the resident is (回访).
-                revisit = await self._pending_revisit(channel, user_id)
-                answer = parse_satisfaction(text) if revisit else None
-                if revisit and answer:
-                    result = await self.cases.record_satisfaction(
-                        revisit.code, user_id, answer[0], answer[1]
-                    )
-                    return Turn(result.reply, session.state, None)
-            outcome = self.intake.turn(session, text, now)
-            replies = list(outcome.replies)
-            if revisit and session.state in ("start", "filed", "consent"):
-                replies.append(revisit.text)
-            if outcome.submit:
-                replies.append(await self._submit(channel, user_id, session, now))
-            if outcome.progress_query:
-                replies.append(await self._progress(channel, user_id, outcome.progress_query))
-            if outcome.wants_human:
-                log.info("resident asked for a person", extra={"user": _user_ref(channel, user_id)})
-            reply = "\n\n".join(r for r in replies if r)
-            code = session.case_code if outcome.submit and session.state == "filed" else None
-            if message_key:
-                session.last_turn = {"key": message_key, "reply": reply, "code": code}
-            if code is None:
-                await self.save(channel, user_id, session)
-            else:  # filed: from now on a revisit may be asked (the mark outlives the session)
-                mark = {self._filed_key(channel, user_id): ("1", FILED_MARK_SECONDS)}
-                await self.save(channel, user_id, session, also=mark)
+                return Turn(str(last.get("reply", "")), session.state, last.get("code"),
+                            self.prompt(session))
+            return await self._run(channel, user_id, session, [text], now, message_key)
+
+    async def handle_answer(
+        self, channel: str, user_id: str, key: str, value: Any, *, given: bool = True,
+        at: datetime | None = None,
+    ) -> Turn:
+        """A structured answer (``{"key", "value"}`` from a mini-program): checked as a typed
+        answer would be, errors.Invalid when it would not be accepted, else the same turn(s)."""
+        now = at or utcnow()
+        async with self._lock(channel, user_id):
+            session = await self.load(channel, user_id)
+            said = prompts.answer_texts(self.intake, session, key, value, given, now)
+            return await self._run(channel, user_id, session, said, now, None, structured=True)
+
+    def prompt(self, session: Session) -> dict[str, Any]:
+        return prompts.prompt_of(self.intake, session)
+
+    async def _run(
+        self,
+        channel: str,
+        user_id: str,
+        session: Session,
+        said: list[str],
+        now: datetime,
+        message_key: str | None,
+        *,
+        structured: bool = False,
+    ) -> Turn:
+        """Run the messages ``said`` (one, or an edit's two) as turns, save, file if asked."""
+        before = session.state
+        revisit = None
+        if session.state in ("start", "consent", "filed") and not structured:
+            # After closure the centre asks how satisfied the resident is (回访).
+            revisit = await self._pending_revisit(channel, user_id)
+            answer = parse_satisfaction(said[0]) if revisit else None
+            if revisit and answer:
+                result = await self.cases.record_satisfaction(
+                    revisit.code, user_id, answer[0], answer[1]
+                )
+                return Turn(result.reply, session.state, None, self.prompt(session))
+        for text in said:  # an edit from review is two messages: 修改N, then the new value
+            outcome = self.intake.turn(session, text, now, commands=not structured)
+        replies = list(outcome.replies)
+        if revisit and session.state in ("start", "filed", "consent"):
+            replies.append(revisit.text)
+        if outcome.submit:
+            replies.append(await self._submit(channel, user_id, session, now))
+        if outcome.progress_query:
+            replies.append(await self._progress(channel, user_id, outcome.progress_query))
+        if outcome.wants_human:
+            log.info("resident asked for a person", extra={"user": _user_ref(channel, user_id)})
+        reply = "\n\n".join(r for r in replies if r)
+        code = session.case_code if outcome.submit and session.state == "filed" else None
+        if message_key:
+            session.last_turn = {"key": message_key, "reply": reply, "code": code}
+        if code is None:
+            await self.save(channel, user_id, session)
+        else:  # filed: from now on a revisit may be asked (the mark outlives the session)
+            mark = {self._filed_key(channel, user_id): ("1", FILED_MARK_SECONDS)}
+            await self.save(channel, user_id, session, also=mark)
         if log.isEnabledFor(logging.INFO):  # spares the pseudonym's hash when not logged
             log.info(
                 "dialog turn",
                 extra={"user": _user_ref(channel, user_id), "from": before, "to": session.state},
             )
-        return Turn(reply, session.state, code)
+        return Turn(reply, session.state, code, self.prompt(session))
 
     async def handle_image(
         self,
@@ -301,7 +334,7 @@ class IntakeService:
             else ""
         )
         url = f"{self.settings.public_url.rstrip('/')}/h5/progress?code={filed.code}"
-        return self.intake.filed(session, filed.code, deadline, url)
+        return self.intake.filed(session, filed.code, deadline, url, channel)
 
     async def _progress(self, channel: str, user_id: str, query: str) -> str:
         if query == "mine":

@@ -94,6 +94,14 @@ class Session:
             raise MachineError(f"Can't trigger event {trigger} from state {self.state}!")
         self.state = options[0].dest or self.state  # no dest: an internal transition
 
+    def clear(self, *, keep_consent: bool = False) -> None:
+        """Forget everything but the state (the caller fires the transition), and the consent
+        if asked to keep it."""
+        fresh = Session(consent=self.consent and keep_consent)
+        for key in fresh.__dataclass_fields__:
+            if key != "state":
+                setattr(self, key, getattr(fresh, key))
+
     def to_json(self) -> dict[str, Any]:
         # No copies: the result is serialised at once.
         return {k: getattr(self, k) for k in self.__dataclass_fields__}

@@ -37,7 +37,8 @@ async def _chat(openid: str, jsonl: bool, stdin: IO[str], stdout: IO[str]) -> in
                 continue
             turn = await services.intake.handle_text("cli", openid, text)
             if jsonl:
-                out = {"reply": turn.reply, "state": turn.state, "case_code": turn.case_code}
+                out = {"reply": turn.reply, "state": turn.state, "case_code": turn.case_code,
+                       "prompt": turn.prompt}
                 stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
             else:
                 stdout.write(f"枫桥> {turn.reply}\n")

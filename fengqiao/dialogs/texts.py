@@ -45,11 +45,14 @@ REVIEW_FOOTER = "\n信息无误请回复“提交”；要修改某一项，请�
 REVIEW_REASK = "请回复“提交”，或回复“修改”加序号（例如“修改2”）。"
 EDIT_PROMPT = "请重新填写【{label}】：\n{prompt}"
 
-FILED = (
-    "已受理！您的纠纷已登记，案件编号：{code}\n"
-    "{next_step}\n请记下案件编号，随时回复“进度”或在公众号菜单“查询进度”查看办理情况，"
-    "也可打开 {progress_url} 查询。"
-)
+FILED = "已受理！您的纠纷已登记，案件编号：{code}\n{next_step}\n请记下案件编号，{follow_up}"
+# Where the resident follows the case, by the channel they filed on (a mini-program cannot
+# open an outside link, and has no official-account menu).
+FOLLOW_UP = {
+    "mp": "随时回复“进度”或在公众号菜单“查询进度”查看办理情况，也可打开 {progress_url} 查询。",
+    "wxa": "随时在小程序“我的”页面查看办理情况和后续事项，也可在这里回复“进度”查询。",
+    "": "随时回复“进度”查看办理情况，也可打开 {progress_url} 查询。",
+}
 # What really happens next, by risk colour (config/deadlines.toml: red the same day, yellow
 # reported daily, blue handled within 30 days). The deadline is when the case must be
 # handled, not a promise to call.

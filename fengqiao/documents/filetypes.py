@@ -48,6 +48,7 @@ _OOXML_PARTS = {
     "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml": (
         "application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"),
 }
+OFFICE_TYPES = tuple(mime for mime, _ in _OOXML_PARTS.values())
 # Openings of things that must never be accepted whatever they are called; they get a clearer
 # message than "unknown type".
 _DANGEROUS_OPENINGS = (b"\x7fELF", b"MZ", b"#!", b"<", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe")

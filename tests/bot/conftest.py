@@ -30,11 +30,16 @@ async def wechat_fake() -> AsyncIterator[FakeWeChat]:
     await fake.close()
 
 
+PROMPT = {"key": "description", "kind": "text", "label": "事情经过", "options": [],
+          "optional": False, "step": 2, "of": 9}
+
+
 @dataclass
 class Turn:
     reply: str
     state: str
     case_code: str | None
+    prompt: dict[str, Any] = field(default_factory=lambda: dict(PROMPT))
 
 
 @dataclass
@@ -57,6 +62,12 @@ class FakeIntake:
         self, channel: str, user_id: str, text: str, *, at: Any = None, message_key: Any = None
     ) -> Turn:
         return await self._turn(("text", channel, user_id, text), f"收到：{text}")
+
+    async def handle_answer(
+        self, channel: str, user_id: str, key: str, value: Any, *, given: bool = True,
+        at: Any = None,
+    ) -> Turn:
+        return await self._turn(("answer", channel, user_id, key, value, given), f"答：{value}")
 
     async def handle_image(
         self, channel: str, user_id: str, data: bytes, *, source_ref: str, at: Any = None

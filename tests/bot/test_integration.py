@@ -93,6 +93,7 @@ async def files_a_case(client: TestClient, safe: bool) -> None:
     case = await client.server.app[keys.CASES].get(resident.code)
     assert case.channel == "mp"
     assert "噪音" in case.description
+    assert "公众号菜单" in resident.transcript[-1][1]  # where this resident follows the case
 
 
 async def test_scan_with_case_code_shows_its_progress(app_client):

@@ -9,9 +9,11 @@ from aiohttp.test_utils import make_mocked_request
 
 from fengqiao import keys
 from fengqiao.bot.limits import BotConfig
+from fengqiao.settings import Settings
 from fengqiao.web.kit.openapi import build_spec
 from fengqiao.web.kit.requester import BadCredential, Resident, resolve
 from tests.bot import wx
+from tests.bot.conftest import PROMPT
 
 
 async def login(client, wechat_fake, code="code-1", openid="wxa-o-1") -> str:
@@ -56,6 +58,7 @@ async def test_message_runs_the_wxa_dialog(bot_client, wechat_fake, intake):
         "reply": "收到：工资被拖欠",
         "state": "describe",
         "case_code": None,
+        "prompt": PROMPT,
     }
     assert intake.calls == [("text", "wxa", "wxa-o-1", "工资被拖欠")]
 
@@ -134,11 +137,13 @@ async def test_per_user_and_per_ip_limits_are_429_json(bot_client, wechat_fake, 
         statuses.append(resp.status)
     assert statuses == [200, 200, 429]
     assert (await resp.json())["error"]["code"] == "too_many_requests"
+    assert 1 <= int(resp.headers["Retry-After"]) <= 61
     statuses = []
     for i in range(2):
         resp = await client.post("/api/v1/auth/wxa-login", json={"code": f"x{i}"})
         statuses.append(resp.status)
     assert statuses == [401, 429]  # the sixth request from 127.0.0.1 in this minute
+    assert int(resp.headers["Retry-After"]) >= 1
     assert len(intake.calls) == 2
 
 
@@ -195,3 +200,15 @@ async def test_refresh_logout_and_a_new_login_on_the_same_device(bot_client, wec
     assert resp.status == 200 and await works(again) == 401
     bad = await client.post("/api/v1/auth/wxa-login", json={"code": "c-4", "device": "<x>"})
     assert bad.status == 400 and "device" in (await bad.json())["error"]["message"]
+
+
+async def test_session_lifetime_is_the_setting(bot_client, wechat_fake):
+    assert Settings.from_env({"FENGQIAO_WXA_SESSION_HOURS": "2"}).wxa_session_hours == 2
+    client = await bot_client(None, wxa_session_hours=2)  # BotConfig from the settings
+    wechat_fake.js_codes["c-life"] = "wxa-life"
+    resp = await client.post("/api/v1/auth/wxa-login", json={"code": "c-life"})
+    body = await resp.json()
+    assert body["expires_in"] == 7200
+    resp = await client.post("/api/v1/auth/refresh", json={},
+                             headers={"Authorization": f"Bearer {body['token']}"})
+    assert (await resp.json())["expires_in"] == 7200

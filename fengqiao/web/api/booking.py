@@ -24,20 +24,6 @@ from fengqiao.web.kit.replies import reply
 P = "/api/v1/booking"
 KINDS = ("organisations", "mediators")
 PARTY: dict[str, Any] = {"token_in_path": "token", "case": by_token()}
-BOOKING_SCHEMA = {
-    "type": "object",
-    "required": ["id", "case", "status", "slots", "parties"],
-    "properties": {
-        "id": {"type": "integer"},
-        "case": {"type": "string"},
-        "status": {"type": "string"},
-        "status_name": {"type": "string"},
-        "starts_at": {"type": ["string", "null"]},
-        "ends_at": {"type": ["string", "null"]},
-        "slots": {"type": "array", "items": {"type": "object"}},
-        "parties": {"type": "array", "items": {"type": "object"}},
-    },
-}
 routes = Routes()
 
 
@@ -105,7 +91,7 @@ async def recommendations(call: Call[Any, m.Recommending]) -> Any:
     "booking.manage",
     case=by_case(),
     body=m.Proposal,
-    response=BOOKING_SCHEMA,
+    response=m.BookingView,
     errors=(409,),
     summary="Offer times with a mediator to the parties (times optional: the first free ones)",
 )
@@ -127,7 +113,7 @@ async def propose(call: Call[m.Proposal, Any]) -> web.Response:
     "booking.manage",
     case=by_case(),
     body=m.FixedTime,
-    response=BOOKING_SCHEMA,
+    response=m.BookingView,
     errors=(409,),
     summary="Book a fixed time at once (arranged by phone); the parties still confirm it",
 )
@@ -152,7 +138,7 @@ def created(view: dict[str, Any]) -> web.Response:
     P + "/cases/{code}/bookings",
     "booking.view",
     case=by_case(),
-    response={"type": "array", "items": BOOKING_SCHEMA},
+    response=list[m.BookingView],
     summary="Bookings of a case, newest first",
 )
 async def case_bookings(call: Call[Any, Any]) -> Any:
@@ -166,7 +152,7 @@ async def case_bookings(call: Call[Any, Any]) -> Any:
     P + "/bookings/{id:\\d+}",
     "booking.view",
     case=by_booking(),
-    response=BOOKING_SCHEMA,
+    response=m.BookingView,
     summary="One booking (staff, or its mediator)",
 )
 async def get_booking(call: Call[Any, Any]) -> Any:
@@ -181,7 +167,7 @@ ACTIONS = ("accept", "decline", "cancel", "reschedule", "complete", "no_show", "
     "booking.manage",
     case=by_booking(),
     body=m.Action,
-    response=BOOKING_SCHEMA,
+    response=m.BookingView,
     errors=(409,),
     summary="Act on a booking: accept, decline, cancel, reschedule (reason required for the "
     "last three), complete {outcome, notes}, no_show {party_ids}, notes {notes}",
@@ -365,7 +351,7 @@ async def import_csv(call: Call[Any, Any]) -> web.Response:
 @routes.get(
     P + "/party/{token}",
     "booking.party",
-    response=BOOKING_SCHEMA,
+    response=m.PartyBooking,
     summary="A party's view of their booking: offered times, who has confirmed",
     **PARTY,
 )
@@ -377,7 +363,7 @@ async def party_view(call: Call[Any, Any]) -> Any:
     P + "/party/{token}/confirm",
     "booking.party",
     body=m.PartyConfirm,
-    response=BOOKING_SCHEMA,
+    response=m.PartyBooking,
     errors=(409,),
     summary="A party confirms one offered time; consent to mediation is recorded with it",
     **PARTY,
@@ -393,7 +379,7 @@ async def party_confirm(call: Call[m.PartyConfirm, Any]) -> Any:
     P + "/party/{token}/reschedule",
     "booking.party",
     body=m.PartyReschedule,
-    response=BOOKING_SCHEMA,
+    response=m.PartyBooking,
     errors=(409,),
     summary="A party asks for other times, with a reason",
     **PARTY,
@@ -406,7 +392,7 @@ async def party_reschedule(call: Call[m.PartyReschedule, Any]) -> Any:
     P + "/party/{token}/mediator",
     "booking.party",
     body=m.PartyPick,
-    response=BOOKING_SCHEMA,
+    response=m.PartyBooking,
     errors=(409,),
     summary="The applicant picks one of the top recommended mediators (mediator_id null: the "
     "first); the parties then get that mediator's free times",

@@ -1,10 +1,10 @@
-"""Request models of the booking API (web/api/booking.py)."""
+"""Request and response models of the booking API (web/api/booking.py)."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from fengqiao.booking.reports import YEARS
 from fengqiao.web.kit.models import Body, Query
@@ -79,3 +79,101 @@ class Entry(Body):
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
     code: str = Field(min_length=1, max_length=32, title="编号")
     name: str = Field(min_length=1, max_length=128, title="名称")
+
+
+# --- responses ---------------------------------------------------------------------------------
+class SlotView(BaseModel):
+    id: int
+    starts_at: str | None
+    ends_at: str | None
+    when: str = Field(description="the time in words, local")
+
+
+class PartyView(BaseModel):
+    id: int
+    role: str
+    role_name: str
+    name: str = Field(description="masked for the other parties")
+    consented: bool
+    confirmed: bool
+    reschedule_reason: str | None
+    no_show: bool | None
+    link: str | None = Field(default=None, description="staff only: the party's booking link")
+
+
+class MediatorRef(BaseModel):
+    id: int
+    name: str
+    title: str | None
+
+
+class RecommendedMediator(BaseModel):
+    """A recommended mediator the applicant may pick."""
+
+    id: int
+    name: str
+    organisation: str | None
+    languages: list[str]
+    region: str | None
+    score: float
+    components: dict[str, float]
+    reasons: list[str]
+    first_slot: str | None
+
+
+class BookingRole(BaseModel):
+    role: str
+    role_name: str
+
+
+class BookingView(BaseModel):
+    """A booking as staff and the mediator see it (names, links, notes)."""
+
+    id: int
+    case: str
+    type_name: str | None
+    status: str
+    status_name: str
+    version: int
+    mediator: MediatorRef
+    mediator_accepted: bool
+    starts_at: str | None
+    ends_at: str | None
+    when: str | None
+    mode: str
+    mode_name: str
+    place: str | None
+    reason: str | None
+    notes: str | None
+    outcome: str | None
+    outcome_name: str | None
+    slots: list[SlotView]
+    parties: list[PartyView]
+
+
+class PartyBooking(BaseModel):
+    """A party's view: their booking with names masked and ``me``; before anything is booked,
+    ``id`` is null, ``status`` is none and the applicant gets ``choices`` of mediators."""
+
+    id: int | None
+    case: str
+    type_name: str | None
+    status: str
+    status_name: str
+    me: PartyView | BookingRole
+    version: int | None = None
+    mediator: MediatorRef | None = None
+    mediator_accepted: bool | None = None
+    starts_at: str | None = None
+    ends_at: str | None = None
+    when: str | None = None
+    mode: str | None = None
+    mode_name: str | None = None
+    place: str | None = None
+    reason: str | None = None
+    notes: str | None = None
+    outcome: str | None = None
+    outcome_name: str | None = None
+    slots: list[SlotView] = Field(default_factory=list)
+    parties: list[PartyView] = Field(default_factory=list)
+    choices: list[RecommendedMediator] = Field(default_factory=list)

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from fengqiao import errors, keys
+from fengqiao.documents.filetypes import OFFICE_TYPES
 from fengqiao.documents.service import DocumentService
 from fengqiao.documents.viewer import Viewer, party_viewer, staff_viewer
 from fengqiao.web.api import documents_models as m
@@ -26,6 +27,8 @@ routes = Routes()
 RESIDENT_PURPOSES = frozenset({"case", "sign", "delivery", "evidence"})
 EMPTY_FILE = "文件为空，请重新选择。"
 BAD_IMAGE = "签名图片无法识别，请重新手写签名。"
+# What an evidence file can be (filetypes.sniff): it is served in its own type.
+EVIDENCE_TYPES = ("image/*", "audio/*", "video/*", "application/pdf", *OFFICE_TYPES)
 
 
 def docs(call: Call[Any, Any]) -> DocumentService:
@@ -66,6 +69,7 @@ def _pdf(data: bytes, name: str, inline: bool = True) -> web.Response:
     "/api/v1/cases/{code}/evidence",
     "evidence.upload",
     case=by_case(),
+    response=m.Evidence,
     summary="Upload evidence to a case (multipart `file`, optional `visibility`)",
     body_media_type="multipart/form-data",
     body_schema=UPLOAD_SCHEMA,
@@ -88,6 +92,7 @@ async def upload_evidence(call: Call[Any, Any]) -> Any:
     "/api/v1/cases/{code}/evidence",
     "evidence.view",
     case=by_case(),
+    response=m.EvidenceList,
     summary="Evidence of a case visible to the caller, with comments (质证意见)",
 )
 async def list_evidence(call: Call[Any, Any]) -> Any:
@@ -117,8 +122,8 @@ async def _serve_evidence(call: Call[Any, Any], thumbnail: bool) -> web.Response
     "/api/v1/evidence/{id}/file",
     "evidence.view",
     case=by_file(),
-    summary="Download an evidence file (checked against its SHA-256)",
-    media_type="application/octet-stream",
+    summary="Download an evidence file (checked against its SHA-256), in its own type",
+    media_type=EVIDENCE_TYPES,
 )
 async def evidence_file(call: Call[Any, Any]) -> web.Response:
     return await _serve_evidence(call, thumbnail=False)
@@ -140,6 +145,7 @@ async def evidence_thumbnail(call: Call[Any, Any]) -> web.Response:
     "evidence.comment",
     case=by_file(),
     body=m.Comment,
+    response=m.EvidenceComment,
     summary="Comment on another party's evidence (质证)",
 )
 async def comment_evidence(call: Call[m.Comment, Any]) -> Any:
@@ -151,6 +157,7 @@ async def comment_evidence(call: Call[m.Comment, Any]) -> Any:
     "/api/v1/cases/{code}/agreement",
     "document.draft",
     case=by_case(),
+    response=m.DocumentSummary,
     summary="Create (or return) the case's draft agreement, filled from the case",
 )
 async def draft_agreement(call: Call[Any, Any]) -> Any:
@@ -162,6 +169,7 @@ async def draft_agreement(call: Call[Any, Any]) -> Any:
     "document.draft",
     case=by_document(),
     body=m.DraftUpdate,
+    response=m.DocumentSummary,
     summary="Replace fields of a draft agreement; answers the problems left",
     errors=(409, 422),
 )
@@ -174,6 +182,7 @@ async def update_draft(call: Call[m.DraftUpdate, Any]) -> Any:
     "/api/v1/documents/{doc}",
     "document.view",
     case=by_document(),
+    response=m.DocumentSummary,
     summary="A document: status, text for preview, signature slots and whose turn it is",
 )
 async def document_summary(call: Call[Any, Any]) -> Any:
@@ -205,6 +214,7 @@ async def signing_links(call: Call[Any, Any]) -> Any:
     "/api/v1/documents/{doc}/otp",
     "document.code",
     case=by_document(),
+    response=m.CodeSent,
     summary="Send a one-time code to the signer's phone (when it is their turn)",
     errors=(409, 429),
 )
@@ -225,6 +235,7 @@ def _png(value: str) -> bytes:
     "document.sign",
     case=by_document(),
     body=m.Sign,
+    response=m.DocumentSummary,
     summary="Sign: one-time code + drawn signature (PNG, data URL or base64)",
     errors=(409, 422),
 )
@@ -243,6 +254,7 @@ async def sign(call: Call[m.Sign, Any]) -> Any:
     "document.seal",
     case=by_document(),
     body=m.Seal,
+    response=m.DocumentSummary,
     summary="Apply the committee's seal, last, with the seal keeper's one-time code "
     "(POST /otp sends it when the seal is next); starts the 30 days for judicial confirmation",
     errors=(409,),
@@ -288,6 +300,7 @@ async def audit_certificate(call: Call[Any, Any]) -> web.Response:
     "/api/v1/cases/{code}/service-consent",
     "delivery.consent",
     case=by_case(),
+    response=m.ServiceConsentGiven,
     summary="Record the party's consent to electronic service (送达地址确认书)",
     errors=(409,),
 )
@@ -312,6 +325,7 @@ async def deliver(call: Call[Any, Any]) -> Any:
     "/api/v1/documents/{doc}/delivery",
     "delivery.open",
     case=by_document(),
+    response=m.DeliveredDocument,
     summary="The recipient opens a delivered document (first open recorded)",
 )
 async def open_delivery(call: Call[Any, Any]) -> Any:
@@ -322,6 +336,7 @@ async def open_delivery(call: Call[Any, Any]) -> Any:
     "/api/v1/documents/{doc}/delivery/acknowledge",
     "delivery.open",
     case=by_document(),
+    response=m.DeliveredDocument,
     summary="The recipient acknowledges receipt (签收) of a delivered document",
 )
 async def acknowledge_delivery(call: Call[Any, Any]) -> Any:
@@ -333,6 +348,7 @@ async def acknowledge_delivery(call: Call[Any, Any]) -> Any:
     "delivery.open",
     case=by_document(),
     body=m.PaperCopy,
+    response=m.DeliveredDocument,
     summary="Ask for a paper copy of a delivered document",
     errors=(422,),
 )

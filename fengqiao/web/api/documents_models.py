@@ -1,8 +1,8 @@
-"""Request models of the documents API (web/api/documents.py)."""
+"""Request and response models of the documents API (web/api/documents.py)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -89,3 +89,107 @@ class DraftUpdate(Body):
     type_details: dict[str, str] | None = None
     other_terms: list[str] | None = Field(default=None, max_length=20)
     copies: int | None = Field(default=None, ge=1, le=20)
+
+
+# --- responses: what a party's client (H5 page, mini-program) reads --------------------------
+class EvidenceComment(BaseModel):
+    id: int
+    text: str
+    author: str
+    author_name: str
+    created_at: str = Field(description="ISO 8601")
+
+
+class Evidence(BaseModel):
+    id: int
+    name: str | None
+    mime: str
+    kind: str = Field(description="image, audio, video, pdf or office")
+    kind_name: str
+    size: int
+    sha256: str
+    visibility: str
+    submitted_by: str | None
+    submitter_name: str | None
+    party_id: int | None
+    channel: str | None
+    width: int | None
+    height: int | None
+    has_thumbnail: bool
+    created_at: str
+    comments: list[EvidenceComment]
+
+
+class EvidenceList(BaseModel):
+    evidence: list[Evidence]
+
+
+class SignatureSlot(BaseModel):
+    field: str
+    role: str
+    label: str
+    name: str | None
+    signed: bool
+    signed_at: str | None
+
+
+class DocumentSummary(BaseModel):
+    """A document as its reader sees it (``data`` and ``problems`` only for staff)."""
+
+    code: str
+    case_code: str
+    kind: str
+    title: str
+    status: str
+    status_name: str
+    sha256: str | None
+    text: str | None = Field(description="the agreement's text for preview")
+    problems: list[dict[str, str]]
+    slots: list[SignatureSlot]
+    next: str | None = Field(description="the field whose turn it is")
+    mine: str | None = Field(description="the caller's own field")
+    my_turn: bool
+    issued_at: str | None
+    sealed_at: str | None
+    judicial_deadline_at: str | None
+    judicial_deadline_text: str | None
+    pdf_url: str | None
+    verify_url: str
+    privacy_notice: str
+    consent_text: str
+    data: dict[str, Any] | None = Field(
+        default=None,
+        description="staff only: the agreement's fields, as DraftUpdate takes them",
+        json_schema_extra={"x-staff-only": True},
+    )
+
+
+class CodeSent(BaseModel):
+    required: bool
+    phone: str = Field(description="masked")
+
+
+class ServiceConsentGiven(BaseModel):
+    consented_at: str
+    address: str = Field(description="masked")
+    wording_sha256: str
+
+
+class DeliveryState(BaseModel):
+    status: str
+    sent_at: str | None
+    delivered_at: str | None
+    read_at: str | None
+    downloaded_at: str | None
+    acknowledged_at: str | None
+    attempt: int
+    paper_requested_at: str | None
+
+
+class DeliveredDocument(BaseModel):
+    code: str
+    title: str
+    status: str
+    sha256: str | None
+    pdf_url: str
+    delivery: DeliveryState | None

@@ -135,7 +135,7 @@ class Consent(BaseModel):
     consented_at: str | None
 
 
-class Comment(BaseModel):
+class EvidenceNote(BaseModel):
     id: int
     text: str
     author_name: str
@@ -149,7 +149,7 @@ class MyEvidence(BaseModel):
     kind_name: str
     created_at: str
     file_url: str
-    comments: list[Comment]
+    comments: list[EvidenceNote]
 
 
 class MyCaseDetail(BaseModel):

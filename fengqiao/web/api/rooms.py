@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from fengqiao import errors, keys
 from fengqiao.mediation_room import routes as room_routes
@@ -18,11 +19,22 @@ from fengqiao.mediation_room.sql_store import (
     SqlRoomStore,
     booking_mediator_username,
 )
+from fengqiao.web.api.documents import EVIDENCE_TYPES
 from fengqiao.web.api.me_models import RoomLink
 from fengqiao.web.kit.door import Call, Routes, by_booking, by_room, declare
+from fengqiao.web.kit.uploads import UPLOAD_SCHEMA
 
 ROOM_SERVICE: web.AppKey[RoomService] = web.AppKey("room_service")
 routes = Routes()
+
+
+class RoomEvidence(BaseModel):
+    id: str
+    content_type: str
+
+
+class RoomLinks(BaseModel):
+    links: dict[str, str] = Field(description="party id (or mediator:username) -> join link")
 
 
 @routes.post(
@@ -31,6 +43,7 @@ routes = Routes()
     case=by_booking(),
     summary="The video room of a booking (made on first call) and the join links the caller "
     "may hand out: the parties', and the mediator's own to the booking's mediator only",
+    response=RoomLinks,
 )
 async def booking_room(call: Call[Any, Any]) -> Any:
     booking_id = call.path_id()
@@ -62,9 +75,28 @@ async def room_link_of(
 # join token (purpose "room") for this room's case, checked against the room's clock.
 _JOIN = {"case": by_room(), "clock": _room_clock}
 declare("room.join", page=True, media_type="text/html", **_JOIN)(room_routes.room_page)
-declare("room.join", **_JOIN)(room_routes.upload_evidence)
-declare("room.join", **_JOIN)(room_routes.view_evidence)
-declare("room.join", **_JOIN)(room_routes.play_recording)
+declare(
+    "room.join",
+    summary="Show evidence in the room (multipart `file`): to the participants now online",
+    response=RoomEvidence,
+    body_media_type="multipart/form-data",
+    body_schema=UPLOAD_SCHEMA,
+    errors=(400, 409, 413, 415),
+    **_JOIN,
+)(room_routes.upload_evidence)
+declare(
+    "room.join",
+    summary="Evidence shown in the room, to those it was shown to",
+    media_type=EVIDENCE_TYPES,
+    errors=(409,),
+    **_JOIN,
+)(room_routes.view_evidence)
+declare(
+    "room.join",
+    summary="Play a recording of the room (mediator's token); answers Range requests",
+    media_type=("video/webm", "video/x-matroska"),
+    **_JOIN,
+)(room_routes.play_recording)
 # The socket's token comes in its first message; room_socket verifies it with the same signer.
 declare("room.join", in_protocol=True)(room_routes.room_socket)
 

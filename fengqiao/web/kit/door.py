@@ -57,7 +57,8 @@ class Endpoint:
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     response: Any = None  # a pydantic model, a JSON schema dict, or None for "object"
-    media_type: str = "application/json"  # what a 200 answers: JSON, a PDF, a page …
+    # What a 200 answers: JSON, a PDF, a page …, or each type a download may have.
+    media_type: str | tuple[str, ...] = "application/json"
     page: bool = False  # an HTML page: refusals render as a Chinese page
     token_in_path: str | None = None  # path parameter holding the party token, if any
     errors: tuple[int, ...] = ()
