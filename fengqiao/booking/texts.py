@@ -75,7 +75,7 @@ N_MEDIATOR_NEW = "新的调解预约：案件{code}，{when}，请接受或婉�
 N_MEDIATOR_REMINDER = "调解提醒：案件{code}，{when}，{place}"
 REMINDER_STATUS = "调解提醒"
 BOOKING_STATUS = "调解预约"
-PLACE_VIDEO = "视频调解（点击链接进入）"
+PLACE_VIDEO = "视频调解（开始前30分钟起，点开本预约链接进入调解室）"
 PLACE_DEFAULT = "{organisation}"
 
 ICS_SUMMARY = "调解：案件{code}（{type_name}）"

@@ -17,6 +17,7 @@ from fengqiao import errors, keys, policy
 from fengqiao.booking import texts, views
 from fengqiao.booking.actor import Actor
 from fengqiao.booking.build import BookingServices
+from fengqiao.web import room_doors
 from fengqiao.web.api import booking_models as m
 from fengqiao.web.kit.door import Call, Routes, by_booking, by_case, by_token
 from fengqiao.web.kit.replies import reply
@@ -370,7 +371,14 @@ async def import_csv(call: Call[Any, Any]) -> web.Response:
     **PARTY,
 )
 async def party_view(call: Call[Any, Any]) -> Any:
-    return await booking(call).parties.view(call.path("token"))
+    svc, token = booking(call), call.path("token")
+    view = await svc.parties.view(token)
+    if view.get("status") == "confirmed":
+        # Inside the room window of a confirmed video booking, the party's own join link.
+        view["room"] = await room_doors.party_room(
+            call.app, view, svc.links.open(token).case_party_id
+        )
+    return view
 
 
 @routes.post(

@@ -19,8 +19,8 @@ from fengqiao.mediation_room.sql_store import (
     booking_mediator_username,
 )
 from fengqiao.web.kit.door import Call, Routes, by_booking, by_room, declare
+from fengqiao.web.room_doors import ROOM_SERVICE
 
-ROOM_SERVICE: web.AppKey[RoomService] = web.AppKey("room_service")
 routes = Routes()
 
 
