@@ -57,6 +57,7 @@
     $("d-title").textContent = `案件 ${b.case} · ${b.type_name}`;
     $("d-status").textContent = b.status_name + (b.outcome_name ? "（" + b.outcome_name + "）" : "");
     $("d-when").textContent = b.when || "时间待定";
+    $("d-when").dataset.start = b.starts_at || "";
     $("d-place").textContent = b.mode_name + " · " + (b.place || "");
     $("d-parties").replaceChildren(...b.parties.map((p) => FQ.el("li", {},
       FQ.el("input", { type: "checkbox", class: "absent", value: p.id, "aria-label": "未到场" }), " ",
