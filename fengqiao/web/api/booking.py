@@ -221,7 +221,10 @@ async def booking_action(call: Call[m.Action, Any]) -> Any:
 async def me(call: Call[Any, Any]) -> Any:
     who = await actor(call)
     if who.mediator_id is None:
-        raise errors.NotFound("not_a_mediator", texts.E_MEDIATOR_NOT_FOUND)
+        # Staff who read every calendar choose one; anyone else needs a registry entry.
+        if who.staff:
+            raise errors.NotFound("not_a_mediator", texts.E_MEDIATOR_NOT_FOUND)
+        raise errors.NotFound("not_in_registry", texts.E_NOT_IN_REGISTRY)
     return await mediator_view(call, who.mediator_id, with_feed=True)
 
 

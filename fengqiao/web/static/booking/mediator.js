@@ -111,6 +111,12 @@
       $("ics").value = me.ics_url;
       return true;
     } catch (e) {
+      if (e.code === "not_in_registry") {
+        $("chooser").hidden = false;
+        $("calendar").hidden = true;
+        $("chooser-note").textContent = e.message;
+        return false;
+      }
       if (e.code !== "not_a_mediator") throw e;
     }
     const m = location.pathname.match(/\/console\/booking\/(\d+)$/);
