@@ -191,6 +191,11 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
      expect(403, anonymous=303, expired_sign=303, forged_sign=303, admin=200, clerk=200,
             mediator=200, sealer=200)),
     ("GET", "/api/v1/stats", expect(403, admin=200, leader=200)),
+    # Sending a party their booking link by SMS: those who arrange bookings (an empty form
+    # is refused after the door let them through).
+    ("POST", "/console/bookings/{booking}/sms",
+     expect(403, anonymous=303, expired_sign=303, forged_sign=303, admin=400, clerk=400,
+            mediator=400)),
 ]
 
 
