@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from fengqiao.policy import ROLES
@@ -29,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="fill the database with a demo centre")
     p.add_argument("--json", action="store_true")
+    # The links it prints carry the address `serve` will listen on: give it the same.
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
 
     p = sub.add_parser("users", help="console accounts")
     usub = p.add_subparsers(dest="users_command", required=True)
@@ -104,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         return restore_command(args.file)
     if args.command == "demo":
         from fengqiao.demo import run_demo
+        from fengqiao.serve import default_public_url
 
+        os.environ.setdefault("FENGQIAO_PUBLIC_URL", default_public_url(args.host, args.port))
         return run_demo(as_json=args.json)
     return 2
 

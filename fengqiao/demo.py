@@ -71,6 +71,10 @@ def run_demo(as_json: bool = False) -> int:
             f"工作人员账号：{', '.join(s['username'] for s in result['staff'])}"
             f"（密码 {result['staff_password']}）"
         )
+        print(
+            "调解员签名和盖章的短信验证码：未配置短信服务时显示在 `fengqiao serve` 的日志里"
+            f"（调解员 {DEMO_MEDIATOR}，印章管理员 yinzhang）"
+        )
         agreement = result["agreement"]
         print(f"调解协议书 {agreement['code']}：核验 {agreement['verify_url']}")
         for name, url in agreement["sign_urls"].items():
@@ -85,7 +89,29 @@ def run_demo(as_json: bool = False) -> int:
         print("视频调解室（现在即可进入）：")
         for item in room["participants"].values():
             print(f"  {item['name']}（{ROLE_LABELS[Role(item['role'])]}）：{item['url']}")
+        print_walkthrough(result)
     return 0
+
+
+def print_walkthrough(result: dict[str, Any]) -> None:
+    """The whole path in the order a centre walks it, for a newcomer's first ten minutes."""
+    base = result["base_url"]
+    neighbor = next(c for c in result["cases"] if c["type"] == "neighbor")
+    labor = next(c for c in result["cases"] if c["type"] == "labor")
+    agreement = result["agreement"]
+    steps = [
+        f"窗口人员 chuangkou 登录 {base}/console/，打开新案件 {neighbor['code']}，"
+        "看当事人陈述和对话记录，补全被申请人信息，分流",
+        f"调解员 {DEMO_MEDIATOR} 登录，打开劳动争议案件 {labor['code']}：预约、当事人确认情况都在案件页",
+        "用上面三个视频调解室链接（调解员在电脑上，两位当事人用手机）进入调解室",
+        f"{DEMO_MEDIATOR} 在案件页打开调解协议书 {agreement['code']}，当事人用上面的签署链接签名，"
+        "调解员签名（验证码在服务日志里）",
+        "印章管理员 yinzhang 登录，在同一协议页盖章；随后电子送达、下载司法确认材料",
+        f"领导 zhuren 登录看板 {result['dashboard_url']}",
+    ]
+    print("十分钟走一遍：")
+    for n, step in enumerate(steps, 1):
+        print(f"  {n}. {step}")
 
 
 async def build_demo_cases(settings: Settings) -> dict[str, Any]:
@@ -106,8 +132,14 @@ async def build_demo_cases(settings: Settings) -> dict[str, Any]:
                     type_code=type_code,
                     type_name=type_name,
                     risk=str(item["risk"]),
-                    applicant=PartyInfo(name=a_name, phone=a_phone),
-                    respondent=PartyInfo(name=r_name, phone=r_phone),
+                    # A WeChat identity each, so links reach them (through the log while
+                    # WeChat is not configured) and delivery succeeds.
+                    applicant=PartyInfo(
+                        name=a_name, phone=a_phone, openid=f"demo-{item['key']}-1", channel="mp"
+                    ),
+                    respondent=PartyInfo(
+                        name=r_name, phone=r_phone, openid=f"demo-{item['key']}-2", channel="mp"
+                    ),
                     answers=dict(item["answers"]),
                     intake_key=str(item["key"]),
                 )
@@ -138,9 +170,13 @@ async def build_demo_cases(settings: Settings) -> dict[str, Any]:
 
 
 # --- documents: an agreement for the demo labour case, ready to preview and sign ----------
+DEMO_MEDIATOR = "zhangming"
 DEMO_AGREEMENT: dict[str, Any] = {
     "ids": ("110101198001011234", "110101197502023456"),
     "addresses": ("县城关镇锦绣家园5栋1单元", "县城关镇建设路18号"),
+    # Written by the mediator in the third person, not the applicant's complaint as typed.
+    "facts": "申请人王建国在被申请人刘某承包的城关镇锦绣家园工地务工五个月。刘某以甲方尚未结款为由，"
+    "未支付申请人工资。申请人多次催要未果，向县综治中心申请调解。",
     "disputed_matters": "拖欠工资的数额和支付期限。",
     "responsibilities": {"王建国": "无", "刘某": "未按约定支付工资，应承担支付责任。"},
     "obligation": {
@@ -168,7 +204,8 @@ async def build_demo_agreement(settings: Settings, case_code: str) -> dict[str, 
     from fengqiao.services import build_services
 
     services = await build_services(settings, migrate=False)
-    mediator = staff_viewer("demo-mediator", "张调解")
+    # The booked mediator, who has a console login: they sign this agreement on its page.
+    mediator = staff_viewer(DEMO_MEDIATOR, "张明")
     try:
         agreements = services.documents.agreements
         draft = await agreements.draft(case_code, mediator)
@@ -184,6 +221,7 @@ async def build_demo_agreement(settings: Settings, case_code: str) -> dict[str, 
                 mediator,
                 {
                     "parties": data["parties"],
+                    "facts": DEMO_AGREEMENT["facts"],
                     "disputed_matters": DEMO_AGREEMENT["disputed_matters"],
                     "responsibilities": DEMO_AGREEMENT["responsibilities"],
                     "obligations": [{**DEMO_AGREEMENT["obligation"], "deadline": deadline}],
@@ -244,8 +282,10 @@ async def build_demo_booking(settings: Settings, case_code: str) -> dict[str, An
         if existing:
             view = existing[0]
         else:
-            top = (await booking.recommender.recommend(case_code))["mediators"][0]
-            view = await booking.flow.propose(case_code, top["id"], Actor("demo", staff=True))
+            # The mediator with a console login (zhangming), so the newcomer can act as them.
+            mediators = await booking.registry.mediators()
+            chosen = next(m for m in mediators if m.username == DEMO_MEDIATOR)
+            view = await booking.flow.propose(case_code, chosen.id, Actor("demo", staff=True))
             first = view["slots"][0]["id"]
             for party in view["parties"]:
                 actor = Actor(f"party:{party['id']}", party_id=party["id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -66,10 +67,38 @@ def test_chat_jsonl_files_a_case_through_the_dialog(tmp_path):
 
 def test_demo_json_is_idempotent(tmp_path):
     env = env_for(tmp_path / "var")
-    first = json.loads(fengqiao("demo", "--json", env=env))
+    first = json.loads(fengqiao("demo", "--json", "--port", "8093", env=env))
+    assert first["base_url"] == "http://127.0.0.1:8093"  # where `serve --port 8093` listens
     second = json.loads(fengqiao("demo", "--json", env=env))
     assert [c["code"] for c in first["cases"]] == [c["code"] for c in second["cases"]]
     assert all(c["progress_url"].endswith(c["code"]) for c in first["cases"])
+    assert_demo_walks_the_whole_path(first, tmp_path / "var" / "fengqiao.db")
+
+
+def assert_demo_walks_the_whole_path(demo: dict, database: Path) -> None:
+    """Every step has someone who can sign in to do it, links reach the parties, and
+    whatever the demo did reads in Chinese on the timeline."""
+    from fengqiao.web.console_texts import AUDIT_ACTIONS
+
+    roles = {s["username"]: s["role"] for s in demo["staff"]}
+    assert {"staff", "mediator", "leader", "admin", "seal_keeper"} <= set(roles.values())
+    mediator = demo["booking"]["mediator_login"]
+    assert roles.get(mediator) == "mediator"  # the booked mediator can sign in
+    people = demo["room"]["participants"].values()
+    room_mediator = next(p for p in people if p["role"] == "mediator")
+    assert room_mediator["name"] == demo["booking"]["booking"]["mediator"]
+    with sqlite3.connect(database) as db:
+        actions = {a for (a,) in db.execute("SELECT DISTINCT action FROM audit_log")}
+        unlabelled = actions - set(AUDIT_ACTIONS)
+        assert not unlabelled, unlabelled
+        no_wechat = db.execute(
+            "SELECT count(*) FROM case_parties p LEFT JOIN people h ON h.id = p.person_id"
+            " WHERE h.openid IS NULL").fetchone()[0]
+        assert no_wechat == 0  # every demo party can receive its links
+        data = db.execute(
+            "SELECT data FROM documents WHERE code = ?", (demo["agreement"]["code"],)
+        ).fetchone()
+    assert json.loads(data[0])["mediator_staff_id"] == mediator  # signs on the page
 
 
 def test_db_upgrade_and_bad_settings(tmp_path):

@@ -9,16 +9,21 @@ from fengqiao.accounts import AccountError, create_user
 from fengqiao.cases import statuses
 
 DEMO_PASSWORD = "fengqiao-demo-2026"  # noqa: S105 - demo accounts, printed by `fengqiao demo`
+# username, role, name, organisation, phone (where the mediator's and the seal keeper's
+# signing codes go: with no SMS provider configured they appear in the service's log).
 DEMO_USERS = [
-    ("admin", "admin", "系统管理员", None),
-    ("chuangkou", "staff", "李窗口", "县综治中心"),
-    ("tiaojie", "mediator", "赵调解", "县劳资纠纷调解室"),
-    ("zhuren", "leader", "王主任", None),
+    ("admin", "admin", "系统管理员", None, None),
+    ("chuangkou", "staff", "李窗口", "县综治中心", None),
+    ("tiaojie", "mediator", "赵调解", "县劳资纠纷调解室", "13800000021"),
+    ("zhuren", "leader", "王主任", None, None),
+    # The registry's mediator D001 (username zhangming): books, opens the room, signs.
+    ("zhangming", "mediator", "张明", "县劳动争议调解室", "13800000022"),
+    ("yinzhang", "seal_keeper", "孙印章", "城关镇人民调解委员会", "13800000023"),
 ]
 
 
 async def add_lifecycle_demo(services: Any, codes_by_type: dict[str, str], base: str) -> dict:
-    for username, role, name, org in DEMO_USERS:
+    for username, role, name, org, phone in DEMO_USERS:
         try:
             await create_user(
                 services.db,
@@ -27,6 +32,7 @@ async def add_lifecycle_demo(services: Any, codes_by_type: dict[str, str], base:
                 role,
                 display_name=name,
                 organisation=org,
+                phone=phone,
                 actor="demo",
             )
         except AccountError:
@@ -45,6 +51,8 @@ async def add_lifecycle_demo(services: Any, codes_by_type: dict[str, str], base:
     return {
         "console_url": f"{base}/console/",
         "dashboard_url": f"{base}/dashboard/",
-        "staff": [{"username": u, "role": r} for u, r, _, _ in DEMO_USERS],
+        "staff": [
+            {"username": u, "role": r, "name": n, "phone": p} for u, r, n, _, p in DEMO_USERS
+        ],
         "staff_password": DEMO_PASSWORD,
     }

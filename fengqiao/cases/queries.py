@@ -29,6 +29,7 @@ from fengqiao.storage.models import (
     CaseStat,
     CaseState,
     CaseTask,
+    EvidenceComment,
     Mediator,
     OutboxMessage,
     Revisit,
@@ -210,6 +211,13 @@ class QueryMixin:
                     select(CaseFile).where(CaseFile.case_id == case.id).order_by(CaseFile.id)
                 )
             ).all()
+            comments = (
+                await session.scalars(
+                    select(EvidenceComment)
+                    .where(EvidenceComment.case_file_id.in_([f.id for f in files]))
+                    .order_by(EvidenceComment.id)
+                )
+            ).all() if files else []
             notices = (
                 await session.scalars(
                     select(OutboxMessage)
@@ -223,6 +231,8 @@ class QueryMixin:
                 )
             ).all()
             usernames = {staff_username(e.actor) for e in timeline} - {None}
+            if state and state.assignee:
+                usernames.add(state.assignee)
             staff_names = (
                 dict(
                     (
@@ -252,6 +262,8 @@ class QueryMixin:
             "risk_name": statuses.RISK_NAMES.get(case.risk, case.risk),
             "risk_reasons": list(case.risk_reasons or []),
             "description": case.description,
+            "answers": dict(case.answers or {}),
+            "transcript": list(case.transcript or []),
             "channel": case.channel,
             "organisation": case.organisation,
             "department": case.department,
@@ -263,6 +275,9 @@ class QueryMixin:
             ),
             "closed_at": _local(case.closed_at),
             "assignee": state.assignee if state else None,
+            "assignee_name": (
+                staff_names.get(state.assignee, state.assignee) if state and state.assignee else ""
+            ),
             "escalation": state.escalation if state else 0,
             "supervised": bool(state and state.supervised),
             "outcome": state.outcome if state else None,
@@ -334,6 +349,15 @@ class QueryMixin:
                     "thumbnail": bool(getattr(f, "thumbnail_key", None)),
                     "visibility": getattr(f, "visibility", None),
                     "at": _local(f.created_at),
+                    "comments": [
+                        {
+                            "by": actor_name(c.author, staff_names, party_names),
+                            "text": c.text,
+                            "at": _local(c.created_at),
+                        }
+                        for c in comments
+                        if c.case_file_id == f.id
+                    ],
                 }
                 for f in files
             ],

@@ -220,7 +220,8 @@ class CaseService(PartiesMixin, RevisitMixin, QueryMixin):
             parties.append(
                 {
                     "case_id": case_id,
-                    "person_id": None,
+                    # Known to WeChat only when staff file for someone who uses it (the demo).
+                    "person_id": self._person_id(conn, new.respondent),
                     "role": "respondent",
                     "name": new.respondent.name,
                     "phone": new.respondent.phone,

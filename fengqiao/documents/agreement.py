@@ -65,6 +65,16 @@ def new_doc_code(case_code: str) -> str:
     return f"{case_code}-{secrets.token_hex(4).upper()}"
 
 
+def what_paid(description: str) -> str:
+    """What is paid, after the template's own 支付: "支付拖欠工资" and "付拖欠工资" read as
+    "拖欠工资", so the agreement never says 支付支付."""
+    text = (description or "").strip()
+    for verb in ("支付", "给付", "付清", "偿还", "付"):
+        if text.startswith(verb) and len(text) > len(verb):
+            return text[len(verb):]
+    return text
+
+
 def template_environment(template_dir: Path | str = DEFAULT_TEMPLATE_DIR) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
@@ -75,7 +85,7 @@ def template_environment(template_dir: Path | str = DEFAULT_TEMPLATE_DIR) -> jin
         keep_trailing_newline=True,
     )
     env.filters.update(yuan=format_yuan, daxie=yuan_in_words, cn_date=cn_date,
-                       method_name=lambda m: PAYMENT_METHODS.get(m, m))
+                       method_name=lambda m: PAYMENT_METHODS.get(m, m), what_paid=what_paid)
     return env
 
 

@@ -20,6 +20,16 @@ PAYMENT_METHODS = {"bank_transfer": "银行转账", "cash": "现金", "wechat": 
 # Methods where money goes to an account the agreement must name.
 ACCOUNT_METHODS = {"bank_transfer", "wechat", "alipay"}
 _TYPE_CODE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+# A name or a unit's full name has no clause punctuation and no digits of a phone number.
+_NOT_A_NAME = re.compile(r"[，,、；;：:。！？!?\n]|\d{5,}")
+
+
+def method_code(value: object) -> str:
+    """A payment method as stored: its code, whether the caller sent the code or the Chinese
+    name a person reads ("银行转账" is bank_transfer)."""
+    text = str(value or "").strip()
+    by_name = {name: code for code, name in PAYMENT_METHODS.items()}
+    return by_name.get(text, text)
 
 
 @dataclass
@@ -95,7 +105,7 @@ class AgreementData:
                 kind=ob.get("kind", "payment"),
                 description=ob.get("description", ""),
                 amount=_decimal(ob.get("amount")),
-                method=ob.get("method", ""),
+                method=method_code(ob.get("method", "")),
                 account=PayeeAccount(**account) if account else None,
                 deadline=_date(ob.get("deadline")),
                 instalments=[Instalment(due=_date(i["due"]) or date.min,
@@ -173,6 +183,9 @@ def _check_parties(data: AgreementData, add: Any) -> None:
         if not party.name.strip():
             add(where + ".name", "party_name", n=n)
             continue
+        if _NOT_A_NAME.search(party.name) or len(party.name) > 40:
+            # "王建国，鑫达建筑公司老板" as typed at intake: a name and a description of them.
+            add(where + ".name", "party_name_text", name=party.name)
         if party.name in seen:
             add(where + ".name", "party_duplicate", name=party.name)
         seen.add(party.name)

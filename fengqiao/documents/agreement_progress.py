@@ -4,11 +4,12 @@ and the delivery to each party. Read-only; the services change the rows."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from fengqiao.documents import lookup, records
+from fengqiao.documents import judicial, lookup, records
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import Delivery, Document, DocumentEvent, ServiceConsent
 
@@ -75,6 +76,7 @@ async def _progress(session: Any, doc: Document) -> dict[str, Any]:
         "stage": stage_name(doc.status, delivered), "delivered": delivered,
         "issued_at": doc.issued_at, "sealed_at": doc.sealed_at,
         "judicial_deadline_at": doc.judicial_deadline_at,
+        "judicial_deadline": _judicial_deadline(doc),
         "signers": signers,
         "next": next((s["label"] for s in signers if not s["signed"]), None)
         if doc.status == "signing" else None,
@@ -83,3 +85,17 @@ async def _progress(session: Any, doc: Document) -> dict[str, Any]:
             "sent_at": d.sent_at, "read_at": d.read_at, "acknowledged_at": d.acknowledged_at,
         } for d in latest.values()],
     }
+
+
+
+def _judicial_deadline(doc: Document) -> str | None:
+    """The 30-day window to apply for judicial confirmation, as people say it (… 24:00)."""
+    if doc.status != "sealed" or doc.sealed_at is None:
+        return None
+    deadline = doc.judicial_deadline_at or judicial.judicial_deadline(_aware(doc.sealed_at))
+    return judicial.deadline_text(_aware(deadline))
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite gives naive datetimes back; every stored time is UTC."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -32,6 +32,7 @@ from fengqiao.documents.agreement_model import (
     validate_agreement,
 )
 from fengqiao.documents.errors import BadCode, Conflict, Forbidden, Invalid, TooMany
+from fengqiao.documents.facts import proposed_facts
 from fengqiao.documents.judicial import deadline_text, judicial_deadline
 from fengqiao.documents.ltv import Timestamping, add_long_term_data
 from fengqiao.documents.notify import Notifier, NotSent
@@ -120,7 +121,7 @@ class AgreementService:
             "parties": [{"party_id": p.id, "name": p.name or "", "role": ROLE_NAMES[p.role],
                          "id_number": "", "address": "", "phone": p.phone or ""}
                         for p in parties if p.role in ROLE_NAMES],
-            "facts": case.description,
+            "facts": proposed_facts(case, parties),
             "disputed_matters": f"申请人请求：{wants}。" if wants else "",
             "responsibilities": {}, "obligations": [], "other_terms": [], "type_details": {},
             "mediator": staff.name, "mediator_staff_id": staff.staff_id,

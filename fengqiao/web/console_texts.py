@@ -94,6 +94,12 @@ AUDIT_ACTIONS = {
     "signin.failed": "登录失败",
     "signin.refused": "登录被暂停",
     "signin.succeeded": "登录",
+    "user.created": "创建工作人员账号",
+    "registry.import.organisations": "导入调解组织名册",
+    "registry.import.mediators": "导入调解员名册",
+    "registry.organisation": "修改调解组织信息",
+    "registry.mediator": "修改调解员信息",
+    "registry.absence": "登记调解员请假",
     **room_texts.AUDIT_ACTIONS,  # a video session's events, named where the room's texts live
 }
 OTHER_ACTION = "其他操作"
@@ -106,6 +112,14 @@ NOTICE_STATUS = {
     "skipped": "未配置模板",
 }
 CHANNELS = {"walk_in": "来访登记", "phone": "来电登记"}
+CASE_CHANNELS = {
+    "mp": "微信公众号",
+    "wxa": "微信小程序",
+    "walk_in": "来访登记",
+    "phone": "来电登记",
+    "console": "工作台登记",
+    "cli": "命令行",
+}
 STATUS_OPTIONS = statuses.NAMES
 RISK_OPTIONS = statuses.RISK_NAMES
 OUTCOME_OPTIONS = statuses.OUTCOMES

@@ -63,6 +63,35 @@ def test_instalments_must_add_up_and_be_in_order() -> None:
     assert any("先后顺序" in m for m in messages)
 
 
+def test_payment_method_as_a_person_writes_it() -> None:
+    raw = debt_agreement_dict()
+    raw["obligations"][0]["method"] = "银行转账"  # the name, as the form and the text show it
+    data = AgreementData.from_dict(raw)
+    assert data.obligations[0].method == "bank_transfer"
+    assert validate_agreement(data) == []
+    raw["obligations"][0]["method"] = "转账吧"
+    problems = validate_agreement(AgreementData.from_dict(raw))
+    message = next(p.message for p in problems if p.where.endswith(".method"))
+    assert "银行转账、现金、微信转账或支付宝转账" in message and "bank" not in message
+
+
+def test_the_verb_is_not_said_twice() -> None:
+    raw = debt_agreement_dict()
+    raw["obligations"][0]["description"] = "支付拖欠工资"
+    text = render_agreement_text(AgreementData.from_dict(raw))
+    assert "支付拖欠工资" in text and "支付支付" not in text
+
+
+def test_a_description_typed_as_a_name_is_caught() -> None:
+    raw = debt_agreement_dict()
+    raw["parties"][1]["name"] = "李四，鑫达建筑公司老板"
+    problems = validate_agreement(AgreementData.from_dict(raw))
+    assert any(p.where == "parties[1].name" and "不像姓名" in p.message for p in problems)
+    raw["parties"][1]["name"] = "城关镇鑫达建筑工程有限公司（分公司）"
+    problems = validate_agreement(AgreementData.from_dict(raw))
+    assert not any(p.where == "parties[1].name" for p in problems)
+
+
 def test_parties_and_responsibility_are_required() -> None:
     raw = debt_agreement_dict(parties=[{"name": "张三", "role": "申请人"}],
                               responsibilities={})

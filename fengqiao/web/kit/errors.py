@@ -105,7 +105,11 @@ def error_page(
     response = render(
         request,
         "error.html.j2",
-        {"status": status, "message": message, "console": request.path.startswith("/console")},
+        {
+            "status": status,
+            "message": message,
+            "console": request.path.startswith(("/console", "/dashboard")),
+        },
         status=status,
     )
     response.headers.update(headers or {})

@@ -25,6 +25,7 @@ from fengqiao.storage.models import utcnow
 from fengqiao.web import console_texts as T
 from fengqiao.web.kit.door import Call, Routes, by_case
 from fengqiao.web.kit.pages import render
+from fengqiao.web.pages import case_fields
 from fengqiao.web.pages import console_forms as f
 from fengqiao.web.pages.agreement_fields import DRAFT_STATUSES
 from fengqiao.web.pages.case_booking import case_booking
@@ -180,7 +181,17 @@ def _mask_for(user: Staff, detail: dict[str, Any]) -> dict[str, Any]:
         for p in detail["parties"]
     ]
     detail["description"] = masking.text(detail["description"])
+    detail["intake"] = [
+        {**f, "value": _masked_answer(f["key"], f["value"])} for f in detail["intake"]
+    ]
+    detail["transcript"] = [{**t, "text": masking.text(t["text"])} for t in detail["transcript"]]
     return detail
+
+
+def _masked_answer(key: str, value: str) -> str:
+    if key.endswith("_name"):
+        return masking.name(value) if value != case_fields.NOT_GIVEN else value
+    return masking.text(value)
 
 
 def allowed_actions(call: Call[Any, Any], lifecycle_actions: list[str]) -> list[str]:
@@ -204,6 +215,10 @@ def allowed_actions(call: Call[Any, Any], lifecycle_actions: list[str]) -> list[
 async def case_page(call: Call[Any, Any]) -> web.Response:
     cases = call.app[keys.CASES]
     detail = await cases.case_detail(call.path("code"))
+    detail["intake"] = case_fields.intake_fields(
+        call.app[keys.INTAKE].intake.types, detail["type"], detail.pop("answers")
+    )
+    detail["transcript"] = case_fields.transcript(detail["transcript"])
     actions = allowed_actions(call, detail["actions"])
     duplicates = []
     if "merge" in actions:

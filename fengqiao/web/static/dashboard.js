@@ -10,6 +10,9 @@
   function num(v) { return v === null || v === undefined ? "—" : String(v); }
   function setText(id, text) { document.getElementById(id).textContent = text; }
 
+  // Case counts are whole numbers: no axis tick at 0.5 of a case.
+  var counts = { beginAtZero: true, ticks: { precision: 0 } };
+
   function bar(id, series, horizontal, colours) {
     var canvas = document.getElementById(id);
     return new Chart(canvas, {
@@ -25,6 +28,7 @@
       options: {
         indexAxis: horizontal ? "y" : "x",
         animation: false,
+        scales: horizontal ? { x: counts } : { y: counts },
         responsive: true,
         maintainAspectRatio: false,
         plugins: { legend: { display: false } }
@@ -50,7 +54,7 @@
                      borderColor: palette[0], backgroundColor: palette[0] }]
       },
       options: { animation: false, responsive: true, maintainAspectRatio: false,
-                 scales: { y: { beginAtZero: true } },
+                 scales: { y: counts },
                  plugins: { legend: { display: false } } }
     });
     bar("chart-region", stats.by_region.slice(0, 12), false, palette[1]);
