@@ -259,6 +259,7 @@ async def walk(s: Steps, app: Any, base: str, fake: FakeWeChat, sms: Any) -> Non
     await mediator.click("#accept")
     await mediator.wait_for_selector("#d-status:has-text('已确认')")
     await s.shot(mediator, "mediator-calendar-accepted")
+    assert await mediator.get_attribute("#d-case", "href") == f"/console/cases/{code}#bookings"
 
     # 5. At the booked hour the mediator opens the room from the case page, the parties from
     # their booking pages.

@@ -59,6 +59,7 @@
     $("d-when").textContent = b.when || "时间待定";
     $("d-when").dataset.start = b.starts_at || "";
     $("d-place").textContent = b.mode_name + " · " + (b.place || "");
+    $("d-case").href = "/console/cases/" + encodeURIComponent(b.case) + "#bookings";
     $("d-parties").replaceChildren(...b.parties.map((p) => FQ.el("li", {},
       FQ.el("input", { type: "checkbox", class: "absent", value: p.id, "aria-label": "未到场" }), " ",
       p.role_name + " " + p.name + "：" + (p.confirmed ? "已确认" : "待确认") +
