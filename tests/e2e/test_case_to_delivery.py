@@ -393,7 +393,9 @@ async def walk(s: Steps, app: Any, base: str, fake: FakeWeChat, sms: Any) -> Non
     for n, url in enumerate(delivery):
         page = await s.phone()
         await page.goto(url)
-        await page.wait_for_load_state("networkidle")
+        await page.click("#ack")
+        await page.wait_for_selector("text=已签收，签收时间已记入送达证明。")
+        assert "签收时间" in await page.inner_text("#times")
         await s.shot(page, f"party{n + 1}-delivery-opened")
         await page.context.close()
     s.step = "下载司法确认材料"
