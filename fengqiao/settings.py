@@ -63,6 +63,9 @@ class Settings:
     sms_app_id: str = ""  # SmsSdkAppId
     sms_sign_name: str = ""  # approved signature, e.g. 枫桥调解
     sms_template_id: str = ""  # approved template with {1} = code, {2} = minutes
+    # Approved template for links (booking, video room): {1} = case code, {2} = the link.
+    # Without it the console shows parties' links to copy and offers no SMS.
+    sms_link_template_id: str = ""
     sms_region: str = "ap-guangzhou"
     sms_endpoint: str = "https://sms.tencentcloudapi.com"  # tests point it at a fake
     # e-delivery: remind an unopened delivery after N days, hand it to staff for paper

@@ -43,6 +43,7 @@ R_RATING_PRIOR = "满意度{score:.1f}分（登记评分）"
 # Errors
 E_NOT_FOUND = "预约不存在"
 E_MEDIATOR_NOT_FOUND = "调解员不存在"
+E_NOT_IN_REGISTRY = "您的账号尚未登记在调解员名册中，请联系管理员在名册中填写您的登录账号。"
 E_ORG_NOT_FOUND = "调解组织不存在"
 E_CASE_NOT_FOUND = "案件编号不存在或有误，请核对后重试"
 E_SLOT_TAKEN = "该时间已被占用，请选择其他时间"
@@ -75,7 +76,7 @@ N_MEDIATOR_NEW = "新的调解预约：案件{code}，{when}，请接受或婉�
 N_MEDIATOR_REMINDER = "调解提醒：案件{code}，{when}，{place}"
 REMINDER_STATUS = "调解提醒"
 BOOKING_STATUS = "调解预约"
-PLACE_VIDEO = "视频调解（点击链接进入）"
+PLACE_VIDEO = "视频调解（开始前30分钟起，点开本预约链接进入调解室）"
 PLACE_DEFAULT = "{organisation}"
 
 ICS_SUMMARY = "调解：案件{code}（{type_name}）"

@@ -63,6 +63,7 @@ class BookingViews:
             }
             if with_links:
                 item["link"] = self.links.url(booking.case_id, p.case_party_id)
+                item["case_party_id"] = p.case_party_id
             parties.append(item)
         return {
             "id": booking.id,

@@ -62,6 +62,7 @@ class TencentSmsSender:
     region: str = "ap-guangzhou"
     endpoint: str = "https://sms.tencentcloudapi.com"
     timeout: float = 10.0
+    link_template_id: str = ""  # {1} = case code, {2} = link; empty: no link messages
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TencentSmsSender:
@@ -73,15 +74,24 @@ class TencentSmsSender:
                 "FENGQIAO_" + m.upper() for m in missing))
         return cls(settings.sms_secret_id, settings.sms_secret_key, settings.sms_app_id,
                    settings.sms_sign_name, settings.sms_template_id, settings.sms_region,
-                   settings.sms_endpoint)
+                   settings.sms_endpoint, link_template_id=settings.sms_link_template_id)
 
     async def send(self, phone: str, text: str) -> None:
         """Send the template with the code (and minutes) found in ``text``."""
         code, minutes = _CODE.search(text), _MINUTES.search(text)
         params = [code.group(1) if code else text, minutes.group(1) if minutes else "5"]
+        await self._send(phone, self.template_id, params)
+
+    async def send_link(self, phone: str, case_code: str, url: str) -> None:
+        """Send the link template: the case code and a link (booking page, video room)."""
+        if not self.link_template_id:
+            raise SmsError("no_link_template")
+        await self._send(phone, self.link_template_id, [case_code, url])
+
+    async def _send(self, phone: str, template_id: str, params: list[str]) -> None:
         body = json.dumps({
             "PhoneNumberSet": ["+86" + phone], "SmsSdkAppId": self.app_id,
-            "SignName": self.sign_name, "TemplateId": self.template_id,
+            "SignName": self.sign_name, "TemplateId": template_id,
             "TemplateParamSet": params}, ensure_ascii=False).encode()
         host = urlsplit(self.endpoint).netloc
         timestamp = int(time.time())

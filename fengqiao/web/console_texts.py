@@ -81,6 +81,7 @@ AUDIT_ACTIONS = {
     "booking.party_confirmed": "当事人确认时间",
     "booking.accepted": "调解员接受预约",
     "booking.confirmed": "预约已确认",
+    "booking.link_sms": "短信发送预约链接",
     "booking.rescheduled": "改约",
     "booking.notes": "调解记录",
     "booking.rated": "评价调解",

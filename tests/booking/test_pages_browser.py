@@ -145,3 +145,106 @@ async def test_parties_confirm_on_phones_and_the_mediator_accepts_in_the_calenda
         final = await booking.flow.for_case(filed.code)
         assert final[0]["status"] == "confirmed"
         assert all(p["confirmed"] and p["consented"] for p in final[0]["parties"])
+
+
+async def test_the_calendar_opens_without_parameters_for_staff_and_unlisted_mediators(
+    tmp_path: Path,
+):
+    """Staff without a registry entry choose a mediator; a mediator whose username is in no
+    entry is told what to ask for; neither sees "调解员不存在"."""
+    from playwright.async_api import async_playwright
+
+    app = create_app(make_settings(tmp_path))
+    server = TestServer(app)
+    async with TestClient(server):
+        booking = app[keys.BOOKING]
+        await create_user(app[keys.DB], "chuangkou", PASSWORD, "staff", display_name="李窗口")
+        await create_user(app[keys.DB], "tiaojie", PASSWORD, "mediator", display_name="赵调解")
+        await booking.registry.import_csv("organisations", ORGS_CSV, "test")
+        await booking.registry.import_csv("mediators", MEDIATORS_CSV, "test")
+        base = str(server.make_url("")).rstrip("/")
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                for username in ("chuangkou", "tiaojie"):
+                    page = await browser.new_page(**PHONE)
+                    await page.goto(f"{base}/console/login?next=/console/booking/")
+                    await page.fill("input[name=username]", username)
+                    await page.fill("input[name=password]", PASSWORD)
+                    async with page.expect_navigation():
+                        await page.click("button[type=submit]")
+                    await page.goto(f"{base}/console/booking/")
+                    await page.wait_for_selector("#chooser:not([hidden])")
+                    assert await page.is_hidden("#calendar")
+                    assert "调解员不存在" not in await page.inner_text("body")
+                    if username == "chuangkou":
+                        await page.wait_for_selector("#mediators li")
+                        assert "请选择要查看的调解员" in await page.inner_text("#chooser")
+                        async with page.expect_navigation():
+                            await page.click("#mediators a:has-text('张明')")
+                        assert "mediator=" in page.url
+                        await page.wait_for_selector("#week .day")
+                        assert await page.is_hidden("#chooser")
+                        assert await page.locator(".msg.error").count() == 0
+                        await page.screenshot(
+                            path=str(ARTIFACTS / "booking-chooser.png"), full_page=True
+                        )
+                    else:
+                        # A mediator reads only their own calendar: no list, what to ask for.
+                        await page.wait_for_selector("#chooser-note:has-text('尚未登记')")
+                        note = await page.inner_text("#chooser")
+                        assert "尚未登记在调解员名册" in note
+                        assert await page.locator("#mediators li").count() == 0
+            finally:
+                await browser.close()
+
+
+async def test_staff_book_a_time_arranged_by_phone_from_the_case_booking_page(tmp_path: Path):
+    from playwright.async_api import async_playwright
+
+    app = create_app(make_settings(tmp_path))
+    server = TestServer(app)
+    async with TestClient(server):
+        booking = app[keys.BOOKING]
+        await create_user(app[keys.DB], "chuangkou", PASSWORD, "staff", display_name="李窗口")
+        await booking.registry.import_csv("organisations", ORGS_CSV, "test")
+        await booking.registry.import_csv("mediators", MEDIATORS_CSV, "test")
+        filed = await app[keys.CASES].file_case(
+            NewCase(
+                description="工地拖欠工资", channel="mp", actor="test", type_code="labor",
+                type_name="劳动争议", risk="blue", region="城关镇",
+                applicant=PartyInfo(name="王建国", phone="13800000001"),
+                respondent=PartyInfo(name="刘某", phone="13900000002"),
+            )
+        )
+        # An offered time is one the mediator is free at: book the first one by hand.
+        first = (await booking.recommender.recommend(filed.code))["mediators"][0]
+        free = datetime.fromisoformat(first["first_slot"]) if first.get("first_slot") else None
+        base = str(server.make_url("")).rstrip("/")
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = await browser.new_page(**PHONE)
+                await page.goto(f"{base}/console/login?next=/console/booking/case/{filed.code}")
+                await page.fill("input[name=username]", "chuangkou")
+                await page.fill("input[name=password]", PASSWORD)
+                async with page.expect_navigation():
+                    await page.click("button[type=submit]")
+                await page.goto(f"{base}/console/booking/case/{filed.code}")
+                assert await page.get_attribute("#back", "href") == (
+                    f"/console/cases/{filed.code}#bookings")
+                await page.locator("#recs button.book").first.click()
+                await page.wait_for_selector("text=请先填写与当事人约定的时间")
+                assert free is not None, first
+                local = free.astimezone(booking.config.tz).strftime("%Y-%m-%dT%H:%M")
+                await page.fill("#fixed", local)
+                await page.locator("#recs button.book").first.click()
+                await page.wait_for_selector("text=已预约，等待当事人和调解员确认")
+                await page.wait_for_selector("#bookings li:has-text('待')")
+                await page.screenshot(path=str(ARTIFACTS / "booking-case-fixed.png"),
+                                      full_page=True)
+            finally:
+                await browser.close()
+        made = (await booking.flow.for_case(filed.code))[0]
+        assert made["status"] == "pending" and made["starts_at"] is not None
+        assert datetime.fromisoformat(made["starts_at"]) == free

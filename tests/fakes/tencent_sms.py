@@ -33,6 +33,7 @@ class FakeTencentSms:
     secret_key: str = "fake-secret-key"
     app_id: str = "1400000000"
     template_id: str = "123456"
+    link_template_id: str = "654321"  # a second approved template: case code and a link
     blacklist: set[str] = field(default_factory=set)
     sent: list[dict[str, Any]] = field(default_factory=list)
     server: TestServer | None = None
@@ -104,7 +105,8 @@ class FakeTencentSms:
         body = json.loads(payload)
         if body.get("SmsSdkAppId") != self.app_id:
             return _error("FailedOperation.AppIdNotExist", "SmsSdkAppId does not exist.")
-        if body.get("TemplateId") != self.template_id or not body.get("SignName"):
+        templates = (self.template_id, self.link_template_id)
+        if body.get("TemplateId") not in templates or not body.get("SignName"):
             return _error("FailedOperation.TemplateIdNotExist", "Template ID does not exist.")
         statuses = []
         for number in body.get("PhoneNumberSet", []):

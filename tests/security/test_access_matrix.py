@@ -233,6 +233,10 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
      expect(403, admin=200, clerk=200, mediator=200, **OWN)),
     ("POST", "/api/v1/cases/{code}/messages",
      expect(403, admin=400, clerk=400, mediator=400, resident_a=400, **NO_HEADER)),
+    # Sending a party their booking link by SMS: those who arrange bookings (an empty form
+    # is refused after the door let them through).
+    ("POST", "/console/bookings/{booking}/sms",
+     expect(403, **TO_SIGN_IN, admin=400, clerk=400, mediator=400)),
 ]
 
 

@@ -17,6 +17,7 @@ from fengqiao import errors, keys, policy
 from fengqiao.booking import texts, views
 from fengqiao.booking.actor import Actor
 from fengqiao.booking.build import BookingServices
+from fengqiao.web import room_doors
 from fengqiao.web.api import booking_models as m
 from fengqiao.web.kit.door import Call, Routes, by_booking, by_case, by_token
 from fengqiao.web.kit.replies import reply
@@ -206,7 +207,10 @@ async def booking_action(call: Call[m.Action, Any]) -> Any:
 async def me(call: Call[Any, Any]) -> Any:
     who = await actor(call)
     if who.mediator_id is None:
-        raise errors.NotFound("not_a_mediator", texts.E_MEDIATOR_NOT_FOUND)
+        # Staff who read every calendar choose one; anyone else needs a registry entry.
+        if who.staff:
+            raise errors.NotFound("not_a_mediator", texts.E_MEDIATOR_NOT_FOUND)
+        raise errors.NotFound("not_in_registry", texts.E_NOT_IN_REGISTRY)
     return await mediator_view(call, who.mediator_id, with_feed=True)
 
 
@@ -356,7 +360,14 @@ async def import_csv(call: Call[Any, Any]) -> web.Response:
     **PARTY,
 )
 async def party_view(call: Call[Any, Any]) -> Any:
-    return await booking(call).parties.view(call.path("token"))
+    svc, token = booking(call), call.path("token")
+    view = await svc.parties.view(token)
+    if view.get("status") == "confirmed":
+        # Inside the room window of a confirmed video booking, the party's own join link.
+        view["room"] = await room_doors.party_room(
+            call.app, view, svc.links.open(token).case_party_id
+        )
+    return view
 
 
 @routes.post(

@@ -23,8 +23,8 @@ from fengqiao.web.api.documents import EVIDENCE_TYPES
 from fengqiao.web.api.me_models import RoomLink
 from fengqiao.web.kit.door import Call, Routes, by_booking, by_room, declare
 from fengqiao.web.kit.uploads import UPLOAD_SCHEMA
+from fengqiao.web.room_doors import ROOM_SERVICE
 
-ROOM_SERVICE: web.AppKey[RoomService] = web.AppKey("room_service")
 routes = Routes()
 
 

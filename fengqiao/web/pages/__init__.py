@@ -8,7 +8,7 @@ from aiohttp import web
 
 from fengqiao import keys
 from fengqiao.web.kit.pages import make_templates
-from fengqiao.web.pages import agreements, booking, console, dashboard, documents
+from fengqiao.web.pages import agreements, booking, case_booking, console, dashboard, documents
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -17,6 +17,7 @@ def setup(app: web.Application) -> None:
     app[keys.TEMPLATES] = make_templates()
     console.routes.setup(app)
     agreements.routes.setup(app)
+    case_booking.routes.setup(app)
     dashboard.routes.setup(app)
     documents.setup(app)
     booking.setup(app)

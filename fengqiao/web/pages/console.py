@@ -28,6 +28,7 @@ from fengqiao.web.kit.pages import render
 from fengqiao.web.pages import case_fields
 from fengqiao.web.pages import console_forms as f
 from fengqiao.web.pages.agreement_fields import DRAFT_STATUSES
+from fengqiao.web.pages.case_booking import case_booking
 from fengqiao.web.pages.flash import flash, pop_flash
 from fengqiao.web.sessions import SessionStore
 
@@ -257,6 +258,8 @@ async def case_page(call: Call[Any, Any]) -> web.Response:
             ),
             whistle_departments=cases.config.whistle_departments,
             organisations=sorted({r.organisation for r in cases.config.rules}),
+            # Bookings and the video room (issue #19 point 2): web/pages/case_booking.py.
+            booking=await case_booking(call, detail["code"]),
         ),
     )
 

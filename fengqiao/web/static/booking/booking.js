@@ -16,7 +16,10 @@ const FQ = {
     try { data = await resp.json(); } catch (e) { data = null; }
     if (!resp.ok) {
       const message = data && data.error ? data.error.message : "网络繁忙，请稍后再试";
-      throw new Error(message);
+      const error = new Error(message);
+      error.status = resp.status;
+      error.code = data && data.error ? data.error.code : "";
+      throw error;
     }
     return data;
   },

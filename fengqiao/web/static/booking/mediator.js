@@ -57,7 +57,9 @@
     $("d-title").textContent = `案件 ${b.case} · ${b.type_name}`;
     $("d-status").textContent = b.status_name + (b.outcome_name ? "（" + b.outcome_name + "）" : "");
     $("d-when").textContent = b.when || "时间待定";
+    $("d-when").dataset.start = b.starts_at || "";
     $("d-place").textContent = b.mode_name + " · " + (b.place || "");
+    $("d-case").href = "/console/cases/" + encodeURIComponent(b.case) + "#bookings";
     $("d-parties").replaceChildren(...b.parties.map((p) => FQ.el("li", {},
       FQ.el("input", { type: "checkbox", class: "absent", value: p.id, "aria-label": "未到场" }), " ",
       p.role_name + " " + p.name + "：" + (p.confirmed ? "已确认" : "待确认") +
@@ -98,14 +100,59 @@
   $("next").addEventListener("click", () => { shift(7); loadWeek().catch((e) => FQ.msg(e.message, "error")); });
   $("this").addEventListener("click", () => { monday = thisMonday(); loadWeek().catch((e) => FQ.msg(e.message, "error")); });
 
+  // Whose calendar: ?mediator= (staff), the signed-in user's own registry entry (matched by
+  // username), the mediator of the booking in the path, or else a chooser (staff without an
+  // entry of their own, who may read every calendar).
+  async function whose() {
+    if (mediatorId) return true;
+    try {
+      const me = await FQ.api("GET", "/api/v1/booking/me");
+      mediatorId = me.id;
+      $("who").textContent = "我的调解 · " + me.name;
+      $("ics").value = me.ics_url;
+      return true;
+    } catch (e) {
+      if (e.code === "not_in_registry") {
+        $("chooser").hidden = false;
+        $("calendar").hidden = true;
+        $("chooser-note").textContent = e.message;
+        return false;
+      }
+      if (e.code !== "not_a_mediator") throw e;
+    }
+    const m = location.pathname.match(/\/console\/booking\/(\d+)$/);
+    if (m) {
+      const b = await FQ.api("GET", "/api/v1/booking/bookings/" + m[1]);
+      mediatorId = b.mediator.id;
+      $("who").textContent = "调解员日程 · " + b.mediator.name;
+      return true;
+    }
+    await chooser();
+    return false;
+  }
+
+  async function chooser() {
+    $("chooser").hidden = false;
+    $("calendar").hidden = true;
+    let reg;
+    try {
+      reg = await FQ.api("GET", "/api/v1/booking/registry");
+    } catch (e) {
+      $("chooser-note").textContent = "您的账号尚未登记在调解员名册中，请联系管理员在名册中填写您的登录账号。";
+      return;
+    }
+    const active = reg.mediators.filter((x) => x.status !== "inactive");
+    $("chooser-note").textContent = active.length
+      ? "您的账号不是名册中的调解员。请选择要查看的调解员："
+      : "调解员名册为空，请先在名册中添加调解员。";
+    $("mediators").replaceChildren(...active.map((x) => FQ.el("li", {},
+      FQ.el("a", { href: "/console/booking/?mediator=" + x.id, class: "button secondary" },
+        x.name + (x.title ? "（" + x.title + "）" : "")))));
+  }
+
   async function start() {
     try {
-      if (!mediatorId) {
-        const me = await FQ.api("GET", "/api/v1/booking/me");
-        mediatorId = me.id;
-        $("who").textContent = "我的调解 · " + me.name;
-        $("ics").value = me.ics_url;
-      }
+      if (!(await whose())) return;
       const year = cnDate(new Date()).getFullYear();
       $("year").textContent = year;
       const tally = await FQ.api("GET", `/api/v1/booking/mediators/${mediatorId}/subsidy?year=${year}`);

@@ -9,6 +9,25 @@
     : "/api/v1/booking/party/" + encodeURIComponent(token);
   const $ = (id) => document.getElementById(id);
   let view = null;
+  let later = null;
+
+  // A confirmed video booking: inside the room window the party's own join link; before it,
+  // when the room opens (the page looks again each minute, so a page left open gets the button).
+  function renderRoom(room) {
+    clearTimeout(later);
+    $("room").hidden = !room;
+    if (!room) return;
+    $("room-go").hidden = !room.url;
+    if (room.url) {
+      $("room-go").href = room.url;
+      $("room-text").textContent = "调解室已开放，请点击进入。进入前请允许使用摄像头和麦克风。";
+    } else if (room.over) {
+      $("room-text").textContent = "本次视频调解的时间已过。";
+    } else {
+      $("room-text").textContent = "调解室在开始前30分钟开放（调解时间：" + view.when + "），届时本页会出现“进入调解室”按钮。";
+      later = setTimeout(load, 60000);
+    }
+  }
 
   function renderPick(v) {
     $("pick").hidden = false;
@@ -34,7 +53,7 @@
 
   function render(v) {
     view = v;
-    if (v.status === "none") { renderPick(v); return; }
+    if (v.status === "none") { renderRoom(null); renderPick(v); return; }
     $("pick").hidden = true;
     $("summary").hidden = false;
     $("title").textContent = v.type_name + "调解";
@@ -68,6 +87,7 @@
       ? "调解已确认，请按时参加。开始前1天和1小时会提醒您。"
       : "您已确认，等待其他当事人和调解员确认。";
     $("resched").hidden = !open;
+    renderRoom(v.room);
     if (!open) FQ.msg(v.reason ? v.status_name + "：" + v.reason : v.status_name, "info");
   }
 

@@ -57,7 +57,9 @@ var FQ = (function () {
   }
   function time(iso) {
     if (!iso) return "";
-    var d = new Date(iso);
+    // China time whatever the phone's (or a test browser's) zone is, as the booking pages do.
+    var t = new Date(iso);
+    var d = new Date(t.getTime() + (t.getTimezoneOffset() + 480) * 60000);
     function p(n) { return (n < 10 ? "0" : "") + n; }
     return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " +
       p(d.getHours()) + ":" + p(d.getMinutes());

@@ -1,0 +1,123 @@
+"""The case page's "调解预约与视频调解" section: the case's bookings (mediator, time, status,
+each party's confirmation), a link to propose or book a mediator, each party's link to copy
+when WeChat cannot reach them, and, for the booking's mediator inside the room window of a
+confirmed booking, "进入调解室" (their own join link, which opens the room as its host).
+
+Rendered by templates/case_booking.html.j2, included once in case.html.j2. When an SMS
+provider and its link template are configured (fengqiao/sms), staff also send a party without
+WeChat their booking link by SMS from there (audited); otherwise they copy it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from fengqiao import keys, policy
+from fengqiao.cases import masking
+from fengqiao.documents.otp import SmsError, mask_phone
+from fengqiao.sms import build_link_sender
+from fengqiao.storage.models import utcnow
+from fengqiao.web import room_doors
+from fengqiao.web.kit.door import Call, Routes, by_booking
+from fengqiao.web.pages.console_forms import Form
+from fengqiao.web.pages.flash import flash
+
+routes = Routes()
+SMS_SENT = "已发送短信至 {phone}"
+SMS_NO_PHONE = "该当事人没有手机号，请先在当事人信息中填写"
+SMS_FAILED = "短信未发出（{error}），请复制链接用其他方式告知"
+SMS_NOT_CONFIGURED = "未配置短信服务，请复制链接发给当事人"
+
+
+def _may(call: Call[Any, Any], permission: str) -> bool:
+    user = call.staff.user
+    return policy.staff_may(
+        user.role, permission, call.case, organisation=user.organisation, username=user.username
+    )
+
+
+async def case_booking(call: Call[Any, Any], code: str) -> dict[str, Any] | None:
+    """The section's context, or None for a role that may not see bookings."""
+    if not _may(call, "booking.view"):
+        return None
+    app, user = call.app, call.staff.user
+    svc = app[keys.BOOKING]
+    bookings = await svc.flow.for_case(code)
+    mine = await svc.registry.mediator_by_username(user.username)
+    may_link = _may(call, "room.links")
+    for b in bookings:
+        if user.role not in policy.UNMASKED_ROLES:
+            for p in b["parties"]:
+                p["name"] = masking.name(p["name"])
+        b["reachable"] = await _wechat_parties(svc, b["id"])
+        found = room_doors.window(app, b)
+        b["room"] = None
+        if found is None:
+            continue
+        b["room"] = {"open": found.open, "over": found.over, "mediator_url": None, "party": {}}
+        if found.over or not may_link:
+            continue
+        # Join tokens hold their own window, so staff may send parties theirs ahead of time.
+        room_links = await room_doors.links(app, b["id"])
+        b["room"]["party"] = {
+            int(key.split(":", 1)[1]): item["url"]
+            for key, item in room_links.items()
+            if key.startswith("party:")
+        }
+        if found.open and mine is not None and mine.id == b["mediator"]["id"]:
+            own = room_links.get(f"mediator:{mine.id}")
+            b["room"]["mediator_url"] = own["url"] if own else None
+    return {
+        "bookings": bookings,
+        "can_book": _may(call, "booking.manage"),  # and so may see the parties' links
+        "can_sms": build_link_sender(app[keys.SETTINGS]) is not None,
+        "code": code,
+    }
+
+
+async def _wechat_parties(svc: Any, booking_id: int) -> set[int]:
+    """Booking-party ids WeChat can reach (their notices go there; the others need a link)."""
+    async with svc.store.read() as tx:
+        return {r.party.id for r in await tx.recipients(booking_id)}
+
+
+class LinkSms(Form):
+    party: int  # the booking party (booking_parties.id)
+
+
+@routes.post(
+    "/console/bookings/{id:\\d+}/sms", "booking.manage", case=by_booking(), page=True, body=LinkSms
+)
+async def send_link_sms(call: Call[LinkSms, Any]) -> web.Response:
+    """Send one party of the booking their booking link by SMS (it leads to the room too)."""
+    session, svc = call.staff.session, call.app[keys.BOOKING]
+    assert session is not None
+    sender = build_link_sender(call.app[keys.SETTINGS])
+    booking_id = call.path_id()
+    async with svc.store.read() as tx:
+        booking = await tx.booking(booking_id)
+        case = await tx.case(booking.case_id)
+        party = next((p for p in await tx.parties(booking_id) if p.id == call.body.party), None)
+        person = await tx.case_party(party.case_party_id) if party else None
+    back = web.Response(status=303, headers={"Location": f"/console/cases/{case.code}#bookings"})
+    if party is None or person is None:
+        return back
+    if sender is None:
+        await flash(call.request, session, SMS_NOT_CONFIGURED)
+        return back
+    if not person.phone:
+        await flash(call.request, session, SMS_NO_PHONE)
+        return back
+    url = svc.links.url(booking.case_id, person.id)
+    try:
+        await sender.send_link(person.phone, case.code, url)
+    except SmsError as exc:
+        await flash(call.request, session, SMS_FAILED.format(error=exc.args[0] if exc.args else ""))
+        return back
+    async with svc.store.transaction() as tx:
+        detail = {"booking": booking_id, "party": party.id, "phone": mask_phone(person.phone)}
+        await tx.audit(case.id, call.staff.actor, "booking.link_sms", detail, at=utcnow())
+    await flash(call.request, session, SMS_SENT.format(phone=mask_phone(person.phone)))
+    return back
