@@ -18,6 +18,7 @@ from fengqiao.cases.scheduler import Scheduler
 from fengqiao.cases.subscriptions import load_templates
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
+from fengqiao.sms import build_link_sender
 from fengqiao.web import api, pages
 from fengqiao.web.guard import make_guard
 from fengqiao.web.kit.h5_session import exchange_ticket
@@ -100,10 +101,12 @@ async def _wechat_delivery(app: web.Application) -> AsyncIterator[None]:
         notifications = app[keys.CASES].config.notifications
         by_sms = notifications.get("sms", {}).get("notices")
         sms = app[keys.DOCUMENTS].otp.sender if by_sms else None
+        # A party served by SMS gets the link through the link template, when there is one.
+        sms_links = build_link_sender(settings)
         ways = Ways(
             templates=load_templates(notifications) if settings.wxa_appid else {},
             mp_ready=bool(settings.wechat_appid),
-            sms_ready=sms is not None,
+            sms_ready=sms is not None or sms_links is not None,
         )
         app[keys.DOCUMENTS].use_notifier(
             WeChatLinkNotifier(
@@ -113,6 +116,7 @@ async def _wechat_delivery(app: web.Application) -> AsyncIterator[None]:
                 wxa=app[keys.WXA] if settings.wxa_appid else None,
                 template_id=str(notifications.get("mp", {}).get("document_template_id") or ""),
                 sms=sms,
+                sms_links=sms_links,
             )
         )
     yield

@@ -59,7 +59,9 @@ class WeChatLinkNotifier:
         wxa: Any | None,
         template_id: str = "",
         sms: Any | None = None,
+        sms_links: Any | None = None,
     ) -> None:
+        self.sms_links = sms_links
         self.db = db
         self.ways = ways
         self.mp = mp
@@ -104,6 +106,9 @@ class WeChatLinkNotifier:
                 )
                 return str(msg_id)
             await self.mp.send_text(route.address, f"{title}\n{text}\n{url}")
+            return None
+        if self.sms_links is not None:  # an approved template that carries a link
+            await self.sms_links.send_link(route.address, code, url)
             return None
         assert self.sms is not None
         await self.sms.send(route.address, f"{title}：{text} {url}")

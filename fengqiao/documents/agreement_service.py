@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from fengqiao.cases import audit
 from fengqiao.cases.reach import Reach
-from fengqiao.documents import lookup, records
+from fengqiao.documents import lookup, records, service_address
 from fengqiao.documents.agreement import build_agreement_pdf, new_doc_code, render_agreement_text
 from fengqiao.documents.agreement_model import (
     AgreementData,
@@ -201,11 +201,20 @@ class AgreementService:
             "pdf_url": f"/api/v1/documents/{doc.code}/pdf" if doc.file_key else None,
             "verify_url": f"{base}/h5/verify?code={doc.code}",
             "privacy_notice": DOCS["privacy_notice"],
-            "consent_text": DOCS["consent_text"],
+            "consent_text": await self._consent_text(session, doc, viewer),
         }
         if viewer.is_staff:
             body["data"] = doc.data
         return body
+
+    async def _consent_text(self, session: Any, doc: Document, viewer: Viewer) -> str:
+        """The service consent as this party would give it: by WeChat, or by SMS to the
+        phone they proved by signing."""
+        party = (await session.get(CaseParty, viewer.party_id)
+                 if viewer.party_id is not None else None)
+        found = (await service_address.address_of(session, self.settings.secret, doc.case_id,
+                                                   party) if party is not None else None)
+        return service_address.wording(*found) if found else DOCS["consent_text"]
 
     async def pdf(self, doc_code: str, viewer: Viewer, purpose: str = "sign") -> bytes:
         async with self.db.read() as session:
@@ -361,7 +370,11 @@ class AgreementService:
             name=party.name if party else slot.name, signer_key=slot.signer_key,
             role=slot.role, id_number=party.id_number if party else "",
             organisation="" if party else data.committee)
-        return await self._apply(doc, slots, slot, viewer, identity, png, "signed")
+        # A party's code went to their phone: the proof lets them be served there by SMS.
+        proof = service_address.phone_proof(self.settings.secret, phone) if (
+            viewer.party_id is not None and phone) else None
+        return await self._apply(doc, slots, slot, viewer, identity, png, "signed",
+                                 phone_proof=proof)
 
     async def seal(self, doc_code: str, staff: Viewer, *, code: str = "") -> dict[str, Any]:
         """The committee's seal, last; it locks the document. Starts the 30-day clock.
@@ -395,7 +408,7 @@ class AgreementService:
 
     async def _apply(self, doc: Document, slots: list[DocumentSlot], slot: DocumentSlot,
                      viewer: Viewer, identity: SignerIdentity, png: bytes | None,
-                     event: str) -> dict[str, Any]:
+                     event: str, *, phone_proof: str | None = None) -> dict[str, Any]:
         assert doc.file_key and doc.sha256
         current = await self.files.get(doc.file_key)
         if hashlib.sha256(current).hexdigest() != doc.sha256:
@@ -439,7 +452,9 @@ class AgreementService:
                                            if identity.operator else identity.name),
                                     detail={"field": slot.field_name, "role": slot.role,
                                             "operator": identity.operator,
-                                            "operator_id": viewer.actor})
+                                            "operator_id": viewer.actor,
+                                            **({"phone_proof": phone_proof}
+                                               if phone_proof else {})})
             await audit.append(session, case_id=row.case_id, actor=viewer.actor,
                                action=f"agreement.{event}", detail=detail)
             return await self._summary(session, row, viewer)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from fengqiao.cases import audit
-from fengqiao.documents import lookup, records
+from fengqiao.documents import lookup, records, service_address
 from fengqiao.documents.errors import Conflict, Forbidden, Invalid, NotFound
 from fengqiao.documents.notify import Notifier, NotSent
 from fengqiao.documents.texts import DOCS
@@ -47,8 +47,8 @@ class DeliveryService:
                  settings: Settings) -> None:
         self.db, self.files, self.notifier, self.settings = db, files, notifier, settings
 
-    async def consent(self, case_code: str, viewer: Viewer, *, openid: str | None = None
-                      ) -> dict[str, Any]:
+    async def consent(self, case_code: str, viewer: Viewer, *, openid: str | None = None,
+                      wording: str | None = None) -> dict[str, Any]:
         """Record the party's consent to be served on their WeChat account."""
         async with self.db.transaction() as session:
             case = await lookup.case_by_code(session, case_code)
@@ -58,12 +58,18 @@ class DeliveryService:
                 raise Forbidden("not_party", DOCS["no_wechat"])
             party = await session.get(CaseParty, viewer.party_id)
             assert party is not None
-            address = openid or lookup.wechat_address(await lookup.party_reach(session, party))
-            if not address:
-                raise Conflict("no_wechat", DOCS["no_wechat"])
-            wording = DOCS["consent_text"]
+            found = ((service_address.WECHAT, openid) if openid else
+                     await service_address.address_of(session, self.settings.secret, case.id,
+                                                      party))
+            if found is None:
+                raise Conflict("no_wechat", DOCS["no_address"])
+            channel, address = found
+            agreed = service_address.wording(channel, address)
+            if wording is not None and wording.strip() != agreed:
+                raise Conflict("consent_changed", DOCS["consent_changed"])
+            wording = agreed
             digest = hashlib.sha256(wording.encode()).hexdigest()
-            row = ServiceConsent(case_id=case.id, party_id=party.id, channel="wechat",
+            row = ServiceConsent(case_id=case.id, party_id=party.id, channel=channel,
                                  address=address, phone=party.phone, ip=viewer.ip,
                                  user_agent=viewer.user_agent, consented_at=utcnow(),
                                  wording=wording, wording_sha256=digest)
@@ -71,10 +77,11 @@ class DeliveryService:
             await session.flush()
             await audit.append(session, case_id=case.id, actor=viewer.actor,
                                action="delivery.consented",
-                               detail={"party_id": party.id, "channel": "wechat",
+                               detail={"party_id": party.id, "channel": channel,
                                        "consent_id": row.id, "wording_sha256": digest})
             return {"consented_at": row.consented_at.isoformat(),
-                    "address": mask_openid(address), "wording_sha256": digest}
+                    "address": service_address.shown(channel, address),
+                    "wording_sha256": digest}
 
     async def deliver(self, doc_code: str, staff: Viewer) -> list[dict[str, Any]]:
         """Send the sealed document to every party who consented; say who was not served."""
@@ -92,7 +99,9 @@ class DeliveryService:
             # Served on the person behind the designated WeChat address, through a channel
             # that can reach them (cases.reach): never the official account with a
             # mini-program openid.
-            reaches = {pid: await lookup.reach_of_openid(session, c.address)
+            persons = {p.id: p.person_id for p in parties}
+            reaches = {pid: await service_address.reach_for(session, c.channel, c.address,
+                                                            persons.get(pid))
                        for pid, c in consents.items()}
         results = []
         for party in parties:
@@ -245,7 +254,10 @@ class DeliveryService:
             doc = await session.get(Document, row.document_id)
             assert doc is not None
             case = await session.get(Case, doc.case_id)
-            to = await lookup.reach_of_openid(session, row.address)
+            consent = await session.get(ServiceConsent, row.consent_id) if row.consent_id else None
+            to = await service_address.reach_for(
+                session, consent.channel if consent else service_address.WECHAT, row.address,
+                None)
         token = issue_token(self.settings.secret, purpose="delivery", case_id=doc.case_id,
                             party_id=row.party_id)
         url = records.page_url(self.settings.public_url, "delivery", doc.code, token)

@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fengqiao.documents import final_version, lookup, records
+from fengqiao.documents import final_version, lookup, records, service_address
 from fengqiao.documents.certificates import (
     audit_certificate_pdf,
     service_certificate_pdf,
@@ -142,15 +142,18 @@ class ProofService:
         consents = await self.delivery.consents(doc.case_id)
         async with self.db.read() as session:
             names = {p.id: p.name or "" for p in await lookup.case_parties(session, doc.case_id)}
+        channels = {c.id: c.channel for c in consents}
         items = [{"recipient": d.recipient, "attempt": d.attempt,
-                  "address": _mask_address(d.address), "status": d.status,
+                  "address": service_address.shown(
+                      channels.get(d.consent_id or 0, service_address.WECHAT), d.address),
+                  "status": d.status,
                   "sent_at": d.sent_at, "delivered_at": d.delivered_at, "read_at": d.read_at,
                   "downloaded_at": d.downloaded_at, "acknowledged_at": d.acknowledged_at,
                   "reminded_at": d.reminded_at, "paper_task_at": d.paper_task_at,
                   "paper_requested_at": d.paper_requested_at, "failure": d.failure,
                   "doc_sha256": d.doc_sha256} for d in rows]
         consent_items = [{"recipient": names.get(c.party_id, ""), "time": c.consented_at,
-                          "address": _mask_address(c.address),
+                          "address": service_address.consent_address(c),
                           "wording": c.wording or "", "wording_sha256": c.wording_sha256 or ""}
                          for c in consents]
         pdf = await asyncio.to_thread(
@@ -173,8 +176,3 @@ class ProofService:
     async def platform_sign(self, pdf: bytes) -> bytes:
         return await self._platform_sign(pdf)
 
-
-def _mask_address(address: str) -> str:
-    from fengqiao.documents.delivery_service import mask_openid
-
-    return mask_openid(address)

@@ -300,13 +300,15 @@ async def audit_certificate(call: Call[Any, Any]) -> web.Response:
     "/api/v1/cases/{code}/service-consent",
     "delivery.consent",
     case=by_case(),
+    body=m.ServiceConsent,
     response=m.ServiceConsentGiven,
     summary="Record the party's consent to electronic service (送达地址确认书)",
     errors=(409,),
 )
-async def service_consent(call: Call[Any, Any]) -> Any:
+async def service_consent(call: Call[m.ServiceConsent, Any]) -> Any:
     openid = call.who.openid if isinstance(call.who, req.Resident) else None
-    return await docs(call).delivery.consent(call.path("code"), await viewer(call), openid=openid)
+    return await docs(call).delivery.consent(call.path("code"), await viewer(call), openid=openid,
+                                             wording=call.body.wording)
 
 
 @routes.post(

@@ -25,6 +25,12 @@ class Seal(Body):
     code: str = Field(default="", max_length=12, title="印章管理员的短信验证码")
 
 
+class ServiceConsent(Body):
+    # The consent as the page showed it: refused if it is no longer what the party would
+    # agree to (their address changed since the page was drawn).
+    wording: str | None = Field(default=None, max_length=1000, title="所同意的送达确认内容")
+
+
 class PaperCopy(Body):
     address: str = Field(min_length=4, max_length=200, title="邮寄地址")
 

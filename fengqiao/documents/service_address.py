@@ -1,0 +1,81 @@
+"""Where a party can be served electronically (送达地址), and the words they agree to.
+
+The party's WeChat, when the platform knows it. Otherwise the mobile phone the party proved
+to hold by signing with a code sent to it (Civil Procedure Law art. 90 allows service by
+mobile communication with the recipient's consent): a respondent entered by staff often has
+no WeChat identity, and would otherwise never be served online. The phone's proof is a
+keyed hash of the number in the signing event, so the event does not carry the number."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from sqlalchemy import select
+
+from fengqiao.cases.identity import Channel
+from fengqiao.cases.reach import Reach
+from fengqiao.documents import lookup
+from fengqiao.documents.otp import mask_phone
+from fengqiao.documents.texts import DOCS
+from fengqiao.storage.models import CaseParty, Document, DocumentEvent, ServiceConsent
+
+WECHAT, SMS = "wechat", "sms"
+
+
+def phone_proof(secret: bytes, phone: str) -> str:
+    return hmac.new(secret, f"signing-phone:{phone}".encode(), hashlib.sha256).hexdigest()
+
+
+async def proved_phone(session: Any, secret: bytes, case_id: int, party: CaseParty) -> str | None:
+    """The party's phone, if they signed a document of this case with a code sent to it."""
+    if not party.phone:
+        return None
+    proof = phone_proof(secret, party.phone)
+    events = await session.scalars(
+        select(DocumentEvent.detail)
+        .join(Document, Document.id == DocumentEvent.document_id)
+        .where(Document.case_id == case_id, DocumentEvent.event == "signed",
+               DocumentEvent.party_id == party.id)
+    )
+    if any(hmac.compare_digest(str((d or {}).get("phone_proof", "")), proof)
+           for d in events.all()):
+        return party.phone
+    return None
+
+
+async def address_of(session: Any, secret: bytes, case_id: int, party: CaseParty
+                     ) -> tuple[str, str] | None:
+    """(channel, address) at which the party can be served, or None."""
+    openid = lookup.wechat_address(await lookup.party_reach(session, party))
+    if openid:
+        return WECHAT, openid
+    phone = await proved_phone(session, secret, case_id, party)
+    return (SMS, phone) if phone else None
+
+
+def wording(channel: str, address: str) -> str:
+    """The consent the party reads and agrees to; its hash is stored with the consent."""
+    if channel == SMS:
+        return DOCS["consent_text_sms"].format(phone=mask_phone(address))
+    return DOCS["consent_text"]
+
+
+def shown(channel: str, address: str) -> str:
+    if channel == SMS:
+        return f"短信（{mask_phone(address)}）"
+    return f"微信（{address[:4]}…{address[-4:]}）" if len(address) > 10 else "微信"
+
+
+async def reach_for(session: Any, consent_channel: str, address: str, person_id: int | None
+                    ) -> Reach | None:
+    """How to send to a consented address: the phone itself for SMS, else the person behind
+    the WeChat openid with their channels (each written to only through its own AppID)."""
+    if consent_channel == SMS:
+        return Reach(person_id, (Channel("phone", address, True),))
+    return await lookup.reach_of_openid(session, address)
+
+
+def consent_address(row: ServiceConsent) -> str:
+    return shown(row.channel, row.address)
