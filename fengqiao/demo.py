@@ -81,6 +81,8 @@ def run_demo(as_json: bool = False) -> int:
             print(f"  {name} 签署：{url}")
         sealed = result["sealed_agreement"]
         print(f"已生效的调解协议书 {sealed['code']}：下载 {sealed['pdf_url']}  核验 {sealed['verify_url']}")
+        for name, url in sealed["delivery_urls"].items():
+            print(f"  {name} 签收送达：{url}")
         booking = result["booking"]
         print(f"调解预约：{booking['case_page_url']}  日程：{booking['console_url']}")
         for name, url in booking["party_urls"].items():
@@ -101,12 +103,16 @@ def print_walkthrough(result: dict[str, Any]) -> None:
     agreement = result["agreement"]
     steps = [
         f"窗口人员 chuangkou 登录 {base}/console/，打开新案件 {neighbor['code']}，"
-        "看当事人陈述和对话记录，补全被申请人信息，分流",
+        "看纠纷情况和当事人陈述（微信来的案件还有对话记录），在“当事人”里补全被申请人电话，"
+        "在“操作”里分流",
         f"调解员 {DEMO_MEDIATOR} 登录，打开劳动争议案件 {labor['code']}：预约、当事人确认情况都在案件页",
         "用上面三个视频调解室链接（调解员在电脑上，两位当事人用手机）进入调解室",
         f"{DEMO_MEDIATOR} 在案件页打开调解协议书 {agreement['code']}，当事人用上面的签署链接签名，"
         "调解员签名（验证码在服务日志里）",
-        "印章管理员 yinzhang 登录，在同一协议页盖章；随后电子送达、下载司法确认材料",
+        "印章管理员 yinzhang 登录，在同一协议页盖章；随后 "
+        f"{DEMO_MEDIATOR} 回到协议页电子送达、下载司法确认材料（印章管理员只盖章）",
+        "当事人在微信里收到送达消息（服务日志里的链接不带口令，打不开）；"
+        "看当事人签收页，用上面已生效协议书的“签收送达”链接",
         f"领导 zhuren 登录看板 {result['dashboard_url']}",
     ]
     print("十分钟走一遍：")
@@ -285,7 +291,9 @@ async def build_demo_booking(settings: Settings, case_code: str) -> dict[str, An
             # The mediator with a console login (zhangming), so the newcomer can act as them.
             mediators = await booking.registry.mediators()
             chosen = next(m for m in mediators if m.username == DEMO_MEDIATOR)
-            view = await booking.flow.propose(case_code, chosen.id, Actor("demo", staff=True))
+            # A video session: the demo opens its room at once, so the case page says so too.
+            view = await booking.flow.propose(case_code, chosen.id, Actor("demo", staff=True),
+                                              mode="video")
             first = view["slots"][0]["id"]
             for party in view["parties"]:
                 actor = Actor(f"party:{party['id']}", party_id=party["id"])

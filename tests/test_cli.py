@@ -90,6 +90,10 @@ def assert_demo_walks_the_whole_path(demo: dict, database: Path) -> None:
     people = demo["room"]["participants"].values()
     room_mediator = next(p for p in people if p["role"] == "mediator")
     assert room_mediator["name"] == demo["booking"]["booking"]["mediator"]
+    assert demo["booking"]["booking"]["place"].startswith("视频调解")  # what the room link opens
+    sealed = demo["sealed_agreement"]  # a party's delivery page the newcomer can open
+    assert len(sealed["delivery_urls"]) == 2
+    assert all("/h5/delivery/" in u and "?t=fq1." in u for u in sealed["delivery_urls"].values())
     with sqlite3.connect(database) as db:
         actions = {a for (a,) in db.execute("SELECT DISTINCT action FROM audit_log")}
         unlabelled = actions - set(AUDIT_ACTIONS)

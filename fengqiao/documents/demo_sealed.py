@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from fengqiao.documents import lookup
+from fengqiao.documents import lookup, records
 from fengqiao.documents.otp import LogSmsSender
 from fengqiao.documents.viewer import party_viewer, staff_viewer
+from fengqiao.tokens import issue_token
 
 MEDIATOR_PHONE = "13300000007"
 DEMO_TRAFFIC: dict[str, Any] = {
@@ -90,8 +91,16 @@ async def build_sealed_agreement(services: Any, case_code: str, public_url: str
         docs.otp.sender = real_sender
     base = public_url.rstrip("/")
     token = link.split("?t=", 1)[1]
+    # What each party's WeChat message opens. The service log leaves the token out of links
+    # (docs/security.md), so a newcomer could not otherwise open a delivery as the party.
+    secret = docs.delivery.settings.secret
+    delivery_urls = {
+        p.name or str(p.id): records.page_url(public_url, "delivery", doc, issue_token(
+            secret, purpose="delivery", case_id=case_id, party_id=p.id))
+        for p in parties.values()}
     return {"code": doc, "pdf_url": f"{base}/api/v1/documents/{doc}/pdf?t={token}",
-            "verify_url": f"{base}/h5/verify?code={doc}", "status": summary["status"]}
+            "verify_url": f"{base}/h5/verify?code={doc}", "status": summary["status"],
+            "delivery_urls": delivery_urls}
 
 
 def _handwriting(name: str) -> bytes:
