@@ -418,6 +418,7 @@ async def walk(s: Steps, app: Any, base: str, fake: FakeWeChat, sms: Any) -> Non
         await page.goto(url)
         await page.click("#ack")
         await page.wait_for_selector("text=已签收，签收时间已记入送达证明。")
+        assert not await page.is_visible("#ack")  # signed for: not offered again
         assert "签收时间" in await page.inner_text("#times")
         await s.shot(page, f"party{n + 1}-delivery-opened")
         await page.context.close()

@@ -80,6 +80,13 @@ async def test_party_signs_on_the_phone_page(tmp_path: Path) -> None:
                 await page.screenshot(path=str(ARTIFACTS / "sign-page.png"), full_page=True)
                 assert "✔ 已签署" in await page.inner_text("#slots")
 
+                # Consent to electronic service: said in words, not as the account's id, and
+                # the button goes (docs.css must let the hidden attribute win over buttons).
+                await page.click("#consent")
+                await page.wait_for_selector("text=已确认电子送达地址：您的微信")
+                assert "o-app" not in await page.inner_text("#consentmsg")
+                assert not await page.is_visible("#consent")
+
                 # The verify page, reached from the link on the signing page.
                 await page.click("#verify")
                 await page.wait_for_selector("#result:not([hidden])")
