@@ -128,7 +128,7 @@ async def test_the_form_reaches_the_draft_and_problems_sit_beside_their_fields(c
     # Issuing anyway is refused with the problems, in Chinese.
     resp = await post(client, f"/console/agreements/{doc}/issue", mediator)
     html = await page(client, f"/console/agreements/{doc}", mediator)
-    assert "缺少身份证件号码" in html.split('class="flash"', 1)[1].split("</p>", 1)[0]
+    assert "缺少身份证件号码" in html.split('class="flash flash-error"', 1)[1].split("</p>", 1)[0]
 
 
 async def test_who_may_do_what_on_the_agreement_page(client):
@@ -151,7 +151,7 @@ async def test_who_may_do_what_on_the_agreement_page(client):
     resp = await post(client, f"/console/agreements/{doc}/code", mediator)
     assert resp.status == 303
     html = await page(client, f"/console/agreements/{doc}", mediator)
-    flash = html.split('class="flash"', 1)[1].split("</p>", 1)[0]
+    flash = html.split('class="flash flash-error"', 1)[1].split("</p>", 1)[0]
     assert re.search(r"[\u4e00-\u9fff]", flash) and "not_signing" not in flash
 
 

@@ -70,7 +70,11 @@ async def test_bad_values_are_explained_and_nothing_changes(client):
     ):
         data = form(mediator, role="respondent", name="刘某") | fields
         resp = await client.post(url, headers=cookie, data=data)
-        assert resp.status == 200 and message in await resp.text(), fields
+        text = await resp.text()
+        assert resp.status == 200 and message in text, fields
+        # Shown as an error (red, read out), not in the green of a saved change.
+        shown = text.split('<p class="flash flash-error" role="alert">', 1)[1]
+        assert message in shown.split("</p>", 1)[0], fields
     async with app[keys.DB].read() as session:
         party = await session.get(CaseParty, case.respondent)
         assert party.name == "刘某" and party.id_number is None

@@ -49,10 +49,11 @@ def may(call: Call[Any, Any], permission: str) -> bool:
                             username=user.username)
 
 
-async def _back(call: Call[Any, Any], message: str, anchor: str = "") -> web.Response:
+async def _back(call: Call[Any, Any], message: str, anchor: str = "", *,
+                error: bool = False) -> web.Response:
     session = call.staff.session
     assert session is not None
-    await flash(call.request, session, message)
+    await flash(call.request, session, message, error=error)
     return see_other(f"/console/agreements/{call.path('doc')}{anchor}")
 
 
@@ -71,7 +72,8 @@ async def start(call: Call[Any, Any]) -> web.Response:
     if detail["status"] not in fields.DRAFT_STATUSES:
         session = call.staff.session
         assert session is not None
-        await flash(call.request, session, fields.NOT_NOW.format(status=detail["status_name"]))
+        await flash(call.request, session, fields.NOT_NOW.format(status=detail["status_name"]),
+                    error=True)
         return see_other(f"/console/cases/{code}#agreements")
     draft = await _docs(call).agreements.draft(call.path("code"), await _me(call))
     return see_other(f"/console/agreements/{draft['code']}")
@@ -122,7 +124,7 @@ async def save(call: Call[f.AgreementForm, Any]) -> web.Response:
     try:
         saved = await docs.agreements.update_draft(code, me, update)
     except SHOWN as exc:
-        return await _back(call, exc.message)
+        return await _back(call, exc.message, error=True)
     left = len(saved["problems"])
     return await _back(call, SAVED + (f"还有 {left} 处需要补充，见各栏红字。" if left else
                                       "内容已齐全，可以定稿发出。"), "#editor")
@@ -134,7 +136,8 @@ async def issue(call: Call[Any, Any]) -> web.Response:
     try:
         await _docs(call).agreements.issue(call.path("doc"), await _me(call))
     except SHOWN as exc:
-        return await _back(call, exc.message + fields.problem_tail(exc.problems), "#editor")
+        return await _back(call, exc.message + fields.problem_tail(exc.problems), "#editor",
+                           error=True)
     return await _back(call, ISSUED, "#signing")
 
 
@@ -144,7 +147,7 @@ async def resend(call: Call[Any, Any]) -> web.Response:
     try:
         sent = await _docs(call).agreements.resend(call.path("doc"), await _me(call))
     except SHOWN as exc:
-        return await _back(call, exc.message, "#signing")
+        return await _back(call, exc.message, "#signing", error=True)
     return await _back(call, RESENT.format(n=sent) if sent else RESENT_NONE, "#signing")
 
 
@@ -154,7 +157,7 @@ async def send_code(call: Call[Any, Any]) -> web.Response:
     try:
         sent = await _docs(call).agreements.request_code(call.path("doc"), await _me(call))
     except SHOWN as exc:
-        return await _back(call, exc.message, "#signing")
+        return await _back(call, exc.message, "#signing", error=True)
     return await _back(call, CODE_SENT.format(phone=sent["phone"]), "#signing")
 
 
@@ -163,12 +166,12 @@ async def send_code(call: Call[Any, Any]) -> web.Response:
 async def sign(call: Call[f.SignForm, Any]) -> web.Response:
     png = fields.png_of(call.body.signature)
     if not png:
-        return await _back(call, SIGNATURE_MISSING, "#signing")
+        return await _back(call, SIGNATURE_MISSING, "#signing", error=True)
     try:
         await _docs(call).agreements.sign(call.path("doc"), await _me(call),
                                           code=call.body.code, signature_png=png)
     except SHOWN as exc:
-        return await _back(call, exc.message, "#signing")
+        return await _back(call, exc.message, "#signing", error=True)
     return await _back(call, SIGNED, "#signing")
 
 
@@ -179,7 +182,7 @@ async def seal(call: Call[f.CodeForm, Any]) -> web.Response:
         done = await _docs(call).agreements.seal(call.path("doc"), await _me(call),
                                                  code=call.body.code)
     except SHOWN as exc:
-        return await _back(call, exc.message, "#signing")
+        return await _back(call, exc.message, "#signing", error=True)
     return await _back(call, SEALED.format(deadline=done["judicial_deadline_text"]),
                        "#delivery")
 
@@ -190,7 +193,7 @@ async def deliver(call: Call[Any, Any]) -> web.Response:
     try:
         results = await _docs(call).delivery.deliver(call.path("doc"), await _me(call))
     except SHOWN as exc:
-        return await _back(call, exc.message, "#delivery")
+        return await _back(call, exc.message, "#delivery", error=True)
     done = [r["name"] for r in results if r.get("status") not in ("no_consent", "send_failed")]
     missed = [r for r in results if r.get("status") in ("no_consent", "send_failed")]
     message = DELIVERED.format(names="、".join(done)) if done else ""

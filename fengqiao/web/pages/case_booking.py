@@ -105,16 +105,17 @@ async def send_link_sms(call: Call[LinkSms, Any]) -> web.Response:
     if party is None or person is None:
         return back
     if sender is None:
-        await flash(call.request, session, SMS_NOT_CONFIGURED)
+        await flash(call.request, session, SMS_NOT_CONFIGURED, error=True)
         return back
     if not person.phone:
-        await flash(call.request, session, SMS_NO_PHONE)
+        await flash(call.request, session, SMS_NO_PHONE, error=True)
         return back
     url = svc.links.url(booking.case_id, person.id)
     try:
         await sender.send_link(person.phone, case.code, url)
     except SmsError as exc:
-        await flash(call.request, session, SMS_FAILED.format(error=exc.args[0] if exc.args else ""))
+        failed = SMS_FAILED.format(error=exc.args[0] if exc.args else "")
+        await flash(call.request, session, failed, error=True)
         return back
     async with svc.store.transaction() as tx:
         detail = {"booking": booking_id, "party": party.id, "phone": mask_phone(person.phone)}

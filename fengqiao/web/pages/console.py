@@ -317,10 +317,10 @@ def _action(action: str) -> Any:
                 await cases.record_satisfaction(code, None, form.level, form.comment, actor=actor)
             await flash(call.request, session, T.DONE)
         except ActionRefused as exc:  # shown on the case page, where the clerk acts again
-            await flash(call.request, session, exc.message)
+            await flash(call.request, session, exc.message, error=True)
         except TransitionNotAllowed as exc:
             refused = f"当前状态（{exc.status_name}）不能{T.ACTIONS[action]}"
-            await flash(call.request, session, refused)
+            await flash(call.request, session, refused, error=True)
         return see_other(f"/console/cases/{code}")
 
     act.__name__ = f"case_{action}"
@@ -378,7 +378,7 @@ async def _save_party(call: Call[f.PartyForm, Any], party_id: int | None) -> web
             await cases.update_party(code, party_id, _record(call.body), call.staff.actor)
         await flash(call.request, session, T.PARTY_SAVED)
     except errors.Invalid as exc:  # back to the form, with what to correct
-        await flash(call.request, session, exc.message)
+        await flash(call.request, session, exc.message, error=True)
     return see_other(f"/console/cases/{code}#parties")
 
 
@@ -402,7 +402,7 @@ async def register(call: Call[f.RegisterForm, Any]) -> web.Response:
     types = _types(call)
     type_code = form.type if form.type in types else "other"
     if not form.description or form.risk not in T.RISK_OPTIONS:
-        await flash(call.request, session, "请填写纠纷情况并选择风险等级")
+        await flash(call.request, session, "请填写纠纷情况并选择风险等级", error=True)
         return see_other("/console/register")
     filed = await call.app[keys.CASES].file_case(
         NewCase(
