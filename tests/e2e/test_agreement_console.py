@@ -234,6 +234,7 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
             await sealer.fill("#form-seal input[name=code]", "000000")
             await submit(sealer, "#form-seal button[type=submit]")
             assert "验证码" in await flash(sealer)
+            assert await sealer.is_visible(".flash.flash-error")  # a refusal, shown as one
             await submit(sealer, "#seal-code")
             await sealer.wait_for_selector("text=验证码已发送至 136****0009")
             await sealer.fill("#form-seal input[name=code]",
@@ -242,6 +243,8 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
             assert "已加盖印章" in await flash(sealer)
             assert (await sealer.inner_text("#stage")) == "已盖章"
             assert await sealer.query_selector("#form-deliver") is None  # not theirs to send
+            # ... and the page says whose it is, instead of leaving them looking for it.
+            assert "承办调解员" in await sealer.inner_text("#delivery-by-others")
             await sealer.screenshot(path=str(ARTIFACTS / "6-sealed-desktop.png"),
                                     full_page=True)
 
