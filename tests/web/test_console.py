@@ -95,6 +95,7 @@ async def test_staff_route_whistle_close_from_the_console(client):
     assert "改派须填写理由" in html
     html = await act("route")
     assert "分流" in html and (await cases.get(filed.code)).status == "routed"
+    assert '<p class="flash" role="status">分流已完成</p>' in html  # says what was done
     await act("whistle", departments=["公安局"], reason="多部门联动")
     html = await act("close", outcome="success", summary="达成协议")
     assert "反馈" in html and "调解成功" in html
@@ -111,6 +112,8 @@ async def test_leader_sees_masked_parties_and_can_verify_audit(client):
     await sign_in(client, "boss")
     html = await (await client.get(f"/console/cases/{filed.code}")).text()
     assert "王小明" not in html and "13912345678" not in html and "139****5678" in html
+    # Leaders do not answer parties: no 留言 section loads, so no link points to one.
+    assert 'href="#messages"' not in html and 'href="#timeline"' in html
     resp = await client.get("/api/v1/audit/verify")
     assert (await resp.json())["ok"] is True
     async with client.app[keys.DB].transaction() as session:

@@ -256,6 +256,14 @@ async def case_page(call: Call[Any, Any]) -> web.Response:
                 organisation=call.staff.user.organisation,
                 username=call.staff.user.username,
             ),
+            # The 留言 section loads only for roles that answer parties; no link to it otherwise.
+            can_message=policy.staff_may(
+                call.staff.user.role,
+                "case.messages",
+                call.case,
+                organisation=call.staff.user.organisation,
+                username=call.staff.user.username,
+            ),
             whistle_departments=cases.config.whistle_departments,
             organisations=sorted({r.organisation for r in cases.config.rules}),
             # Bookings and the video room (issue #19 point 2): web/pages/case_booking.py.
@@ -315,7 +323,7 @@ def _action(action: str) -> Any:
                 await cases.reopen(code, actor, form.reason)
             elif action == "revisit":
                 await cases.record_satisfaction(code, None, form.level, form.comment, actor=actor)
-            await flash(call.request, session, T.DONE)
+            await flash(call.request, session, T.DONE.format(action=T.ACTIONS[action]))
         except ActionRefused as exc:  # shown on the case page, where the clerk acts again
             await flash(call.request, session, exc.message, error=True)
         except TransitionNotAllowed as exc:
