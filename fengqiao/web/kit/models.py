@@ -115,7 +115,14 @@ async def parse_body(request: web.Request, model: type[M], limit: int = DEFAULT_
             if values:
                 raw[key] = values if len(values) > 1 else values[0]
     else:
-        data = await request.content.read(limit + 1)
+        # read(n) returns what has arrived so far, not n bytes: a body that comes in several
+        # TCP segments (a drawn signature) was cut short and refused as bad JSON.
+        data = b""
+        while len(data) <= limit:
+            chunk = await request.content.read(limit + 1 - len(data))
+            if not chunk:
+                break
+            data += chunk
         if len(data) > limit:
             raise errors.TooLarge("payload_too_large", TOO_LARGE)
         if not data.strip():
