@@ -114,6 +114,7 @@ async def test_leader_sees_masked_parties_and_can_verify_audit(client):
     assert "王小明" not in html and "13912345678" not in html and "139****5678" in html
     # Leaders do not answer parties: no 留言 section loads, so no link points to one.
     assert 'href="#messages"' not in html and 'href="#timeline"' in html
+    assert "case_messages.js" not in html  # nor a call the API refuses them
     resp = await client.get("/api/v1/audit/verify")
     assert (await resp.json())["ok"] is True
     async with client.app[keys.DB].transaction() as session:
