@@ -69,7 +69,10 @@ async def test_bad_values_are_explained_and_nothing_changes(client):
         ({"name": "13912345678"}, "姓名里不能填电话号码"),
     ):
         data = form(mediator, role="respondent", name="刘某") | fields
-        resp = await client.post(url, headers=cookie, data=data)
+        back = await client.post(url, headers=cookie, data=data, allow_redirects=False)
+        # Back to the top of the page, where the message is, not to the list below it.
+        assert back.headers["Location"] == f"/console/cases/{case.code}", fields
+        resp = await client.get(back.headers["Location"], headers=cookie)
         text = await resp.text()
         assert resp.status == 200 and message in text, fields
         # Shown as an error (red, read out), not in the green of a saved change.

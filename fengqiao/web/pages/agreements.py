@@ -54,7 +54,8 @@ async def _back(call: Call[Any, Any], message: str, anchor: str = "", *,
     session = call.staff.session
     assert session is not None
     await flash(call.request, session, message, error=error)
-    return see_other(f"/console/agreements/{call.path('doc')}{anchor}")
+    # A refusal lands at the top, where its message is, not at a box far below it.
+    return see_other(f"/console/agreements/{call.path('doc')}{'' if error else anchor}")
 
 
 async def _me(call: Call[Any, Any]) -> Viewer:

@@ -385,8 +385,11 @@ async def _save_party(call: Call[f.PartyForm, Any], party_id: int | None) -> web
         else:
             await cases.update_party(code, party_id, _record(call.body), call.staff.actor)
         await flash(call.request, session, T.PARTY_SAVED)
-    except errors.Invalid as exc:  # back to the form, with what to correct
+    except errors.Invalid as exc:
+        # To the top, where the message is: with #parties the phone showed the party list and
+        # the red message sat above the screen, so nothing seemed to happen.
         await flash(call.request, session, exc.message, error=True)
+        return see_other(f"/console/cases/{code}")
     return see_other(f"/console/cases/{code}#parties")
 
 
