@@ -133,6 +133,13 @@ async def test_unknown_paths_answer_json_under_the_api_and_a_chinese_page_elsewh
     page = await resp.text()
     assert resp.status == 404 and resp.content_type == "text/html"
     assert "找不到这个页面" in page and "Not Found" not in page
+    # A resident's page opened without its link's token: no staff console, no sign-in.
+    resp = await client.get("/h5/delivery/FQ2611-AAAAAA-A-00000000")
+    page = await resp.text()
+    assert resp.status == 401 and "重新打开" in page
+    assert "请先登录" not in page and "工作台" not in page
+    resp = await client.get("/console/cases/FQ2611-AAAAAA-A", allow_redirects=False)
+    assert resp.status == 303  # staff are still sent to sign in
     resp = await client.delete("/api/v1/cases/FQ2611-AAAAAA-A/progress")
     assert resp.status == 405 and (await resp.json())["error"]["code"] == "method_not_allowed"
 

@@ -38,6 +38,8 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.Unavailable, 503),
 ]
 
+RESIDENT_NO_LINK = "链接不完整或已过期，请从公众号、小程序或短信里的链接重新打开。"
+
 # Framework answers (no route, wrong method, body too large …) in Chinese.
 HTTP_MESSAGES = {
     400: ("bad_request", "请求格式不正确"),
@@ -102,14 +104,14 @@ def error_page(
 ) -> web.Response:
     from fengqiao.web.kit.pages import render
 
+    console = request.path.startswith(("/console", "/dashboard"))
+    if status == 401 and not console and message == HTTP_MESSAGES[401][1]:
+        # A resident has nothing to sign in to: their page opens from a link with its token.
+        message = RESIDENT_NO_LINK
     response = render(
         request,
         "error.html.j2",
-        {
-            "status": status,
-            "message": message,
-            "console": request.path.startswith(("/console", "/dashboard")),
-        },
+        {"status": status, "message": message, "console": console},
         status=status,
     )
     response.headers.update(headers or {})
