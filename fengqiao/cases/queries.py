@@ -174,6 +174,11 @@ class QueryMixin:
         ]
         return {"items": items, "next_before_id": rows[-1].id if more and rows else None}
 
+    @staticmethod
+    async def _comments(session: Any, file_ids: list[int]) -> list[EvidenceComment]:
+        query = select(EvidenceComment).where(EvidenceComment.case_file_id.in_(file_ids))
+        return list((await session.scalars(query.order_by(EvidenceComment.id))).all())
+
     async def case_detail(self, code: str) -> dict[str, Any]:
         """Everything on the case page. Parties come unmasked: the edge masks them by role."""
         canonical = codes.normalise(code)
@@ -213,13 +218,7 @@ class QueryMixin:
                     select(CaseFile).where(CaseFile.case_id == case.id).order_by(CaseFile.id)
                 )
             ).all()
-            comments = (
-                await session.scalars(
-                    select(EvidenceComment)
-                    .where(EvidenceComment.case_file_id.in_([f.id for f in files]))
-                    .order_by(EvidenceComment.id)
-                )
-            ).all() if files else []
+            comments = await self._comments(session, [f.id for f in files])
             notices = (
                 await session.scalars(
                     select(OutboxMessage)
@@ -233,8 +232,7 @@ class QueryMixin:
                 )
             ).all()
             usernames = {staff_username(e.actor) for e in timeline} - {None}
-            if state and state.assignee:
-                usernames.add(state.assignee)
+            usernames |= {state.assignee} if state and state.assignee else set()
             staff_names = (
                 dict(
                     (

@@ -201,20 +201,12 @@ class AgreementService:
             "pdf_url": f"/api/v1/documents/{doc.code}/pdf" if doc.file_key else None,
             "verify_url": f"{base}/h5/verify?code={doc.code}",
             "privacy_notice": DOCS["privacy_notice"],
-            "consent_text": await self._consent_text(session, doc, viewer),
+            "consent_text": await service_address.consent_text(
+                session, self.settings.secret, doc.case_id, viewer.party_id),
         }
         if viewer.is_staff:
             body["data"] = doc.data
         return body
-
-    async def _consent_text(self, session: Any, doc: Document, viewer: Viewer) -> str:
-        """The service consent as this party would give it: by WeChat, or by SMS to the
-        phone they proved by signing."""
-        party = (await session.get(CaseParty, viewer.party_id)
-                 if viewer.party_id is not None else None)
-        found = (await service_address.address_of(session, self.settings.secret, doc.case_id,
-                                                   party) if party is not None else None)
-        return service_address.wording(*found) if found else DOCS["consent_text"]
 
     async def pdf(self, doc_code: str, viewer: Viewer, purpose: str = "sign") -> bytes:
         async with self.db.read() as session:
@@ -370,11 +362,9 @@ class AgreementService:
             name=party.name if party else slot.name, signer_key=slot.signer_key,
             role=slot.role, id_number=party.id_number if party else "",
             organisation="" if party else data.committee)
-        # A party's code went to their phone: the proof lets them be served there by SMS.
-        proof = service_address.phone_proof(self.settings.secret, phone) if (
-            viewer.party_id is not None and phone) else None
         return await self._apply(doc, slots, slot, viewer, identity, png, "signed",
-                                 phone_proof=proof)
+                                 phone_proof=service_address.proof_of_signing(
+                                     self.settings.secret, viewer.party_id, phone))
 
     async def seal(self, doc_code: str, staff: Viewer, *, code: str = "") -> dict[str, Any]:
         """The committee's seal, last; it locks the document. Starts the 30-day clock.

@@ -28,6 +28,19 @@ def phone_proof(secret: bytes, phone: str) -> str:
     return hmac.new(secret, f"signing-phone:{phone}".encode(), hashlib.sha256).hexdigest()
 
 
+def proof_of_signing(secret: bytes, party_id: int | None, phone: str | None) -> str | None:
+    """A party's signing code went to their phone: the proof lets them be served there."""
+    return phone_proof(secret, phone) if party_id is not None and phone else None
+
+
+async def consent_text(session: Any, secret: bytes, case_id: int, party_id: int | None) -> str:
+    """The service consent as this party would give it: by WeChat, or by SMS to the phone
+    they proved by signing."""
+    party = await session.get(CaseParty, party_id) if party_id is not None else None
+    found = await address_of(session, secret, case_id, party) if party is not None else None
+    return wording(*found) if found else DOCS["consent_text"]
+
+
 async def proved_phone(session: Any, secret: bytes, case_id: int, party: CaseParty) -> str | None:
     """The party's phone, if they signed a document of this case with a code sent to it."""
     if not party.phone:
