@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from typing import Any
 
@@ -57,6 +58,10 @@ DEMO_CASES: list[dict[str, Any]] = [
 
 
 def run_demo(as_json: bool = False) -> int:
+    # The demo signs with codes of its own and pyHanko remarks on stamp layout: neither is
+    # anything a newcomer should act on, and the codes to use appear in `serve`'s log.
+    logging.getLogger("fengqiao.documents.otp").setLevel(logging.ERROR)
+    logging.getLogger("pyhanko").setLevel(logging.ERROR)
     result = asyncio.run(build_demo(Settings.from_env().with_secret()))
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

@@ -169,10 +169,13 @@ class WeChatClient:
                     raise WeChatUnavailable(f"WeChat {path}: HTTP {resp.status}")
                 kind = resp.content_type
                 if binary and not kind.startswith(("application/json", "text/")):
-                    data = await resp.content.read(self.max_media_bytes + 1)
-                    if len(data) > self.max_media_bytes:
-                        raise WeChatUnavailable(f"WeChat {path}: media over the size limit")
-                    return data
+                    # read(n) gives what has arrived so far, not n bytes: read to the end.
+                    data = bytearray()
+                    async for chunk in resp.content.iter_chunked(64 * 1024):
+                        data += chunk
+                        if len(data) > self.max_media_bytes:
+                            raise WeChatUnavailable(f"WeChat {path}: media over the size limit")
+                    return bytes(data)
                 raw = await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise WeChatUnavailable(f"WeChat {path}: {type(exc).__name__}") from exc

@@ -18,7 +18,7 @@ DEMO_USERS = [
     ("zhuren", "leader", "王主任", None, None),
     # The registry's mediator D001 (username zhangming): books, opens the room, signs.
     ("zhangming", "mediator", "张明", "县劳动争议调解室", "13800000022"),
-    ("yinzhang", "seal_keeper", "孙印章", "城关镇人民调解委员会", "13800000023"),
+    ("yinzhang", "seal_keeper", "孙印章", "县综治中心", "13800000023"),  # keeps its seal
 ]
 
 

@@ -142,6 +142,9 @@ async def test_media_download_returns_bytes_and_maps_errors(http, wechat_fake):
     with pytest.raises(WeChatApiError) as caught:
         await client.download_media("missing")
     assert caught.value.errcode == 40007
+    photo = bytes(range(256)) * 4096  # 1 MiB, arriving in pieces
+    wechat_fake.media["m-2"] = photo
+    assert await client.download_media("m-2") == photo
 
 
 async def test_template_and_subscribe_messages(http, wechat_fake):

@@ -224,11 +224,18 @@ class FakeWeChat:
                 text=json.dumps({"errcode": 40007, "errmsg": ERRMSG[40007]}),
                 content_type="text/plain",
             )
-        return web.Response(
-            body=data,
-            content_type="image/jpeg",
-            headers={"Content-Disposition": 'attachment; filename="media.jpg"'},
+        # Sent in pieces with pauses, as a photo arrives over a real network.
+        resp = web.StreamResponse(
+            headers={"Content-Disposition": 'attachment; filename="media.jpg"'}
         )
+        resp.content_type = "image/jpeg"
+        resp.content_length = len(data)
+        await resp.prepare(request)
+        for start in range(0, len(data), 16 * 1024):
+            await resp.write(data[start : start + 16 * 1024])
+            await asyncio.sleep(0.001)
+        await resp.write_eof()
+        return resp
 
     async def _jscode2session(self, request: web.Request) -> web.Response:
         q = request.query
