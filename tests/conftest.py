@@ -84,6 +84,19 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+@pytest.fixture(autouse=True)
+def _forget_finished_apps() -> object:
+    """aiohttp caches each request's middleware chain with the application it belongs to
+    (an lru_cache of 1024): one app per process in service, but in the tests every app would
+    stay alive, ~50 MB each, until the run ran out of memory. Let them go after each test."""
+    yield
+    from aiohttp import web_app
+
+    cached = getattr(web_app, "_cached_build_middleware", None)
+    if cached is not None:
+        cached.cache_clear()
+
+
 @pytest.fixture(params=["embedded", "postgres_redis"])
 async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Settings]:
     """Settings for one backend; the database and store start empty."""

@@ -327,10 +327,13 @@ def default_cache_dir() -> Path:
 
 
 def get_analyzer(config_dir: Path | None = None, cache_dir: Path | None = None) -> Analyzer:
-    """The process-wide Analyzer for these directories, loaded on first use."""
+    """The process-wide Analyzer for this configuration, loaded on first use. It depends on
+    the configuration alone (the cache only saves training it again), so two data
+    directories share one: a process that opens many (the tests) keeps one model, not one
+    per directory."""
     config = Path(config_dir or default_config_dir()).resolve()
     cache = Path(cache_dir or default_cache_dir()).resolve()
-    key = (str(config), str(cache))
+    key = (str(config), model_key(config))
     with _LOCK:
         analyzer = _CACHE.get(key)
         if analyzer is None:
