@@ -192,7 +192,9 @@ class Analyzer:
         return {"model": model.to_data(), "idf": idf, "median_idf": median, "risk": risk_model}
 
     # -- reading a text -------------------------------------------------------------------
-    def analyze(self, text: str, now: datetime | None = None) -> Analysis:
+    def analyze(self, text: str, now: datetime | None = None, *, facts: bool = True) -> Analysis:
+        """``facts=False`` leaves out the dates and personal numbers (phones, ID and bank card
+        numbers), which `Analysis.to_dict` does not print: `fengqiao classify` skips them."""
         text = self._normalizer.normalize(text or "")
         words = tokenize.cut(self._tokenizer, text)
         probs = self._model.probabilities_of_rows(self._rows(text, words))
@@ -224,10 +226,10 @@ class Analyzer:
             keywords=self._keywords(words, self._class_index[best]),
             amounts_yuan=amounts,
             department=kind.department,
-            dates=dates.find_periods(text, now),
-            phones=pii.find_phones(text),
-            id_numbers=pii.find_id_numbers(text),
-            bank_cards=pii.find_bank_cards(text),
+            dates=dates.find_periods(text, now) if facts else [],
+            phones=pii.find_phones(text) if facts else [],
+            id_numbers=pii.find_id_numbers(text) if facts else [],
+            bank_cards=pii.find_bank_cards(text) if facts else [],
             self_harm=risk.self_harm,
             risk_probability=risk.probability,
         )

@@ -78,7 +78,7 @@ class RiskAssessor:
         for rule in rules:
             bits = 0
             for group, first in zip(rule.groups, rule.first_chars):
-                for gate in (*((first,) if first else ()), *required_chars(group.pattern.pattern)):
+                for gate in (*((first,) if first else ()), *required_chars(group.source)):
                     bits |= 1 << index.setdefault(gate, len(index))
             self._rule_bits.append(bits)
         self._char_bits: dict[str, int] = {}

@@ -21,6 +21,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -170,28 +171,43 @@ class Phrases:
     so the same pattern wins as in the alternation."""
 
     def __init__(self, patterns: list[str]) -> None:
-        self.pattern = re.compile(_alternation(patterns))
+        self.source = _alternation(patterns)
         firsts = [first_chars(list(sre_parse.parse(p))) for p in patterns]
         # The characters a match can start with; None if any can.
         self.first_chars: frozenset[str] | None = None
         self._starts: re.Pattern[str] | None = None
         self._by_char: dict[str, re.Pattern[str]] = {}
+        # The alternation for each starting character, compiled the first time a text holds
+        # that character: compiling them all cost a third of the start-up, and many of these
+        # characters are rare.
+        self._own: dict[str, str] = {}
         if patterns and all(f is not None for f in firsts):
             self.first_chars = frozenset().union(*firsts)  # type: ignore[arg-type]
             chars = sorted(self.first_chars)
             self._starts = re.compile("[" + "".join(map(re.escape, chars)) + "]")
             for char in chars:
                 own = [p for p, f in zip(patterns, firsts) if char in f]  # type: ignore[operator]
-                self._by_char[char] = re.compile(_alternation(own))
+                self._own[char] = _alternation(own)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The whole alternation (compiled when first asked: the search by starting
+        character does not need it)."""
+        return re.compile(self.source)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if self._starts is None:
             yield from self.pattern.finditer(text)
             return
         pos = 0
+        by_char = self._by_char
         while (start := self._starts.search(text, pos)) is not None:
             at = start.start()
-            found = self._by_char[text[at]].match(text, at)
+            char = text[at]
+            pattern = by_char.get(char)
+            if pattern is None:
+                pattern = by_char[char] = re.compile(self._own[char])
+            found = pattern.match(text, at)
             if found is None:
                 pos = at + 1
                 continue
