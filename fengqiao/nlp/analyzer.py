@@ -11,6 +11,7 @@ import marshal
 import os
 import tempfile
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -239,18 +240,19 @@ class Analyzer:
         `_features` and `Classifier.known` give. Looked up once per word and once per run of
         Chinese characters, then remembered (as tokenize.cut remembers blocks): residents
         repeat the same words and clauses, and each lookup would build and hash new strings."""
-        rows: set[int] = set()
         row_of = self._model.row
         word_rows = self._word_rows
-        for word in words:
-            found = word_rows.get(word)
-            if found is None:
-                found = -1 if word in STOP_WORDS else row_of("w:" + word)
-                if len(word_rows) >= tokenize.CACHE_LIMIT:
-                    word_rows.clear()
-                word_rows[word] = found
-            if found >= 0:
-                rows.add(found)
+        found = list(map(word_rows.get, words))
+        if None in found:
+            for i, word in enumerate(words):
+                if found[i] is None:
+                    if len(word_rows) >= tokenize.CACHE_LIMIT:
+                        word_rows.clear()
+                    found[i] = word_rows[word] = (-1 if word in STOP_WORDS
+                                                  else row_of("w:" + word))
+        # Added in the words' order, as one by one: the set iterates alike, so the rows are
+        # summed in the same order (bit for bit the same sums).
+        rows = {row for row in found if row >= 0}  # type: ignore[operator]
         run_rows = self._run_rows
         for run in tokenize.han_runs(text):
             known = run_rows.get(run)
@@ -287,14 +289,15 @@ class Analyzer:
         candidates = [w for w in words if len(w) > 1 and w not in STOP_WORDS]
         if not candidates:
             return []
-        counts: dict[str, int] = {}
-        for w in candidates:
-            counts[w] = counts.get(w, 0) + 1
+        counts = Counter(candidates)  # in first-seen order, as the ranking's ties need
         total = len(candidates)
         ranked: list[tuple[bool, float, str]] = []
+        idf, median = self._idf, self._median_idf
+        word_weights = self._model.word_weights
         for w, n in counts.items():
-            tfidf = n / total * self._idf.get(w, self._median_idf)
-            relevance = max(self._model.word_weight(w, class_index), 0.0)
+            tfidf = n / total * idf.get(w, median)
+            vec = word_weights.get(w)
+            relevance = max(vec[class_index] if vec is not None else 0.0, 0.0)
             ranked.append((relevance > 0, tfidf * (1.0 + relevance), w))
         ranked.sort(reverse=True)
         return [w for _, _, w in ranked[:KEYWORD_COUNT]]

@@ -21,7 +21,8 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, reduce
+from operator import or_
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +216,31 @@ class Phrases:
             pos = max(found.end(), at + 1)
 
 
+class GateBits:
+    """Sets of characters (gates) numbered as bits: a text's characters set the bits of the
+    gates they are in, and a pattern whose bits are not all set cannot match it."""
+
+    def __init__(self) -> None:
+        self._index: dict[frozenset[str], int] = {}
+        self._char_bits: dict[str, int] = {}
+
+    def bits(self, gates: Iterable[frozenset[str]]) -> int:
+        """The bits of these gates, numbering new ones."""
+        bits = 0
+        for gate in gates:
+            bit = self._index.get(gate)
+            if bit is None:
+                bit = self._index[gate] = len(self._index)
+                for char in gate:
+                    self._char_bits[char] = self._char_bits.get(char, 0) | (1 << bit)
+            bits |= 1 << bit
+        return bits
+
+    def of(self, present: frozenset[str]) -> int:
+        """The bits set by a text's characters (``frozenset(text)``)."""
+        return reduce(or_, filter(None, map(self._char_bits.get, present)), 0)
+
+
 def _alternation(patterns: list[str]) -> str:
     return "|".join(f"(?:{p})" for p in patterns)
 
@@ -244,17 +270,12 @@ class CueSet:
         # Every cue's character sets (first_chars and gates) as bits: a character sets the
         # bits of the sets it is in, and a cue is tried only if all its bits are set by the
         # text's characters — one integer test per cue instead of a set test per gate.
-        index: dict[frozenset[str], int] = {}
-        self._cue_bits: list[int] = []
-        for cue in cues:
-            bits = 0
-            for gate in (*((cue.first_chars,) if cue.first_chars else ()), *cue.gates):
-                bits |= 1 << index.setdefault(gate, len(index))
-            self._cue_bits.append(bits)
-        self._char_bits: dict[str, int] = {}
-        for gate, bit in index.items():
-            for char in gate:
-                self._char_bits[char] = self._char_bits.get(char, 0) | (1 << bit)
+        # The phrase rules (risk.py) add theirs to the same index: one pass over a text's
+        # characters serves both.
+        self.gates = GateBits()
+        self._cue_bits: list[tuple[int, Cue]] = [
+            (self.gates.bits((*((cue.first_chars,) if cue.first_chars else ()), *cue.gates)),
+             cue) for cue in cues]
 
     @classmethod
     def from_config(cls, config_dir: Path) -> CueSet:
@@ -301,21 +322,22 @@ class CueSet:
                 last = m.end()
         return "".join(parts) + text[last:] if parts else text
 
-    def find(self, masked: str, words: Callable[[], list[str]] | None = None) -> list[CueHit]:
+    def find(self, masked: str, words: Callable[[], list[str]] | None = None,
+             present: frozenset[str] | None = None, bits: int | None = None) -> list[CueHit]:
         """Cues found in an already masked text, one hit per cue. ``words`` gives jieba's cut
-        of the text, asked for only when a single-character weapon word needs checking."""
+        of the text, asked for only when a single-character weapon word needs checking;
+        ``present`` and ``bits``, the text's characters and their `gates` bits, if known."""
         hits: list[CueHit] = []
         whole: set[str] | None = None
         kinds: set[str] = set()
-        present = frozenset(masked)
+        if present is None:
+            present = frozenset(masked)
         has: dict[str, bool] = {}
-        char_bits = self._char_bits
-        bits = 0
-        for char in present:
-            bits |= char_bits.get(char, 0)
-        for cue, needed in zip(self.cues, self._cue_bits):
-            if needed & ~bits or cue.kind in kinds:
-                continue  # a part it needs is missing; or one hit per kind is enough
+        missing = ~(self.gates.of(present) if bits is None else bits)
+        # A cue missing a part it needs is skipped; one hit per kind is enough.
+        for cue in [cue for needed, cue in self._cue_bits if not needed & missing]:
+            if cue.kind in kinds:
+                continue
             if cue.needs and not all(self._has(name, masked, present, has) for name in cue.needs):
                 continue
             for m in cue.matches(masked):
