@@ -26,6 +26,8 @@ from operator import or_
 from pathlib import Path
 from typing import Any
 
+from fengqiao.nlp.prefixes import heads, starts_pattern
+
 NEGATION = re.compile(
     r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于|差点|险些|不敢|不用|无需|防止|避免|以免|怕)"
     r"[^，。！？,.!?]{0,3}$"
@@ -185,7 +187,7 @@ class Phrases:
         if patterns and all(f is not None for f in firsts):
             self.first_chars = frozenset().union(*firsts)  # type: ignore[arg-type]
             chars = sorted(self.first_chars)
-            self._starts = re.compile("[" + "".join(map(re.escape, chars)) + "]")
+            self._starts = _starts(self.source, self.first_chars)
             for char in chars:
                 own = [p for p, f in zip(patterns, firsts) if char in f]  # type: ignore[operator]
                 self._own[char] = _alternation(own)
@@ -239,6 +241,15 @@ class GateBits:
     def of(self, present: frozenset[str]) -> int:
         """The bits set by a text's characters (``frozenset(text)``)."""
         return reduce(or_, filter(None, map(self._char_bits.get, present)), 0)
+
+
+def _starts(pattern: str, first: frozenset[str]) -> re.Pattern[str]:
+    """What finds the places a match of ``pattern`` can begin: its possible first two
+    characters where they are known (prefixes.py), else its first characters."""
+    found = heads(pattern)
+    if found is None or not {h[0] for h in found} <= first:
+        found = set(first)
+    return starts_pattern(found)
 
 
 def _alternation(patterns: list[str]) -> str:
@@ -295,8 +306,7 @@ class CueSet:
         for raw in data.get("cue", []):
             expanded = _expand(str(raw["pattern"]), lexicon)
             firsts = first_chars(list(sre_parse.parse(expanded)))
-            starts = (re.compile("[" + "".join(map(re.escape, sorted(firsts))) + "]")
-                      if firsts else None)
+            starts = _starts(expanded, frozenset(firsts)) if firsts else None
             cues.append(Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
                             re.compile(expanded), frozenset(firsts) if firsts else None, starts,
                             _needs(str(raw["pattern"]), list(lexicon)),
