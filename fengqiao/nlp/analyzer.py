@@ -15,11 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jieba
 
-from fengqiao.nlp import dates, money, pii, tokenize
+from fengqiao.nlp import dates, money, pii, prefixes, tokenize
 from fengqiao.nlp.dates import Period
 from fengqiao.nlp.model import STOP_WORDS, Classifier, Example, load_examples, train_model
 from fengqiao.nlp.risk import RiskAssessor
@@ -128,6 +128,7 @@ class Analyzer:
         self._class_index = {c: i for i, c in enumerate(model.classes)}
         self._word_rows: dict[str, int] = {}  # word -> its row in the model, -1 if none
         self._run_rows: dict[str, tuple[int, ...]] = {}  # run of Chinese -> known rows
+        self._keyword_weights: dict[str, tuple[float, tuple[float, ...]]] = {}
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -139,7 +140,9 @@ class Analyzer:
         normalizer = Normalizer.from_config(config_dir)
         extra_words = [w for t in taxonomy for w in t.keywords if len(w) > 1]
         tokenizer = tokenize.build_tokenizer(config_dir, nlp_cache, extra_words)
+        prefixes.load_memo(nlp_cache)
         risk = RiskAssessor.from_config(config_dir)
+        prefixes.save_memo(nlp_cache)
         risk.cut = lambda text: tokenize.cut(tokenizer, text)
         key = model_key(config_dir)
         path = nlp_cache / f"model-{key}.marshal"
@@ -242,7 +245,7 @@ class Analyzer:
         repeat the same words and clauses, and each lookup would build and hash new strings."""
         row_of = self._model.row
         word_rows = self._word_rows
-        found = list(map(word_rows.get, words))
+        found: list[int | None] = list(map(word_rows.get, words))
         if None in found:
             for i, word in enumerate(words):
                 if found[i] is None:
@@ -252,7 +255,7 @@ class Analyzer:
                                                   else row_of("w:" + word))
         # Added in the words' order, as one by one: the set iterates alike, so the rows are
         # summed in the same order (bit for bit the same sums).
-        rows = {row for row in found if row >= 0}  # type: ignore[operator]
+        rows: set[int] = {row for row in cast(list[int], found) if row >= 0}  # no None left
         run_rows = self._run_rows
         for run in tokenize.han_runs(text):
             known = run_rows.get(run)
@@ -282,6 +285,17 @@ class Analyzer:
     def type_by_code(self, code: str) -> DisputeType:
         return self._types[code]
 
+    def _keyword_weights_of(self, word: str) -> tuple[float, tuple[float, ...]]:
+        """A word's IDF and its relevance to each class (≥ 0), remembered for `_keywords`."""
+        vec = self._model.word_weights.get(word)
+        found = (self._idf.get(word, self._median_idf),
+                 tuple(max(v, 0.0) for v in vec) if vec is not None
+                 else (0.0,) * len(self._model.classes))
+        if len(self._keyword_weights) >= tokenize.CACHE_LIMIT:
+            self._keyword_weights.clear()
+        self._keyword_weights[word] = found
+        return found
+
     def _keywords(self, words: list[str], class_index: int) -> list[str]:
         """jieba.analyse's TF-IDF ranking (tf × idf, words of two or more characters, stop
         words dropped), boosted by how much each word pointed to the chosen type, so the
@@ -292,13 +306,13 @@ class Analyzer:
         counts = Counter(candidates)  # in first-seen order, as the ranking's ties need
         total = len(candidates)
         ranked: list[tuple[bool, float, str]] = []
-        idf, median = self._idf, self._median_idf
-        word_weights = self._model.word_weights
+        known = self._keyword_weights
         for w, n in counts.items():
-            tfidf = n / total * idf.get(w, median)
-            vec = word_weights.get(w)
-            relevance = max(vec[class_index] if vec is not None else 0.0, 0.0)
-            ranked.append((relevance > 0, tfidf * (1.0 + relevance), w))
+            weights = known.get(w)
+            if weights is None:
+                weights = self._keyword_weights_of(w)
+            idf, relevance = weights[0], weights[1][class_index]
+            ranked.append((relevance > 0, n / total * idf * (1.0 + relevance), w))
         ranked.sort(reverse=True)
         return [w for _, _, w in ranked[:KEYWORD_COUNT]]
 

@@ -9,10 +9,20 @@ less often, and skips only places where no match can begin.
 
 from __future__ import annotations
 
+import hashlib
+import marshal
+import os
 import re
 import re._constants as sre_constants
 import re._parser as sre_parse
-from typing import Any
+import sys
+import tempfile
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _MAX_CLASS = 256  # a wider character class is not expanded: a match may start anywhere
 _MAX_HEADS = 600  # more two-character beginnings than this: first characters only
@@ -37,7 +47,7 @@ def heads(pattern: str) -> set[str] | None:
     return found
 
 
-def starts_pattern(found: set[str]) -> re.Pattern[str]:
+def starts_pattern(found: AbstractSet[str]) -> re.Pattern[str]:
     """A pattern whose `search` finds the next place where one of these beginnings is."""
     singles = {h for h in found if len(h) == 1}
     seconds: dict[str, set[str]] = {}
@@ -116,3 +126,53 @@ def _heads(seq: list[tuple[Any, Any]], depth: int) -> set[str] | None:
             return found
         return unknown
     return {""}
+
+
+# What the risk screen works out from its patterns at start-up (first characters, required
+# characters, beginnings, word classes) took Python's regex parser a third of the start-up:
+# it is remembered per pattern text, and kept in the data directory beside the model.
+_MEMO: dict[tuple[str, str], Any] = {}
+_ADDED: list[bool] = [False]
+
+
+def remembered(kind: str, pattern: str, analyse: Callable[[str], T]) -> T:
+    """``analyse(pattern)``, worked out once per pattern text (values marshal can store)."""
+    key = (kind, pattern)
+    if key in _MEMO:
+        return _MEMO[key]  # type: ignore[no-any-return]
+    value = _MEMO[key] = analyse(pattern)
+    _ADDED[0] = True
+    return value
+
+
+def _memo_path(cache_dir: Path) -> Path:
+    # The analysis code and Python's parser decide the values: a change to either is a new file.
+    digest = hashlib.sha256(sys.version.encode())
+    for name in ("prefixes.py", "risk_cues.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return cache_dir / f"patterns-{digest.hexdigest()[:16]}.marshal"
+
+
+def load_memo(cache_dir: Path) -> None:
+    path = _memo_path(cache_dir)
+    try:
+        stored = marshal.loads(path.read_bytes())  # noqa: S302 - our own cache file in the data dir
+    except (OSError, EOFError, ValueError, TypeError):
+        return  # none yet, or torn: worked out again and rewritten
+    if isinstance(stored, dict):
+        _MEMO.update({k: v for k, v in stored.items() if k not in _MEMO})
+
+
+def save_memo(cache_dir: Path) -> None:
+    """Writes the remembered analyses if any were added since the last load or save."""
+    if not _ADDED[0]:
+        return
+    path = _memo_path(cache_dir)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(marshal.dumps(_MEMO))
+    os.replace(tmp, path)
+    _ADDED[0] = False
+    for old in cache_dir.glob("patterns-*.marshal"):
+        if old != path:
+            old.unlink(missing_ok=True)

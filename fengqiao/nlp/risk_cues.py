@@ -26,7 +26,7 @@ from operator import or_
 from pathlib import Path
 from typing import Any
 
-from fengqiao.nlp.prefixes import heads, starts_pattern
+from fengqiao.nlp.prefixes import heads, remembered, starts_pattern
 
 NEGATION = re.compile(
     r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于|差点|险些|不敢|不用|无需|防止|避免|以免|怕)"
@@ -175,7 +175,7 @@ class Phrases:
 
     def __init__(self, patterns: list[str]) -> None:
         self.source = _alternation(patterns)
-        firsts = [first_chars(list(sre_parse.parse(p))) for p in patterns]
+        firsts = [remembered("first", p, _first_chars_of) for p in patterns]
         # The characters a match can start with; None if any can.
         self.first_chars: frozenset[str] | None = None
         self._starts: re.Pattern[str] | None = None
@@ -243,12 +243,22 @@ class GateBits:
         return reduce(or_, filter(None, map(self._char_bits.get, present)), 0)
 
 
+def _first_chars_of(pattern: str) -> frozenset[str] | None:
+    found = first_chars(list(sre_parse.parse(pattern)))
+    return None if found is None else frozenset(found)
+
+
+def _frozen_heads(pattern: str) -> frozenset[str] | None:
+    found = heads(pattern)
+    return None if found is None else frozenset(found)
+
+
 def _starts(pattern: str, first: frozenset[str]) -> re.Pattern[str]:
     """What finds the places a match of ``pattern`` can begin: its possible first two
     characters where they are known (prefixes.py), else its first characters."""
-    found = heads(pattern)
+    found = remembered("heads", pattern, _frozen_heads)
     if found is None or not {h[0] for h in found} <= first:
-        found = set(first)
+        return starts_pattern(first)
     return starts_pattern(found)
 
 
@@ -305,11 +315,12 @@ class CueSet:
         cues = []
         for raw in data.get("cue", []):
             expanded = _expand(str(raw["pattern"]), lexicon)
-            firsts = first_chars(list(sre_parse.parse(expanded)))
+            firsts = remembered("first", expanded, _first_chars_of)
             starts = _starts(expanded, frozenset(firsts)) if firsts else None
             cues.append(Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
                             re.compile(expanded), frozenset(firsts) if firsts else None, starts,
-                            _needs(str(raw["pattern"]), list(lexicon)),
+                            remembered("needs", "\0".join((str(raw["pattern"]), *lexicon)),
+                                       _needs_of),
                             required_chars(expanded)))
         pattern = Phrases(harmless) if harmless else None
         lexicon_words = data.get("lexicon") or {}
@@ -395,6 +406,10 @@ _MAX_GATES = 3
 def required_chars(pattern: str) -> tuple[frozenset[str], ...]:
     """Sets of characters such that every match of ``pattern`` holds at least one character
     of each set: the rarest few (fewest and least common characters) are kept."""
+    return remembered("required", pattern, _required_chars)
+
+
+def _required_chars(pattern: str) -> tuple[frozenset[str], ...]:
     try:
         parsed = sre_parse.parse(pattern)
     except re.error:
@@ -441,6 +456,11 @@ def _required(parsed: list[tuple[Any, Any]]) -> list[set[str]]:
         elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and arg[0] >= 1:
             out.extend(_required(list(arg[2])))
     return out
+
+
+def _needs_of(key: str) -> tuple[str, ...]:
+    raw, *names = key.split("\0")  # the raw pattern, then the word classes' names
+    return _needs(raw, names)
 
 
 def _needs(raw: str, names: list[str]) -> tuple[str, ...]:
