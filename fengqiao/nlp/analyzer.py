@@ -11,14 +11,15 @@ import marshal
 import os
 import tempfile
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jieba
 
-from fengqiao.nlp import dates, money, pii, tokenize
+from fengqiao.nlp import dates, money, pii, prefixes, tokenize
 from fengqiao.nlp.dates import Period
 from fengqiao.nlp.model import STOP_WORDS, Classifier, Example, load_examples, train_model
 from fengqiao.nlp.risk import RiskAssessor
@@ -127,6 +128,7 @@ class Analyzer:
         self._class_index = {c: i for i, c in enumerate(model.classes)}
         self._word_rows: dict[str, int] = {}  # word -> its row in the model, -1 if none
         self._run_rows: dict[str, tuple[int, ...]] = {}  # run of Chinese -> known rows
+        self._keyword_weights: dict[str, tuple[float, tuple[float, ...]]] = {}
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -138,7 +140,9 @@ class Analyzer:
         normalizer = Normalizer.from_config(config_dir)
         extra_words = [w for t in taxonomy for w in t.keywords if len(w) > 1]
         tokenizer = tokenize.build_tokenizer(config_dir, nlp_cache, extra_words)
+        prefixes.load_memo(nlp_cache)
         risk = RiskAssessor.from_config(config_dir)
+        prefixes.save_memo(nlp_cache)
         risk.cut = lambda text: tokenize.cut(tokenizer, text)
         key = model_key(config_dir)
         path = nlp_cache / f"model-{key}.marshal"
@@ -192,7 +196,9 @@ class Analyzer:
         return {"model": model.to_data(), "idf": idf, "median_idf": median, "risk": risk_model}
 
     # -- reading a text -------------------------------------------------------------------
-    def analyze(self, text: str, now: datetime | None = None) -> Analysis:
+    def analyze(self, text: str, now: datetime | None = None, *, facts: bool = True) -> Analysis:
+        """``facts=False`` leaves out the dates and personal numbers (phones, ID and bank card
+        numbers), which `Analysis.to_dict` does not print: `fengqiao classify` skips them."""
         text = self._normalizer.normalize(text or "")
         words = tokenize.cut(self._tokenizer, text)
         probs = self._model.probabilities_of_rows(self._rows(text, words))
@@ -224,10 +230,10 @@ class Analyzer:
             keywords=self._keywords(words, self._class_index[best]),
             amounts_yuan=amounts,
             department=kind.department,
-            dates=dates.find_periods(text, now),
-            phones=pii.find_phones(text),
-            id_numbers=pii.find_id_numbers(text),
-            bank_cards=pii.find_bank_cards(text),
+            dates=dates.find_periods(text, now) if facts else [],
+            phones=pii.find_phones(text) if facts else [],
+            id_numbers=pii.find_id_numbers(text) if facts else [],
+            bank_cards=pii.find_bank_cards(text) if facts else [],
             self_harm=risk.self_harm,
             risk_probability=risk.probability,
         )
@@ -237,18 +243,19 @@ class Analyzer:
         `_features` and `Classifier.known` give. Looked up once per word and once per run of
         Chinese characters, then remembered (as tokenize.cut remembers blocks): residents
         repeat the same words and clauses, and each lookup would build and hash new strings."""
-        rows: set[int] = set()
         row_of = self._model.row
         word_rows = self._word_rows
-        for word in words:
-            found = word_rows.get(word)
-            if found is None:
-                found = -1 if word in STOP_WORDS else row_of("w:" + word)
-                if len(word_rows) >= tokenize.CACHE_LIMIT:
-                    word_rows.clear()
-                word_rows[word] = found
-            if found >= 0:
-                rows.add(found)
+        found: list[int | None] = list(map(word_rows.get, words))
+        if None in found:
+            for i, word in enumerate(words):
+                if found[i] is None:
+                    if len(word_rows) >= tokenize.CACHE_LIMIT:
+                        word_rows.clear()
+                    found[i] = word_rows[word] = (-1 if word in STOP_WORDS
+                                                  else row_of("w:" + word))
+        # Added in the words' order, as one by one: the set iterates alike, so the rows are
+        # summed in the same order (bit for bit the same sums).
+        rows: set[int] = {row for row in cast(list[int], found) if row >= 0}  # no None left
         run_rows = self._run_rows
         for run in tokenize.han_runs(text):
             known = run_rows.get(run)
@@ -278,6 +285,17 @@ class Analyzer:
     def type_by_code(self, code: str) -> DisputeType:
         return self._types[code]
 
+    def _keyword_weights_of(self, word: str) -> tuple[float, tuple[float, ...]]:
+        """A word's IDF and its relevance to each class (≥ 0), remembered for `_keywords`."""
+        vec = self._model.word_weights.get(word)
+        found = (self._idf.get(word, self._median_idf),
+                 tuple(max(v, 0.0) for v in vec) if vec is not None
+                 else (0.0,) * len(self._model.classes))
+        if len(self._keyword_weights) >= tokenize.CACHE_LIMIT:
+            self._keyword_weights.clear()
+        self._keyword_weights[word] = found
+        return found
+
     def _keywords(self, words: list[str], class_index: int) -> list[str]:
         """jieba.analyse's TF-IDF ranking (tf × idf, words of two or more characters, stop
         words dropped), boosted by how much each word pointed to the chosen type, so the
@@ -285,15 +303,16 @@ class Analyzer:
         candidates = [w for w in words if len(w) > 1 and w not in STOP_WORDS]
         if not candidates:
             return []
-        counts: dict[str, int] = {}
-        for w in candidates:
-            counts[w] = counts.get(w, 0) + 1
+        counts = Counter(candidates)  # in first-seen order, as the ranking's ties need
         total = len(candidates)
         ranked: list[tuple[bool, float, str]] = []
+        known = self._keyword_weights
         for w, n in counts.items():
-            tfidf = n / total * self._idf.get(w, self._median_idf)
-            relevance = max(self._model.word_weight(w, class_index), 0.0)
-            ranked.append((relevance > 0, tfidf * (1.0 + relevance), w))
+            weights = known.get(w)
+            if weights is None:
+                weights = self._keyword_weights_of(w)
+            idf, relevance = weights[0], weights[1][class_index]
+            ranked.append((relevance > 0, n / total * idf * (1.0 + relevance), w))
         ranked.sort(reverse=True)
         return [w for _, _, w in ranked[:KEYWORD_COUNT]]
 

@@ -45,6 +45,9 @@ _MONEY_CUE = re.compile(
     r"每人|一人|每户|一户|出"
 )
 _CLAUSE_BREAK = re.compile(r"[，。！？；,!?;\n、]")
+# Every candidate starts with one of these; the rewrites before the search only blank
+# characters out, so a text without any holds no amount.
+_ANY_NUMERAL = re.compile(rf"[\d{_NUM_CHARS}]")
 _APPROX_INSIDE = re.compile(rf"([\d{_NUM_CHARS}])(多|来|余)([万千百亿])")
 _VAGUE_BEFORE = re.compile(r"(?:几|好几|百分之|第|之|No\.?|no\.?|#)$")
 # Hotlines and service numbers: 我打了12345投诉 names a number to call, never an amount.
@@ -132,8 +135,8 @@ def _as_number(value: float) -> float | int:
 def find_amounts(text: str) -> list[float | int]:
     """All money amounts in text, in yuan, in order of appearance, without repeats."""
     amounts: list[float | int] = []
-    if not text:
-        return amounts
+    if not text or _ANY_NUMERAL.search(text) is None:
+        return amounts  # no character a number can start with (four texts in ten)
     # 二十多万 / 三千来块: the approximation word sits inside the number; drop it (the same
     # length is kept with a space so positions stay meaningful).
     text = _APPROX_INSIDE.sub(lambda m: m.group(1) + m.group(3) + " ", text)

@@ -71,20 +71,13 @@ class RiskAssessor:
         self.tagger = WordTagger(self.cues.lexicon)
         self._grams = GramCache()
         # The risk step runs on every answer. Each rule's character sets (what each group can
-        # start with, and the rarest characters each group's every match holds) are bits, as
-        # for the cues: a rule is tried only if the text's characters set all of its bits.
-        index: dict[frozenset[str], int] = {}
-        self._rule_bits: list[int] = []
-        for rule in rules:
-            bits = 0
-            for group, first in zip(rule.groups, rule.first_chars):
-                for gate in (*((first,) if first else ()), *required_chars(group.pattern.pattern)):
-                    bits |= 1 << index.setdefault(gate, len(index))
-            self._rule_bits.append(bits)
-        self._char_bits: dict[str, int] = {}
-        for gate, bit in index.items():
-            for char in gate:
-                self._char_bits[char] = self._char_bits.get(char, 0) | (1 << bit)
+        # start with, and the rarest characters each group's every match holds) are bits, in
+        # the cues' index: a rule is tried only if the text's characters set all of its bits.
+        self._rule_bits: list[tuple[int, RiskRule]] = [
+            (self.cues.gates.bits(gate for group, first in zip(rule.groups, rule.first_chars)
+                                  for gate in (*((first,) if first else ()),
+                                               *required_chars(group.source))), rule)
+            for rule in rules]
 
     @classmethod
     def from_config(cls, config_dir: Path) -> RiskAssessor:
@@ -124,8 +117,10 @@ class RiskAssessor:
                  words: Callable[[], list[str]] | None = None) -> RiskResult:
         """The colour, the reasons in Chinese, and whether the danger is to the resident."""
         masked = self.cues.mask(text)
-        hits = self.cues.find(masked, words)
-        rule_red, yellow = self._rules(masked)
+        present = frozenset(masked)
+        bits = self.cues.gates.of(present)  # one pass over the characters for cues and rules
+        hits = self.cues.find(masked, words, present, bits)
+        rule_red, yellow = self._rules(masked, bits)
         strong = [h for h in hits if h.strong]
         p = None
         feats: set[str] = set()
@@ -160,16 +155,12 @@ class RiskAssessor:
             return RiskResult(YELLOW, yellow, False, p)
         return RiskResult(BLUE, [], False, p)
 
-    def _rules(self, text: str) -> tuple[list[str], list[str]]:
+    def _rules(self, text: str, bits: int | None = None) -> tuple[list[str], list[str]]:
         red: list[str] = []
         yellow: list[str] = []
-        char_bits = self._char_bits
-        bits = 0
-        for char in frozenset(text):
-            bits |= char_bits.get(char, 0)
-        for rule, needed in zip(self.rules, self._rule_bits):
-            if needed & ~bits:
-                continue  # a character one of its groups needs is not in the text
+        missing = ~(self.cues.gates.of(frozenset(text)) if bits is None else bits)
+        # A rule missing a character one of its groups needs is skipped.
+        for rule in [rule for needed, rule in self._rule_bits if not needed & missing]:
             hits: list[str] = []
             for group in rule.groups:
                 hit = _first_unnegated(group, text)

@@ -21,8 +21,12 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import cached_property, reduce
+from operator import or_
 from pathlib import Path
 from typing import Any
+
+from fengqiao.nlp.prefixes import heads, remembered, starts_pattern
 
 NEGATION = re.compile(
     r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于|差点|险些|不敢|不用|无需|防止|避免|以免|怕)"
@@ -170,33 +174,92 @@ class Phrases:
     so the same pattern wins as in the alternation."""
 
     def __init__(self, patterns: list[str]) -> None:
-        self.pattern = re.compile(_alternation(patterns))
-        firsts = [first_chars(list(sre_parse.parse(p))) for p in patterns]
+        self.source = _alternation(patterns)
+        firsts = [remembered("first", p, _first_chars_of) for p in patterns]
         # The characters a match can start with; None if any can.
         self.first_chars: frozenset[str] | None = None
         self._starts: re.Pattern[str] | None = None
         self._by_char: dict[str, re.Pattern[str]] = {}
+        # The alternation for each starting character, compiled the first time a text holds
+        # that character: compiling them all cost a third of the start-up, and many of these
+        # characters are rare.
+        self._own: dict[str, str] = {}
         if patterns and all(f is not None for f in firsts):
             self.first_chars = frozenset().union(*firsts)  # type: ignore[arg-type]
             chars = sorted(self.first_chars)
-            self._starts = re.compile("[" + "".join(map(re.escape, chars)) + "]")
+            self._starts = _starts(self.source, self.first_chars)
             for char in chars:
                 own = [p for p, f in zip(patterns, firsts) if char in f]  # type: ignore[operator]
-                self._by_char[char] = re.compile(_alternation(own))
+                self._own[char] = _alternation(own)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The whole alternation (compiled when first asked: the search by starting
+        character does not need it)."""
+        return re.compile(self.source)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if self._starts is None:
             yield from self.pattern.finditer(text)
             return
         pos = 0
+        by_char = self._by_char
         while (start := self._starts.search(text, pos)) is not None:
             at = start.start()
-            found = self._by_char[text[at]].match(text, at)
+            char = text[at]
+            pattern = by_char.get(char)
+            if pattern is None:
+                pattern = by_char[char] = re.compile(self._own[char])
+            found = pattern.match(text, at)
             if found is None:
                 pos = at + 1
                 continue
             yield found
             pos = max(found.end(), at + 1)
+
+
+class GateBits:
+    """Sets of characters (gates) numbered as bits: a text's characters set the bits of the
+    gates they are in, and a pattern whose bits are not all set cannot match it."""
+
+    def __init__(self) -> None:
+        self._index: dict[frozenset[str], int] = {}
+        self._char_bits: dict[str, int] = {}
+
+    def bits(self, gates: Iterable[frozenset[str]]) -> int:
+        """The bits of these gates, numbering new ones."""
+        bits = 0
+        for gate in gates:
+            bit = self._index.get(gate)
+            if bit is None:
+                bit = self._index[gate] = len(self._index)
+                for char in gate:
+                    self._char_bits[char] = self._char_bits.get(char, 0) | (1 << bit)
+            bits |= 1 << bit
+        return bits
+
+    def of(self, present: frozenset[str]) -> int:
+        """The bits set by a text's characters (``frozenset(text)``)."""
+        return reduce(or_, filter(None, map(self._char_bits.get, present)), 0)
+
+
+def _first_chars_of(pattern: str) -> frozenset[str] | None:
+    found = first_chars(list(sre_parse.parse(pattern)))
+    return None if found is None else frozenset(found)
+
+
+def _frozen_heads(pattern: str) -> frozenset[str] | None:
+    found = heads(pattern)
+    return None if found is None else frozenset(found)
+
+
+def _starts(pattern: str, first: frozenset[str]) -> re.Pattern[str]:
+    """What finds the places a match of ``pattern`` can begin: its possible first two
+    characters where they are known (prefixes.py), else its first characters."""
+    found = remembered("heads", pattern, _frozen_heads)
+    if found is None or not {h[0] for h in found} <= first:
+        return starts_pattern(first)
+    return starts_pattern(found)
 
 
 def _alternation(patterns: list[str]) -> str:
@@ -228,17 +291,12 @@ class CueSet:
         # Every cue's character sets (first_chars and gates) as bits: a character sets the
         # bits of the sets it is in, and a cue is tried only if all its bits are set by the
         # text's characters — one integer test per cue instead of a set test per gate.
-        index: dict[frozenset[str], int] = {}
-        self._cue_bits: list[int] = []
-        for cue in cues:
-            bits = 0
-            for gate in (*((cue.first_chars,) if cue.first_chars else ()), *cue.gates):
-                bits |= 1 << index.setdefault(gate, len(index))
-            self._cue_bits.append(bits)
-        self._char_bits: dict[str, int] = {}
-        for gate, bit in index.items():
-            for char in gate:
-                self._char_bits[char] = self._char_bits.get(char, 0) | (1 << bit)
+        # The phrase rules (risk.py) add theirs to the same index: one pass over a text's
+        # characters serves both.
+        self.gates = GateBits()
+        self._cue_bits: list[tuple[int, Cue]] = [
+            (self.gates.bits((*((cue.first_chars,) if cue.first_chars else ()), *cue.gates)),
+             cue) for cue in cues]
 
     @classmethod
     def from_config(cls, config_dir: Path) -> CueSet:
@@ -257,12 +315,12 @@ class CueSet:
         cues = []
         for raw in data.get("cue", []):
             expanded = _expand(str(raw["pattern"]), lexicon)
-            firsts = first_chars(list(sre_parse.parse(expanded)))
-            starts = (re.compile("[" + "".join(map(re.escape, sorted(firsts))) + "]")
-                      if firsts else None)
+            firsts = remembered("first", expanded, _first_chars_of)
+            starts = _starts(expanded, frozenset(firsts)) if firsts else None
             cues.append(Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
                             re.compile(expanded), frozenset(firsts) if firsts else None, starts,
-                            _needs(str(raw["pattern"]), list(lexicon)),
+                            remembered("needs", "\0".join((str(raw["pattern"]), *lexicon)),
+                                       _needs_of),
                             required_chars(expanded)))
         pattern = Phrases(harmless) if harmless else None
         lexicon_words = data.get("lexicon") or {}
@@ -285,21 +343,22 @@ class CueSet:
                 last = m.end()
         return "".join(parts) + text[last:] if parts else text
 
-    def find(self, masked: str, words: Callable[[], list[str]] | None = None) -> list[CueHit]:
+    def find(self, masked: str, words: Callable[[], list[str]] | None = None,
+             present: frozenset[str] | None = None, bits: int | None = None) -> list[CueHit]:
         """Cues found in an already masked text, one hit per cue. ``words`` gives jieba's cut
-        of the text, asked for only when a single-character weapon word needs checking."""
+        of the text, asked for only when a single-character weapon word needs checking;
+        ``present`` and ``bits``, the text's characters and their `gates` bits, if known."""
         hits: list[CueHit] = []
         whole: set[str] | None = None
         kinds: set[str] = set()
-        present = frozenset(masked)
+        if present is None:
+            present = frozenset(masked)
         has: dict[str, bool] = {}
-        char_bits = self._char_bits
-        bits = 0
-        for char in present:
-            bits |= char_bits.get(char, 0)
-        for cue, needed in zip(self.cues, self._cue_bits):
-            if needed & ~bits or cue.kind in kinds:
-                continue  # a part it needs is missing; or one hit per kind is enough
+        missing = ~(self.gates.of(present) if bits is None else bits)
+        # A cue missing a part it needs is skipped; one hit per kind is enough.
+        for cue in [cue for needed, cue in self._cue_bits if not needed & missing]:
+            if cue.kind in kinds:
+                continue
             if cue.needs and not all(self._has(name, masked, present, has) for name in cue.needs):
                 continue
             for m in cue.matches(masked):
@@ -347,6 +406,10 @@ _MAX_GATES = 3
 def required_chars(pattern: str) -> tuple[frozenset[str], ...]:
     """Sets of characters such that every match of ``pattern`` holds at least one character
     of each set: the rarest few (fewest and least common characters) are kept."""
+    return remembered("required", pattern, _required_chars)
+
+
+def _required_chars(pattern: str) -> tuple[frozenset[str], ...]:
     try:
         parsed = sre_parse.parse(pattern)
     except re.error:
@@ -393,6 +456,11 @@ def _required(parsed: list[tuple[Any, Any]]) -> list[set[str]]:
         elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and arg[0] >= 1:
             out.extend(_required(list(arg[2])))
     return out
+
+
+def _needs_of(key: str) -> tuple[str, ...]:
+    raw, *names = key.split("\0")  # the raw pattern, then the word classes' names
+    return _needs(raw, names)
 
 
 def _needs(raw: str, names: list[str]) -> tuple[str, ...]:

@@ -139,13 +139,18 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
             else:
                 previous = []
         start = stop + 1
-    if any(w in masked for w in _PAST):
+    if _PAST_ANY.search(masked):
         feats.add("x:past")
-    if any(w in masked for w in _FICTION):
+    if _FICTION_ANY.search(masked):
         feats.add("x:fiction")
-    if any(w in masked for w in _ASKING):
+    if _ASKING_ANY.search(masked):
         feats.add("x:ask")
     return feats
+
+
+# Whether any of the words is in a text, in one scan each (was a substring test per word).
+_PAST_ANY, _FICTION_ANY, _ASKING_ANY = (re.compile("|".join(map(re.escape, words)))
+                                        for words in (_PAST, _FICTION, _ASKING))
 
 
 def _clause(words: list[str], key: tuple[str, str], tagger: WordTagger

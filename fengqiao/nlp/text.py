@@ -29,17 +29,28 @@ def _traditional_chars() -> frozenset[str]:
     """
     base = Path(opencc.__file__).parent / "dictionary"
     chars: set[str] = set()
+    phrases: list[tuple[str, str]] = []
     for name in ("TSCharacters.txt", "TSPhrases.txt"):
         for line in (base / name).read_text(encoding="utf-8").splitlines():
             key, _, values = line.partition("\t")
             value = values.split(" ")[0]
             if not key or value == key:
                 continue
-            if len(value) == len(key):
-                # Only the characters that change can trigger a change.
-                chars.update(k for k, v in zip(key, value) if k != v)
+            if len(key) == 1:
+                chars.add(key)
             else:
-                chars.update(key)
+                phrases.append((key, value))
+    # A phrase is converted only where the whole phrase is in the text: one that holds a
+    # character already watched needs nothing more. Watching its changed characters too made
+    # 么 a trigger (么麼 → 幺麽), and every 什么 and 怎么 went through the converter.
+    for key, value in phrases:
+        if not chars.isdisjoint(key):
+            continue
+        if len(value) == len(key):
+            # Only the characters that change can trigger a change.
+            chars.update(k for k, v in zip(key, value) if k != v)
+        else:
+            chars.update(key)
     return frozenset(chars)
 
 

@@ -1,5 +1,6 @@
 """The speed paths give what the plain ones give (issue #21 point 5): remembered jieba blocks
-and classifier rows, numpy sums and the --jsonl memo."""
+and classifier rows, numpy sums, the --jsonl memo, the character gates and the places
+found by two-character beginnings."""
 
 from __future__ import annotations
 
@@ -112,3 +113,70 @@ def test_character_gates_skip_only_what_cannot_match(analyzer: Analyzer) -> None
         finally:
             dates._GATE = gate
         assert dates.find_periods(text, now) == plain, text
+
+
+def test_two_character_beginnings() -> None:
+    from fengqiao.nlp.prefixes import heads
+
+    assert heads("杀鱼刀|水果刀") == {"杀鱼", "水果"}
+    assert heads("a?b") == {"ab", "b"}
+    assert heads("(?:a|bc)d") == {"ad", "bc"}
+    assert heads("(?<![比])以前") == {"以前"}
+    assert heads("被[^，]{0,3}(关|锁)") == {"被", "被关", "被锁"}  # 被 alone: anything may follow
+    assert heads("ab{2,}") == {"ab"}
+    assert heads("a*") is None and heads("[^a]b") is None and heads("(?i)ab") is None
+
+
+def test_places_found_hold_every_match(analyzer: Analyzer) -> None:
+    """Every phrase group (rules, harmless senses, word classes) and every cue finds the places
+    to try by their possible first two characters: each place a match starts is found."""
+    cues = analyzer._risk.cues
+    groups = [g for rule in analyzer._risk.rules for g in rule.groups]
+    groups += [cues._harmless, *cues._class_words.values()]
+    texts = [analyzer._normalizer.normalize(t) for t in _texts()]
+    texts += ["二十多个人围在门口", "3个人把他关了两天", "拿着菜刀冲过来", "气死我了跳楼价"]
+    for group in groups:
+        assert group is not None
+        for text in texts:
+            assert ([m.span() for m in group.finditer(text)]
+                    == [m.span() for m in group.pattern.finditer(text)]), (group.source[:40], text)
+    for cue in cues.cues:
+        for text in texts:
+            assert ([m.span() for m in cue.matches(text)]
+                    == [m.span() for m in _every_match(cue.pattern, text)]), (cue.kind, text)
+
+
+def test_traditional_gate_misses_no_conversion(analyzer: Analyzer) -> None:
+    """A text holding none of the watched characters is what opencc would give back: checked
+    on every key and line of the t2s dictionaries, and on the common 什么/怎么 (not watched)."""
+    import opencc
+
+    normalizer = analyzer._normalizer
+    assert normalizer._trad.isdisjoint("什么怎么这么") and not normalizer._trad.isdisjoint("麼")
+    base = Path(opencc.__file__).parent / "dictionary"
+    for name in ("TSCharacters.txt", "TSPhrases.txt"):
+        for line in (base / name).read_text(encoding="utf-8").splitlines():
+            key = line.partition("\t")[0]
+            for text in (key, "怎么" + key + "什么", line.replace("\t", "").replace(" ", "")):
+                if normalizer._trad.isdisjoint(text):
+                    assert normalizer._converter.convert(text) == text, text
+
+
+def test_amounts_gate_and_classify_without_facts(analyzer: Analyzer, nlp_cache: Path) -> None:
+    """A text with no numeral holds no amount; `classify --jsonl` (which looks for no dates
+    or personal numbers) prints what the full analysis prints."""
+    from fengqiao.nlp import money
+
+    texts = _texts()[:200] + ["欠我两千五", "工资一个月3000", "没有数字的一句话"]
+    gate, money._ANY_NUMERAL = money._ANY_NUMERAL, re.compile("")
+    try:
+        plain = [money.find_amounts(analyzer._normalizer.normalize(t)) for t in texts]
+    finally:
+        money._ANY_NUMERAL = gate
+    assert [money.find_amounts(analyzer._normalizer.normalize(t)) for t in texts] == plain
+    assert any(plain)
+    out = io.StringIO()
+    lines = "\n".join(json.dumps({"text": t}, ensure_ascii=False) for t in texts) + "\n"
+    run_classify(None, True, io.StringIO(lines), out, nlp_cache)
+    assert [json.loads(line) for line in out.getvalue().splitlines()] == [
+        json.loads(json.dumps(analyzer.analyze(t).to_dict())) for t in texts]

@@ -1,0 +1,178 @@
+"""The first two characters a regex match can begin with, to find the places worth trying.
+
+The risk screen tries its phrase groups and cues only where a match can start. Found by the
+first character alone, those places include every 我, 他, 不 of a text, and most of the time
+went to trying, from Python, a pattern that then failed there. A search for the possible
+two-character beginnings (an alternation of literals, which `re` scans for in C) stops far
+less often, and skips only places where no match can begin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import re
+import re._constants as sre_constants
+import re._parser as sre_parse
+import sys
+import tempfile
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_MAX_CLASS = 256  # a wider character class is not expanded: a match may start anywhere
+_MAX_HEADS = 600  # more two-character beginnings than this: first characters only
+_ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
+
+
+def heads(pattern: str) -> set[str] | None:
+    """Strings of one or two characters such that every match of ``pattern`` begins with
+    one of them (one character: what follows it is not known, or the match may end there).
+    None if a match can be empty or begin with any character."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.DOTALL | re.VERBOSE):
+        return None
+    found = _heads(list(parsed), 2)
+    if found is None or "" in found:
+        return None
+    if len(found) > _MAX_HEADS:
+        return {h[0] for h in found}
+    return found
+
+
+def starts_pattern(found: AbstractSet[str]) -> re.Pattern[str]:
+    """A pattern whose `search` finds the next place where one of these beginnings is."""
+    singles = {h for h in found if len(h) == 1}
+    seconds: dict[str, set[str]] = {}
+    for h in found:
+        if len(h) == 2 and h[0] not in singles:
+            seconds.setdefault(h[0], set()).add(h[1])
+    # One branch per first character, starting with it (so `re` scans for the first
+    # characters in C), its second characters a class.
+    parts = [f"{re.escape(first)}{_klass(nexts)}" for first, nexts in sorted(seconds.items())]
+    parts += [re.escape(h) for h in sorted(singles)]
+    return re.compile("|".join(parts))
+
+
+def _klass(chars: set[str]) -> str:
+    return "[" + "".join(map(re.escape, sorted(chars))) + "]"
+
+
+def _class_chars(items: Any) -> set[str] | None:
+    chars: set[str] = set()
+    for op, arg in items:
+        if op is sre_constants.LITERAL:
+            chars.add(chr(arg))
+        elif op is sre_constants.RANGE and arg[1] - arg[0] < _MAX_CLASS:
+            chars.update(chr(c) for c in range(arg[0], arg[1] + 1))
+        else:
+            return None  # negated, a category or a wide range
+    return chars if len(chars) <= _MAX_CLASS else None
+
+
+def _heads(seq: list[tuple[Any, Any]], depth: int) -> set[str] | None:
+    """Beginnings, up to ``depth`` characters, of what a parsed sequence matches. A string
+    shorter than ``depth``: the match may end there or what follows is not known. None:
+    nothing is known (only returned for the first character)."""
+    if depth == 0:
+        return {""}
+    unknown = None if depth == 2 else {""}
+    for index, (op, arg) in enumerate(seq):
+        rest = seq[index + 1 :]
+        if op in _ZERO_WIDTH:
+            continue  # it only narrows what follows
+        if op is sre_constants.LITERAL or op is sre_constants.IN:
+            chars = {chr(arg)} if op is sre_constants.LITERAL else _class_chars(arg)
+            if chars is None:
+                return unknown
+            tails = _heads(rest, depth - 1) or {""}
+            if len(chars) * len(tails) > _MAX_HEADS * 4:
+                tails = {""}
+            return {c + t for c in chars for t in tails}
+        if op is sre_constants.SUBPATTERN:
+            if arg[1] or arg[2]:
+                return unknown  # inline flags
+            return _heads(list(arg[-1]) + rest, depth)
+        if op is sre_constants.BRANCH:
+            out: set[str] = set()
+            for branch in arg[1]:
+                found = _heads(list(branch) + rest, depth)
+                if found is None:
+                    return None
+                out |= found
+            return out
+        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            low, high, item = arg
+            if high == 0:
+                continue
+            if item.getwidth()[0] == 0:
+                return unknown
+            once = list(item)
+            more = [(op, (max(low - 1, 0), high if high == sre_constants.MAXREPEAT
+                          else high - 1, item))] if high != 1 else []
+            found = _heads(once + more + rest, depth)
+            if low == 0:
+                skipped = _heads(rest, depth)
+                if found is None or skipped is None:
+                    return None
+                found |= skipped
+            return found
+        return unknown
+    return {""}
+
+
+# What the risk screen works out from its patterns at start-up (first characters, required
+# characters, beginnings, word classes) took Python's regex parser a third of the start-up:
+# it is remembered per pattern text, and kept in the data directory beside the model.
+_MEMO: dict[tuple[str, str], Any] = {}
+_ADDED: list[bool] = [False]
+
+
+def remembered(kind: str, pattern: str, analyse: Callable[[str], T]) -> T:
+    """``analyse(pattern)``, worked out once per pattern text (values marshal can store)."""
+    key = (kind, pattern)
+    if key in _MEMO:
+        return _MEMO[key]  # type: ignore[no-any-return]
+    value = _MEMO[key] = analyse(pattern)
+    _ADDED[0] = True
+    return value
+
+
+def _memo_path(cache_dir: Path) -> Path:
+    # The analysis code and Python's parser decide the values: a change to either is a new file.
+    digest = hashlib.sha256(sys.version.encode())
+    for name in ("prefixes.py", "risk_cues.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return cache_dir / f"patterns-{digest.hexdigest()[:16]}.marshal"
+
+
+def load_memo(cache_dir: Path) -> None:
+    path = _memo_path(cache_dir)
+    try:
+        stored = marshal.loads(path.read_bytes())  # noqa: S302 - our own cache file in the data dir
+    except (OSError, EOFError, ValueError, TypeError):
+        return  # none yet, or torn: worked out again and rewritten
+    if isinstance(stored, dict):
+        _MEMO.update({k: v for k, v in stored.items() if k not in _MEMO})
+
+
+def save_memo(cache_dir: Path) -> None:
+    """Writes the remembered analyses if any were added since the last load or save."""
+    if not _ADDED[0]:
+        return
+    path = _memo_path(cache_dir)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(marshal.dumps(_MEMO))
+    os.replace(tmp, path)
+    _ADDED[0] = False
+    for old in cache_dir.glob("patterns-*.marshal"):
+        if old != path:
+            old.unlink(missing_ok=True)
