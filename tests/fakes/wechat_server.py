@@ -45,6 +45,9 @@ AUTHED = (
 SENDS = AUTHED[:3]
 
 
+RECORDED = "fake_recorded"
+
+
 @dataclass
 class Call:
     path: str
@@ -164,6 +167,8 @@ class FakeWeChat:
                 return await self._error(request, body, 40003)  # another AppID's openid
         request[BODY] = body
         response = await handler(request)
+        if request.get(RECORDED):
+            return response  # a streamed answer, recorded before it was sent
         errcode = 0
         if response.content_type in ("application/json", "text/plain"):
             errcode = json.loads(response.body).get("errcode", 0)  # type: ignore[arg-type]
@@ -224,7 +229,10 @@ class FakeWeChat:
                 text=json.dumps({"errcode": 40007, "errmsg": ERRMSG[40007]}),
                 content_type="text/plain",
             )
-        # Sent in pieces with pauses, as a photo arrives over a real network.
+        # Sent in pieces with pauses, as a photo arrives over a real network; recorded first,
+        # since the caller may look at the calls as soon as the last piece arrives.
+        await self._record(request, None, 0)
+        request[RECORDED] = True
         resp = web.StreamResponse(
             headers={"Content-Disposition": 'attachment; filename="media.jpg"'}
         )
