@@ -45,7 +45,7 @@ AUTHED = (
 SENDS = AUTHED[:3]
 
 
-RECORDED = "fake_recorded"
+RECORDED: web.RequestKey[bool] = web.RequestKey("recorded")
 
 
 @dataclass
