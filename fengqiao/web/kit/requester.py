@@ -88,8 +88,9 @@ H5_COOKIE = "fq_h5"
 H5_HEADER = "fengqiao-h5"  # X-Requested-With on the web-view pages' writes
 # Paths where the web-view's cookie counts: the pages, and the JSON API the pages call.
 H5_PATHS = ("/h5/", "/api/v1/")
-# Never there: the cookie must not buy a long-lived mini-program session (refresh) or end one.
-NOT_H5 = "/api/v1/auth/"
+# Never there: the cookie must not buy a long-lived mini-program session (refresh) or end
+# one, nor a ticket for another cookie (a chain of two-hour cookies would never expire).
+NOT_H5 = ("/api/v1/auth/", "/api/v1/me/ticket")
 
 
 def h5_session_key(value: str) -> str:
