@@ -147,6 +147,24 @@ async def test_the_web_view_cookie_buys_no_ticket_for_another_cookie(client, wec
     assert (await client.post("/api/v1/me/ticket", headers=me)).status == 200
 
 
+async def test_logging_out_ends_the_web_views_cookie_and_its_tickets(client, wechat_fake):
+    """Was: after ``/api/v1/auth/logout`` the web-view's cookie went on working for up to two
+    hours, and a ticket issued before the logout still bought a new one."""
+    me, code = await a_filed_case(client, wechat_fake, "wxa-out-1")
+    view = await web_view(client, me, f"/h5/evidence/{code}")
+    ticket = (await (await client.post("/api/v1/me/ticket", headers=me)).json())["ticket"]
+    assert (await client.get(f"/api/v1/me/cases/{code}", headers=view)).status == 200
+    assert (await client.post("/api/v1/auth/logout", headers=me)).status == 200
+    assert (await client.get(f"/api/v1/me/cases/{code}", headers=view)).status == 401
+    assert (await client.get(f"/h5/evidence/{code}", headers=view)).status == 401
+    resp = await client.get(f"/h5/evidence/{code}?ticket={ticket}", allow_redirects=False)
+    assert resp.status == 401
+    # Signing in again opens the web-view again.
+    again = await login(client, wechat_fake, "js-wxa-out-1b", "wxa-out-1")
+    view = await web_view(client, again, f"/h5/evidence/{code}")
+    assert (await client.get(f"/api/v1/me/cases/{code}", headers=view)).status == 200
+
+
 async def test_tickets_cookies_and_links_held_where_they_should(client, wechat_fake):
     """Tried and held: a ticket replayed or used as a session, a ticket on another path, the
     cookie on the console or without the page's header, a party link of another purpose in the
