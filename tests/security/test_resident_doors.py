@@ -19,6 +19,7 @@ from sqlalchemy import select
 from fengqiao import keys
 from fengqiao.app import create_app
 from fengqiao.cases.service import PartyInfo
+from fengqiao.dialogs.validators import name_answer, phone_answer
 from fengqiao.settings import Settings
 from fengqiao.storage.models import CaseMessage
 from fengqiao.tokens import issue_token
@@ -280,3 +281,16 @@ async def test_a_replayed_grant_does_not_swallow_every_later_notice(templated, w
     # Tried once by subscribe message, then the other ways: none here, and it says why.
     assert len(wechat_fake.received(SEND, ok_only=False)) == 1
     assert notice.status == "undeliverable", (notice.status, notice.last_error)
+
+
+# --- digits of other scripts ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "typed",
+    ["13٩١٢٣٤٥٦٧٨", "١٣٩١٢٣٤٥٦٧٨", "１３９１２３４５６７８", "13९१२३४५६७८", "电话 139-١٢٣٤-5678"],
+)
+def test_a_phone_in_another_scripts_digits_is_kept_as_ascii_digits(typed):
+    """Was: ``\\d`` took Arabic-Indic or Devanagari digits, which NFKC keeps, so a phone
+    answer (in the chat or as the intake API's structured value) was stored as
+    "13٩١٢٣٤٥٦٧٨": no SMS gateway dials it, and no check for a mainland number sees it."""
+    assert phone_answer(typed) == "13912345678"
+    assert name_answer(f"张三 {typed}") == ("张三", "13912345678")
