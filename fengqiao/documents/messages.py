@@ -137,7 +137,9 @@ class MessageService:
                 uploaded_by=viewer.actor, max_bytes=self.max_bytes)
         except EvidenceRejected as exc:
             raise _reject(exc) from None
-        if not str(prepared.record["mime"]).startswith("image/"):
+        # Only images we decode (so their size was checked) and can hand a party without
+        # their metadata; HEIC is neither here (no HEIF codec), and would carry its GPS along.
+        if not prepared.record["thumbnail_key"]:
             raise Unsupported("not_image", TEXTS["not_image"])
         return await save_evidence(self.files, prepared)
 
