@@ -10,7 +10,7 @@ from typing import Any
 from fengqiao.bot.client import WeChatError
 from fengqiao.cases.outbox import template_data
 from fengqiao.cases.reach import Reach, Route, Ways, choose
-from fengqiao.cases.subscriptions import give_back
+from fengqiao.cases.subscriptions import settle
 from fengqiao.documents.notify import NotSent
 from fengqiao.documents.otp import SmsError
 from fengqiao.storage.db import Database
@@ -83,7 +83,7 @@ class WeChatLinkNotifier:
         except (WeChatError, SmsError) as exc:
             if route.grant_id is not None:
                 async with self.db.transaction() as session:
-                    await give_back(session, route.grant_id)
+                    await settle(session, route.grant_id, exc)
             log.warning("link not sent: %s", exc)
             raise NotSent(str(exc)) from exc
 

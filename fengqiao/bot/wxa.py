@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
@@ -18,9 +19,10 @@ from fengqiao import errors, keys
 from fengqiao.bot import texts
 from fengqiao.bot.client import InvalidLoginCode, WeChatError
 from fengqiao.web.kit.door import Call, Routes
+from fengqiao.web.kit.h5_session import WEB_SESSION_SECONDS
 from fengqiao.web.kit.limits import limit
 from fengqiao.web.kit.models import Body
-from fengqiao.web.kit.requester import Resident, wxa_session_key
+from fengqiao.web.kit.requester import Resident, h5_ended_key, wxa_session_key
 
 CHANNEL = "wxa"
 routes = Routes()
@@ -181,10 +183,15 @@ async def refresh(call: Call[Refresh, Any]) -> LoginReply:
     "/api/v1/auth/logout",
     "resident",
     response=LoggedOut,
-    summary="End the session presented",
+    summary="End the session presented, and the web-view sessions opened before",
 )
 async def logout(call: Call[Any, Any]) -> LoggedOut:
-    await call.app[keys.KV].delete(wxa_session_key(_presented(call)))
+    who = call.who
+    assert isinstance(who, Resident)
+    kv = call.app[keys.KV]
+    await kv.delete(wxa_session_key(_presented(call)))
+    # A web-view cookie (two hours) or a ticket from before must not outlive the logout.
+    await kv.set(h5_ended_key(who.openid), repr(time.time()), ttl=WEB_SESSION_SECONDS)
     return LoggedOut()
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from fengqiao.cases import texts
 from fengqiao.cases.reach import Route, Ways, choose, reach_of
 from fengqiao.cases.rules import LOCAL_TZ, CaseConfig
-from fengqiao.cases.subscriptions import KIND_OF_NOTICE, give_back, load_templates
+from fengqiao.cases.subscriptions import KIND_OF_NOTICE, load_templates, refused, settle
 from fengqiao.storage.db import Database
 from fengqiao.storage.models import OutboxMessage, utcnow
 
@@ -196,13 +196,15 @@ class OutboxDispatcher:
                     "last_error": None,
                 }
             except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
+                # A subscription WeChat says is not there: try at once another way.
+                other_way = route.grant_id is not None and refused(exc)
                 if route.grant_id is not None:
                     async with self.db.transaction() as session:
-                        await give_back(session, route.grant_id)
-                final = is_permanent(exc) or item.attempts >= self.max_attempts
+                        await settle(session, route.grant_id, exc)
+                final = (is_permanent(exc) and not other_way) or item.attempts >= self.max_attempts
                 values = {
                     "status": "failed" if final else "pending",
-                    "next_attempt_at": at + self.retry_delay(item.attempts),
+                    "next_attempt_at": at if other_way else at + self.retry_delay(item.attempts),
                     "last_error": f"{type(exc).__name__}: {exc}"[:255],
                 }
                 log.warning(

@@ -118,6 +118,39 @@ async def give_back(session: AsyncSession, grant_id: int) -> None:
     )
 
 
+# WeChat's answer when the resident holds no subscription to the template (never accepted,
+# used up, or switched off in WeChat's settings), whatever our rows say: a client can report
+# one "accept" many times, so a row is only our belief.
+REFUSED_ERRCODES = frozenset({43101})
+
+
+def refused(exc: BaseException) -> bool:
+    return getattr(exc, "errcode", None) in REFUSED_ERRCODES
+
+
+async def settle(session: AsyncSession, grant_id: int, exc: BaseException) -> None:
+    """WeChat did not take the message sent on ``grant_id``. Give the grant back, unless WeChat
+    said the resident has no subscription to that template: then the grant stays used and so
+    does every other we counted for it, so the next notice goes another way instead of
+    spending a dead grant again and again."""
+    if not refused(exc):
+        await give_back(session, grant_id)
+        return
+    grant = await session.get(SubscriptionGrant, grant_id)
+    if grant is None:
+        return
+    await session.execute(
+        update(SubscriptionGrant)
+        .where(
+            SubscriptionGrant.openid == grant.openid,
+            SubscriptionGrant.template_id == grant.template_id,
+            SubscriptionGrant.used_at.is_(None),
+        )
+        .values(used_at=utcnow(), used_by="refused:43101")
+        .execution_options(synchronize_session=False)
+    )
+
+
 class SubscriptionsMixin:
     """The case service's side: what the client is to request, and what the resident said."""
 

@@ -42,11 +42,19 @@ _NAME_TAIL = re.compile(r"[\s，,。:：]*(电话|手机|手机号|号码|联系
 _COUNTRY = re.compile(r"^\s*(?:\+?86|0086)")
 
 
+def _normal(text: str) -> str:
+    """Fullwidth forms folded (NFKC), dashes made one, and every other script's decimal digits
+    (١٣٩…, which NFKC keeps and ``\\d`` matches) made ASCII: a number is stored as digits an
+    SMS gateway can dial, never as a mixture."""
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
 def phone_answer(text: str) -> str | None:
     """A mobile number (dashes, spaces, +86/0086 and words around it allowed: "电话138-1234-5678")
     as 11 digits, or a landline as 区号-号码; None if there is none or the digits are too many
     to be one number."""
-    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    text = _normal(text)
     if len(re.sub(r"\D", "", _COUNTRY.sub("", text))) > 12:
         return None  # two numbers, an ID or a card: ask again rather than guess
     mobile = _MOBILE_IN_TEXT.search(text)
@@ -64,7 +72,7 @@ def name_answer(text: str) -> tuple[str | None, str | None]:
     phone = phone_answer(text)
     rest = text
     if phone:
-        rest = _MOBILE_IN_TEXT.sub(" ", unicodedata.normalize("NFKC", text).translate(_DASHES))
+        rest = _MOBILE_IN_TEXT.sub(" ", _normal(text))
         rest = _LANDLINE_IN_TEXT.sub(" ", rest)
     rest = _NAME_TAIL.sub("", rest).strip()
     if re.search(r"\d{5,}", rest) or not re.search(r"[\u4e00-\u9fffA-Za-z]", rest):

@@ -1,8 +1,8 @@
 """Messages between a party and the mediator of their case: each party has one thread of its
 own (the other party never reads it); staff who handle the case read every thread and answer
-in it from the console. Text, or an image kept like evidence (metadata stripped, SHA-256
-checked on the way out) in case_files as kind "message". Every message is written to the
-case's audit log in the same transaction.
+in it from the console. Text, or an image kept like evidence (SHA-256 checked on the way
+out; staff get the original, a party gets it without EXIF/GPS) in case_files as kind
+"message". Every message is written to the case's audit log in the same transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from fengqiao.documents.evidence import (
     load_verified,
     prepare_evidence,
     save_evidence,
+    strip_metadata,
 )
 from fengqiao.documents.evidence_service import _reject
 from fengqiao.documents.viewer import Viewer
@@ -122,6 +123,10 @@ class MessageService:
             raise NotFound("message_not_found", TEXTS["not_found"])
         data = await load_verified(self.files, {"storage_key": row.file_key,
                                                 "sha256": row.sha256, "id": row.id})
+        # As with evidence: the untouched original stays for staff; a party gets it without
+        # GPS position or camera serial (a mediator's photo must not say where they live).
+        if not viewer.is_staff:
+            data = await asyncio.to_thread(strip_metadata, data, row.mime)
         return data, row.mime
 
     async def _store_image(self, case_id: int, viewer: Viewer, data: bytes,
@@ -132,7 +137,9 @@ class MessageService:
                 uploaded_by=viewer.actor, max_bytes=self.max_bytes)
         except EvidenceRejected as exc:
             raise _reject(exc) from None
-        if not str(prepared.record["mime"]).startswith("image/"):
+        # Only images we decode (so their size was checked) and can hand a party without
+        # their metadata; HEIC is neither here (no HEIF codec), and would carry its GPS along.
+        if not prepared.record["thumbnail_key"]:
             raise Unsupported("not_image", TEXTS["not_image"])
         return await save_evidence(self.files, prepared)
 

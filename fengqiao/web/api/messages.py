@@ -83,7 +83,8 @@ async def write_image(call: Call[Any, Any]) -> m.Message:
     "case.messages",
     case=by_case(),
     media_type="image/jpeg",
-    summary="The image of a message (JPEG or PNG, metadata stripped)",
+    summary="The image of a message (JPEG or PNG; a party gets it without EXIF/GPS, "
+    "staff the original)",
 )
 async def image(call: Call[Any, Any]) -> web.Response:
     data, mime = await service(call).image(call.path("code"), call.path_id(), await viewer(call))

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from fengqiao import errors, keys, policy
 from fengqiao.policy import CaseScope
 from fengqiao.web.kit import requester as req
-from fengqiao.web.kit.models import parse_body, parse_query
+from fengqiao.web.kit.models import NUL_TEXT, parse_body, parse_query
 from fengqiao.web.kit.replies import reply
 from fengqiao.web.params import row_id
 
@@ -230,6 +230,12 @@ def by_token() -> CaseLookup:
 # --- the middleware -------------------------------------------------------------------------
 async def admit(request: web.Request, spec: Endpoint) -> Call[Any, Any]:
     """Resolve, authorise and parse, or raise the domain error that says why not."""
+    # A NUL (%00) in the path or the query names nothing (PostgreSQL cannot even compare it:
+    # a 500 in every case, document or party lookup); bodies are checked in models.py.
+    if any("\x00" in v for v in request.match_info.values()):
+        raise errors.NotFound("not_found", MESSAGES["not_found"])
+    if any("\x00" in k or "\x00" in v for k, v in request.query.items()):
+        raise errors.BadRequest("invalid_field", NUL_TEXT)
     who: req.Requester = req.Anonymous()
     if spec.in_protocol:
         request[req.REQUESTER] = who

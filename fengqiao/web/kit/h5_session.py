@@ -7,12 +7,14 @@ HttpOnly cookie holding a short web session for that resident, and redirects to 
 address without the ticket, so neither the ticket nor any token stays in the page's URL, its
 history or a referrer. requester.py recognises the cookie as that Resident on /h5/ pages and
 the JSON API they call; what the resident may do is the policy's to say, as for the session.
+Logging out of the mini-program ends the resident's web-view sessions and tickets issued before.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -20,7 +22,7 @@ from yarl import URL
 
 from fengqiao import errors, keys
 from fengqiao.web.kit.errors import answer
-from fengqiao.web.kit.requester import H5_COOKIE, h5_session_key
+from fengqiao.web.kit.requester import H5_COOKIE, h5_resident, h5_session_key, h5_value
 
 TICKET_SECONDS = 60
 WEB_SESSION_SECONDS = 2 * 3600  # one sitting: signing, the room, reading a delivery
@@ -36,22 +38,23 @@ def _ticket_key(ticket: str) -> str:
 
 async def issue_ticket(app: web.Application, openid: str) -> str:
     ticket = secrets.token_urlsafe(24)
-    await app[keys.KV].set(_ticket_key(ticket), openid, ttl=TICKET_SECONDS)
+    await app[keys.KV].set(_ticket_key(ticket), h5_value(openid, time.time()), ttl=TICKET_SECONDS)
     return ticket
 
 
-async def spend_ticket(app: web.Application, ticket: str) -> str | None:
-    """The ticket's resident, once: a second use (or a race with the first) gets None."""
+async def spend_ticket(request: web.Request, ticket: str) -> bytes | None:
+    """The ticket's value (resident, issued), once: a second use (or a race with the first),
+    or a ticket issued before the resident logged out, gets None."""
     if not ticket or len(ticket) > 64:
         return None
-    kv, key = app[keys.KV], _ticket_key(ticket)
-    openid = await kv.get(key)
-    if not openid or openid == SPENT:
+    kv, key = request.app[keys.KV], _ticket_key(ticket)
+    value = await kv.get(key)
+    if not value or value == SPENT:
         return None
-    # Only the first to swap the resident's openid for the spent mark gets it.
-    if not await kv.replace_if(key, openid, SPENT, ttl=TICKET_SECONDS):
+    # Only the first to swap the ticket's value for the spent mark gets it.
+    if not await kv.replace_if(key, value, SPENT, ttl=TICKET_SECONDS):
         return None
-    return openid.decode()
+    return value if await h5_resident(request, value) else None
 
 
 @web.middleware
@@ -59,11 +62,12 @@ async def exchange_ticket(request: web.Request, handler: Handler) -> web.StreamR
     ticket = request.query.get("ticket")
     if ticket is None or not request.path.startswith("/h5/") or request.method != "GET":
         return await handler(request)
-    openid = await spend_ticket(request.app, ticket)
-    if openid is None:
+    spent = await spend_ticket(request, ticket)
+    if spent is None:
         return answer(request, errors.Unauthorized("ticket_invalid", TICKET_BAD))
     value = secrets.token_urlsafe(32)
-    await request.app[keys.KV].set(h5_session_key(value), openid, ttl=WEB_SESSION_SECONDS)
+    # The session keeps the ticket's issue time: a logout ends both (h5_resident).
+    await request.app[keys.KV].set(h5_session_key(value), spent, ttl=WEB_SESSION_SECONDS)
     query = {k: v for k, v in request.query.items() if k != "ticket"}
     location = str(URL(request.path).with_query(query))
     response = web.Response(status=303, headers={

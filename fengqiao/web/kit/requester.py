@@ -88,12 +88,36 @@ H5_COOKIE = "fq_h5"
 H5_HEADER = "fengqiao-h5"  # X-Requested-With on the web-view pages' writes
 # Paths where the web-view's cookie counts: the pages, and the JSON API the pages call.
 H5_PATHS = ("/h5/", "/api/v1/")
-# Never there: the cookie must not buy a long-lived mini-program session (refresh) or end one.
-NOT_H5 = "/api/v1/auth/"
+# Never there: the cookie must not buy a long-lived mini-program session (refresh) or end
+# one, nor a ticket for another cookie (a chain of two-hour cookies would never expire).
+NOT_H5 = ("/api/v1/auth/", "/api/v1/me/ticket")
 
 
 def h5_session_key(value: str) -> str:
     return "h5:session:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+def h5_ended_key(openid: str) -> str:
+    """When the resident last logged out of the mini-program: web-view sessions (and tickets)
+    issued before then are over (bot/wxa.py logout)."""
+    return "h5:ended:" + hashlib.sha256(openid.encode()).hexdigest()
+
+
+def h5_value(openid: str, issued: float) -> str:
+    """What a ticket and the web-view session it buys hold: the resident and when the ticket
+    was issued."""
+    return f"{openid}\n{issued!r}"
+
+
+async def h5_resident(request: web.Request, value: bytes | None) -> str | None:
+    """The resident of a stored ticket or web-view session, unless they logged out since."""
+    if not value:
+        return None
+    openid, _, issued = value.decode().partition("\n")
+    ended = await request.app[keys.KV].get(h5_ended_key(openid))
+    if ended is not None and float(ended) >= float(issued or 0):
+        return None
+    return openid
 
 
 def wxa_session_key(token: str) -> str:
@@ -157,10 +181,10 @@ async def _web_view(request: web.Request, value: str) -> Requester:
         return BadCredential("unauthorized", LOGIN_EXPIRED)
     if request.method not in SAFE_METHODS and request.headers.get("X-Requested-With") != H5_HEADER:
         return BadCredential("csrf", "页面已过期，请刷新后重试")  # answered 403, as staff's
-    openid = await request.app[keys.KV].get(h5_session_key(value))
+    openid = await h5_resident(request, await request.app[keys.KV].get(h5_session_key(value)))
     if not openid:
         return BadCredential("unauthorized", LOGIN_EXPIRED)
-    return Resident(openid.decode())
+    return Resident(openid)
 
 
 async def _staff(request: web.Request) -> Requester:
