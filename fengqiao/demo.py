@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -62,7 +63,12 @@ def run_demo(as_json: bool = False) -> int:
     # anything a newcomer should act on, and the codes to use appear in `serve`'s log.
     logging.getLogger("fengqiao.documents.otp").setLevel(logging.ERROR)
     logging.getLogger("pyhanko").setLevel(logging.ERROR)
-    result = asyncio.run(build_demo(Settings.from_env().with_secret()))
+    settings = Settings.from_env().with_secret()
+    result = asyncio.run(build_demo(settings))
+    from fengqiao.documents.notify import DEV_INBOX
+
+    # What the parties would have received, when WeChat and SMS are not configured.
+    result["dev_inbox"] = os.path.join(os.path.abspath(settings.data_dir), DEV_INBOX)
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -116,8 +122,8 @@ def print_walkthrough(result: dict[str, Any]) -> None:
         "调解员签名（验证码在服务日志里）",
         "印章管理员 yinzhang 登录，在同一协议页盖章；随后 "
         f"{DEMO_MEDIATOR} 回到协议页电子送达、下载司法确认材料（印章管理员只盖章）",
-        "当事人在微信里收到送达消息（服务日志里的链接不带口令，打不开）；"
-        "看当事人签收页，用上面已生效协议书的“签收送达”链接",
+        "当事人收到送达消息：未配置微信时，发给当事人的消息（含链接）逐条记在 "
+        f"{result.get('dev_inbox', '数据目录下的 dev-messages.txt')}，用其中的送达链接打开当事人签收页",
         f"领导 zhuren 登录看板 {result['dashboard_url']}",
     ]
     print("十分钟走一遍：")

@@ -9,11 +9,14 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from fengqiao.cases.reach import Reach
+from fengqiao.storage.models import utcnow
 
 log = logging.getLogger(__name__)
+DEV_INBOX = "dev-messages.txt"
 
 
 class NotSent(RuntimeError):
@@ -32,7 +35,13 @@ class Notifier(Protocol):
 
 @dataclass
 class LogNotifier:
+    """With no WeChat and no SMS configured (development, the demo): the log gets the link
+    without its token (logs are read by many); the whole message, as the party would have
+    received it, goes to ``inbox`` (``<data dir>/dev-messages.txt``), so a developer can
+    open the party's pages."""
+
     sent: list[dict[str, str]] = field(default_factory=list)
+    inbox: Path | None = None
 
     async def send_link(
         self, to: Reach, kind: str, title: str, text: str, url: str, *, code: str = ""
@@ -44,4 +53,9 @@ class LogNotifier:
              "text": text, "url": url, "msg_id": msg_id}
         )
         log.info("link for %s…: %s %s", openid[:6], title, url.split("?", 1)[0])
+        if self.inbox is not None:
+            when = utcnow().isoformat(timespec="seconds")
+            line = f"{when}\t{to.primary.kind}:{openid}\t{title}\t{url}\n"
+            with self.inbox.open("a", encoding="utf-8") as out:
+                out.write(line)
         return msg_id

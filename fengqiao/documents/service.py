@@ -19,7 +19,7 @@ from fengqiao.documents.delivery_service import DeliveryService
 from fengqiao.documents.evidence_service import EvidenceService
 from fengqiao.documents.ltv import Timestamping, timestamping_for
 from fengqiao.documents.messages import MessageService
-from fengqiao.documents.notify import LogNotifier, Notifier
+from fengqiao.documents.notify import DEV_INBOX, LogNotifier, Notifier
 from fengqiao.documents.otp import LogSmsSender, OtpService, SmsSender
 from fengqiao.documents.pki import PlatformCA, to_asn1
 from fengqiao.documents.proof_service import ProofService
@@ -114,7 +114,7 @@ async def build_document_service(
 ) -> DocumentService:
     ca = await asyncio.to_thread(load_ca, settings)
     timestamping = await asyncio.to_thread(load_timestamping, settings, ca)
-    notifier = notifier or LogNotifier()
+    notifier = notifier or LogNotifier(inbox=Path(settings.data_dir) / DEV_INBOX)
     otp = OtpService(kv, sms or LogSmsSender(), settings.secret)
     delivery = DeliveryService(db, files, notifier, settings)
     return DocumentService(

@@ -68,6 +68,9 @@ async def test_a_signed_party_without_wechat_is_served_by_sms(client) -> None:
     sent = app[keys.DOCUMENTS].notifier.sent[-1]
     assert (sent["channel"], sent["openid"]) == ("phone", RESPONDENT_PHONE)
     assert "/h5/delivery/" in sent["url"]
+    # Without WeChat or SMS configured, the developer finds the message the party would get.
+    inbox = (app[keys.SETTINGS].data_dir / "dev-messages.txt").read_text(encoding="utf-8")
+    assert sent["url"] in inbox and "?t=" in sent["url"]
     cert = await client.get(f"/api/v1/documents/{doc}/service-certificate", headers=staff)
     assert cert.status == 200
 
