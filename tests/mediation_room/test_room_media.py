@@ -152,13 +152,16 @@ async def test_three_party_session(
     for recorded in files:
         assert hashlib.sha256(recorded.path.read_bytes()).hexdigest() == recorded.sha256
     frames_of: dict[str, int] = {}
+    heard: set[str] = set()
     for entry in segments:
         path = next(f.path for f in files if f.path.name == entry["file"])
         with av.open(str(path)) as container:
-            kinds = sorted(s.type for s in container.streams)
-            assert kinds == ["audio", "video"]
+            # A segment cut by a rejoin before any audio was buffered holds video only (the
+            # recorder writes what it has, bffc62f): on a loaded machine that happens.
             assert container.streams.video[0].codec_context.name == "vp8"
-            assert container.streams.audio[0].codec_context.name == "opus"
+            if container.streams.audio:
+                assert container.streams.audio[0].codec_context.name == "opus"
+                heard.add(entry["participant_id"])
             frames = sum(1 for _ in container.decode(video=0))
             assert frames >= 1
             assert container.duration is not None and container.duration > 0
@@ -168,3 +171,4 @@ async def test_three_party_session(
     # A segment cut short by a rejoin may hold only a few frames on a slow machine; each
     # participant's segments together span the whole session.
     assert all(n > 5 for n in frames_of.values()), frames_of
+    assert heard == {"med", "pa", "pb"}  # everyone's voice is in the recording
