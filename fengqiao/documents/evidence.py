@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from fengqiao.documents.filetypes import UnsupportedFile, safe_display_name, sniff
 from fengqiao.documents.texts import UPLOAD
@@ -26,7 +27,15 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 THUMBNAIL_SIZE = (320, 320)
 # Pillow only warns above its default limit; a crafted PNG can still decode to gigabytes.
 MAX_IMAGE_PIXELS = 60_000_000
-_THUMBNAILABLE = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+# Every image kind we accept is decoded at upload: its size is checked, it gets a thumbnail,
+# and a copy without metadata can be made for the other party. One we cannot decode is refused.
+_THUMBNAILABLE = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic"}
+# iPhones send HEIC; without this Pillow cannot open it, and its EXIF (GPS) could not be removed.
+register_heif_opener()
+
+
+class MetadataNotRemovable(ValueError):
+    """An image whose metadata could not be removed: it is not handed to another party."""
 
 
 class EvidenceRejected(ValueError):
@@ -125,12 +134,13 @@ _JPEG_DROP = {0xE1, 0xED, 0xFE} | set(range(0xE3, 0xED)) | {0xEF}  # APP1 EXIF/X
 _PNG_DROP = {b"eXIf", b"tEXt", b"iTXt", b"zTXt", b"tIME"}
 
 
-def strip_metadata(data: bytes, mime: str) -> bytes:
-    """The image without EXIF (GPS position, camera serial), XMP, IPTC or text chunks, for
-    everyone but the uploader and staff. JPEG and PNG lose only those segments (pixels stay
-    bit-identical); an EXIF orientation is applied to the pixels first so the picture still
-    stands upright. Other images are re-encoded from pixels. Non-images come back as they
-    are."""
+def strip_metadata(data: bytes, mime: str) -> tuple[bytes, str]:
+    """(bytes, MIME) of the image without EXIF (GPS position, camera serial), XMP, IPTC or
+    text chunks, for everyone but the uploader and staff. JPEG and PNG lose only those
+    segments (pixels stay bit-identical); an EXIF orientation is applied to the pixels first
+    so the picture still stands upright. HEIC becomes a JPEG (which any phone shows), other
+    images a PNG, re-encoded from pixels. Non-images come back as they are. An image that
+    cannot be decoded raises ``MetadataNotRemovable`` rather than going out with its GPS."""
     if mime == "image/jpeg":
         try:
             with Image.open(io.BytesIO(data)) as img:
@@ -140,19 +150,26 @@ def strip_metadata(data: bytes, mime: str) -> bytes:
                     ImageOps.exif_transpose(img).convert("RGB").save(out, "JPEG", quality=95)
                     data = out.getvalue()
         except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
-            return data
-        return _strip_jpeg(data)
+            raise MetadataNotRemovable(mime) from None
+        return _strip_jpeg(data), mime
     if mime == "image/png":
-        return _strip_png(data)
+        return _strip_png(data), mime
     if mime.startswith("image/"):
+        target, fmt = ("image/jpeg", "JPEG") if mime == "image/heic" else ("image/png", "PNG")
         try:
             with Image.open(io.BytesIO(data)) as img:
+                upright = ImageOps.exif_transpose(img)
+                mode = "RGB" if fmt == "JPEG" else "RGBA"
+                # A fresh image: nothing of the original's info dict (EXIF, XMP) travels along.
+                clean = Image.new(mode, upright.size)
+                clean.paste(upright.convert(mode))
                 out = io.BytesIO()
-                ImageOps.exif_transpose(img).save(out, "PNG")
-                return out.getvalue()
-        except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
-            return data
-    return data
+                clean.save(out, fmt, **({"quality": 90} if fmt == "JPEG" else {}))
+                return out.getvalue(), target
+        except (OSError, UnidentifiedImageError, SyntaxError, ValueError,
+                Image.DecompressionBombError):
+            raise MetadataNotRemovable(mime) from None
+    return data, mime
 
 
 def _strip_jpeg(data: bytes) -> bytes:

@@ -17,6 +17,7 @@ from fengqiao.documents import lookup
 from fengqiao.documents.errors import Forbidden, Invalid, NotFound, TooLarge, Unsupported
 from fengqiao.documents.evidence import (
     EvidenceRejected,
+    MetadataNotRemovable,
     PreparedEvidence,
     delete_evidence,
     load_verified,
@@ -32,6 +33,14 @@ from fengqiao.storage.models import CaseFile, CaseParty, EvidenceComment
 
 VISIBILITIES = ("parties", "mediator")
 MAX_COMMENT = 2000
+
+
+def stripped(data: bytes, mime: str) -> tuple[bytes, str]:
+    """The file as another party may have it; an image that keeps its metadata is withheld."""
+    try:
+        return strip_metadata(data, mime)
+    except MetadataNotRemovable:
+        raise Unsupported("image_unreadable", DOCS["image_unreadable"]) from None
 
 
 def _reject(exc: EvidenceRejected) -> Exception:
@@ -143,9 +152,12 @@ class EvidenceService:
                                                 "sha256": row.sha256, "id": row.id})
         # The untouched original (and its SHA-256) stays for the uploader, staff and the
         # court's package; the other party gets it without GPS position or camera serial.
+        name, mime = row.original_name or "", row.mime
         if not viewer.is_staff and row.party_id != viewer.party_id:  # type: ignore[attr-defined]
-            data = strip_metadata(data, row.mime)
-        return data, row.mime, row.original_name or ""
+            data, mime = stripped(data, mime)
+            if mime != row.mime:  # a HEIC photo goes out as a JPEG: say so in its name
+                name = f"{name.rsplit('.', 1)[0] or 'evidence'}.jpg"
+        return data, mime, name
 
     async def comment(self, file_id: int, viewer: Viewer, text: str) -> dict[str, Any]:
         text = (text or "").strip()

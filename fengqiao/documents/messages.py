@@ -21,9 +21,8 @@ from fengqiao.documents.evidence import (
     load_verified,
     prepare_evidence,
     save_evidence,
-    strip_metadata,
 )
-from fengqiao.documents.evidence_service import _reject
+from fengqiao.documents.evidence_service import _reject, stripped
 from fengqiao.documents.viewer import Viewer
 from fengqiao.storage.db import Database
 from fengqiao.storage.files import FileStore
@@ -33,7 +32,7 @@ MAX_TEXT = 2000
 TEXTS = {
     "empty": "请输入留言内容或选择一张图片。",
     "too_long": f"留言不能超过 {MAX_TEXT} 字。",
-    "not_image": "只能发送图片（JPG、PNG）。",
+    "not_image": "只能发送图片（JPG、PNG、HEIC 等）。",
     "which_party": "请选择回复哪一位当事人。",
     "not_found": "留言不存在。",
     "mediator": "调解员",
@@ -125,9 +124,10 @@ class MessageService:
                                                 "sha256": row.sha256, "id": row.id})
         # As with evidence: the untouched original stays for staff; a party gets it without
         # GPS position or camera serial (a mediator's photo must not say where they live).
+        mime = row.mime
         if not viewer.is_staff:
-            data = await asyncio.to_thread(strip_metadata, data, row.mime)
-        return data, row.mime
+            data, mime = await asyncio.to_thread(stripped, data, mime)
+        return data, mime
 
     async def _store_image(self, case_id: int, viewer: Viewer, data: bytes,
                            name: str | None) -> dict[str, Any]:
@@ -137,8 +137,8 @@ class MessageService:
                 uploaded_by=viewer.actor, max_bytes=self.max_bytes)
         except EvidenceRejected as exc:
             raise _reject(exc) from None
-        # Only images we decode (so their size was checked) and can hand a party without
-        # their metadata; HEIC is neither here (no HEIF codec), and would carry its GPS along.
+        # Only images (decoded at upload, so their size was checked and their metadata can
+        # be removed for a party).
         if not prepared.record["thumbnail_key"]:
             raise Unsupported("not_image", TEXTS["not_image"])
         return await save_evidence(self.files, prepared)

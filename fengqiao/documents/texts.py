@@ -285,6 +285,7 @@ ACCESS = {
 DOCS = {
     "case_not_found": "案件编号不存在或有误，请核对后重试。",
     "evidence_not_found": "证据不存在。",
+    "image_unreadable": "这张图片无法去除拍摄位置等信息，暂不能向您展示，请联系调解员查看。",
     "document_not_found": "文书不存在或编号有误，请核对后重试。",
     "bad_visibility": "可见范围只能是“各方当事人”或“仅调解员”。",
     "comment_empty": "质证意见不能为空，且不超过 2000 字。",

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 
 from fengqiao.app import create_app
-from fengqiao.documents.evidence import strip_metadata
+from fengqiao.documents.evidence import MetadataNotRemovable, strip_metadata
 from tests.web.docs_helpers import make_case, party_token, staff_headers
 
 GPS_TAG, SERIAL_TAG = 0x8825, 0xA431  # GPSInfo, BodySerialNumber (in the Exif IFD)
@@ -34,7 +34,7 @@ def photo(orientation: int = 1, fmt: str = "JPEG") -> bytes:
 def test_jpeg_loses_gps_and_serial_and_keeps_its_pixels() -> None:
     original = photo()
     assert b"SN-123456789" in original
-    clean = strip_metadata(original, "image/jpeg")
+    clean, _ = strip_metadata(original, "image/jpeg")
     assert b"SN-123456789" not in clean and b"PhoneMaker" not in clean
     with Image.open(io.BytesIO(clean)) as img:
         assert dict(img.getexif()) == {}
@@ -44,7 +44,7 @@ def test_jpeg_loses_gps_and_serial_and_keeps_its_pixels() -> None:
 
 
 def test_rotated_photo_still_stands_upright() -> None:
-    clean = strip_metadata(photo(orientation=6), "image/jpeg")
+    clean, _ = strip_metadata(photo(orientation=6), "image/jpeg")
     with Image.open(io.BytesIO(clean)) as img:
         assert img.size == (32, 64) and dict(img.getexif()) == {}
 
@@ -52,7 +52,7 @@ def test_rotated_photo_still_stands_upright() -> None:
 def test_png_text_and_exif_chunks_go() -> None:
     original = photo(fmt="PNG")
     assert b"eXIf" in original
-    clean = strip_metadata(original, "image/png")
+    clean, _ = strip_metadata(original, "image/png")
     assert b"eXIf" not in clean and b"SN-123456789" not in clean
     with Image.open(io.BytesIO(clean)) as img:
         assert img.size == (64, 32)
@@ -84,3 +84,20 @@ async def test_other_party_gets_a_clean_copy_uploader_and_staff_the_original(cli
                          (await staff_headers(app), f"/api/v1/evidence/{file_id}/file")):
         got = await (await client.get(url, headers=headers)).read()
         assert got == original
+
+
+def test_heic_becomes_a_jpeg_without_gps_or_serial() -> None:
+    original = photo(fmt="HEIF")
+    assert b"SN-123456789" in original
+    clean, mime = strip_metadata(original, "image/heic")
+    assert mime == "image/jpeg" and b"SN-123456789" not in clean and b"PhoneMaker" not in clean
+    with Image.open(io.BytesIO(clean)) as img:
+        assert img.format == "JPEG" and dict(img.getexif()) == {}
+        assert img.size == (64, 32)
+
+
+def test_an_image_that_cannot_be_decoded_is_not_handed_out_as_it_is() -> None:
+    """Was: a picture Pillow could not open was returned untouched, metadata and all."""
+    broken = b"RIFF\x20\x00\x00\x00WEBPVP8 " + b"\x00" * 20 + b"Exif SN-123456789"
+    with pytest.raises(MetadataNotRemovable):
+        strip_metadata(broken, "image/webp")

@@ -296,9 +296,9 @@ def test_a_phone_in_another_scripts_digits_is_kept_as_ascii_digits(typed):
     assert name_answer(f"张三 {typed}") == ("张三", "13912345678")
 
 
-def heic_with_gps() -> bytes:
-    """An iPhone-style HEIC's opening (ftyp heic) with an EXIF block holding a GPS position:
-    enough for the upload's sniffing, and to see whether the EXIF reaches another reader."""
+def forged_heic_with_gps() -> bytes:
+    """An iPhone-style HEIC's opening (ftyp heic) with an EXIF block holding a GPS position,
+    but no picture: enough for the upload's sniffing, not for a decoder."""
     exif = Image.Exif()
     exif[MAKE] = "HostileCam"
     exif[GPS] = {1: "N", 2: (39.0, 54.0, 26.0)}
@@ -307,11 +307,23 @@ def heic_with_gps() -> bytes:
     return ftyp + len(blob).to_bytes(4, "big") + b"mdat" + blob
 
 
-async def test_a_heic_message_image_is_refused_since_its_gps_could_not_be_stripped(
+def heic_with_gps() -> bytes:
+    """A real HEIC photo (encoded by libheif) whose EXIF names the camera and the place."""
+    exif = Image.Exif()
+    exif[MAKE] = "HostileCam"
+    exif[GPS] = {1: "N", 2: (39.0, 54.0, 26.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "HEIF", exif=exif.tobytes())
+    assert b"HostileCam" in out.getvalue()
+    return out.getvalue()
+
+
+async def test_a_heic_message_image_reaches_the_party_as_a_jpeg_without_its_gps(
     client, wechat_fake
 ):
-    """Was: a HEIC was taken as a message image and served as uploaded (there is no HEIF codec
-    to strip it with): its EXIF GPS reached the party."""
+    """Was: a HEIC was taken as a message image and served as uploaded (there was no HEIF
+    codec to strip it with): its EXIF GPS reached the party. Then HEIC was refused; now it is
+    decoded and the party gets a JPEG without metadata."""
     me, code = await a_filed_case(client, wechat_fake, "wxa-heic-1")
     staff = await staff_headers(client.app)
     url = f"/api/v1/cases/{code}/messages"
@@ -320,22 +332,37 @@ async def test_a_heic_message_image_is_refused_since_its_gps_could_not_be_stripp
     form.add_field("file", heic_with_gps(), filename="IMG_0001.HEIC", content_type="image/heic")
     form.add_field("party_id", str(applicant))
     resp = await client.post(url + "/image", headers=staff, data=form)
-    assert resp.status == 415 and (await resp.json())["error"]["code"] == "not_image"
+    assert resp.status == 200, await resp.text()
+    image_url = (await resp.json())["image_url"]
+    got = await client.get(image_url, headers=me)
+    assert got.status == 200 and got.content_type == "image/jpeg"
+    body = await got.read()
+    assert b"HostileCam" not in body
+    with Image.open(io.BytesIO(body)) as img:
+        assert img.size == (64, 48) and dict(img.getexif()) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evidence: the other party gets a HEIC with its EXIF GPS, since strip_metadata "
-    "cannot decode HEIF (no pillow-heif); needs an EXIF-item blanking in the HEIF boxes, or "
-    "serving the other party a converted copy",
-)
-async def test_the_other_party_gets_heic_evidence_without_its_gps(client, wechat_fake):
+async def test_a_heic_that_cannot_be_decoded_is_refused(client, wechat_fake):
+    """A file that says HEIC but holds no picture: its metadata could not be removed for the
+    other side, so it is not taken, as evidence or as a message image."""
+    me, code = await a_filed_case(client, wechat_fake, "wxa-heic-3")
+    upload = FormData()
+    upload.add_field("file", forged_heic_with_gps(), filename="IMG_0003.HEIC",
+                     content_type="image/heic")
+    resp = await client.post(f"/api/v1/cases/{code}/evidence", headers=me, data=upload)
+    assert resp.status == 415 and (await resp.json())["error"]["code"] == "damaged_image"
+
+
+async def test_the_other_party_gets_heic_evidence_as_a_jpeg_without_its_gps(
+    client, wechat_fake
+):
     me, code = await a_filed_case(client, wechat_fake, "wxa-heic-2")
     async with client.app[keys.DB].read() as session:
         parties = (await session.scalars(select(CaseParty).order_by(CaseParty.id))).all()
     secret = client.app[keys.SETTINGS].secret
+    original = heic_with_gps()
     upload = FormData()
-    upload.add_field("file", heic_with_gps(), filename="IMG_0002.HEIC", content_type="image/heic")
+    upload.add_field("file", original, filename="IMG_0002.HEIC", content_type="image/heic")
     resp = await client.post(f"/api/v1/cases/{code}/evidence", headers=me, data=upload)
     assert resp.status == 200, await resp.text()
     evidence = (await resp.json())["id"]
@@ -343,5 +370,9 @@ async def test_the_other_party_gets_heic_evidence_without_its_gps(client, wechat
                         party_id=parties[1].id)
     got = await client.get(f"/api/v1/evidence/{evidence}/file",
                            headers={"X-Access-Token": other})
-    assert got.status == 200
+    assert got.status == 200 and got.content_type == "image/jpeg"
+    assert "IMG_0002.jpg" in got.headers["Content-Disposition"]
     assert b"HostileCam" not in await got.read()
+    # The uploader keeps the original, whose SHA-256 is what proves it unaltered.
+    mine = await client.get(f"/api/v1/evidence/{evidence}/file", headers=me)
+    assert await mine.read() == original
