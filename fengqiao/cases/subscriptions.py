@@ -24,6 +24,9 @@ from fengqiao.storage.models import SubscriptionGrant, utcnow
 from fengqiao.tokens import PREFIX
 
 KINDS = ("progress", "booking", "reminder", "signing", "delivery")
+# A case sends a resident a handful of notices of one kind; a client reporting "accept" in a
+# loop must not grow the table without end. Past this many unused grants, more are not stored.
+MAX_UNUSED_GRANTS = 20
 TITLES = {
     "progress": "案件进度通知",
     "booking": "调解预约通知",
@@ -186,9 +189,16 @@ class SubscriptionsMixin:
         now = utcnow()
         stored = 0
         async with self.db.transaction() as session:
+            unused = dict((await session.execute(
+                select(SubscriptionGrant.template_id, func.count())
+                .where(SubscriptionGrant.openid == openid, SubscriptionGrant.used_at.is_(None))
+                .group_by(SubscriptionGrant.template_id))).tuples().all())
             for template_id, answer in answers.items():
                 if template_id not in kind_of or answer not in ANSWERS:
                     continue
+                if unused.get(template_id, 0) >= MAX_UNUSED_GRANTS:
+                    continue
+                unused[template_id] = unused.get(template_id, 0) + 1
                 session.add(
                     SubscriptionGrant(
                         openid=openid,

@@ -83,6 +83,16 @@ async def test_staff_send_the_respondent_their_booking_link_by_sms(tmp_path: Pat
         timeline = page.split('id="timeline"', 1)[1].split("</section>", 1)[0]
         assert "短信发送预约链接" in timeline  # audited, in Chinese
 
+        # A second press within the minute (a double click, an impatient clerk) sends nothing
+        # and says why; the party's phone is not flooded.
+        before = len(fake.sent)
+        resp = await client.post(
+            f"/console/bookings/{view['id']}/sms", headers=headers, allow_redirects=False,
+            data={"csrf": csrf.group(1), "party": str(respondent["id"])})
+        assert resp.status == 303 and len(fake.sent) == before
+        page = await (await client.get(f"/console/cases/{filed.code}", headers=headers)).text()
+        assert "刚刚已给该当事人发过短信" in page
+
         # A party of another booking, or none, sends nothing.
         before = len(fake.sent)
         resp = await client.post(

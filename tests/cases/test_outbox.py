@@ -277,3 +277,15 @@ async def test_a_booking_notice_uses_the_booking_template_and_opens_the_booking(
     assert (kind, openid, template_id) == ("subscribe", "wxa-b", "TPL-WXA-booking")
     assert page == f"pages/booking/index?code={filed.code}&t=fq1.tok.sig"
     assert (await cases.subscriptions_left("wxa-b"))["booking"] == 0
+
+
+async def test_a_client_reporting_accept_in_a_loop_stores_a_bounded_number_of_grants(cases):
+    from fengqiao.cases.subscriptions import MAX_UNUSED_GRANTS
+
+    for _ in range(MAX_UNUSED_GRANTS + 15):
+        await cases.record_grants("wxa-loop", {"TPL-WXA-progress": "accept",
+                                               "TPL-WXA-booking": "reject"})
+    left = await cases.subscriptions_left("wxa-loop")
+    assert left["progress"] == MAX_UNUSED_GRANTS
+    # Another resident is not affected by it.
+    assert await cases.record_grants("wxa-other", {"TPL-WXA-progress": "accept"}) == 1

@@ -10,6 +10,7 @@ WeChat their booking link by SMS from there (audited); otherwise they copy it.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiohttp import web
@@ -19,6 +20,7 @@ from fengqiao.cases import masking
 from fengqiao.documents.otp import SmsError, mask_phone
 from fengqiao.sms import build_link_sender
 from fengqiao.storage.models import utcnow
+from fengqiao.storage.ratelimit import over_limit
 from fengqiao.web import room_doors
 from fengqiao.web.kit.door import Call, Routes, by_booking
 from fengqiao.web.pages.console_forms import Form
@@ -29,6 +31,10 @@ SMS_SENT = "已发送短信至 {phone}"
 SMS_NO_PHONE = "该当事人没有手机号，请先在当事人信息中填写"
 SMS_FAILED = "短信未发出（{error}），请复制链接用其他方式告知"
 SMS_NOT_CONFIGURED = "未配置短信服务，请复制链接发给当事人"
+SMS_TOO_SOON = "刚刚已给该当事人发过短信，请稍后再试；今天最多发送 {per_day} 条"
+# A party's phone is not a staff member's to flood: as SMS platforms do, one a minute and a few
+# a day per party of a booking, whoever presses the button and whichever worker answers.
+SMS_PER_MINUTE, SMS_PER_DAY = 1, 5
 
 
 def _may(call: Call[Any, Any], permission: str) -> bool:
@@ -110,6 +116,9 @@ async def send_link_sms(call: Call[LinkSms, Any]) -> web.Response:
     if not person.phone:
         await flash(call.request, session, SMS_NO_PHONE, error=True)
         return back
+    if await _sms_too_soon(call, booking_id, party.id):
+        await flash(call.request, session, SMS_TOO_SOON.format(per_day=SMS_PER_DAY), error=True)
+        return back
     url = svc.links.url(booking.case_id, person.id)
     try:
         await sender.send_link(person.phone, case.code, url)
@@ -122,3 +131,10 @@ async def send_link_sms(call: Call[LinkSms, Any]) -> web.Response:
         await tx.audit(case.id, call.staff.actor, "booking.link_sms", detail, at=utcnow())
     await flash(call.request, session, SMS_SENT.format(phone=mask_phone(person.phone)))
     return back
+
+
+async def _sms_too_soon(call: Call[LinkSms, Any], booking_id: int, party_id: int) -> bool:
+    kv, now, key = call.app[keys.KV], time.time(), f"booking-sms:{booking_id}:{party_id}"
+    if await over_limit(kv, key, SMS_PER_MINUTE, now=now, window=60.0):
+        return True  # a second press within the minute does not spend one of the day's
+    return await over_limit(kv, key + ":day", SMS_PER_DAY, now=now, window=86400.0)
