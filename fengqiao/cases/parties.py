@@ -48,23 +48,33 @@ def normal_phone(text: str) -> str:
 
 
 def check(record: PartyRecord) -> PartyRecord:
-    """The record with its phone normalised, or errors.Invalid naming what is wrong."""
+    """The record with its phone normalised, or errors.Invalid naming every problem at once
+    (a clerk fixing one field at a time would send the form three times)."""
+    problems: list[errors.Invalid] = []
     if record.role not in ROLES:
-        raise errors.Invalid("bad_role", "身份只能是申请人、被申请人或代理人")
+        problems.append(errors.Invalid("bad_role", "身份只能是申请人、被申请人或代理人"))
     name = record.name.strip()
     if not name or len(name) > 64:
-        raise errors.Invalid("bad_name", "请填写当事人姓名或单位名称（不超过 64 字）")
-    if pii.find_phones(name):
-        raise errors.Invalid("bad_name", "姓名里不能填电话号码")
+        problems.append(errors.Invalid("bad_name", "请填写当事人姓名或单位名称（不超过 64 字）"))
+    elif pii.find_phones(name):
+        problems.append(errors.Invalid("bad_name", "姓名里不能填电话号码"))
+    phone = ""
+    try:
+        phone = normal_phone(record.phone)
+    except errors.Invalid as exc:
+        problems.append(exc)
     number = record.id_number.strip().upper()
     if number and not _id_or_credit_code(number):
-        raise errors.Invalid(
+        problems.append(errors.Invalid(
             "bad_id_number", "证件号码不正确：请填写 18 位居民身份证号或统一社会信用代码"
-        )
+        ))
+    if problems:
+        raise errors.Invalid(problems[0].code, "；".join(p.message for p in problems),
+                             problems=[{"code": p.code, "message": p.message} for p in problems])
     return PartyRecord(
         role=record.role,
         name=name,
-        phone=normal_phone(record.phone),
+        phone=phone,
         id_number=number,
         address=record.address.strip()[:255],
         agent=record.agent.strip()[:64],

@@ -68,16 +68,32 @@ async def test_bad_values_are_explained_and_nothing_changes(client):
         ({"name": ""}, "请填写当事人姓名"),
         ({"name": "13912345678"}, "姓名里不能填电话号码"),
     ):
-        data = form(mediator, role="respondent", name="刘某") | fields
+        data = form(mediator, role="respondent", name="刘某", address="城关镇幸福路 8 号") | fields
         back = await client.post(url, headers=cookie, data=data, allow_redirects=False)
-        # Back to the top of the page, where the message is, not to the list below it.
-        assert back.headers["Location"] == f"/console/cases/{case.code}", fields
+        # Back to the form that failed, not to the top of the page or the list.
+        assert back.headers["Location"] == f"/console/cases/{case.code}#party-{case.respondent}"
         resp = await client.get(back.headers["Location"], headers=cookie)
         text = await resp.text()
         assert resp.status == 200 and message in text, fields
-        # Shown as an error (red, read out), not in the green of a saved change.
-        shown = text.split('<p class="flash flash-error" role="alert">', 1)[1]
+        # Inside that party's form, opened, as an error (red, read out), with what was typed.
+        item = text.split(f'id="party-{case.respondent}"', 1)[1].split("</li>", 1)[0]
+        assert "<details open>" in item, fields
+        shown = item.split('<p class="flash flash-error" role="alert">', 1)[1]
         assert message in shown.split("</p>", 1)[0], fields
+        assert 'value="城关镇幸福路 8 号"' in item, fields
+        typed = fields.get("phone") or fields.get("id_number") or fields.get("name")
+        assert typed is not None and f'value="{typed}"' in item, fields
+        # Only once on the page, and gone on the next visit.
+        assert text.count(message) == 1, fields
+        again = await (await client.get(f"/console/cases/{case.code}", headers=cookie)).text()
+        assert message not in again and "<details open>" not in again
+
+    # Every problem is named at once.
+    data = form(mediator, role="respondent", name="", phone="12345", id_number="123")
+    back = await client.post(url, headers=cookie, data=data, allow_redirects=False)
+    text = await (await client.get(back.headers["Location"], headers=cookie)).text()
+    for message in ("请填写当事人姓名", "电话号码不正确", "证件号码不正确"):
+        assert message in text
     async with app[keys.DB].read() as session:
         party = await session.get(CaseParty, case.respondent)
         assert party.name == "刘某" and party.id_number is None

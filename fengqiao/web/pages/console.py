@@ -386,10 +386,12 @@ async def _save_party(call: Call[f.PartyForm, Any], party_id: int | None) -> web
             await cases.update_party(code, party_id, _record(call.body), call.staff.actor)
         await flash(call.request, session, T.PARTY_SAVED)
     except errors.Invalid as exc:
-        # To the top, where the message is: with #parties the phone showed the party list and
-        # the red message sat above the screen, so nothing seemed to happen.
-        await flash(call.request, session, exc.message, error=True)
-        return see_other(f"/console/cases/{code}")
+        # Back to the form itself, open, filled in with what was typed and the message beside
+        # it (at the top of the page the message sat above the screen, and the input was lost).
+        where = "add-party" if party_id is None else f"party-{party_id}"
+        await flash(call.request, session, exc.message, error=True, where=where,
+                    form=call.body.model_dump(exclude={"csrf"}))
+        return see_other(f"/console/cases/{code}#{where}")
     return see_other(f"/console/cases/{code}#parties")
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -16,15 +17,22 @@ class Flash:
 
     message: str
     error: bool = False
+    # Where the message belongs (an element id: the form that failed) and what was typed
+    # there, so the form comes back filled in with the message beside it.
+    where: str | None = None
+    form: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.message
 
 
 async def flash(request: web.Request, session: ConsoleSession, message: str, *,
-                error: bool = False) -> None:
+                error: bool = False, where: str | None = None,
+                form: dict[str, Any] | None = None) -> None:
     session.data["flash"] = message
     session.data["flash_error"] = error
+    session.data["flash_where"] = where
+    session.data["flash_form"] = form or {}
     await request.app[keys.CONSOLE_SESSIONS].save(session)
 
 
@@ -33,7 +41,9 @@ async def pop_flash(request: web.Request, session: ConsoleSession | None) -> Fla
         return None
     message = session.data.pop("flash", None)
     error = bool(session.data.pop("flash_error", False))
+    where = session.data.pop("flash_where", None)
+    form = session.data.pop("flash_form", None) or {}
     if message is not None:
         await request.app[keys.CONSOLE_SESSIONS].save(session)
-        return Flash(message, error)
+        return Flash(message, error, where, form)
     return None
