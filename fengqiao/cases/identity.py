@@ -168,6 +168,18 @@ async def party_channels(session: AsyncSession, case_id: int) -> dict[int, list[
     return {p: [k for k in ORDER if k in kinds] for p, kinds in found.items()}
 
 
+async def addressees(session: AsyncSession, case_id: int) -> dict[str, int]:
+    """Each WeChat address of the case's parties (an outbox row's openid) -> the party."""
+    rows = (
+        await session.execute(
+            select(PersonChannel.address, CaseParty.id)
+            .join(CaseParty, PersonChannel.person_id == CaseParty.person_id)
+            .where(CaseParty.case_id == case_id)
+        )
+    ).all()
+    return {str(address): int(party_id) for address, party_id in rows}
+
+
 async def undelivered(session: AsyncSession, case_id: int) -> dict[int, str]:
     """For each party, why the latest notice that could not be delivered to them was not:
     what staff need to reach the party another way."""

@@ -196,6 +196,7 @@ class QueryMixin:
             ).all()
             reach = await identity.party_channels(session, case.id)
             unsent = await identity.undelivered(session, case.id)
+            addressees = await identity.addressees(session, case.id)
             timeline = (
                 await session.scalars(
                     select(AuditEntry).where(AuditEntry.case_id == case.id).order_by(AuditEntry.id)
@@ -374,6 +375,9 @@ class QueryMixin:
                     "title": n.payload.get("status_name") if n.kind != "revisit" else "回访",
                     "status": n.status,
                     "delivery": n.delivery,
+                    # Whom it was for (role and masked name): a case has two parties or more.
+                    "to": party_names.get(addressees.get(n.openid, 0), ""),
+                    "why": n.last_error or n.fallback or "",
                     "attempts": n.attempts,
                     "at": _local(n.created_at),
                 }

@@ -111,6 +111,7 @@ NOTICE_STATUS = {
     "sent": "已发送",
     "failed": "发送失败",
     "skipped": "未配置模板",
+    "undeliverable": "无法送达",
 }
 CHANNELS = {"walk_in": "来访登记", "phone": "来电登记"}
 CASE_CHANNELS = {

@@ -4,6 +4,7 @@ judicial-confirmation window — masked for the leader, in Chinese, never intern
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -74,6 +75,19 @@ async def test_the_mediator_reads_everything_the_resident_said(client):
     assert "承办人</dt><dd>王调解" in page  # by name, not the username
     for key in ("employment_form", "other_party_phone", "staff:ws-m1", "case.route", "wxa<"):
         assert key not in page, key
+
+
+async def test_each_notice_says_whom_it_was_for(client):
+    app = client.app
+    headers = await staff_session(app, "ws-m1", "王调解", role="mediator",
+                                  organisation=ORGANISATION)
+    code = await filed_case(app)
+    page = await (await client.get(f"/console/cases/{code}",
+                                   headers={"Cookie": headers["Cookie"]})).text()
+    notices = page.split('id="notices"', 1)[1].split("</section>", 1)[0]
+    assert "<th>发给</th>" in notices
+    assert re.search(r'<td data-label="发给">申请人王\*+</td>', notices), notices
+    assert "o-ws-1" not in page  # the address itself is not shown
 
 
 async def test_the_leader_reads_it_masked(client):
