@@ -451,13 +451,17 @@ class RoomSession(SessionControls):
 
     # -- ending ----------------------------------------------------------------------------
     async def end(self, reason: str = "ended_by_mediator") -> dict[str, Any]:
+        """End the session and finalise its recording. A server shutdown (a restart, a deploy)
+        ends only this process's session: the room stays open, pages reconnect on their own
+        when the service is back, and a new session records from there on."""
         if self.ended:
             return {}
         self.ended = True
+        final = reason != "server_shutdown"
         await self._event(
             "session_end", reason=texts.END_REASONS.get(reason, reason), reason_code=reason
         )
-        for p in list(self.participants.values()):
+        for p in list(self.participants.values()) if final else []:
             await self._send(p, {"type": "ended", "text": texts.ENDED})
         for p in list(self.participants.values()):
             await self._stop_media(p)
@@ -472,6 +476,8 @@ class RoomSession(SessionControls):
             events=self.timeline,
             reason=reason,
         )
-        await self.store.set_room_status(self.room.room_id, RoomStatus.ENDED, datetime.now(UTC))
+        if final:
+            await self.store.set_room_status(
+                self.room.room_id, RoomStatus.ENDED, datetime.now(UTC))
         self._on_ended()
         return manifest

@@ -64,7 +64,7 @@ END_REASONS: dict[str, str] = {
     "ended_by_mediator": "调解员结束了本次调解",
     "abandoned": "所有人离开已超过15分钟，系统自动结束",
     "past_window": "已超过预约时间，所有人均已离开，系统自动结束",
-    "server_shutdown": "服务重启，系统自动结束",
+    "server_shutdown": "服务重启，本段录像已保存，可重新进入",
 }
 # Reasons for the other audit events of a session.
 EVENT_REASONS: dict[str, str] = {

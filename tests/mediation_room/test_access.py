@@ -87,3 +87,26 @@ async def test_sweep_ends_abandoned_session_and_saves_recording(
     assert ROOM_ID not in registry.sessions
     assert store.rooms[ROOM_ID].status is RoomStatus.ENDED
     assert store.recordings[ROOM_ID][0]["end_reason"] == "abandoned"
+
+
+async def test_a_server_restart_saves_the_recording_and_the_room_can_be_rejoined(
+    http: test_utils.TestClient,
+    store: InMemoryRoomStore,
+    make_token: Callable[..., str],
+) -> None:
+    """Was: shutting the service down (a restart, a deploy) ended every room for good: the
+    parties came back to 本次调解已结束 in the middle of their mediation."""
+    client = RoomClient(http, ROOM_ID, make_token(Role.MEDIATOR, "m"), 100)
+    await client.join()
+    await client.wait_for("notice")
+    registry = registry_of(http)
+    await registry.close_all()
+    assert ROOM_ID not in registry.sessions
+    assert store.recordings[ROOM_ID][0]["end_reason"] == "server_shutdown"
+    assert store.rooms[ROOM_ID].status is RoomStatus.OPEN
+    # The page was not told the mediation ended: it reconnects on its own.
+    assert "ended" not in [m.get("type") for m in client.inbox]
+    await client.leave()
+    again = await first_message(http, make_token(Role.MEDIATOR, "m"))
+    assert again["type"] == "welcome"
+    assert ROOM_ID in registry.sessions

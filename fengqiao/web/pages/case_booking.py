@@ -22,7 +22,7 @@ from fengqiao.sms import build_link_sender
 from fengqiao.storage.models import utcnow
 from fengqiao.storage.ratelimit import over_limit
 from fengqiao.web import room_doors
-from fengqiao.web.kit.door import Call, Routes, by_booking
+from fengqiao.web.kit.door import Call, Routes, by_booking, by_room
 from fengqiao.web.pages.console_forms import Form
 from fengqiao.web.pages.flash import flash
 
@@ -87,6 +87,14 @@ async def _wechat_parties(svc: Any, booking_id: int) -> set[int]:
     """Booking-party ids WeChat can reach (their notices go there; the others need a link)."""
     async with svc.store.read() as tx:
         return {r.party.id for r in await tx.recipients(booking_id)}
+
+
+@routes.get("/console/rooms/{room_id}/case", "case.view", case=by_room(), page=True)
+async def room_case(call: Call[Any, Any]) -> web.Response:
+    """The mediator's way back from the video room to the case page (the room knows its case
+    by id only); a staff member who may not see the case gets 403 like on the case page."""
+    assert call.case is not None  # the door found the room's case, or answered 404
+    return web.Response(status=303, headers={"Location": f"/console/cases/{call.case.code}"})
 
 
 class LinkSms(Form):

@@ -62,7 +62,10 @@
       case "welcome":
         me = msg; iceServers = msg.ice_servers || []; version = 0;
         $("me").textContent = msg.label;
-        if (msg.role === "mediator") { document.body.classList.add("mediator"); $("mediator-panel").hidden = false; }
+        if (msg.role === "mediator") {
+          document.body.classList.add("mediator"); $("mediator-panel").hidden = false;
+          $("case-link").href = "/console/rooms/" + encodeURIComponent(roomId) + "/case";
+        }
         break;
       case "notice":
         $("notice-text").textContent = msg.text;
