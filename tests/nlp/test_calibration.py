@@ -29,3 +29,21 @@ def test_consultation_questions_are_classified(analyzer: Analyzer) -> None:
     }
     for text, code in cases.items():
         assert code in [c for c, _ in analyzer.analyze(text).top], text
+
+
+def test_the_temperature_falls_with_length_and_round_trips(analyzer: Analyzer) -> None:
+    model: Classifier = analyzer._model
+    assert 0.0 <= model.length_power <= 1.0
+    again = Classifier.from_data(model.to_data())
+    assert again.length_power == model.length_power
+    if model.length_power:
+        assert model.temperature_for(400) < model.temperature_for(60) <= model.temperature_for(20)
+
+
+def test_question_boilerplate_is_not_a_feature(analyzer: Analyzer) -> None:
+    model: Classifier = analyzer._model
+    for feature in ("w:请问", "b:请问", "b:律师", "b:求助", "w:怎么办", "b:么办"):
+        assert model.row(feature) == -1, feature
+    plain = analyzer.analyze("老公把家里的存款都转走了，我想离婚")
+    polite = analyzer.analyze("律师您好，求助：老公把家里的存款都转走了，我想离婚，请问怎么办")
+    assert plain.type == polite.type == "marriage_family"
