@@ -31,14 +31,17 @@ DROPPED_CUES = 8  # strongest features removed from 3 in 4 calibration texts
 BACKGROUND_SHARE = 3  # one in this many calibration texts is also scored after another matter
 BACKGROUND_PART = 0.5  # the share of that other matter's features that come with it
 REFERENCE_FEATURES = 60  # the temperature is the fitted one at this many known features
-# What residents write around any question (律师您好, 请问, 求助, 怎么办): it says nothing of
-# the type, but some training files hold more of it than others, so the models learnt it as a
-# sign of "other". Its words and the bigrams inside it are left out of training: the model does
-# not know them, and a question's type rests on what it tells.
+# What residents write around any question (律师您好, 请问, 求助, 怎么办) and the words of legal
+# procedure (起诉, 法院, 打官司, 证据: how to pursue a dispute, not what it is) say nothing of
+# the type, but some training files hold more of them than others, so the models learnt them
+# as signs of "other" or "debt". Their words and the bigrams inside them are left out of
+# training: the model does not know them, and a question's type rests on what it tells.
+# (仲裁 and 赔偿 stay: 劳动仲裁 is labour's, a claim for 赔偿 an injury's more than a debt's.)
 BOILERPLATE = (
     "律师您好", "律师你好", "请问", "求助", "咨询一下", "想问一下", "问问", "怎么办", "怎么处理",
     "怎么弄", "怎么做", "咋办", "咋整", "谢谢", "麻烦", "能不能", "可不可以", "有没有", "合法吗",
     "合理吗", "应该怎么", "该怎么", "什么办法", "求解答", "在线等",
+    "起诉", "诉讼", "法院", "判决", "执行", "上诉", "证据", "打官司", "维权", "法律", "律师",
 )
 STOP_WORDS = frozenset(
     ["我", "你", "他", "她", "它", "我们", "你们", "他们", "她们", "的", "了", "是", "在", "都", "也", "就", "还", "又", "和", "跟", "与", "把", "被", "给", "让", "说", "这", "那", "这个", "那个", "一个", "有", "没", "没有", "不", "很", "太", "啊", "吧", "呢", "吗", "呀", "哦", "嘛", "么", "着", "过", "要", "会", "能", "可以", "现在", "一直", "已经", "自己", "什么", "怎么", "怎么办", "请问", "你好", "您好", "谢谢", "麻烦", "帮忙", "<num>"]
