@@ -29,7 +29,7 @@ LR_L2 = 1e-4
 CALIBRATION_SOURCES = frozenset({"consultation", "questions"})
 DROPPED_CUES = 8  # strongest features removed from 3 in 4 calibration texts
 BACKGROUND_SHARE = 3  # one in this many calibration texts is also scored after another matter
-BACKGROUND_PART = 0.5  # the share of that other matter's features that come with it
+BACKGROUND_PART = 0.75  # the share of that other matter's features that come with it
 REFERENCE_FEATURES = 60  # the temperature is the fitted one at this many known features
 # What residents write around any question (律师您好, 请问, 求助, 怎么办) and the words of legal
 # procedure (起诉, 法院, 打官司, 证据: how to pursue a dispute, not what it is) say nothing of
