@@ -224,8 +224,9 @@ class Classifier:
         self.word_weights = word_weights  # NB's centred log-likelihoods of words, for keywords
         # Fitted on a held-out split (see train_model): confidence tracks accuracy. Scores are
         # sums over the known features, so they grow with a text's length while the evidence
-        # does not grow as fast (a long story tells of other matters too): the temperature
-        # falls as (known features / REFERENCE_FEATURES) ** -length_power.
+        # does not grow as fast (a long story tells of other matters too): above
+        # REFERENCE_FEATURES the temperature falls as (known / REFERENCE_FEATURES) ** -power.
+        # Shorter texts keep it: a few words are not surer for being few.
         self.temperature = temperature
         self.length_power = length_power
         # The same weights as one matrix, a row per feature: a text's scores are the sum of
@@ -260,7 +261,7 @@ class Classifier:
 
     def temperature_for(self, known: int) -> float:
         """The softmax temperature of a text with this many known features."""
-        if not self.length_power or known <= 0:
+        if not self.length_power or known <= REFERENCE_FEATURES:
             return self.temperature
         return float(self.temperature * (known / REFERENCE_FEATURES) ** -self.length_power)
 
@@ -311,8 +312,9 @@ def train_model(examples: Sequence[Example], classes: list[str],
     written the way the public asks (``consultation`` and ``questions`` examples) and every
     fifth other example. A probe model trained without them scores them as real questions
     come: three in four without the features that point hardest to their type (the situation
-    is described, the tell-tale word is missing), and one in BACKGROUND_SHARE also after
-    another held-out text of another type (a story of other matters before the question).
+    is described, the tell-tale word is missing), and one in BACKGROUND_SHARE also with most
+    of the features of another held-out text of another type (a story of other matters
+    before the question).
     The temperature and its fall with length that minimise their log loss are kept by the
     final model, trained on everything, so its confidence is an honest probability."""
     unknown = Counter(e.type for e in examples if e.type not in classes)
@@ -359,8 +361,10 @@ def _best_temperature(scored: list[tuple[list[float], int, int]]) -> tuple[float
     scores -= scores.max(axis=1, keepdims=True)
     at_gold = scores[np.arange(len(gold)), gold]
     best, best_loss = (1.0, 0.0), math.inf
-    for power in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-        scale = (lengths / REFERENCE_FEATURES) ** -power
+    # At most 1: at power 1 the scores of long texts are averages, and a longer story must
+    # not be less sure than a shorter one with the same evidence on average.
+    for power in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
+        scale = (np.maximum(lengths, REFERENCE_FEATURES) / REFERENCE_FEATURES) ** -power
         for step in range(5, 301):
             t = (step * 0.01) * scale
             logits = scores * t[:, None]
