@@ -93,6 +93,8 @@ def report(analyzer: Analyzer, path: Path, show_errors: bool) -> bool:
     red_probability: list[tuple[float, bool]] = []
     errors: Counter[str] = Counter()
     top3 = risk_ok = amount_ok = amount_n = 0
+    low: list[tuple[bool, bool]] = []  # per low-confidence text: top-1 right, gold offered
+    sure_right: list[bool] = []  # per confident text: top-1 right
     red_tp = red_fp = red_fn = 0
     risk_pairs: Counter[tuple[str, str]] = Counter()
     for row in rows:
@@ -102,6 +104,11 @@ def report(analyzer: Analyzer, path: Path, show_errors: bool) -> bool:
             confidence.append((result.confidence, result.type == row["type"]))
             top3 += row["type"] in [code for code, _ in result.top]
             errors[f"type {row['type']}"] += result.type != row["type"]
+            offered = row["type"] in [code for code, _ in result.top]
+            if result.low_confidence:
+                low.append((result.type == row["type"], offered))
+            else:
+                sure_right.append(result.type == row["type"])
         if "risk" in row:
             errors[f"risk {row['risk']}"] += result.risk != row["risk"]
             if result.risk_probability is not None:
@@ -154,6 +161,14 @@ def report(analyzer: Analyzer, path: Path, show_errors: bool) -> bool:
         gap = abs(figures["mean_confidence"] - figures["top1"])
         print(f"{'conf-acc gap':>16}: {gap:7.2%}" + ("  ok" if gap <= 0.15 else "  ABOVE 15%"))
         met = met and gap <= 0.15
+        # The low-confidence path: the dialog offers the top three as a choice. It should
+        # fire on the texts it would get wrong and spare the ones it gets right.
+        wrong_n = sum(1 for g, p in pairs if g != p)
+        low_wrong = sum(1 for right, _ in low if not right)
+        print(f"{'low-confidence':>16}: {len(low) / len(pairs):7.2%} of texts; "
+              f"{low_wrong}/{wrong_n} of the misread ones; gold among the choice offered "
+              f"{sum(o for _, o in low)}/{len(low)}; top-1 right when confident "
+              f"{sum(sure_right)}/{len(sure_right)}")
         print("\nconfusion (rows = expected, columns = predicted; only types that occur):")
         used = [c for c in labels if any(c in pair for pair in pairs)]
         width = max(len(c) for c in used)

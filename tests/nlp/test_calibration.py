@@ -29,3 +29,28 @@ def test_consultation_questions_are_classified(analyzer: Analyzer) -> None:
     }
     for text, code in cases.items():
         assert code in [c for c, _ in analyzer.analyze(text).top], text
+
+
+def test_the_temperature_falls_with_length_and_round_trips(analyzer: Analyzer) -> None:
+    model: Classifier = analyzer._model
+    assert 0.0 <= model.length_power <= 1.0
+    again = Classifier.from_data(model.to_data())
+    assert again.length_power == model.length_power
+    # Long stories are cooled down; a few words are not surer for being few.
+    assert model.temperature_for(5) == model.temperature_for(60) == model.temperature
+    if model.length_power:
+        assert model.temperature_for(400) < model.temperature_for(60)
+
+
+def test_a_question_with_nothing_in_it_is_low_confidence(analyzer: Analyzer) -> None:
+    for text in ("我想问问", "请问这种情况怎么办？", "律师您好，有个事想请教一下"):
+        assert analyzer.analyze(text).low_confidence, text
+
+
+def test_question_boilerplate_is_not_a_feature(analyzer: Analyzer) -> None:
+    model: Classifier = analyzer._model
+    for feature in ("w:请问", "b:请问", "b:律师", "b:求助", "w:怎么办", "b:么办"):
+        assert model.row(feature) == -1, feature
+    plain = analyzer.analyze("老公把家里的存款都转走了，我想离婚")
+    polite = analyzer.analyze("律师您好，求助：老公把家里的存款都转走了，我想离婚，请问怎么办")
+    assert plain.type == polite.type == "marriage_family"

@@ -44,7 +44,7 @@ def test_rows_are_the_known_features(analyzer: Analyzer) -> None:
                 assert probs is None
                 continue
             plain = softmax(sum_rows(model.weights, known, [0.0] * len(model.classes)),
-                            model.temperature)
+                            model.temperature_for(len(known)))
             assert probs is not None
             assert all(math.isclose(a, b, abs_tol=1e-12) for a, b in zip(probs, plain))
 
