@@ -1,9 +1,11 @@
 """Money amounts in resident text, converted to yuan.
 
 Handles Arabic and Chinese numerals and their mixtures: 14万, 十四万元, 1.2万元, 两千五, 3000块,
-¥3,000, 三万五千, 1万5, 2.5w, 3k. A number counts as money when a currency word touches it
-(元, 块, ¥, 人民币) or when the clause around it talks about money (借, 欠, 工资, 赔, 花了 ...)
-and no other unit follows it (天, 个, 人, 年, 月, 米 ...).
+¥3,000, 三万五千, 1万5, 2.5w, 3k, and prices as they are said: 三块二 (3.2), 一万九八 (19,800).
+A number counts as money when a currency word touches it (元, 块, ¥, 人民币), when the clause
+around it talks about money (借, 欠, 工资, 赔, 花了 ...), or when a verb of paying or asking
+or a price per unit stands right before it (修要八百, 只给六千八, 一节课一百二); and no other
+unit follows it (天, 个, 人, 年, 月, 米 ...).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ _APPROX_AFTER = re.compile(r"^(?:多|余|来|左右|上下|出头)")
 _OTHER_UNIT_AFTER = re.compile(
     r"^\s*(?:多|余|来)?\s*(?:个|人|名|位|天|日|号|年|月|周|岁|次|趟|遍|回|小时|分钟|分|秒|点|层|楼|"
     r"户|家|间|套|辆|台|只|头|条|匹|棵|亩|米|公里|里|平|方|斤|公斤|克|吨|kg|KG|km|%|％|倍|级|栋|"
-    r"座|张|本|件|份|期|集|度|成|公分|厘米|cm|个月|组|队|班|届|辈|代|口|顿|下|针|瓶|箱|袋|包|粒|颗|"
+    r"座|张|本|件|份|期|集|度|成|公分|厘米|cm|个月|组|队|班|届|辈|代|口|顿|下|针|瓶|箱|袋|粒|颗|"
+    r"包(?!工|料|吃|住|干|清|活|修|装)|"
     r"块地|块田|块砖|室|单元|幢|弄|巷|路|床|房间|届|年级|分钟)"
 )
 _MONEY_CUE = re.compile(
@@ -42,8 +45,17 @@ _MONEY_CUE = re.compile(
     r"利息|本金|贷|转账|转了|提成|奖金|共计|总共|一共|合计|金额|值|买|卖|亏|投资|存|要了|给了|"
     r"给我|给他|每月|每个月|一个月|每年|一年|每天|一天|每亩|一亩|每平|月入|收入|挣|赚|骗|拿|领|发|充|"
     r"首付|月供|尾款|余额|差|涨|降|多收|少给|分红|补助|奖励|开价|报价|估价|评估|标准|块|元|贵|便宜|"
-    r"每人|一人|每户|一户|出"
+    r"每人|一人|每户|一户|出|包工|包料"
 )
+# Said right before the number, these make it a price or a sum: 修要八百, 只给六千八, and a
+# price per unit, 一节课一百二, 每斤三块二.
+_MONEY_JUST_BEFORE = re.compile(
+    r"(?:要|给|加|补|开|收|卖|赔|出|值|花|付|交|退|扣|说好|讲好|谈好)$"
+    r"|(?:一|每)(?:[节斤个次天晚月年件份桌台亩张本瓶箱盒吨方顿趟车]|节课|小时|课时|平米|平方|人|户|公斤)$"
+)
+# 三块二, 两块八: a digit right after 块 or 元 is dimes (角), unless more of a number follows.
+_DIMES_AFTER = re.compile(
+    rf"^\s*(?:块|元)([{''.join(_CN_DIGITS)}]|\d)(?![\d.十百千万亿拾佰仟])(?:毛|角)?")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,!?;\n、]")
 # Every candidate starts with one of these; the rewrites before the search only blank
 # characters out, so a text without any holds no amount.
@@ -77,6 +89,7 @@ def cn_to_number(token: str) -> float | None:
     last_big = 0
     after_zero = False
     has_digit = False
+    tail = 0.0  # the scale of a second digit said after a first (一万九八)
     for part in parts:
         if part[0].isdigit():
             if num is not None:
@@ -89,9 +102,17 @@ def cn_to_number(token: str) -> float | None:
                 after_zero = True
                 continue
             if num is not None:
+                # 一万九八 = 19,800 (one ten-thousand, nine thousand, eight hundred), as prices
+                # are said; 一万七八 (rising by one) is a range, as is 三四千.
+                if (last_big and not last_small and not tail and section == 0
+                        and value != num + 1):
+                    section, num, tail = num * last_big / 10, float(value), last_big / 100
+                    continue
                 return None  # 三四千: a range, not an amount
             num = float(value)
             has_digit = True
+        elif tail:
+            return None  # nothing follows 一万九八
         elif part in _SMALL_UNITS:
             unit = _SMALL_UNITS[part]
             if num is None and unit != 10:
@@ -117,7 +138,9 @@ def cn_to_number(token: str) -> float | None:
             after_zero = False
     if not has_digit and parts[0] not in ("十", "拾"):
         return None  # 千, 万: a unit with no digit is not an amount (but 十 is ten)
-    if num is not None:
+    if num is not None and tail:
+        section += num * tail
+    elif num is not None:
         if after_zero or (not last_small and not last_big):
             section += num
         elif last_small:
@@ -177,12 +200,16 @@ def find_amounts(text: str) -> list[float | int]:
             continue
         value *= multiplier
         currency = multiplier == 10_000 or before_currency or bool(_CURRENCY_AFTER.match(after))
+        dimes = _DIMES_AFTER.match(after) if multiplier == 1 and "." not in token else None
+        if dimes and not _OTHER_UNIT_AFTER.match(text[end + dimes.end():end + dimes.end() + 4]):
+            digit = dimes.group(1)
+            value += (int(digit) if digit.isdigit() else _CN_DIGITS[digit]) / 10
         if not currency:
             if _OTHER_UNIT_AFTER.match(after):
                 continue
             # 14万 with no other unit after it is money in a complaint; smaller numbers need
             # the clause to be about money.
-            if not ("万" in token or "亿" in token):
+            if not ("万" in token or "亿" in token) and not _MONEY_JUST_BEFORE.search(before):
                 # The money word may sit in the clause before (花了不少钱，打疫苗1100) but
                 # not far away: look back 20 characters and into the rest of this clause.
                 context = text[max(0, start - 20) : start]

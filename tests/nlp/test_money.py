@@ -31,6 +31,16 @@ from fengqiao.nlp.money import cn_to_number, find_amounts
         ("３０００元", [3000]),  # full-width digits
         ("工程款一百二十八万", [1280000]),
         ("借了12万8", [128000]),
+        # Prices as they are said at a market stall or a shop counter.
+        ("鸡蛋一斤五块六", [5.6]),
+        ("橘子3块5一斤卖给他的", [3.5]),
+        ("物业费1.5元一平", [1.5]),  # 一平 is per square metre, not dimes
+        ("一台手机标价两万三五", [23500]),  # 两万三千五百
+        ("装空调一次三百五", [350]),
+        ("老板只给四千六", [4600]),
+        ("换个屏幕要九百", [900]),
+        ("讲好一千八全包的", [1800]),
+        ("说好两千三包工包料", [2300]),
     ],
 )
 def test_amount_forms(text: str, expected: list[float]) -> None:
@@ -59,6 +69,9 @@ def test_amount_forms(text: str, expected: list[float]) -> None:
         "三块地",
         "😀😀💰💰",
         "万一他不还",
+        "说好三天完工",
+        "他要两个人来帮忙",
+        "每天给我打五个电话",
     ],
 )
 def test_not_amounts(text: str) -> None:
@@ -81,7 +94,8 @@ def test_long_text_is_handled() -> None:
 @pytest.mark.parametrize(
     ("token", "value"),
     [("十", 10), ("十五", 15), ("二十", 20), ("一百零八", 108), ("两千五", 2500),
-     ("一亿二千万", 120_000_000), ("1.2万", 12000), ("千", None), ("三四千", None)],
+     ("一亿二千万", 120_000_000), ("1.2万", 12000), ("千", None), ("三四千", None),
+     ("一万九八", 19800), ("三万二五", 32500), ("一万七八", None), ("一万九八千", None)],
 )
 def test_cn_to_number(token: str, value: float | None) -> None:
     assert cn_to_number(token) == value
