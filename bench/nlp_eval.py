@@ -4,9 +4,12 @@
 
 Each data file is JSONL with "text" and any of "type", "risk", "amounts_yuan"; every file is
 reported on its own. Defaults: <repo>/../shared/data/intake_dev.jsonl (the shared labelled
-complaints), bench/data/risk_eval.jsonl and risk_eval_6…9.jsonl (red-risk texts written by
+complaints), bench/data/risk_eval.jsonl and risk_eval_6…10.jsonl (red-risk texts written by
 hand for evaluation, from other scenarios and words than config/risk_training/; nothing here
-feeds training).
+feeds training), consult_eval.jsonl and consult_eval_2.jsonl (consultation questions), and
+intake_eval_2.jsonl (complaints with types, colours and amounts). Batch 10, consult_eval_2 and
+intake_eval_2 were written in session 11 by a separate author who had not seen the training
+sets (docs/nlp.md has their first-look figures).
 Printed: type top-1/top-3/macro-F1, the type confusion matrix, the expected calibration error
 (ECE) of the reported confidence and mean confidence against accuracy; red recall and
 precision, the risk confusion matrix and the ECE of the red probability; amounts; errors per
@@ -31,8 +34,9 @@ from fengqiao.nlp.analyzer import Analyzer, default_config_dir
 TARGETS = {"red_recall": 0.95, "red_precision": 0.85, "amounts": 0.95}
 RISK_EVAL = REPO / "bench/data/risk_eval.jsonl"
 # Written later, each measured once before any tuning against it (docs/nlp.md has the figures).
-RISK_EVAL_LATER = [REPO / f"bench/data/risk_eval_{n}.jsonl" for n in (6, 7, 8, 9)]
+RISK_EVAL_LATER = [REPO / f"bench/data/risk_eval_{n}.jsonl" for n in (6, 7, 8, 9, 10)]
 CONSULT_EVAL = REPO / "bench/data/consult_eval.jsonl"
+LATER_EVAL = [REPO / "bench/data/consult_eval_2.jsonl", REPO / "bench/data/intake_eval_2.jsonl"]
 
 
 def ece(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
@@ -70,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, nargs="+",
                         default=[REPO.parent / "shared/data/intake_dev.jsonl", RISK_EVAL,
-                                 *RISK_EVAL_LATER, CONSULT_EVAL])
+                                 *RISK_EVAL_LATER, CONSULT_EVAL, *LATER_EVAL])
     parser.add_argument("--config", type=Path, default=default_config_dir())
     parser.add_argument("--cache", type=Path, default=None, help="data dir for the model cache")
     parser.add_argument("--show-errors", action="store_true", help="print misread rows")
