@@ -24,10 +24,17 @@ NEGATIONS = frozenset({"不", "没", "没有", "别", "未", "并未", "不会",
 _PASSIVE = frozenset({"被", "让", "给", "叫"})
 _TOWARDS = frozenset({"把", "往", "朝", "对着", "冲着", "向", "将", "拿", "用"})
 _TARGETS = frozenset({"person", "kin", "school_hosp", "institution"})
-# Classes a clause is asked about in pairs: people and verbs are everywhere, what matters is
-# what they are found with.
+# Context classes: people, kin, going, holding, saying, imminence, places and buildings are
+# in every complaint ("我爸提着水去", "婆婆说要把我赶出去"); what matters is what they are found
+# with. They are read only in a pair with a class that carries danger itself (a blade, a harm
+# verb, a crowd, despair ...): k:blade+hold, k:beat+kin, s:despair+now; never alone
+# (k:hold) nor with each other (k:go+person), which fired on ordinary disputes. A class an
+# operator adds is a danger class unless listed here.
+CONTEXT = frozenset({"person", "kin", "hold", "go", "say", "now", "institution", "way",
+                     "school_hosp", "block", "medicine", "strain", "vehicle"})
 _PAST = ("以前", "前几年", "几年前", "多年前", "去年", "前年", "曾经", "那时候", "小时候", "当年",
-         "早就", "后来", "现在没事", "戒了", "已经好了")
+         "早就", "后来", "现在没事", "戒了", "已经好了", "年轻的时候", "年轻时", "早年", "那几年",
+         "那会儿", "好几年前", "十几年前", "几十年前")
 _FICTION = ("小说", "电视剧", "电影", "游戏里", "梦里", "梦见", "做梦", "剧里", "故事")
 _ASKING = ("请问", "想问", "问一下", "咨询", "怎么办", "能不能", "合法吗", "算不算", "怎么赔",
            "要赔", "该找谁", "找谁", "投诉", "退货", "退款", "赔偿", "补偿")
@@ -134,7 +141,7 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
             if names:
                 ordered = sorted(names)
                 feats.update(f"s:{min(a, b)}+{max(a, b)}" for a in previous for b in ordered
-                             if a != b)
+                             if a != b and (a not in CONTEXT or b not in CONTEXT))
                 previous = ordered
             else:
                 previous = []
@@ -193,8 +200,12 @@ def _clause(words: list[str], key: tuple[str, str], tagger: WordTagger
             if towards and name in _TARGETS:
                 feats.add("t:" + name)
     found = sorted(current)
-    feats.update("k:" + name for name in found)
-    feats.update(f"k:{a}+{b}" for i, a in enumerate(found) for b in found[i + 1:])
+    danger = not current <= CONTEXT
+    if not danger:  # 把我的车锁了: a person after 把 says nothing without a danger class
+        feats = {f for f in feats if f[:2] != "t:" and f[:2] != "p:"}
+    feats.update("k:" + name for name in found if name not in CONTEXT)
+    feats.update(f"k:{a}+{b}" for i, a in enumerate(found) for b in found[i + 1:]
+                 if a not in CONTEXT or b not in CONTEXT)
     return frozenset(current), frozenset(feats)
 
 
@@ -208,6 +219,7 @@ CLASS_NAMES = {
     "selfharm_act": "自伤行为", "despair": "轻生念头", "lethal": "致命药物",
     "high_place": "高处", "farewell": "告别、交代后事", "stockpile": "攒药、藏药",
     "medicine": "药物、绳子、木炭", "school_hosp": "学校、医院", "institution": "机关单位", "go": "前往",
+    "say": "说、要、想", "strain": "难以支撑",
 }
 
 
@@ -221,7 +233,8 @@ def explain(weights: dict[str, float], feats: Iterable[str], count: int = 3) -> 
         if weight <= 0:
             continue
         for name in feat[2:].split("+"):
-            if name in CLASS_NAMES and name not in ("person", "now", "hold", "go", "threat"):
+            if name in CLASS_NAMES and name not in ("person", "now", "hold", "go", "say"):
                 scored[name] = max(scored.get(name, 0.0), weight)
-    ranked = sorted(scored, key=lambda n: -scored[n])[:count]
+    # Equal weights in the order of the names, not of the set (hash order differs by process).
+    ranked = sorted(scored, key=lambda n: (-scored[n], n))[:count]
     return [CLASS_NAMES[n] for n in ranked]
