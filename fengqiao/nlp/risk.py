@@ -21,8 +21,8 @@ LARGE_SUM_REASON = "涉及金额较大"
 MODEL_REASON = "整体表述显示可能存在紧急人身危险（模型判断，可能性{p:.0%}{why}）"
 SELF_HARM = "self_harm"
 # Decision thresholds on the calibrated red probability (see evaluate()).
-MODEL_RED = 0.5  # the model alone, on any text (chosen on dev rounds B-D, docs/nlp.md)
-MODEL_WITH_CUE = 0.3  # the model where a weak cue (a weapon named, an intent, a crowd) agrees
+MODEL_RED = 0.4  # the model alone, on any text (chosen on dev rounds B-E, docs/nlp.md)
+MODEL_WITH_CUE = 0.25  # the model where a weak cue (a weapon named, an intent, a crowd) agrees
 # Word classes of a danger to the resident themself (the 12356 line), and of one to others.
 _SELF_CLASSES = ("k:selfharm_act", "k:despair", "k:lethal", "k:high_place", "k:farewell",
                  "k:stockpile")
