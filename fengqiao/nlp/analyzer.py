@@ -23,13 +23,13 @@ from fengqiao.nlp import dates, money, pii, prefixes, tokenize
 from fengqiao.nlp.dates import Period
 from fengqiao.nlp.model import STOP_WORDS, Classifier, Example, load_examples, train_model
 from fengqiao.nlp.risk import RiskAssessor
-from fengqiao.nlp.risk_model import RiskModel, load_risk_examples
+from fengqiao.nlp.risk_model import HARD_NEGATIVE_WEIGHT, RiskModel, load_risk_examples
 from fengqiao.nlp.risk_model import training_files as risk_training_files
 from fengqiao.nlp.taxonomy import DisputeType, load_taxonomy
 from fengqiao.nlp.text import Normalizer
 
 # Bump when feature extraction or the model changes, so old caches are not reused.
-MODEL_VERSION = "nb-lr-poe-5-lentemp+risk-lr-words-4"
+MODEL_VERSION = "nb-lr-poe-5-lentemp+risk-lr-words-5"
 LOW_CONFIDENCE = 0.6
 KEYWORD_COUNT = 5
 FALLBACK_TYPE = "other"
@@ -192,7 +192,11 @@ class Analyzer:
             labels = [red for _, red in risk_examples] + [False] * len(plain)
             normal = [normalizer.normalize(t) for t in texts]
             docs = [risk.model_features(t) for t in normal]
-            risk_model = RiskModel.train(docs, labels).to_data()
+            # The texts not red in risk_training/ are hard negatives in residents' words; the
+            # dispute examples are written in another style, and outnumber them.
+            sample = [1.0 if red else HARD_NEGATIVE_WEIGHT for _, red in risk_examples]
+            sample += [1.0] * len(plain)
+            risk_model = RiskModel.train(docs, labels, sample).to_data()
         return {"model": model.to_data(), "idf": idf, "median_idf": median, "risk": risk_model}
 
     # -- reading a text -------------------------------------------------------------------

@@ -21,13 +21,15 @@ LARGE_SUM_REASON = "涉及金额较大"
 MODEL_REASON = "整体表述显示可能存在紧急人身危险（模型判断，可能性{p:.0%}{why}）"
 SELF_HARM = "self_harm"
 # Decision thresholds on the calibrated red probability (see evaluate()).
-MODEL_RED = 0.3  # the model alone, on any text
-MODEL_WITH_CUE = 0.2  # the model where a weak cue (a weapon named, an intent, a crowd) agrees
+MODEL_RED = 0.4  # the model alone, on any text (chosen on dev rounds B-E, docs/nlp.md)
+MODEL_WITH_CUE = 0.25  # the model where a weak cue (a weapon named, an intent, a crowd) agrees
 # Word classes of a danger to the resident themself (the 12356 line), and of one to others.
 _SELF_CLASSES = ("k:selfharm_act", "k:despair", "k:lethal", "k:high_place", "k:farewell",
                  "k:stockpile")
 _OTHERS_CLASSES = ("k:blade", "k:blunt", "k:gun", "k:fire+person", "k:beat", "k:detain",
-                   "k:crowd", "k:vehicle")
+                   "k:crowd")
+# A vehicle (a context class, read only in pairs) with a harm or beating verb: k:harm+vehicle.
+_OTHERS_PAIRS = ("k:beat+vehicle", "k:harm+vehicle")
 CUE_FLOOR = 0.0  # a strong structural cue is red whatever the model says: a miss costs most
 MODEL_MIN_CHARS = 8
 RULE_FLOOR = 0.1  # an operator phrase rule: red only if the model does not disagree
@@ -148,7 +150,8 @@ class RiskAssessor:
             yellow.append(f"{LARGE_SUM_REASON}（{_yuan_text(biggest)}）")
         self_harm = bool(red) and any(h.kind == SELF_HARM for h in hits) or any(
             "自杀" in r for r in red) or (model_red and any(f in feats for f in _SELF_CLASSES)
-                                        and not any(f in feats for f in _OTHERS_CLASSES))
+                                        and not any(f in feats for f in _OTHERS_CLASSES)
+                                        and not any(f in feats for f in _OTHERS_PAIRS))
         if red:
             return RiskResult(RED, red + yellow, self_harm, p)
         if yellow:

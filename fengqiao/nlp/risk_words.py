@@ -14,6 +14,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 
+from fengqiao.nlp.risk_cues import _PAST as _PAST_TIME
 from fengqiao.nlp.risk_cues import BLANK
 
 _HAN = re.compile(r"[\u4e00-\u9fff□]+")
@@ -24,13 +25,25 @@ NEGATIONS = frozenset({"不", "没", "没有", "别", "未", "并未", "不会",
 _PASSIVE = frozenset({"被", "让", "给", "叫"})
 _TOWARDS = frozenset({"把", "往", "朝", "对着", "冲着", "向", "将", "拿", "用"})
 _TARGETS = frozenset({"person", "kin", "school_hosp", "institution"})
-# Classes a clause is asked about in pairs: people and verbs are everywhere, what matters is
-# what they are found with.
+# Context classes: people, kin, going, holding, saying, imminence, places and buildings are
+# in every complaint ("我爸提着水去", "婆婆说要把我赶出去"); what matters is what they are found
+# with. They are read only in a pair with a class that carries danger itself (a blade, a harm
+# verb, a crowd, despair ...): k:blade+hold, k:beat+kin, s:despair+now; never alone
+# (k:hold) nor with each other (k:go+person), which fired on ordinary disputes. A class an
+# operator adds is a danger class unless listed here.
+CONTEXT = frozenset({"person", "kin", "hold", "go", "say", "now", "institution", "way",
+                     "school_hosp", "block", "medicine", "strain", "vehicle", "take"})
 _PAST = ("以前", "前几年", "几年前", "多年前", "去年", "前年", "曾经", "那时候", "小时候", "当年",
-         "早就", "后来", "现在没事", "戒了", "已经好了")
+         "早就", "后来", "现在没事", "戒了", "已经好了", "年轻的时候", "年轻时", "早年", "那几年",
+         "那会儿", "好几年前", "十几年前", "几十年前")
 _FICTION = ("小说", "电视剧", "电影", "游戏里", "梦里", "梦见", "做梦", "剧里", "故事")
 _ASKING = ("请问", "想问", "问一下", "咨询", "怎么办", "能不能", "合法吗", "算不算", "怎么赔",
-           "要赔", "该找谁", "找谁", "投诉", "退货", "退款", "赔偿", "补偿")
+           "要赔", "该找谁", "找谁", "投诉", "退货", "退款", "赔偿", "补偿", "问问", "问一问",
+           "需要带", "要带什么", "需要什么", "需要准备", "什么材料", "怎么写")
+# Seeking a remedy (a complaint's purpose): 想让他赔, 合理吗, 不认账, 起诉, 仲裁.
+_REMEDY = ("想让", "要求", "合理吗", "合法吗", "这样对吗", "公平吗", "不负责", "不认账", "不肯赔",
+           "不赔", "不给退", "要我赔", "要我们赔", "赔一半", "私了", "调解", "协商", "仲裁", "起诉",
+           "律师", "打官司", "医药费", "误工费", "精神损失", "报销", "社保", "工伤认定")
 CACHE_LIMIT = 50_000
 
 
@@ -111,8 +124,10 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
     ``k:blade`` a class in some clause; ``k:blade+hold`` two classes in one clause;
     ``s:blade+person`` two classes in neighbouring clauses; ``n:blade`` a class negated
     in its clause (我没拿刀); ``p:beat`` a harm or holding verb said in the passive (被…打);
-    ``t:kin`` a person after 把/往/朝 (把我妈推倒); ``x:past``, ``x:fiction``, ``x:ask`` the
-    text speaks of the past, of fiction, or asks a question about a dispute.
+    ``t:kin`` a person after 把/往/朝 (把我妈推倒); ``h:blade`` a danger class in a clause
+    told of the past (去年…拿刀吓唬过我爸); ``x:past``, ``x:fiction``, ``x:ask``,
+    ``x:remedy`` the text speaks of the past, of fiction, asks a question about a dispute,
+    or seeks a remedy (想让他赔, 起诉).
     A clause's part is remembered (residents repeat clauses); jieba cuts between
     punctuation, so a clause cut alone gives the words it has in the whole text."""
     feats: set[str] = set()
@@ -134,7 +149,7 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
             if names:
                 ordered = sorted(names)
                 feats.update(f"s:{min(a, b)}+{max(a, b)}" for a in previous for b in ordered
-                             if a != b)
+                             if a != b and (a not in CONTEXT or b not in CONTEXT))
                 previous = ordered
             else:
                 previous = []
@@ -145,12 +160,16 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
         feats.add("x:fiction")
     if _ASKING_ANY.search(masked):
         feats.add("x:ask")
+    if _REMEDY_ANY.search(masked):
+        feats.add("x:remedy")
     return feats
 
 
+# Done before, said in its own clause: 吓唬过我爸, 打过他两次 (经过, 路过 are not).
+_EXPERIENCED = re.compile(r"(?<![经通路穿越跨超度])过(一次|两次|几次|好几次|一回|几回|我|他|她|你|人|孩子)")
 # Whether any of the words is in a text, in one scan each (was a substring test per word).
-_PAST_ANY, _FICTION_ANY, _ASKING_ANY = (re.compile("|".join(map(re.escape, words)))
-                                        for words in (_PAST, _FICTION, _ASKING))
+_PAST_ANY, _FICTION_ANY, _ASKING_ANY, _REMEDY_ANY = (
+    re.compile("|".join(map(re.escape, words))) for words in (_PAST, _FICTION, _ASKING, _REMEDY))
 
 
 def _clause(words: list[str], key: tuple[str, str], tagger: WordTagger
@@ -193,8 +212,18 @@ def _clause(words: list[str], key: tuple[str, str], tagger: WordTagger
             if towards and name in _TARGETS:
                 feats.add("t:" + name)
     found = sorted(current)
-    feats.update("k:" + name for name in found)
-    feats.update(f"k:{a}+{b}" for i, a in enumerate(found) for b in found[i + 1:])
+    danger = not current <= CONTEXT
+    if not danger:  # 把我的车锁了: a person after 把 says nothing without a danger class
+        feats = {f for f in feats if f[:2] != "t:" and f[:2] != "p:"}
+    elif _PAST_TIME.search(masked) or _EXPERIENCED.search(masked):
+        # 去年有个亲戚拿刀吓唬过我爸: the danger classes of a clause told of the past are
+        # read as history (h:blade), not as the same danger now; no pairs, no target.
+        feats = {f for f in feats if f[:2] == "n:" or f == "x:harmless"}
+        feats.update("h:" + name for name in found if name not in CONTEXT)
+        return frozenset(), frozenset(feats)
+    feats.update("k:" + name for name in found if name not in CONTEXT)
+    feats.update(f"k:{a}+{b}" for i, a in enumerate(found) for b in found[i + 1:]
+                 if a not in CONTEXT or b not in CONTEXT)
     return frozenset(current), frozenset(feats)
 
 
@@ -208,6 +237,7 @@ CLASS_NAMES = {
     "selfharm_act": "自伤行为", "despair": "轻生念头", "lethal": "致命药物",
     "high_place": "高处", "farewell": "告别、交代后事", "stockpile": "攒药、藏药",
     "medicine": "药物、绳子、木炭", "school_hosp": "学校、医院", "institution": "机关单位", "go": "前往",
+    "say": "说、要、想", "strain": "难以支撑", "take": "带走、扣下",
 }
 
 
@@ -221,7 +251,8 @@ def explain(weights: dict[str, float], feats: Iterable[str], count: int = 3) -> 
         if weight <= 0:
             continue
         for name in feat[2:].split("+"):
-            if name in CLASS_NAMES and name not in ("person", "now", "hold", "go", "threat"):
+            if name in CLASS_NAMES and name not in ("person", "now", "hold", "go", "say"):
                 scored[name] = max(scored.get(name, 0.0), weight)
-    ranked = sorted(scored, key=lambda n: -scored[n])[:count]
+    # Equal weights in the order of the names, not of the set (hash order differs by process).
+    ranked = sorted(scored, key=lambda n: (-scored[n], n))[:count]
     return [CLASS_NAMES[n] for n in ranked]

@@ -88,6 +88,30 @@ def test_the_model_reads_word_classes_in_clauses(analyzer: Analyzer) -> None:
     assert "x:harmless" in harmless and "k:selfharm_act" not in harmless
 
 
+def test_context_classes_count_only_next_to_a_danger_class(analyzer: Analyzer) -> None:
+    """People, going, holding and saying are in every complaint: alone or with each other
+    they give the model nothing (before, k:go+person and k:hold fired on 提着水去); next to a
+    blade they do. A danger class in a clause told of the past is history (h:)."""
+    def feats(raw: str) -> set[str]:
+        return analyzer._risk.model_features(analyzer._normalizer.normalize(raw))
+
+    ordinary = feats("我爸提着两桶水去村委会，说要问问低保的事")
+    assert not [f for f in ordinary if f[:2] in ("k:", "s:", "t:", "p:")], ordinary
+    assert "k:blade+hold" in feats("我爸提着菜刀去村委会")
+    past = feats("去年有个亲戚拿刀吓唬过我爸")
+    assert "h:blade" in past and "k:blade" not in past
+
+
+def test_reasons_with_equal_weights_come_in_one_order() -> None:
+    """The word classes named in a model reason do not follow the set's hash order."""
+    from fengqiao.nlp.risk_words import explain
+
+    weights = {"k:poison": 1.0, "k:blade": 1.0, "k:fire": 1.0, "k:crowd": 2.0}
+    orders = [["k:poison", "k:blade", "k:fire", "k:crowd"],
+              ["k:fire", "k:crowd", "k:blade", "k:poison"]]
+    assert [explain(weights, o) for o in orders] == [["人群聚集", "刀具", "汽油、煤气等易燃物"]] * 2
+
+
 def test_an_operator_adds_a_local_word(tmp_path) -> None:  # type: ignore[no-untyped-def]
     source = (default_config_dir() / "risk_cues.toml").read_text(encoding="utf-8")
     text = "他拿着一把弯弯刀说今晚就来砍人"
