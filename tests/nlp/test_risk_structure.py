@@ -160,11 +160,36 @@ def test_widened_shapes_are_red(analyzer: Analyzer, text: str) -> None:
         "他开车不留神撞死了我家的鸡",  # an accident to an animal
         "对方开车不看路，把我家孩子撞了，现在还要我们负责任",  # 开车 without intent
         "我想问一下一了百了的那种离婚协议怎么签",  # 一了百了 not as an intent
+        # Jokes, insults and similes; a wish disowned at once; suicide as a past event or an
+        # insurance question; the attacker already taken away; a mended roof; a hit-and-run.
+        "他们打牌输了开玩笑说要弄死我，结果真不给工钱了",
+        "师傅骂徒弟笨得砍死你算了，徒弟干了三天就走了，工钱没结",
+        "食堂的菜咸得像毒药似的，一个月还收六百",
+        "恨不得一刀捅了这个骗子，可我不能干傻事，只想把钱要回来",
+        "我表哥前年喝药走了，他媳妇现在要把房子卖掉，我们能拦吗",
+        "保险公司非说我爸是跳河死的，不给理赔",
+        "打我的那个人已经被警察抓走了，想问赔偿能要多少",
+        "爬到屋顶上补漏，隔壁说我踩坏了他家的瓦",
+        "我妈被一辆电动车撞了，骑车的人跑了，监控也没拍到",
     ],
 )
 def test_past_fiction_and_accidents_are_not_red(analyzer: Analyzer, text: str) -> None:
     result = analyzer.analyze(text)
     assert result.risk != "red", (text, result.risk_reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "他又打电话来了，说再去法院告他就要你命",  # 要你命: a threat, said with no 的
+        "他故意开着三轮车把我撞倒了，现在还在门口转",  # on purpose: not an accident
+        "我弟把存折寄给了我，说以后用不上了，电话再也打不通",  # a farewell, not a bad line
+    ],
+)
+def test_threats_and_farewells_beside_those_frames_stay_red(analyzer: Analyzer,
+                                                           text: str) -> None:
+    result = analyzer.analyze(text)
+    assert result.risk == "red", (text, result.risk_reasons)
 
 
 def test_ongoing_since_the_past_still_counts() -> None:
