@@ -171,6 +171,13 @@ def test_widened_shapes_are_red(analyzer: Analyzer, text: str) -> None:
         "打我的那个人已经被警察抓走了，想问赔偿能要多少",
         "爬到屋顶上补漏，隔壁说我踩坏了他家的瓦",
         "我妈被一辆电动车撞了，骑车的人跑了，监控也没拍到",
+        "我用菜刀剁了十年排骨，老板说我剁坏了要扣钱",  # a knife used on food
+        "我是在砂石场开挖机的，老板说挖机的柴油钱要我出",  # machinery as one's job
+        "他在电话里说要烧了我家，其实就是吓唬人，想让我们搬走",  # disowned at once
+        "他喝多了说要砍死我，后来第二天来道了歉，可钱还是没还",  # withdrawn
+        "我的行李被房东锁在储物间里了，不给钥匙",  # things locked away
+        "我奶奶喝药喝了半年，血糖还是高",  # medicine for an illness
+        "孩子被关在教室门外罚站了一节课",  # shut out, not shut in
     ],
 )
 def test_past_fiction_and_accidents_are_not_red(analyzer: Analyzer, text: str) -> None:
@@ -184,6 +191,7 @@ def test_past_fiction_and_accidents_are_not_red(analyzer: Analyzer, text: str) -
         "他又打电话来了，说再去法院告他就要你命",  # 要你命: a threat, said with no 的
         "他故意开着三轮车把我撞倒了，现在还在门口转",  # on purpose: not an accident
         "我弟把存折寄给了我，说以后用不上了，电话再也打不通",  # a farewell, not a bad line
+        "工友三十几个现在坐在高速路口，车都过不去",  # a crowd counted after its noun
     ],
 )
 def test_threats_and_farewells_beside_those_frames_stay_red(analyzer: Analyzer,
