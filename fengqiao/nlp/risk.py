@@ -32,7 +32,7 @@ _OTHERS_CLASSES = ("k:blade", "k:blunt", "k:gun", "k:fire+person", "k:beat", "k:
 _OTHERS_PAIRS = ("k:beat+vehicle", "k:harm+vehicle")
 CUE_FLOOR = 0.0  # a strong structural cue is red whatever the model says: a miss costs most
 MODEL_MIN_CHARS = 8
-RULE_FLOOR = 0.1  # an operator phrase rule: red only if the model does not disagree
+RULE_FLOOR = 0.3  # an operator phrase rule: red only if the model does not disagree
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,9 @@ class Cue:
     # missing any set skips the cue. Exact, like `first_chars`, but it can ask for the
     # rarest part of the pattern (菜刀|斧头 …) rather than its common start (我, 他, 拿).
     gates: tuple[frozenset[str], ...] = ()
+    # Word classes one of which the text must hold for a strong cue to be strong (a set time
+    # or a means beside a bare threat); without one the hit is weak evidence for the model.
+    strong_with: tuple[str, ...] = ()
 
     def matches(self, text: str) -> Iterator[re.Match[str]]:
         """Every place the cue matches, leftmost first (overlaps allowed): two to three times
@@ -321,7 +324,8 @@ class CueSet:
                             re.compile(expanded), frozenset(firsts) if firsts else None, starts,
                             remembered("needs", "\0".join((str(raw["pattern"]), *lexicon)),
                                        _needs_of),
-                            required_chars(expanded)))
+                            required_chars(expanded),
+                            tuple(str(n) for n in raw.get("strong_with", ()))))
         pattern = Phrases(harmless) if harmless else None
         lexicon_words = data.get("lexicon") or {}
         weapons = frozenset(str(w) for name in ("blade", "blunt", "gun", "vehicle", "fire")
@@ -371,9 +375,12 @@ class CueSet:
                         whole = set(words())
                     if not any(self._whole_word(ch, found, whole) for ch in loose):
                         continue
-                kinds.add(cue.kind)
                 shown = found if len(found) <= 24 else found[:22] + "…"
-                hits.append(CueHit(cue.kind, cue.reason, cue.strong, shown))
+                strong = cue.strong and (not cue.strong_with or any(
+                    self._has(name, masked, present, has) for name in cue.strong_with))
+                if strong or not cue.strong:
+                    kinds.add(cue.kind)  # a strong cue made weak leaves its kind to the others
+                hits.append(CueHit(cue.kind, cue.reason, strong, shown))
                 break
         return hits
 

@@ -178,6 +178,10 @@ def test_widened_shapes_are_red(analyzer: Analyzer, text: str) -> None:
         "我的行李被房东锁在储物间里了，不给钥匙",  # things locked away
         "我奶奶喝药喝了半年，血糖还是高",  # medicine for an illness
         "孩子被关在教室门外罚站了一节课",  # shut out, not shut in
+        "他说再敢来要钱就打断我的腿，我没理他，钱到现在也没还",  # a bare threat: for the mediator
+        "工友们说老板再不给钱就一起去劳动局反映",  # a plan with no time: for the mediator
+        "老板跑了，工地上十几个人都很火",  # anger said as fire
+        "我开车撞了人，交警判我主责，现在对方要三万",  # liability already set
     ],
 )
 def test_past_fiction_and_accidents_are_not_red(analyzer: Analyzer, text: str) -> None:
@@ -192,6 +196,9 @@ def test_past_fiction_and_accidents_are_not_red(analyzer: Analyzer, text: str) -
         "他故意开着三轮车把我撞倒了，现在还在门口转",  # on purpose: not an accident
         "我弟把存折寄给了我，说以后用不上了，电话再也打不通",  # a farewell, not a bad line
         "工友三十几个现在坐在高速路口，车都过不去",  # a crowd counted after its noun
+        "他拿着菜刀说再来就打断我的腿，现在还在门口",  # the same threat beside a weapon
+        "全村明天上午九点去县政府门口讨说法，车都租好了",  # a plan set for a time
+        "五十多个摊贩把市场管理处的卷帘门撬开了，人都在里面",  # a crowd breaking in
     ],
 )
 def test_threats_and_farewells_beside_those_frames_stay_red(analyzer: Analyzer,
