@@ -111,6 +111,16 @@ def is_negated(text: str, start: int) -> bool:
     return _VOW.match(text, start) is None
 
 
+# Last week or month: a fight then is for the mediator (a yellow rule still reads it), not a
+# danger to act on within the hour (a red cue does not).
+_RECENT_PAST = re.compile(r"上周|上礼拜|上星期|上个月|前几天|前天|上次|那次")
+
+
+def _is_recent_past(text: str, start: int) -> bool:
+    clause = _CLAUSE_BREAK.split(text[max(0, start - 12) : start])[-1]
+    return _RECENT_PAST.search(clause) is not None
+
+
 def _is_past(text: str, start: int, end: int | None = None) -> bool:
     """Said of the past (or of fiction): a time word before the match in its clause or
     inside it (老公以前喝酒打人), or a clause after that puts it in the past."""
@@ -366,7 +376,8 @@ class CueSet:
             if cue.needs and not all(self._has(name, masked, present, has) for name in cue.needs):
                 continue
             for m in cue.matches(masked):
-                if is_negated(masked, m.start()) or _is_past(masked, m.start(), m.end()):
+                if (is_negated(masked, m.start()) or _is_past(masked, m.start(), m.end())
+                        or _is_recent_past(masked, m.start())):
                     continue
                 found = m.group(0)
                 loose = _WHOLE_WORD_ONLY.intersection(found)

@@ -139,7 +139,6 @@ def test_negated_cue_does_not_count() -> None:
         "他们把我爸关在仓库里不给饭吃",  # detention with starvation
         "四五十户人家去国道上躺着",  # crowd lying on a road
         "他说要开收割机连人带车一起碾了",  # 连人
-        "他砸了我家玻璃，说下回砸的就是你",  # 下回……就是你
         "他舅拿扫把往我头上砸",  # a blow aimed at the head, any tool
         "他不把我弄死不罢休，已经找上门了",  # 不……不罢休 is a vow
         "那个司机开车把拦车的村民撞倒了还往前开",  # 开车 with intent
@@ -179,6 +178,7 @@ def test_widened_shapes_are_red(analyzer: Analyzer, text: str) -> None:
         "我奶奶喝药喝了半年，血糖还是高",  # medicine for an illness
         "孩子被关在教室门外罚站了一节课",  # shut out, not shut in
         "他说再敢来要钱就打断我的腿，我没理他，钱到现在也没还",  # a bare threat: for the mediator
+        "他砸了我家玻璃，说下回砸的就是你",  # a threat with no means or time: the mediator's
         "工友们说老板再不给钱就一起去劳动局反映",  # a plan with no time: for the mediator
         "老板跑了，工地上十几个人都很火",  # anger said as fire
         "我开车撞了人，交警判我主责，现在对方要三万",  # liability already set
