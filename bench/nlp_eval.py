@@ -7,8 +7,8 @@ reported on its own. Defaults: <repo>/../shared/data/intake_dev.jsonl (the share
 complaints), bench/data/risk_eval.jsonl and risk_eval_6…9.jsonl (red-risk texts written by
 hand for evaluation, from other scenarios and words than config/risk_training/; nothing here
 feeds training), consult_eval.jsonl and consult_eval_2.jsonl (consultation questions), and
-the last held-back pair, intake_eval_5.jsonl (complaints in a realistic mix, with types,
-colours and amounts) and risk_eval_13.jsonl, written by an author who had not seen the
+the last held-back set, intake_eval_6.jsonl (complaints in a realistic mix, with types,
+colours and amounts), written by an author who had not seen the
 training sets (docs/nlp.md has their first-look figures and what became of the earlier ones).
 Printed: type top-1/top-3/macro-F1, the type confusion matrix, the expected calibration error
 (ECE) of the reported confidence and mean confidence against accuracy; red recall and
@@ -36,8 +36,7 @@ RISK_EVAL = REPO / "bench/data/risk_eval.jsonl"
 # Written later, each measured once before any tuning against it (docs/nlp.md has the figures).
 RISK_EVAL_LATER = [REPO / f"bench/data/risk_eval_{n}.jsonl" for n in (6, 7, 8, 9)]
 CONSULT_EVAL = REPO / "bench/data/consult_eval.jsonl"
-LATER_EVAL = [REPO / "bench/data/consult_eval_2.jsonl", REPO / "bench/data/intake_eval_5.jsonl",
-              REPO / "bench/data/risk_eval_13.jsonl"]
+LATER_EVAL = [REPO / "bench/data/consult_eval_2.jsonl", REPO / "bench/data/intake_eval_6.jsonl"]
 
 
 def ece(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
