@@ -129,6 +129,8 @@ class Analyzer:
         self._word_rows: dict[str, int] = {}  # word -> its row in the model, -1 if none
         self._run_rows: dict[str, tuple[int, ...]] = {}  # run of Chinese -> known rows
         self._keyword_weights: dict[str, tuple[float, tuple[float, ...]]] = {}
+        # block -> its words, their known rows, its runs' known rows (see `_read`)
+        self._blocks: dict[str, tuple[list[str], tuple[int, ...], tuple[int, ...]]] = {}
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -200,8 +202,8 @@ class Analyzer:
         """``facts=False`` leaves out the dates and personal numbers (phones, ID and bank card
         numbers), which `Analysis.to_dict` does not print: `fengqiao classify` skips them."""
         text = self._normalizer.normalize(text or "")
-        words = tokenize.cut(self._tokenizer, text)
-        probs = self._model.probabilities_of_rows(self._rows(text, words))
+        words, rows = self._read(text)
+        probs = self._model.probabilities_of_rows(rows)
         known = probs is not None
         classes = self._model.classes
         if probs is not None:
@@ -238,6 +240,59 @@ class Analyzer:
             risk_probability=risk.probability,
         )
 
+    def _read(self, text: str) -> tuple[list[str], set[int]]:
+        """jieba's cut of the text and the rows of `_rows`, from one pass over its blocks
+        (`tokenize.blocks`): each block's words, their rows and the rows of its runs of
+        Chinese characters are remembered together. The rows go into the set in the order
+        `_rows` adds them (the words' rows, then the runs' rows, each in the text's order), so
+        the set iterates alike and the sums are the same bit for bit."""
+        words: list[str]
+        if tokenize.OUTSIDE_BLOCKS.search(text) is not None:  # a rare character: plain path
+            words = tokenize.cut(self._tokenizer, text)
+            return words, self._rows(text, words)
+        known = self._blocks
+        words = []
+        word_rows: list[int] = []
+        run_rows: list[int] = []
+        for block in tokenize.blocks(text):
+            if not block:
+                continue
+            found = known.get(block)
+            if found is None:
+                found = self._block(block)
+            words += found[0]
+            word_rows += found[1]
+            run_rows += found[2]
+        rows = set(word_rows)
+        rows.update(run_rows)
+        return words, rows
+
+    def _block(self, block: str) -> tuple[list[str], tuple[int, ...], tuple[int, ...]]:
+        """One block's words, their known rows (in order) and its runs' known rows."""
+        words = tokenize.cut(self._tokenizer, block)
+        row_of = self._model.row
+        word_rows = tuple(row for row in (-1 if w in STOP_WORDS else row_of("w:" + w)
+                                          for w in words) if row >= 0)
+        run_rows = tuple(row for run in tokenize.han_runs(block) for row in self._run_known(run))
+        found = (words, word_rows, run_rows)
+        if len(self._blocks) >= tokenize.CACHE_LIMIT:
+            self._blocks.clear()
+        self._blocks[block] = found
+        return found
+
+    def _run_known(self, run: str) -> tuple[int, ...]:
+        """The known rows of a run of Chinese characters: its bigrams, then its characters."""
+        known = self._run_rows.get(run)
+        if known is None:
+            row_of = self._model.row
+            grams = [*("b:" + g for g in tokenize.han_bigrams(run)),
+                     *("u:" + c for c in tokenize.han_chars(run))]
+            known = tuple(i for i in map(row_of, grams) if i >= 0)
+            if len(self._run_rows) >= tokenize.CACHE_LIMIT:
+                self._run_rows.clear()
+            self._run_rows[run] = known
+        return known
+
     def _rows(self, text: str, words: list[str]) -> set[int]:
         """The rows of the model's weight matrix for the text's known features, the same set
         `_features` and `Classifier.known` give. Looked up once per word and once per run of
@@ -256,17 +311,8 @@ class Analyzer:
         # Added in the words' order, as one by one: the set iterates alike, so the rows are
         # summed in the same order (bit for bit the same sums).
         rows: set[int] = {row for row in cast(list[int], found) if row >= 0}  # no None left
-        run_rows = self._run_rows
         for run in tokenize.han_runs(text):
-            known = run_rows.get(run)
-            if known is None:
-                grams = [*("b:" + g for g in tokenize.han_bigrams(run)),
-                         *("u:" + c for c in tokenize.han_chars(run))]
-                known = tuple(i for i in map(row_of, grams) if i >= 0)
-                if len(run_rows) >= tokenize.CACHE_LIMIT:
-                    run_rows.clear()
-                run_rows[run] = known
-            rows.update(known)
+            rows.update(self._run_known(run))
         return rows
 
     def screen(self, text: str, now: datetime | None = None) -> Screening:

@@ -61,6 +61,7 @@ _NOT_MONEY = re.compile(
     r"|(?<![0-9A-Za-z])\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?(?![0-9A-Za-z])"
     r"|(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"
 )
+_DIGIT = re.compile(r"\d")
 _SERVICE_CONTEXT_AFTER = re.compile(r"^\s*(?:元|块|圆|万|千|百)")
 
 
@@ -140,7 +141,8 @@ def find_amounts(text: str) -> list[float | int]:
     # 二十多万 / 三千来块: the approximation word sits inside the number; drop it (the same
     # length is kept with a space so positions stay meaningful).
     text = _APPROX_INSIDE.sub(lambda m: m.group(1) + m.group(3) + " ", text)
-    text = _NOT_MONEY.sub(lambda m: " " * len(m.group(0)), text)
+    if _DIGIT.search(text) is not None:  # every phone, ID or card number holds digits
+        text = _NOT_MONEY.sub(lambda m: " " * len(m.group(0)), text)
     for m in _CANDIDATE.finditer(text):
         token = m.group(0)
         multiplier = 1

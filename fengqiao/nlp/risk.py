@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fengqiao.nlp.risk_cues import CueSet, Phrases, first_unnegated, required_chars
-from fengqiao.nlp.risk_model import RiskModel, features
+from fengqiao.nlp.risk_model import RiskModel, features, read
 from fengqiao.nlp.risk_words import GramCache, WordTagger, explain
 
 RED, YELLOW, BLUE = "red", "yellow", "blue"
@@ -127,8 +127,7 @@ class RiskAssessor:
         # The learned model reads every text long enough to say something (a short answer
         # such as 张三, 同意, 上个月 gives it nothing to weigh).
         if self.model is not None and self.cut is not None and len(masked) >= MODEL_MIN_CHARS:
-            feats = features(text, masked, self.cut, self.tagger, self._grams)
-            p = self.model.probability(feats)
+            p, feats = read(self.model, text, masked, self.cut, self.tagger, self._grams)
         red: list[str] = []
         if strong and (p is None or p >= CUE_FLOOR):
             red.extend(dict.fromkeys(f"{h.reason}（“{h.text}”）" for h in strong))

@@ -26,7 +26,7 @@ from operator import or_
 from pathlib import Path
 from typing import Any
 
-from fengqiao.nlp.prefixes import heads, remembered, starts_pattern
+from fengqiao.nlp.prefixes import compiled, heads, remembered, starts_pattern
 
 NEGATION = re.compile(
     r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于|差点|险些|不敢|不用|无需|防止|避免|以免|怕)"
@@ -180,9 +180,7 @@ class Phrases:
         self.first_chars: frozenset[str] | None = None
         self._starts: re.Pattern[str] | None = None
         self._by_char: dict[str, re.Pattern[str]] = {}
-        # The alternation for each starting character, compiled the first time a text holds
-        # that character: compiling them all cost a third of the start-up, and many of these
-        # characters are rare.
+        # The alternation for each starting character (`_by_char`, compiled).
         self._own: dict[str, str] = {}
         if patterns and all(f is not None for f in firsts):
             self.first_chars = frozenset().union(*firsts)  # type: ignore[arg-type]
@@ -191,12 +189,14 @@ class Phrases:
             for char in chars:
                 own = [p for p, f in zip(patterns, firsts) if char in f]  # type: ignore[operator]
                 self._own[char] = _alternation(own)
+                # Compiled code remembered in the data directory (prefixes.compiled): cheap.
+                self._by_char[char] = compiled(self._own[char])
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
         """The whole alternation (compiled when first asked: the search by starting
         character does not need it)."""
-        return re.compile(self.source)
+        return compiled(self.source)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if self._starts is None:
@@ -206,11 +206,7 @@ class Phrases:
         by_char = self._by_char
         while (start := self._starts.search(text, pos)) is not None:
             at = start.start()
-            char = text[at]
-            pattern = by_char.get(char)
-            if pattern is None:
-                pattern = by_char[char] = re.compile(self._own[char])
-            found = pattern.match(text, at)
+            found = by_char[text[at]].match(text, at)
             if found is None:
                 pos = at + 1
                 continue
@@ -318,7 +314,7 @@ class CueSet:
             firsts = remembered("first", expanded, _first_chars_of)
             starts = _starts(expanded, frozenset(firsts)) if firsts else None
             cues.append(Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
-                            re.compile(expanded), frozenset(firsts) if firsts else None, starts,
+                            compiled(expanded), frozenset(firsts) if firsts else None, starts,
                             remembered("needs", "\0".join((str(raw["pattern"]), *lexicon)),
                                        _needs_of),
                             required_chars(expanded)))

@@ -58,8 +58,8 @@ class WordTagger:
                          for ch, found in by_first.items()}
         self.patterns = [(re.compile("|".join(f"(?:{p})" for p in ps)), name)
                          for name, ps in patterns.items()]
-        # (clause, masked clause) -> its classes and features, for word_features
-        self.clauses: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
+        # (clause, masked clause) -> its classes (sorted) and features, for word_features
+        self.clauses: dict[tuple[str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
 
     def spans(self, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """(start, end, classes) of the multi-character words and patterns in ``text``."""
@@ -82,6 +82,11 @@ class GramCache:
 
     def __init__(self) -> None:
         self._runs: dict[str, tuple[str, ...]] = {}
+
+    @staticmethod
+    def runs(text: str) -> list[str]:
+        """The runs `grams` takes bigrams from: ``grams(text)`` is the union of theirs."""
+        return _HAN.findall(text)
 
     def grams(self, text: str) -> set[str]:
         out: set[str] = set()
@@ -116,7 +121,7 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
     A clause's part is remembered (residents repeat clauses); jieba cuts between
     punctuation, so a clause cut alone gives the words it has in the whole text."""
     feats: set[str] = set()
-    previous: list[str] = []
+    previous: tuple[str, ...] = ()
     start = 0
     remembered = tagger.clauses
     for stop in [*(m.start() for m in _BREAK.finditer(text)), len(text)]:
@@ -124,33 +129,33 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
             key = (text[start:stop], masked[start:stop])
             found = remembered.get(key)
             if found is None:
-                found = _clause(cut(key[0]), key, tagger)
+                names, own = _clause(cut(key[0]), key, tagger)
+                # The x: words hold no clause break, so each is found in one clause.
+                flags = [flag for flag, words in _TEXT_FLAGS if words.search(key[1])]
+                found = (tuple(sorted(names)), own.union(flags) if flags else own)
                 if len(remembered) >= CACHE_LIMIT:
                     remembered.clear()
                 remembered[key] = found
-            names, own = found
+            ordered, own = found
             if own:
                 feats.update(own)
-            if names:
-                ordered = sorted(names)
-                feats.update(f"s:{min(a, b)}+{max(a, b)}" for a in previous for b in ordered
-                             if a != b)
+            if ordered:
+                if previous:
+                    feats.update(f"s:{min(a, b)}+{max(a, b)}" for a in previous
+                                 for b in ordered if a != b)
                 previous = ordered
             else:
-                previous = []
+                previous = ()
         start = stop + 1
-    if _PAST_ANY.search(masked):
-        feats.add("x:past")
-    if _FICTION_ANY.search(masked):
-        feats.add("x:fiction")
-    if _ASKING_ANY.search(masked):
-        feats.add("x:ask")
     return feats
 
 
 # Whether any of the words is in a text, in one scan each (was a substring test per word).
 _PAST_ANY, _FICTION_ANY, _ASKING_ANY = (re.compile("|".join(map(re.escape, words)))
                                         for words in (_PAST, _FICTION, _ASKING))
+_TEXT_FLAGS = (("x:past", _PAST_ANY), ("x:fiction", _FICTION_ANY), ("x:ask", _ASKING_ANY))
+if any(_BREAK.search(w) for w in (*_PAST, *_FICTION, *_ASKING)):
+    raise ValueError("an x: word holds a clause break: word_features finds them per clause")
 
 
 def _clause(words: list[str], key: tuple[str, str], tagger: WordTagger
@@ -223,5 +228,6 @@ def explain(weights: dict[str, float], feats: Iterable[str], count: int = 3) -> 
         for name in feat[2:].split("+"):
             if name in CLASS_NAMES and name not in ("person", "now", "hold", "go", "threat"):
                 scored[name] = max(scored.get(name, 0.0), weight)
-    ranked = sorted(scored, key=lambda n: -scored[n])[:count]
+    # Ties by name: the features come from a set, whose order follows the hash seed.
+    ranked = sorted(scored, key=lambda n: (-scored[n], n))[:count]
     return [CLASS_NAMES[n] for n in ranked]
