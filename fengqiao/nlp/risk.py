@@ -116,10 +116,11 @@ class RiskAssessor:
     def evaluate(self, text: str, amounts_yuan: list[float | int],
                  words: Callable[[], list[str]] | None = None) -> RiskResult:
         """The colour, the reasons in Chinese, and whether the danger is to the resident."""
-        masked = self.cues.mask(text)
-        present = frozenset(masked)
-        bits = self.cues.gates.of(present)  # one pass over the characters for cues and rules
-        hits = self.cues.find(masked, words, present, bits)
+        bits = self.cues.gates.of_text(text)  # the characters, for the mask, cues and rules
+        masked = self.cues.mask(text, bits)
+        if masked is not text:
+            bits = self.cues.gates.of_text(masked)
+        hits = self.cues.find(masked, words, bits)
         rule_red, yellow = self._rules(masked, bits)
         strong = [h for h in hits if h.strong]
         p = None
