@@ -129,8 +129,8 @@ class Analyzer:
         self._word_rows: dict[str, int] = {}  # word -> its row in the model, -1 if none
         self._run_rows: dict[str, tuple[int, ...]] = {}  # run of Chinese -> known rows
         self._keyword_weights: dict[str, tuple[float, tuple[float, ...]]] = {}
-        # block -> its words, their known rows, its runs' known rows (see `_read`)
-        self._blocks: dict[str, tuple[list[str], tuple[int, ...], tuple[int, ...]]] = {}
+        # block -> its words, their known rows, its runs' known rows, candidates (`_read`)
+        self._blocks: dict[str, _Block] = {}
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -202,7 +202,7 @@ class Analyzer:
         """``facts=False`` leaves out the dates and personal numbers (phones, ID and bank card
         numbers), which `Analysis.to_dict` does not print: `fengqiao classify` skips them."""
         text = self._normalizer.normalize(text or "")
-        words, rows = self._read(text)
+        words, rows, candidates = self._read(text)
         probs = self._model.probabilities_of_rows(rows)
         known = probs is not None
         classes = self._model.classes
@@ -229,7 +229,7 @@ class Analyzer:
             low_confidence=confidence < LOW_CONFIDENCE or not known,
             risk=risk.colour,
             risk_reasons=risk.reasons,
-            keywords=self._keywords(words, self._class_index[best]),
+            keywords=self._keywords(candidates, self._class_index[best]),
             amounts_yuan=amounts,
             department=kind.department,
             dates=dates.find_periods(text, now) if facts else [],
@@ -240,41 +240,47 @@ class Analyzer:
             risk_probability=risk.probability,
         )
 
-    def _read(self, text: str) -> tuple[list[str], set[int]]:
-        """jieba's cut of the text and the rows of `_rows`, from one pass over its blocks
-        (`tokenize.blocks`): each block's words, their rows and the rows of its runs of
-        Chinese characters are remembered together. The rows go into the set in the order
-        `_rows` adds them (the words' rows, then the runs' rows, each in the text's order), so
-        the set iterates alike and the sums are the same bit for bit."""
+    def _read(self, text: str) -> tuple[list[str], set[int], list[str]]:
+        """jieba's cut of the text, the rows of `_rows` and the keyword candidates, from one
+        pass over its blocks (`tokenize.blocks`): each block's words, their rows, the rows of
+        its runs of Chinese characters and its candidates are remembered together. The rows go
+        into the set in the order `_rows` adds them (the words' rows, then the runs' rows,
+        each in the text's order), so the set iterates alike and the sums are the same bit
+        for bit."""
         words: list[str]
         if tokenize.OUTSIDE_BLOCKS.search(text) is not None:  # a rare character: plain path
             words = tokenize.cut(self._tokenizer, text)
-            return words, self._rows(text, words)
+            return words, self._rows(text, words), _candidates(words)
         known = self._blocks
         words = []
         word_rows: list[int] = []
         run_rows: list[int] = []
+        candidates: list[str] = []
         for block in tokenize.blocks(text):
-            if not block:
-                continue
             found = known.get(block)
             if found is None:
                 found = self._block(block)
+            if found is _NOTHING:  # punctuation, spaces, the empty ends of the split
+                continue
             words += found[0]
             word_rows += found[1]
             run_rows += found[2]
+            candidates += found[3]
         rows = set(word_rows)
         rows.update(run_rows)
-        return words, rows
+        return words, rows, candidates
 
-    def _block(self, block: str) -> tuple[list[str], tuple[int, ...], tuple[int, ...]]:
-        """One block's words, their known rows (in order) and its runs' known rows."""
+    def _block(self, block: str) -> _Block:
+        """One block's words, their known rows (in order), its runs' known rows and its
+        keyword candidates."""
         words = tokenize.cut(self._tokenizer, block)
         row_of = self._model.row
         word_rows = tuple(row for row in (-1 if w in STOP_WORDS else row_of("w:" + w)
                                           for w in words) if row >= 0)
         run_rows = tuple(row for run in tokenize.han_runs(block) for row in self._run_known(run))
-        found = (words, word_rows, run_rows)
+        found = (words, word_rows, run_rows, _candidates(words))
+        if found == _NOTHING:
+            found = _NOTHING
         if len(self._blocks) >= tokenize.CACHE_LIMIT:
             self._blocks.clear()
         self._blocks[block] = found
@@ -342,11 +348,10 @@ class Analyzer:
         self._keyword_weights[word] = found
         return found
 
-    def _keywords(self, words: list[str], class_index: int) -> list[str]:
+    def _keywords(self, candidates: list[str], class_index: int) -> list[str]:
         """jieba.analyse's TF-IDF ranking (tf × idf, words of two or more characters, stop
-        words dropped), boosted by how much each word pointed to the chosen type, so the
-        words shown are the ones that explain the decision."""
-        candidates = [w for w in words if len(w) > 1 and w not in STOP_WORDS]
+        words dropped: `_candidates`), boosted by how much each word pointed to the chosen
+        type, so the words shown are the ones that explain the decision."""
         if not candidates:
             return []
         counts = Counter(candidates)  # in first-seen order, as the ranking's ties need
@@ -361,6 +366,16 @@ class Analyzer:
             ranked.append((relevance > 0, n / total * idf * (1.0 + relevance), w))
         ranked.sort(reverse=True)
         return [w for _, _, w in ranked[:KEYWORD_COUNT]]
+
+
+# A block's words, their rows, its runs' rows and its keyword candidates (`Analyzer._read`).
+_Block = tuple[list[str], tuple[int, ...], tuple[int, ...], list[str]]
+_NOTHING: _Block = ([], (), (), [])  # a block that gives none of them
+
+
+def _candidates(words: list[str]) -> list[str]:
+    """The words the keyword ranking weighs."""
+    return [w for w in words if len(w) > 1 and w not in STOP_WORDS]
 
 
 def _features(text: str, tokenizer: jieba.Tokenizer) -> tuple[set[str], list[str]]:

@@ -9,6 +9,7 @@ import re
 
 from fengqiao.nlp import money, prefixes, tokenize
 from fengqiao.nlp.analyzer import Analyzer
+from fengqiao.nlp.model import STOP_WORDS
 from fengqiao.nlp.risk_model import features, read
 from fengqiao.nlp.risk_words import GramCache, WordTagger, explain
 from tests.nlp.test_fast_paths import _texts
@@ -20,15 +21,17 @@ def _more() -> list[str]:
 
 
 def test_blocks_give_the_cut_and_the_rows_in_their_order(analyzer: Analyzer) -> None:
-    """`_read` is `tokenize.cut` and `_rows`, and its set of rows iterates in the same order
-    (so numpy adds the same rows in the same order: the same sums bit for bit)."""
+    """`_read` is `tokenize.cut`, `_rows` and the keyword candidates, and its set of rows
+    iterates in the same order (numpy adds the same rows in the same order: the same sums
+    bit for bit)."""
     for _ in range(2):  # the second pass reads remembered blocks
         for raw in _more():
             text = analyzer._normalizer.normalize(raw)
             words = tokenize.cut(analyzer._tokenizer, text)
             expected = analyzer._rows(text, words)
-            got_words, rows = analyzer._read(text)
+            got_words, rows, candidates = analyzer._read(text)
             assert got_words == words, raw
+            assert candidates == [w for w in words if len(w) > 1 and w not in STOP_WORDS]
             assert list(rows) == list(expected), raw
             assert analyzer._model.probabilities_of_rows(rows) == (
                 analyzer._model.probabilities_of_rows(expected)), raw
