@@ -14,6 +14,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 
@@ -139,10 +140,10 @@ class Analyzer:
         writes the cache (a few seconds, once per change of config or training data)."""
         config_dir, nlp_cache = Path(config_dir), Path(cache_dir) / "nlp"
         taxonomy = load_taxonomy(config_dir / "taxonomy.toml")
+        prefixes.load_memo(nlp_cache)
         normalizer = Normalizer.from_config(config_dir)
         extra_words = [w for t in taxonomy for w in t.keywords if len(w) > 1]
         tokenizer = tokenize.build_tokenizer(config_dir, nlp_cache, extra_words)
-        prefixes.load_memo(nlp_cache)
         risk = RiskAssessor.from_config(config_dir)
         prefixes.save_memo(nlp_cache)
         risk.cut = lambda text: tokenize.cut(tokenizer, text)
@@ -207,7 +208,7 @@ class Analyzer:
         known = probs is not None
         classes = self._model.classes
         if probs is not None:
-            ranked = sorted(zip(classes, probs), key=lambda cp: cp[1], reverse=True)
+            ranked = sorted(zip(classes, probs), key=itemgetter(1), reverse=True)
             if ranked[0][1] < LOW_CONFIDENCE and all(c != FALLBACK_TYPE for c, _ in ranked[:3]):
                 # Unsure: the resident is offered a choice of three, and "other" is the honest
                 # third option when nothing fits well.
@@ -356,14 +357,11 @@ class Analyzer:
             return []
         counts = Counter(candidates)  # in first-seen order, as the ranking's ties need
         total = len(candidates)
-        ranked: list[tuple[bool, float, str]] = []
-        known = self._keyword_weights
-        for w, n in counts.items():
-            weights = known.get(w)
-            if weights is None:
-                weights = self._keyword_weights_of(w)
-            idf, relevance = weights[0], weights[1][class_index]
-            ranked.append((relevance > 0, n / total * idf * (1.0 + relevance), w))
+        known = self._keyword_weights.get
+        ranked = [(relevance > 0, n / total * idf * (1.0 + relevance), w)
+                  for w, n in counts.items()
+                  for idf, relevances in (known(w) or self._keyword_weights_of(w),)
+                  for relevance in (relevances[class_index],)]
         ranked.sort(reverse=True)
         return [w for _, _, w in ranked[:KEYWORD_COUNT]]
 

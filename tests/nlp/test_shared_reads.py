@@ -79,3 +79,14 @@ def test_no_digit_no_phone_number_to_blank(analyzer: Analyzer) -> None:
         money._DIGIT = gate
     assert [money.find_amounts(t) for t in texts] == plain
     assert [3000] in plain
+
+
+def test_normalizer_gates_are_its_character_sets(analyzer: Analyzer) -> None:
+    from fengqiao.nlp.text import _FULLWIDTH, _WIDE
+
+    normalizer = analyzer._normalizer
+    assert all(normalizer._trad_any.search(ch) for ch in normalizer._trad)
+    assert all(_WIDE.search(chr(code)) for code in _FULLWIDTH)
+    for text in [*_more(), "＂１３８＂　￥３０００", "老闆說", "什么怎么"]:
+        assert (normalizer._trad_any.search(text) is None) == normalizer._trad.isdisjoint(text)
+        assert (_WIDE.search(text) is None) == (text.translate(_FULLWIDTH) == text)
