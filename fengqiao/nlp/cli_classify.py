@@ -41,7 +41,12 @@ def run_classify(argv_text: str | None, jsonl: bool, stdin: TextIO, stdout: Text
     # A batch often holds the same text more than once (forwarded messages, re-imports): its
     # output line is remembered. The classification does not depend on the time it is made.
     seen: dict[str, str] = {}
+    lines: dict[str, str] = {}  # the same for a repeated input line, not parsed again
     for line in stdin:
+        out = lines.get(line)
+        if out is not None:
+            write(out)
+            continue
         if not line.strip():
             continue
         try:
@@ -59,6 +64,9 @@ def run_classify(argv_text: str | None, jsonl: bool, stdin: TextIO, stdout: Text
             if len(seen) >= MEMO_LIMIT:
                 seen.clear()
             seen[line_text] = out
+        if len(lines) >= MEMO_LIMIT:
+            lines.clear()
+        lines[line] = out
         write(out)
     stdout.flush()
     return 0

@@ -27,7 +27,8 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _MAX_CLASS = 256  # a wider character class is not expanded: a match may start anywhere
-_MAX_HEADS = 600  # more two-character beginnings than this: first characters only
+_MAX_HEADS = 8000  # more two-character beginnings than this: first characters only (600 made
+# a dozen cues with large word classes fall back to 不, 了, 上 …; compiled code is remembered)
 _ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
 
 
