@@ -50,8 +50,32 @@ def heads(pattern: str) -> set[str] | None:
     return found
 
 
+def starts_for(pattern: str, first: frozenset[str]) -> re.Pattern[str]:
+    """What finds the places a match of ``pattern`` can begin: its possible first two
+    characters where they are known, else ``first``, its first characters (remembered)."""
+    return compiled(remembered("starts", "".join(sorted(first)) + "\0" + pattern, _starts_of))
+
+
+def _starts_of(key: str) -> str:
+    chars, _, pattern = key.partition("\0")
+    found = remembered("heads", pattern, _frozen_heads)
+    first = frozenset(chars)
+    return starts_source(first if found is None or not {h[0] for h in found} <= first
+                         else found)
+
+
+def _frozen_heads(pattern: str) -> frozenset[str] | None:
+    found = heads(pattern)
+    return None if found is None else frozenset(found)
+
+
 def starts_pattern(found: AbstractSet[str]) -> re.Pattern[str]:
     """A pattern whose `search` finds the next place where one of these beginnings is."""
+    return compiled(starts_source(found))
+
+
+def starts_source(found: AbstractSet[str]) -> str:
+    """The text of `starts_pattern`."""
     singles = {h for h in found if len(h) == 1}
     seconds: dict[str, set[str]] = {}
     for h in found:
@@ -61,7 +85,7 @@ def starts_pattern(found: AbstractSet[str]) -> re.Pattern[str]:
     # characters in C), its second characters a class.
     parts = [f"{re.escape(first)}{_klass(nexts)}" for first, nexts in sorted(seconds.items())]
     parts += [re.escape(h) for h in sorted(singles)]
-    return compiled("|".join(parts))
+    return "|".join(parts)
 
 
 def _klass(chars: set[str]) -> str:

@@ -26,7 +26,7 @@ from operator import or_
 from pathlib import Path
 from typing import Any
 
-from fengqiao.nlp.prefixes import compiled, heads, remembered, starts_pattern
+from fengqiao.nlp.prefixes import compiled, remembered, starts_for
 
 NEGATION = re.compile(
     r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于|差点|险些|不敢|不用|无需|防止|避免|以免|怕)"
@@ -184,7 +184,7 @@ class Phrases:
         if patterns and all(f is not None for f in firsts):
             self.first_chars = frozenset().union(*firsts)  # type: ignore[arg-type]
             chars = sorted(self.first_chars)
-            self._starts = _starts(self.source, self.first_chars)
+            self._starts = starts_for(self.source, self.first_chars)
             for char in chars:
                 own = [p for p, f in zip(patterns, firsts) if char in f]  # type: ignore[operator]
                 self._by_char[char] = compiled(_alternation(own))
@@ -258,20 +258,6 @@ def _first_chars_of(pattern: str) -> frozenset[str] | None:
     return None if found is None else frozenset(found)
 
 
-def _frozen_heads(pattern: str) -> frozenset[str] | None:
-    found = heads(pattern)
-    return None if found is None else frozenset(found)
-
-
-def _starts(pattern: str, first: frozenset[str]) -> re.Pattern[str]:
-    """What finds the places a match of ``pattern`` can begin: its possible first two
-    characters where they are known (prefixes.py), else its first characters."""
-    found = remembered("heads", pattern, _frozen_heads)
-    if found is None or not {h[0] for h in found} <= first:
-        return starts_pattern(first)
-    return starts_pattern(found)
-
-
 def _alternation(patterns: list[str]) -> str:
     return "|".join(f"(?:{p})" for p in patterns)
 
@@ -332,7 +318,7 @@ class CueSet:
         for raw in data.get("cue", []):
             expanded = _expand(str(raw["pattern"]), lexicon)
             firsts = remembered("first", expanded, _first_chars_of)
-            starts = _starts(expanded, frozenset(firsts)) if firsts else None
+            starts = starts_for(expanded, frozenset(firsts)) if firsts else None
             cues.append(Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
                             compiled(expanded), frozenset(firsts) if firsts else None, starts,
                             remembered("needs", "\0".join((str(raw["pattern"]), *lexicon)),
