@@ -58,6 +58,9 @@ class WordTagger:
                          for ch, found in by_first.items()}
         self.patterns = [(re.compile("|".join(f"(?:{p})" for p in ps)), name)
                          for name, ps in patterns.items()]
+        # All of them at once: a clause none of them matches (most) skips them one by one.
+        self._any = re.compile("|".join(f"(?:{p})" for ps in patterns.values() for p in ps)
+                               ) if patterns else None
         # (clause, masked clause) -> its classes (sorted) and features, for word_features
         self.clauses: dict[tuple[str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
 
@@ -71,9 +74,10 @@ class WordTagger:
                 if startswith(word, i):
                     out.append((i, i + len(word), names))
                     break  # the longest word here is enough
-        for pattern, name in self.patterns:
-            out.extend((m.start(), m.end(), (name,)) for m in pattern.finditer(text)
-                       if m.end() > m.start())
+        if self._any is not None and self._any.search(text) is not None:
+            for pattern, name in self.patterns:
+                out.extend((m.start(), m.end(), (name,)) for m in pattern.finditer(text)
+                           if m.end() > m.start())
         return out
 
 
