@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import jieba
 
-from fengqiao.nlp import dates, money, pii, prefixes, tokenize
-from fengqiao.nlp.dates import Period
+from fengqiao.nlp import money, prefixes, tokenize
 from fengqiao.nlp.model import STOP_WORDS, Classifier, Example, load_examples, train_model
 from fengqiao.nlp.risk import RiskAssessor
 from fengqiao.nlp.risk_model import RiskModel, load_risk_examples
@@ -34,6 +33,9 @@ MODEL_VERSION = "nb-lr-poe-4-temp+risk-lr-words-4"
 LOW_CONFIDENCE = 0.6
 KEYWORD_COUNT = 5
 FALLBACK_TYPE = "other"
+if TYPE_CHECKING:  # dates and pii are imported on first use: `fengqiao classify` needs neither
+    from fengqiao.nlp.dates import Period
+
 _CONFIG_FILES = ("taxonomy.toml", "normalize.toml", tokenize.USERDICT_NAME, "risk.toml",
                  "risk_cues.toml")
 
@@ -222,6 +224,15 @@ class Analyzer:
         amounts = money.find_amounts(text)
         risk = self._risk.evaluate(text, amounts, lambda: words)
         kind = self._types[best]
+        periods: list[Period] = []
+        phones: list[str] = []
+        id_numbers: list[str] = []
+        bank_cards: list[str] = []
+        if facts:
+            from fengqiao.nlp import dates, pii
+
+            periods, phones = dates.find_periods(text, now), pii.find_phones(text)
+            id_numbers, bank_cards = pii.find_id_numbers(text), pii.find_bank_cards(text)
         return Analysis(
             type=best,
             type_name=kind.name,
@@ -233,10 +244,10 @@ class Analyzer:
             keywords=self._keywords(candidates, self._class_index[best]),
             amounts_yuan=amounts,
             department=kind.department,
-            dates=dates.find_periods(text, now) if facts else [],
-            phones=pii.find_phones(text) if facts else [],
-            id_numbers=pii.find_id_numbers(text) if facts else [],
-            bank_cards=pii.find_bank_cards(text) if facts else [],
+            dates=periods,
+            phones=phones,
+            id_numbers=id_numbers,
+            bank_cards=bank_cards,
             self_harm=risk.self_harm,
             risk_probability=risk.probability,
         )
@@ -328,6 +339,8 @@ class Analyzer:
         text = self._normalizer.normalize(text or "")
         amounts = money.find_amounts(text)
         risk = self._risk.evaluate(text, amounts, lambda: tokenize.cut(self._tokenizer, text))
+        from fengqiao.nlp import dates
+
         return Screening(risk.colour, risk.reasons, amounts, dates.find_periods(text, now),
                          risk.self_harm)
 
