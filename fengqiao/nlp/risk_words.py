@@ -135,7 +135,8 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
             if found is None:
                 names, own = _clause(cut(key[0]), key, tagger)
                 # The x: words hold no clause break, so each is found in one clause.
-                flags = [flag for flag, words in _TEXT_FLAGS if words.search(key[1])]
+                flags = [flag for flag, words in _TEXT_FLAGS if words.search(key[1])
+                         ] if _ANY_FLAG.search(key[1]) else []
                 found = (tuple(sorted(names)), own.union(flags) if flags else own)
                 if len(remembered) >= CACHE_LIMIT:
                     remembered.clear()
@@ -158,6 +159,7 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
 _PAST_ANY, _FICTION_ANY, _ASKING_ANY = (re.compile("|".join(map(re.escape, words)))
                                         for words in (_PAST, _FICTION, _ASKING))
 _TEXT_FLAGS = (("x:past", _PAST_ANY), ("x:fiction", _FICTION_ANY), ("x:ask", _ASKING_ANY))
+_ANY_FLAG = re.compile("|".join(map(re.escape, (*_PAST, *_FICTION, *_ASKING))))
 if any(_BREAK.search(w) for w in (*_PAST, *_FICTION, *_ASKING)):
     raise ValueError("an x: word holds a clause break: word_features finds them per clause")
 
