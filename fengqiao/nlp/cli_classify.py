@@ -8,6 +8,8 @@ gets ``{"error": ...}`` on its output line, so outputs stay aligned with inputs.
 from __future__ import annotations
 
 import json
+import re
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import TextIO
 
@@ -19,8 +21,21 @@ ERR_NEED_TEXT = "请提供要分析的文本，或使用 --jsonl 从标准输入
 MEMO_LIMIT = 20_000  # output lines remembered for repeated texts in one --jsonl run
 
 
-# One encoder for the run: json.dumps with options builds a new one for every line.
-_dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# One encoder for the run: json.dumps with options builds a new one for every line, and
+# JSONEncoder.encode its C encoder (made here once, as `encode` makes it, without the check
+# for circular references, which our plain dicts and lists cannot have).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_MAKE = c_make_encoder(None, _ENCODER.default, encode_basestring, None, ":", ",", False, False,
+                       True) if c_make_encoder is not None else None
+
+
+def _dump(obj: object) -> str:
+    return "".join(_MAKE(obj, 0)) if _MAKE is not None else _ENCODER.encode(obj)
+
+
+# The line almost every caller writes, {"text": "..."} with no escape in the string: its text
+# is the string as it stands (what json.loads gives), read without the JSON parser.
+_PLAIN_LINE = re.compile(r'\{"text": "([^"\\\x00-\x1f]*)"\}\n?')
 
 
 def run_classify(argv_text: str | None, jsonl: bool, stdin: TextIO, stdout: TextIO,
@@ -47,14 +62,18 @@ def run_classify(argv_text: str | None, jsonl: bool, stdin: TextIO, stdout: Text
         if out is not None:
             write(out)
             continue
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            write(_dump({"error": ERR_BAD_JSON}) + "\n")
-            continue
-        line_text = row.get("text") if isinstance(row, dict) else None
+        plain = _PLAIN_LINE.fullmatch(line)
+        if plain is not None:
+            line_text: object = plain.group(1)
+        else:
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                write(_dump({"error": ERR_BAD_JSON}) + "\n")
+                continue
+            line_text = row.get("text") if isinstance(row, dict) else None
         if not isinstance(line_text, str):
             write(_dump({"error": ERR_NO_TEXT}) + "\n")
             continue

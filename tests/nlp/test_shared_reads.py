@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 from fengqiao.nlp import money, prefixes, tokenize
-from fengqiao.nlp.analyzer import Analyzer
+from fengqiao.nlp.analyzer import Analyzer, get_analyzer
 from fengqiao.nlp.model import STOP_WORDS
 from fengqiao.nlp.risk_model import features, read
 from fengqiao.nlp.risk_words import GramCache, WordTagger, explain
@@ -93,3 +94,25 @@ def test_normalizer_gates_are_its_character_sets(analyzer: Analyzer) -> None:
         assert (normalizer._trad_any.search(text) is None) == normalizer._trad.isdisjoint(
             [ch for ch in text if ord(ch) < 0x10000])
         assert (_WIDE.search(text) is None) == (text.translate(_FULLWIDTH) == text)
+
+
+def test_jsonl_lines_read_and_written_as_json_does(nlp_cache: Path) -> None:
+    """The plain {"text": ...} line is read without the JSON parser and the output is made by
+    a C encoder kept for the run: the same lines as json.loads and json.dumps give."""
+    import io
+    import json
+
+    from fengqiao.nlp.cli_classify import _PLAIN_LINE, run_classify
+
+    texts = ["老板拖欠工资三千块", 'a "quoted" \\ one', "tab\there", "", "é😀\u2028"]
+    lines = [json.dumps({"text": t}, ensure_ascii=False) for t in texts]
+    lines += [json.dumps({"text": t}) for t in texts] + ['{"text":"x"}', '{"text": "y", "n": 1}']
+    for line in lines:
+        plain = _PLAIN_LINE.fullmatch(line + "\n")
+        assert plain is None or plain.group(1) == json.loads(line)["text"], line
+    out = io.StringIO()
+    run_classify(None, True, io.StringIO("\n".join(lines) + "\n"), out, nlp_cache)
+    analyzer = get_analyzer(None, nlp_cache)
+    expected = [json.dumps(analyzer.analyze(json.loads(line)["text"]).to_dict(),
+                           ensure_ascii=False, separators=(",", ":")) for line in lines]
+    assert out.getvalue().splitlines() == expected
