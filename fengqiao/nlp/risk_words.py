@@ -61,8 +61,8 @@ class WordTagger:
         # All of them at once: a clause none of them matches (most) skips them one by one.
         self._any = re.compile("|".join(f"(?:{p})" for ps in patterns.values() for p in ps)
                                ) if patterns else None
-        # (clause, masked clause) -> its classes (sorted) and features, for word_features
-        self.clauses: dict[tuple[str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
+        # clause, or (clause, masked clause) -> its classes (sorted) and features
+        self.clauses: dict[str | tuple[str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
 
     def spans(self, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """(start, end, classes) of the multi-character words and patterns in ``text``."""
@@ -126,17 +126,25 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
     punctuation, so a clause cut alone gives the words it has in the whole text."""
     feats: set[str] = set()
     previous: tuple[str, ...] = ()
-    start = 0
     remembered = tagger.clauses
-    for stop in [*(m.start() for m in _BREAK.finditer(text)), len(text)]:
-        if stop > start:
-            key = (text[start:stop], masked[start:stop])
+    # Keyed by the clause alone when nothing was blanked (most texts), else with its masked
+    # form; an empty clause (two breaks in a row) is skipped.
+    keys: list[str] | list[tuple[str, str]]
+    if masked == text:
+        keys = _BREAK.split(text)
+    else:
+        stops = [*(m.start() for m in _BREAK.finditer(text)), len(text)]
+        keys = [(text[a:b], masked[a:b]) for a, b in zip([0, *(s + 1 for s in stops)], stops)
+                if b > a]
+    for key in keys:
+        if key:
             found = remembered.get(key)
             if found is None:
-                names, own = _clause(cut(key[0]), key, tagger)
+                clause, masked_clause = (key, key) if isinstance(key, str) else key
+                names, own = _clause(cut(clause), (clause, masked_clause), tagger)
                 # The x: words hold no clause break, so each is found in one clause.
-                flags = [flag for flag, words in _TEXT_FLAGS if words.search(key[1])
-                         ] if _ANY_FLAG.search(key[1]) else []
+                flags = [flag for flag, words in _TEXT_FLAGS if words.search(masked_clause)
+                         ] if _ANY_FLAG.search(masked_clause) else []
                 found = (tuple(sorted(names)), own.union(flags) if flags else own)
                 if len(remembered) >= CACHE_LIMIT:
                     remembered.clear()
@@ -151,7 +159,6 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
                 previous = ordered
             else:
                 previous = ()
-        start = stop + 1
     return feats
 
 

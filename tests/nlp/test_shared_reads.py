@@ -116,3 +116,19 @@ def test_jsonl_lines_read_and_written_as_json_does(nlp_cache: Path) -> None:
     expected = [json.dumps(analyzer.analyze(json.loads(line)["text"]).to_dict(),
                            ensure_ascii=False, separators=(",", ":")) for line in lines]
     assert out.getvalue().splitlines() == expected
+
+
+def test_a_lone_chinese_digit_is_money_only_with_a_currency_word() -> None:
+    """The short cut for 一, 两 … gives what the full reading gives."""
+    from fengqiao.nlp.money import _CN_DIGITS
+
+    samples = ["{}直没给钱", "借了{}块", "人民币{}", "{}个月工资", "还差{}元", "第{}次欠款", "A{}",
+               "花了{}千", "{}万", "欠{}", "{}", "{}w", "赔{}"]
+    texts = [s.format(d) for s in samples for d in _CN_DIGITS]
+    gate, money._LONE_DIGITS = money._LONE_DIGITS, frozenset()
+    try:
+        plain = [money.find_amounts(t) for t in texts]
+    finally:
+        money._LONE_DIGITS = gate
+    assert [money.find_amounts(t) for t in texts] == plain
+    assert [1] in plain and [] in plain
