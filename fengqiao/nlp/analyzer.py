@@ -11,16 +11,15 @@ import marshal
 import os
 import tempfile
 import threading
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import jieba
 
-from fengqiao.nlp import dates, money, pii, prefixes, tokenize
-from fengqiao.nlp.dates import Period
+from fengqiao.nlp import money, prefixes, tokenize
 from fengqiao.nlp.model import STOP_WORDS, Classifier, Example, load_examples, train_model
 from fengqiao.nlp.risk import RiskAssessor
 from fengqiao.nlp.risk_model import HARD_NEGATIVE_WEIGHT, RiskModel, load_risk_examples
@@ -33,6 +32,9 @@ MODEL_VERSION = "nb-lr-poe-5-lentemp+risk-lr-words-5"
 LOW_CONFIDENCE = 0.6
 KEYWORD_COUNT = 5
 FALLBACK_TYPE = "other"
+if TYPE_CHECKING:  # dates and pii are imported on first use: `fengqiao classify` needs neither
+    from fengqiao.nlp.dates import Period
+
 _CONFIG_FILES = ("taxonomy.toml", "normalize.toml", tokenize.USERDICT_NAME, "risk.toml",
                  "risk_cues.toml")
 
@@ -129,6 +131,8 @@ class Analyzer:
         self._word_rows: dict[str, int] = {}  # word -> its row in the model, -1 if none
         self._run_rows: dict[str, tuple[int, ...]] = {}  # run of Chinese -> known rows
         self._keyword_weights: dict[str, tuple[float, tuple[float, ...]]] = {}
+        # block -> its words, their known rows, its runs' known rows, candidates (`_read`)
+        self._blocks: dict[str, _Block] = {}
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -137,10 +141,10 @@ class Analyzer:
         writes the cache (a few seconds, once per change of config or training data)."""
         config_dir, nlp_cache = Path(config_dir), Path(cache_dir) / "nlp"
         taxonomy = load_taxonomy(config_dir / "taxonomy.toml")
+        prefixes.load_memo(nlp_cache)
         normalizer = Normalizer.from_config(config_dir)
         extra_words = [w for t in taxonomy for w in t.keywords if len(w) > 1]
         tokenizer = tokenize.build_tokenizer(config_dir, nlp_cache, extra_words)
-        prefixes.load_memo(nlp_cache)
         risk = RiskAssessor.from_config(config_dir)
         prefixes.save_memo(nlp_cache)
         risk.cut = lambda text: tokenize.cut(tokenizer, text)
@@ -204,12 +208,12 @@ class Analyzer:
         """``facts=False`` leaves out the dates and personal numbers (phones, ID and bank card
         numbers), which `Analysis.to_dict` does not print: `fengqiao classify` skips them."""
         text = self._normalizer.normalize(text or "")
-        words = tokenize.cut(self._tokenizer, text)
-        probs = self._model.probabilities_of_rows(self._rows(text, words))
+        words, rows, candidates = self._read(text)
+        probs = self._model.probabilities_of_rows(rows)
         known = probs is not None
         classes = self._model.classes
         if probs is not None:
-            ranked = sorted(zip(classes, probs), key=lambda cp: cp[1], reverse=True)
+            ranked = sorted(zip(classes, probs), key=itemgetter(1), reverse=True)
             if ranked[0][1] < LOW_CONFIDENCE and all(c != FALLBACK_TYPE for c, _ in ranked[:3]):
                 # Unsure: the resident is offered a choice of three, and "other" is the honest
                 # third option when nothing fits well.
@@ -223,6 +227,15 @@ class Analyzer:
         amounts = money.find_amounts(text)
         risk = self._risk.evaluate(text, amounts, lambda: words)
         kind = self._types[best]
+        periods: list[Period] = []
+        phones: list[str] = []
+        id_numbers: list[str] = []
+        bank_cards: list[str] = []
+        if facts:
+            from fengqiao.nlp import dates, pii
+
+            periods, phones = dates.find_periods(text, now), pii.find_phones(text)
+            id_numbers, bank_cards = pii.find_id_numbers(text), pii.find_bank_cards(text)
         return Analysis(
             type=best,
             type_name=kind.name,
@@ -231,16 +244,75 @@ class Analyzer:
             low_confidence=confidence < LOW_CONFIDENCE or not known,
             risk=risk.colour,
             risk_reasons=risk.reasons,
-            keywords=self._keywords(words, self._class_index[best]),
+            keywords=self._keywords(candidates, self._class_index[best]),
             amounts_yuan=amounts,
             department=kind.department,
-            dates=dates.find_periods(text, now) if facts else [],
-            phones=pii.find_phones(text) if facts else [],
-            id_numbers=pii.find_id_numbers(text) if facts else [],
-            bank_cards=pii.find_bank_cards(text) if facts else [],
+            dates=periods,
+            phones=phones,
+            id_numbers=id_numbers,
+            bank_cards=bank_cards,
             self_harm=risk.self_harm,
             risk_probability=risk.probability,
         )
+
+    def _read(self, text: str) -> tuple[list[str], set[int], list[str]]:
+        """jieba's cut of the text, the rows of `_rows` and the keyword candidates, from one
+        pass over its blocks (`tokenize.blocks`): each block's words, their rows, the rows of
+        its runs of Chinese characters and its candidates are remembered together. The rows go
+        into the set in the order `_rows` adds them (the words' rows, then the runs' rows,
+        each in the text's order), so the set iterates alike and the sums are the same bit
+        for bit."""
+        words: list[str]
+        if tokenize.OUTSIDE_BLOCKS.search(text) is not None:  # a rare character: plain path
+            words = tokenize.cut(self._tokenizer, text)
+            return words, self._rows(text, words), _candidates(words)
+        known = self._blocks
+        words = []
+        word_rows: list[int] = []
+        run_rows: list[int] = []
+        candidates: list[str] = []
+        for block in tokenize.blocks(text):
+            found = known.get(block)
+            if found is None:
+                found = self._block(block)
+            if found is _NOTHING:  # punctuation, spaces, the empty ends of the split
+                continue
+            words += found[0]
+            word_rows += found[1]
+            run_rows += found[2]
+            candidates += found[3]
+        rows = set(word_rows)
+        rows.update(run_rows)
+        return words, rows, candidates
+
+    def _block(self, block: str) -> _Block:
+        """One block's words, their known rows (in order), its runs' known rows and its
+        keyword candidates."""
+        words = tokenize.cut(self._tokenizer, block)
+        row_of = self._model.row
+        word_rows = tuple(row for row in (-1 if w in STOP_WORDS else row_of("w:" + w)
+                                          for w in words) if row >= 0)
+        run_rows = tuple(row for run in tokenize.han_runs(block) for row in self._run_known(run))
+        found = (words, word_rows, run_rows, _candidates(words))
+        if found == _NOTHING:
+            found = _NOTHING
+        if len(self._blocks) >= tokenize.CACHE_LIMIT:
+            self._blocks.clear()
+        self._blocks[block] = found
+        return found
+
+    def _run_known(self, run: str) -> tuple[int, ...]:
+        """The known rows of a run of Chinese characters: its bigrams, then its characters."""
+        known = self._run_rows.get(run)
+        if known is None:
+            row_of = self._model.row
+            grams = [*("b:" + g for g in tokenize.han_bigrams(run)),
+                     *("u:" + c for c in tokenize.han_chars(run))]
+            known = tuple(i for i in map(row_of, grams) if i >= 0)
+            if len(self._run_rows) >= tokenize.CACHE_LIMIT:
+                self._run_rows.clear()
+            self._run_rows[run] = known
+        return known
 
     def _rows(self, text: str, words: list[str]) -> set[int]:
         """The rows of the model's weight matrix for the text's known features, the same set
@@ -260,17 +332,8 @@ class Analyzer:
         # Added in the words' order, as one by one: the set iterates alike, so the rows are
         # summed in the same order (bit for bit the same sums).
         rows: set[int] = {row for row in cast(list[int], found) if row >= 0}  # no None left
-        run_rows = self._run_rows
         for run in tokenize.han_runs(text):
-            known = run_rows.get(run)
-            if known is None:
-                grams = [*("b:" + g for g in tokenize.han_bigrams(run)),
-                         *("u:" + c for c in tokenize.han_chars(run))]
-                known = tuple(i for i in map(row_of, grams) if i >= 0)
-                if len(run_rows) >= tokenize.CACHE_LIMIT:
-                    run_rows.clear()
-                run_rows[run] = known
-            rows.update(known)
+            rows.update(self._run_known(run))
         return rows
 
     def screen(self, text: str, now: datetime | None = None) -> Screening:
@@ -279,6 +342,8 @@ class Analyzer:
         text = self._normalizer.normalize(text or "")
         amounts = money.find_amounts(text)
         risk = self._risk.evaluate(text, amounts, lambda: tokenize.cut(self._tokenizer, text))
+        from fengqiao.nlp import dates
+
         return Screening(risk.colour, risk.reasons, amounts, dates.find_periods(text, now),
                          risk.self_harm)
 
@@ -300,25 +365,33 @@ class Analyzer:
         self._keyword_weights[word] = found
         return found
 
-    def _keywords(self, words: list[str], class_index: int) -> list[str]:
+    def _keywords(self, candidates: list[str], class_index: int) -> list[str]:
         """jieba.analyse's TF-IDF ranking (tf × idf, words of two or more characters, stop
-        words dropped), boosted by how much each word pointed to the chosen type, so the
-        words shown are the ones that explain the decision."""
-        candidates = [w for w in words if len(w) > 1 and w not in STOP_WORDS]
+        words dropped: `_candidates`), boosted by how much each word pointed to the chosen
+        type, so the words shown are the ones that explain the decision."""
         if not candidates:
             return []
-        counts = Counter(candidates)  # in first-seen order, as the ranking's ties need
+        counts: dict[str, int] = {}  # in first-seen order, as the ranking's ties need
+        for w in candidates:  # (a Counter does the same, at twice the cost for ten words)
+            counts[w] = counts.get(w, 0) + 1
         total = len(candidates)
-        ranked: list[tuple[bool, float, str]] = []
-        known = self._keyword_weights
-        for w, n in counts.items():
-            weights = known.get(w)
-            if weights is None:
-                weights = self._keyword_weights_of(w)
-            idf, relevance = weights[0], weights[1][class_index]
-            ranked.append((relevance > 0, n / total * idf * (1.0 + relevance), w))
+        known = self._keyword_weights.get
+        ranked = [(relevance > 0, n / total * idf * (1.0 + relevance), w)
+                  for w, n in counts.items()
+                  for idf, relevances in (known(w) or self._keyword_weights_of(w),)
+                  for relevance in (relevances[class_index],)]
         ranked.sort(reverse=True)
         return [w for _, _, w in ranked[:KEYWORD_COUNT]]
+
+
+# A block's words, their rows, its runs' rows and its keyword candidates (`Analyzer._read`).
+_Block = tuple[list[str], tuple[int, ...], tuple[int, ...], list[str]]
+_NOTHING: _Block = ([], (), (), [])  # a block that gives none of them
+
+
+def _candidates(words: list[str]) -> list[str]:
+    """The words the keyword ranking weighs."""
+    return [w for w in words if len(w) > 1 and w not in STOP_WORDS]
 
 
 def _features(text: str, tokenizer: jieba.Tokenizer) -> tuple[set[str], list[str]]:

@@ -14,7 +14,7 @@ import json
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -273,12 +273,13 @@ class Classifier:
         """The feature's row in the weight matrix, -1 if the model does not know it."""
         return self._row.get(feature, -1)
 
-    def probabilities_of_rows(self, rows: Iterable[int]) -> list[float] | None:
+    def probabilities_of_rows(self, rows: Collection[int]) -> list[float] | None:
         """Probabilities per class from the rows of the known features (see `row`), or None
         if there are none."""
-        picked = list(rows)
-        if not picked:
+        if not rows:
             return None
+        # fromiter: a third of the cost of turning a list of ints into an index array.
+        picked = np.fromiter(rows, np.intp, len(rows))
         summed = np.add.reduce(self._matrix.take(picked, axis=0), axis=0)
         return softmax(summed.tolist(), self.temperature_for(len(picked)))
 

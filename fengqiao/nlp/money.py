@@ -73,6 +73,9 @@ _NOT_MONEY = re.compile(
     r"|(?<![0-9A-Za-z])\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?(?![0-9A-Za-z])"
     r"|(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"
 )
+_DIGIT = re.compile(r"\d")
+_NON_DIGITS = re.compile(r"\D")
+_LONE_DIGITS = frozenset(_CN_DIGITS)  # 一, 两 …: the short cut in find_amounts
 _SERVICE_CONTEXT_AFTER = re.compile(r"^\s*(?:元|块|圆|万|千|百)")
 
 
@@ -163,7 +166,8 @@ def find_amounts(text: str) -> list[float | int]:
     # 二十多万 / 三千来块: the approximation word sits inside the number; drop it (the same
     # length is kept with a space so positions stay meaningful).
     text = _APPROX_INSIDE.sub(lambda m: m.group(1) + m.group(3) + " ", text)
-    text = _NOT_MONEY.sub(lambda m: " " * len(m.group(0)), text)
+    if _DIGIT.search(text) is not None:  # every phone, ID or card number holds digits
+        text = _NOT_MONEY.sub(lambda m: " " * len(m.group(0)), text)
     for m in _CANDIDATE.finditer(text):
         token = m.group(0)
         multiplier = 1
@@ -174,9 +178,12 @@ def find_amounts(text: str) -> list[float | int]:
         start, end = m.start(), m.end()
         before = text[max(0, start - 12) : start]
         after = text[end : end + 6]
+        if (len(token) == 1 and multiplier == 1 and token in _LONE_DIGITS
+                and not _CURRENCY_AFTER.match(after) and not _CURRENCY_BEFORE.search(before)):
+            continue  # 一, 两 with no currency word: below ten, never money (checked below too)
         if _VAGUE_BEFORE.search(before) or after.startswith(("几", "把")):
             continue
-        digits_only = re.sub(r"\D", "", token)
+        digits_only = _NON_DIGITS.sub("", token)
         if token in SERVICE_NUMBERS and not _SERVICE_CONTEXT_AFTER.match(after):
             continue  # 12345, 110 …: a hotline unless a currency word follows (12345元)
         before_currency = bool(_CURRENCY_BEFORE.search(before))

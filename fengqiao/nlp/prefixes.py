@@ -9,10 +9,12 @@ less often, and skips only places where no match can begin.
 
 from __future__ import annotations
 
+import _sre
 import hashlib
 import marshal
 import os
 import re
+import re._compiler as sre_compile
 import re._constants as sre_constants
 import re._parser as sre_parse
 import sys
@@ -25,7 +27,8 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _MAX_CLASS = 256  # a wider character class is not expanded: a match may start anywhere
-_MAX_HEADS = 600  # more two-character beginnings than this: first characters only
+_MAX_HEADS = 8000  # more two-character beginnings than this: first characters only (600 made
+# a dozen cues with large word classes fall back to 不, 了, 上 …; compiled code is remembered)
 _ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
 
 
@@ -47,8 +50,32 @@ def heads(pattern: str) -> set[str] | None:
     return found
 
 
+def starts_for(pattern: str, first: frozenset[str]) -> re.Pattern[str]:
+    """What finds the places a match of ``pattern`` can begin: its possible first two
+    characters where they are known, else ``first``, its first characters (remembered)."""
+    return compiled(remembered("starts", "".join(sorted(first)) + "\0" + pattern, _starts_of))
+
+
+def _starts_of(key: str) -> str:
+    chars, _, pattern = key.partition("\0")
+    found = remembered("heads", pattern, _frozen_heads)
+    first = frozenset(chars)
+    return starts_source(first if found is None or not {h[0] for h in found} <= first
+                         else found)
+
+
+def _frozen_heads(pattern: str) -> frozenset[str] | None:
+    found = heads(pattern)
+    return None if found is None else frozenset(found)
+
+
 def starts_pattern(found: AbstractSet[str]) -> re.Pattern[str]:
     """A pattern whose `search` finds the next place where one of these beginnings is."""
+    return compiled(starts_source(found))
+
+
+def starts_source(found: AbstractSet[str]) -> str:
+    """The text of `starts_pattern`."""
     singles = {h for h in found if len(h) == 1}
     seconds: dict[str, set[str]] = {}
     for h in found:
@@ -58,7 +85,7 @@ def starts_pattern(found: AbstractSet[str]) -> re.Pattern[str]:
     # characters in C), its second characters a class.
     parts = [f"{re.escape(first)}{_klass(nexts)}" for first, nexts in sorted(seconds.items())]
     parts += [re.escape(h) for h in sorted(singles)]
-    return re.compile("|".join(parts))
+    return "|".join(parts)
 
 
 def _klass(chars: set[str]) -> str:
@@ -145,9 +172,32 @@ def remembered(kind: str, pattern: str, analyse: Callable[[str], T]) -> T:
     return value
 
 
+def compiled(pattern: str) -> re.Pattern[str]:
+    """``re.compile(pattern)``, the same pattern object (`==` compares the compiled code),
+    from the code Python's regex compiler gave for it, remembered with the analyses: parsing
+    and compiling the risk screen's 1,400 patterns (cues, and the phrase groups' patterns
+    for each starting character) cost a quarter of the start-up, or as much again during a
+    run when they were compiled on first use. Pattern texts only, no flags."""
+    flags, code, groups, groupindex, indexgroup = remembered("sre", pattern, _sre_code)
+    return _sre.compile(pattern, flags, code, groups, groupindex, indexgroup)  # type: ignore[no-any-return]
+
+
+def _sre_code(pattern: str) -> tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]:
+    """What `re._compiler.compile` hands to `_sre.compile` (as plain ints, for marshal)."""
+    parsed = sre_parse.parse(pattern, 0)
+    code = [int(op) for op in sre_compile._code(parsed, 0)]
+    groupindex = dict(parsed.state.groupdict)
+    indexgroup: list[str | None] = [None] * parsed.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    return (int(parsed.state.flags), code, parsed.state.groups - 1, groupindex,
+            tuple(indexgroup))
+
+
 def _memo_path(cache_dir: Path) -> Path:
-    # The analysis code and Python's parser decide the values: a change to either is a new file.
-    digest = hashlib.sha256(sys.version.encode())
+    # The analysis code and Python's parser and regex compiler decide the values: a change
+    # to either is a new file.
+    digest = hashlib.sha256(f"{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}".encode())
     for name in ("prefixes.py", "risk_cues.py"):
         digest.update((Path(__file__).parent / name).read_bytes())
     return cache_dir / f"patterns-{digest.hexdigest()[:16]}.marshal"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fengqiao.nlp.risk_cues import CueSet, Phrases, first_unnegated, required_chars
-from fengqiao.nlp.risk_model import RiskModel, features
+from fengqiao.nlp.risk_model import RiskModel, features, read
 from fengqiao.nlp.risk_words import GramCache, WordTagger, explain
 
 RED, YELLOW, BLUE = "red", "yellow", "blue"
@@ -118,10 +118,11 @@ class RiskAssessor:
     def evaluate(self, text: str, amounts_yuan: list[float | int],
                  words: Callable[[], list[str]] | None = None) -> RiskResult:
         """The colour, the reasons in Chinese, and whether the danger is to the resident."""
-        masked = self.cues.mask(text)
-        present = frozenset(masked)
-        bits = self.cues.gates.of(present)  # one pass over the characters for cues and rules
-        hits = self.cues.find(masked, words, present, bits)
+        bits = self.cues.gates.of_text(text)  # the characters, for the mask, cues and rules
+        masked = self.cues.mask(text, bits)
+        if masked is not text:
+            bits = self.cues.gates.of_text(masked)
+        hits = self.cues.find(masked, words, bits)
         rule_red, yellow = self._rules(masked, bits)
         strong = [h for h in hits if h.strong]
         p = None
@@ -129,8 +130,7 @@ class RiskAssessor:
         # The learned model reads every text long enough to say something (a short answer
         # such as 张三, 同意, 上个月 gives it nothing to weigh).
         if self.model is not None and self.cut is not None and len(masked) >= MODEL_MIN_CHARS:
-            feats = features(text, masked, self.cut, self.tagger, self._grams)
-            p = self.model.probability(feats)
+            p, feats = read(self.model, text, masked, self.cut, self.tagger, self._grams)
         red: list[str] = []
         if strong and (p is None or p >= CUE_FLOOR):
             red.extend(dict.fromkeys(f"{h.reason}（“{h.text}”）" for h in strong))

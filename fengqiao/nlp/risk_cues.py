@@ -26,7 +26,7 @@ from operator import or_
 from pathlib import Path
 from typing import Any
 
-from fengqiao.nlp.prefixes import heads, remembered, starts_pattern
+from fengqiao.nlp.prefixes import compiled, remembered, starts_for
 
 NEGATION = re.compile(
     r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于|差点|险些|不敢|不用|无需|防止|避免|以免|怕)"
@@ -192,24 +192,21 @@ class Phrases:
         # The characters a match can start with; None if any can.
         self.first_chars: frozenset[str] | None = None
         self._starts: re.Pattern[str] | None = None
+        # The alternation for each starting character, compiled (from remembered code).
         self._by_char: dict[str, re.Pattern[str]] = {}
-        # The alternation for each starting character, compiled the first time a text holds
-        # that character: compiling them all cost a third of the start-up, and many of these
-        # characters are rare.
-        self._own: dict[str, str] = {}
         if patterns and all(f is not None for f in firsts):
             self.first_chars = frozenset().union(*firsts)  # type: ignore[arg-type]
             chars = sorted(self.first_chars)
-            self._starts = _starts(self.source, self.first_chars)
+            self._starts = starts_for(self.source, self.first_chars)
             for char in chars:
                 own = [p for p, f in zip(patterns, firsts) if char in f]  # type: ignore[operator]
-                self._own[char] = _alternation(own)
+                self._by_char[char] = compiled(_alternation(own))
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
         """The whole alternation (compiled when first asked: the search by starting
         character does not need it)."""
-        return re.compile(self.source)
+        return compiled(self.source)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if self._starts is None:
@@ -219,11 +216,7 @@ class Phrases:
         by_char = self._by_char
         while (start := self._starts.search(text, pos)) is not None:
             at = start.start()
-            char = text[at]
-            pattern = by_char.get(char)
-            if pattern is None:
-                pattern = by_char[char] = re.compile(self._own[char])
-            found = pattern.match(text, at)
+            found = by_char[text[at]].match(text, at)
             if found is None:
                 pos = at + 1
                 continue
@@ -238,6 +231,7 @@ class GateBits:
     def __init__(self) -> None:
         self._index: dict[frozenset[str], int] = {}
         self._char_bits: dict[str, int] = {}
+        self._parts: dict[str, int] = {}  # a text's part between commas -> its bits
 
     def bits(self, gates: Iterable[frozenset[str]]) -> int:
         """The bits of these gates, numbering new ones."""
@@ -246,6 +240,7 @@ class GateBits:
             bit = self._index.get(gate)
             if bit is None:
                 bit = self._index[gate] = len(self._index)
+                self._parts.clear()
                 for char in gate:
                     self._char_bits[char] = self._char_bits.get(char, 0) | (1 << bit)
             bits |= 1 << bit
@@ -255,24 +250,25 @@ class GateBits:
         """The bits set by a text's characters (``frozenset(text)``)."""
         return reduce(or_, filter(None, map(self._char_bits.get, present)), 0)
 
+    def of_text(self, text: str) -> int:
+        """``of(frozenset(text))`` from its parts between commas, remembered (residents
+        repeat clauses; a set of a text's characters cost as much as the rest of the test)."""
+        known = self._parts
+        bits = 0
+        for part in text.split("，"):
+            found = known.get(part)
+            if found is None:
+                found = self.of(frozenset(part))
+                if len(known) >= 50_000:
+                    known.clear()
+                known[part] = found
+            bits |= found
+        return bits | self._char_bits.get("，", 0) if "，" in text else bits
+
 
 def _first_chars_of(pattern: str) -> frozenset[str] | None:
     found = first_chars(list(sre_parse.parse(pattern)))
     return None if found is None else frozenset(found)
-
-
-def _frozen_heads(pattern: str) -> frozenset[str] | None:
-    found = heads(pattern)
-    return None if found is None else frozenset(found)
-
-
-def _starts(pattern: str, first: frozenset[str]) -> re.Pattern[str]:
-    """What finds the places a match of ``pattern`` can begin: its possible first two
-    characters where they are known (prefixes.py), else its first characters."""
-    found = remembered("heads", pattern, _frozen_heads)
-    if found is None or not {h[0] for h in found} <= first:
-        return starts_pattern(first)
-    return starts_pattern(found)
 
 
 def _alternation(patterns: list[str]) -> str:
@@ -310,6 +306,12 @@ class CueSet:
         self._cue_bits: list[tuple[int, Cue]] = [
             (self.gates.bits((*((cue.first_chars,) if cue.first_chars else ()), *cue.gates)),
              cue) for cue in cues]
+        # The characters a harmless sense or a word of a class can start with, as bits too
+        # (0: any character): `mask` and `_has` need no set of the text's characters.
+        self._harmless_bit = self.gates.bits(
+            [harmless.first_chars]) if harmless and harmless.first_chars else 0
+        self._class_bits = {name: self.gates.bits([words.first_chars]) if words.first_chars
+                            else 0 for name, words in self._class_words.items()}
 
     @classmethod
     def from_config(cls, config_dir: Path) -> CueSet:
@@ -329,9 +331,9 @@ class CueSet:
         for raw in data.get("cue", []):
             expanded = _expand(str(raw["pattern"]), lexicon)
             firsts = remembered("first", expanded, _first_chars_of)
-            starts = _starts(expanded, frozenset(firsts)) if firsts else None
+            starts = starts_for(expanded, frozenset(firsts)) if firsts else None
             cues.append(Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
-                            re.compile(expanded), frozenset(firsts) if firsts else None, starts,
+                            compiled(expanded), frozenset(firsts) if firsts else None, starts,
                             remembered("needs", "\0".join((str(raw["pattern"]), *lexicon)),
                                        _needs_of),
                             required_chars(expanded),
@@ -343,11 +345,16 @@ class CueSet:
         return cls(cues, pattern, weapons, class_words,
                    {name: [str(w) for w in words] for name, words in lexicon_words.items()})
 
-    def mask(self, text: str) -> str:
-        """The text with harmless senses blanked out (same length, so offsets still hold)."""
+    def mask(self, text: str, bits: int | None = None) -> str:
+        """The text with harmless senses blanked out (same length, so offsets still hold);
+        ``bits``: the text's `gates` bits, if known."""
         harmless = self._harmless
-        if harmless is None or (harmless.first_chars is not None
-                                and harmless.first_chars.isdisjoint(text)):
+        if harmless is None:
+            return text
+        if bits is not None and self._harmless_bit:
+            if not bits & self._harmless_bit:
+                return text
+        elif harmless.first_chars is not None and harmless.first_chars.isdisjoint(text):
             return text
         parts: list[str] = []
         last = 0
@@ -358,22 +365,20 @@ class CueSet:
         return "".join(parts) + text[last:] if parts else text
 
     def find(self, masked: str, words: Callable[[], list[str]] | None = None,
-             present: frozenset[str] | None = None, bits: int | None = None) -> list[CueHit]:
+             bits: int | None = None) -> list[CueHit]:
         """Cues found in an already masked text, one hit per cue. ``words`` gives jieba's cut
         of the text, asked for only when a single-character weapon word needs checking;
-        ``present`` and ``bits``, the text's characters and their `gates` bits, if known."""
+        ``bits``, the `gates` bits of the text's characters, if known."""
         hits: list[CueHit] = []
         whole: set[str] | None = None
         kinds: set[str] = set()
-        if present is None:
-            present = frozenset(masked)
         has: dict[str, bool] = {}
-        missing = ~(self.gates.of(present) if bits is None else bits)
+        missing = ~(self.gates.of(frozenset(masked)) if bits is None else bits)
         # A cue missing a part it needs is skipped; one hit per kind is enough.
         for cue in [cue for needed, cue in self._cue_bits if not needed & missing]:
             if cue.kind in kinds:
                 continue
-            if cue.needs and not all(self._has(name, masked, present, has) for name in cue.needs):
+            if cue.needs and not all(self._has(name, masked, missing, has) for name in cue.needs):
                 continue
             for m in cue.matches(masked):
                 if (is_negated(masked, m.start()) or _is_past(masked, m.start(), m.end())
@@ -395,14 +400,12 @@ class CueSet:
                 break
         return hits
 
-    def _has(self, name: str, masked: str, present: frozenset[str],
-             seen: dict[str, bool]) -> bool:
-        """Whether the text holds a word of this class (asked once per text and class)."""
+    def _has(self, name: str, masked: str, missing: int, seen: dict[str, bool]) -> bool:
+        """Whether the text holds a word of this class (asked once per text and class);
+        ``missing``: the gate bits its characters do not set."""
         if name not in seen:
-            words = self._class_words[name]
-            seen[name] = not (words.first_chars is not None
-                              and words.first_chars.isdisjoint(present)) and next(
-                words.finditer(masked), None) is not None
+            seen[name] = not self._class_bits[name] & missing and next(
+                self._class_words[name].finditer(masked), None) is not None
         return seen[name]
 
     def _whole_word(self, ch: str, found: str, words: set[str]) -> bool:

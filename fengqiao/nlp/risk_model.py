@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from pathlib import Path
 
-from fengqiao.nlp.risk_words import GramCache, WordTagger, word_features
+from fengqiao.nlp.risk_words import CACHE_LIMIT, GramCache, WordTagger, word_features
 
 EPOCHS = 8
 RATE = 0.4
@@ -55,6 +55,18 @@ def features(text: str, masked: str, cut: Callable[[str], list[str]], tagger: Wo
     feats = word_features(text, masked, cut, tagger)
     feats.update((grams or GramCache()).grams(masked))
     return feats
+
+
+def read(model: RiskModel, text: str, masked: str, cut: Callable[[str], list[str]],
+         tagger: WordTagger, grams: GramCache) -> tuple[float, set[str]]:
+    """``model.probability(features(...))`` and the word-class features, read faster: the
+    bigrams are not put in a set of strings and looked up one by one, but each run of Chinese
+    characters gives its known bigrams and their weights once (remembered), and the text's
+    bigrams are those of its runs joined (`model.gram_weights`). The same features and
+    weights; the sum is added in another order (a difference below 1e-12, as between two
+    processes, whose sets iterate in another order)."""
+    feats = word_features(text, masked, cut, tagger)
+    return model.probability_of(feats, model.gram_weights(masked, grams)), feats
 
 
 def _sigmoid(z: float) -> float:
@@ -117,6 +129,7 @@ class RiskModel:
         self.bias = bias
         self.a = a
         self.b = b
+        self._runs: dict[str, dict[str, float]] = {}  # run of Chinese -> known bigrams
 
     @classmethod
     def train(cls, docs: Sequence[set[str]], labels: Sequence[bool],
@@ -141,6 +154,28 @@ class RiskModel:
 
     def probability(self, feats: Iterable[str]) -> float:
         return _sigmoid(self.a * _score(self.weights, self.bias, feats) + self.b)
+
+    def probability_of(self, feats: Iterable[str], gram_weights: dict[str, float]) -> float:
+        """`probability` of ``feats`` and the bigrams of ``gram_weights`` (known ones only,
+        with their weights, as `gram_weights` gives them)."""
+        z = _score(self.weights, self.bias, feats) + sum(gram_weights.values())
+        return _sigmoid(self.a * z + self.b)
+
+    def gram_weights(self, masked: str, grams: GramCache) -> dict[str, float]:
+        """The known bigrams of ``masked`` (those of `GramCache.grams`) and their weights,
+        from each run's, remembered."""
+        out: dict[str, float] = {}
+        runs = self._runs
+        weights = self.weights
+        for run in grams.runs(masked):
+            known = runs.get(run)
+            if known is None:
+                known = {g: weights[g] for g in grams.grams(run) if g in weights}
+                if len(runs) >= CACHE_LIMIT:
+                    runs.clear()
+                runs[run] = known
+            out.update(known)
+        return out
 
     def to_data(self) -> dict[str, object]:
         return {"weights": self.weights, "bias": self.bias, "a": self.a, "b": self.b}

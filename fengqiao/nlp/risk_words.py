@@ -71,8 +71,11 @@ class WordTagger:
                          for ch, found in by_first.items()}
         self.patterns = [(re.compile("|".join(f"(?:{p})" for p in ps)), name)
                          for name, ps in patterns.items()]
-        # (clause, masked clause) -> its classes and features, for word_features
-        self.clauses: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
+        # All of them at once: a clause none of them matches (most) skips them one by one.
+        self._any = re.compile("|".join(f"(?:{p})" for ps in patterns.values() for p in ps)
+                               ) if patterns else None
+        # clause, or (clause, masked clause) -> its classes (sorted) and features
+        self.clauses: dict[str | tuple[str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
 
     def spans(self, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """(start, end, classes) of the multi-character words and patterns in ``text``."""
@@ -84,9 +87,10 @@ class WordTagger:
                 if startswith(word, i):
                     out.append((i, i + len(word), names))
                     break  # the longest word here is enough
-        for pattern, name in self.patterns:
-            out.extend((m.start(), m.end(), (name,)) for m in pattern.finditer(text)
-                       if m.end() > m.start())
+        if self._any is not None and self._any.search(text) is not None:
+            for pattern, name in self.patterns:
+                out.extend((m.start(), m.end(), (name,)) for m in pattern.finditer(text)
+                           if m.end() > m.start())
         return out
 
 
@@ -95,6 +99,11 @@ class GramCache:
 
     def __init__(self) -> None:
         self._runs: dict[str, tuple[str, ...]] = {}
+
+    @staticmethod
+    def runs(text: str) -> list[str]:
+        """The runs `grams` takes bigrams from: ``grams(text)`` is the union of theirs."""
+        return _HAN.findall(text)
 
     def grams(self, text: str) -> set[str]:
         out: set[str] = set()
@@ -131,37 +140,41 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
     A clause's part is remembered (residents repeat clauses); jieba cuts between
     punctuation, so a clause cut alone gives the words it has in the whole text."""
     feats: set[str] = set()
-    previous: list[str] = []
-    start = 0
+    previous: tuple[str, ...] = ()
     remembered = tagger.clauses
-    for stop in [*(m.start() for m in _BREAK.finditer(text)), len(text)]:
-        if stop > start:
-            key = (text[start:stop], masked[start:stop])
+    # Keyed by the clause alone when nothing was blanked (most texts), else with its masked
+    # form; an empty clause (two breaks in a row) is skipped.
+    keys: list[str] | list[tuple[str, str]]
+    if masked == text:
+        keys = _BREAK.split(text)
+    else:
+        stops = [*(m.start() for m in _BREAK.finditer(text)), len(text)]
+        keys = [(text[a:b], masked[a:b]) for a, b in zip([0, *(s + 1 for s in stops)], stops)
+                if b > a]
+    for key in keys:
+        if key:
             found = remembered.get(key)
             if found is None:
-                found = _clause(cut(key[0]), key, tagger)
+                clause, masked_clause = (key, key) if isinstance(key, str) else key
+                names, own = _clause(cut(clause), (clause, masked_clause), tagger)
+                # The x: words hold no clause break, so each is found in one clause.
+                flags = [flag for flag, words in _TEXT_FLAGS if words.search(masked_clause)
+                         ] if _ANY_FLAG.search(masked_clause) else []
+                found = (tuple(sorted(names)), own.union(flags) if flags else own)
                 if len(remembered) >= CACHE_LIMIT:
                     remembered.clear()
                 remembered[key] = found
-            names, own = found
+            ordered, own = found
             if own:
                 feats.update(own)
-            if names:
-                ordered = sorted(names)
-                feats.update(f"s:{min(a, b)}+{max(a, b)}" for a in previous for b in ordered
-                             if a != b and (a not in CONTEXT or b not in CONTEXT))
+            if ordered:
+                if previous:
+                    feats.update(f"s:{min(a, b)}+{max(a, b)}" for a in previous
+                                 for b in ordered if a != b
+                                 and (a not in CONTEXT or b not in CONTEXT))
                 previous = ordered
             else:
-                previous = []
-        start = stop + 1
-    if _PAST_ANY.search(masked):
-        feats.add("x:past")
-    if _FICTION_ANY.search(masked):
-        feats.add("x:fiction")
-    if _ASKING_ANY.search(masked):
-        feats.add("x:ask")
-    if _REMEDY_ANY.search(masked):
-        feats.add("x:remedy")
+                previous = ()
     return feats
 
 
@@ -170,6 +183,11 @@ _EXPERIENCED = re.compile(r"(?<![经通路穿越跨超度])过(一次|两次|几
 # Whether any of the words is in a text, in one scan each (was a substring test per word).
 _PAST_ANY, _FICTION_ANY, _ASKING_ANY, _REMEDY_ANY = (
     re.compile("|".join(map(re.escape, words))) for words in (_PAST, _FICTION, _ASKING, _REMEDY))
+_TEXT_FLAGS = (("x:past", _PAST_ANY), ("x:fiction", _FICTION_ANY), ("x:ask", _ASKING_ANY),
+               ("x:remedy", _REMEDY_ANY))
+_ANY_FLAG = re.compile("|".join(map(re.escape, (*_PAST, *_FICTION, *_ASKING, *_REMEDY))))
+if any(_BREAK.search(w) for w in (*_PAST, *_FICTION, *_ASKING, *_REMEDY)):
+    raise ValueError("an x: word holds a clause break: word_features finds them per clause")
 
 
 def _clause(words: list[str], key: tuple[str, str], tagger: WordTagger
@@ -253,6 +271,6 @@ def explain(weights: dict[str, float], feats: Iterable[str], count: int = 3) -> 
         for name in feat[2:].split("+"):
             if name in CLASS_NAMES and name not in ("person", "now", "hold", "go", "say"):
                 scored[name] = max(scored.get(name, 0.0), weight)
-    # Equal weights in the order of the names, not of the set (hash order differs by process).
+    # Ties by name: the features come from a set, whose order follows the hash seed.
     ranked = sorted(scored, key=lambda n: (-scored[n], n))[:count]
     return [CLASS_NAMES[n] for n in ranked]

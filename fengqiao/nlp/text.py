@@ -13,12 +13,17 @@ from pathlib import Path
 
 import opencc
 
+from fengqiao.nlp.prefixes import compiled
+
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20  # ideographic space
 # Keep Chinese sentence punctuation: it is how clauses are split later.
 for _keep in "，。！？；：（）":
     _FULLWIDTH.pop(ord(_keep), None)
 _FULLWIDTH[ord("￥")] = ord("¥")
+# Whether a text holds any character _FULLWIDTH changes (most do not): found in C.
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_WIDE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_FULLWIDTH)) + "]")
 
 
 def _traditional_chars() -> frozenset[str]:
@@ -61,6 +66,10 @@ class Normalizer:
         self._converter = opencc.OpenCC("t2s")
         self._converter.convert("測試")  # loads the dictionaries now, not on the first message
         self._trad = _traditional_chars()
+        # The same test as a character class searched in C (its code remembered), for the
+        # characters below U+10000 only: `re` tries the others one by one at each character.
+        self._trad_any = compiled("[" + "".join(
+            re.escape(ch) for ch in sorted(self._trad) if ord(ch) <= 0xFFFF) + "]")
         self._replacements = replacements
         keys = sorted(replacements, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
@@ -79,8 +88,10 @@ class Normalizer:
     def to_simplified(self, text: str) -> str:
         if not text:
             return ""
-        text = text.translate(_FULLWIDTH)
-        if not self._trad.isdisjoint(text):
+        if _WIDE.search(text) is not None:
+            text = text.translate(_FULLWIDTH)
+        if self._trad_any.search(text) is not None or (
+                _ASTRAL.search(text) is not None and not self._trad.isdisjoint(text)):
             text = self._converter.convert(text)
         return text
 

@@ -162,6 +162,17 @@ def cut(tokenizer: jieba.Tokenizer, text: str) -> list[str]:
     return tokens
 
 
+def blocks(text: str) -> list[str]:
+    """The blocks `cut` cuts one by one (empty strings included): ``cut(text)`` is the
+    concatenation of ``cut(block)`` over them."""
+    return _JIEBA_HAN.split(text)
+
+
+# Chinese characters (for `han_runs`) that jieba does not count as text to cut: a run of
+# Chinese holding one crosses a block boundary, so it is not the runs of the blocks joined.
+OUTSIDE_BLOCKS = re.compile(r"[\u9fd6-\u9fff]")
+
+
 def _block_tokens(tokenizer: jieba.Tokenizer, block: str) -> list[str]:
     if _JIEBA_HAN.match(block):
         tokenizer.check_initialized()
