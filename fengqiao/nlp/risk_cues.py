@@ -116,18 +116,13 @@ def is_negated(text: str, start: int) -> bool:
 _RECENT_PAST = re.compile(r"上周|上礼拜|上星期|上个月|前几天|前天|上次|那次")
 
 
-def _is_recent_past(text: str, start: int) -> bool:
-    clause = _CLAUSE_BREAK.split(text[max(0, start - 12) : start])[-1]
-    return _RECENT_PAST.search(clause) is not None
-
-
-def _is_past(text: str, start: int, end: int | None = None) -> bool:
+def _is_past(text: str, start: int, end: int | None = None, recent: bool = False) -> bool:
     """Said of the past (or of fiction): a time word before the match in its clause or
     inside it (老公以前喝酒打人), or a clause after that puts it in the past."""
     clause = _CLAUSE_BREAK.split(text[max(0, start - 12) : start])[-1]
     if end is not None:
         clause += _CLAUSE_BREAK.split(text[start:end])[0]
-    if _PAST.search(clause) is not None:
+    if _PAST.search(clause) is not None or recent and _RECENT_PAST.search(clause) is not None:
         return True
     # 他放话要收拾我，不过那是好几年前的事了: said of the past in the clause after.
     return _PAST_AFTER.search(text, start, start + 40) is not None
@@ -381,8 +376,7 @@ class CueSet:
             if cue.needs and not all(self._has(name, masked, missing, has) for name in cue.needs):
                 continue
             for m in cue.matches(masked):
-                if (is_negated(masked, m.start()) or _is_past(masked, m.start(), m.end())
-                        or _is_recent_past(masked, m.start())):
+                if is_negated(masked, m.start()) or _is_past(masked, m.start(), m.end(), True):
                     continue
                 found = m.group(0)
                 loose = _WHOLE_WORD_ONLY.intersection(found)
@@ -393,7 +387,7 @@ class CueSet:
                         continue
                 shown = found if len(found) <= 24 else found[:22] + "…"
                 strong = cue.strong and (not cue.strong_with or any(
-                    self._has(name, masked, present, has) for name in cue.strong_with))
+                    self._has(name, masked, missing, has) for name in cue.strong_with))
                 if strong or not cue.strong:
                     kinds.add(cue.kind)  # a strong cue made weak leaves its kind to the others
                 hits.append(CueHit(cue.kind, cue.reason, strong, shown))
