@@ -214,24 +214,12 @@ class QueryMixin:
                     .order_by(CaseDocument.id)
                 )
             ).all()
-            files = (
-                await session.scalars(
-                    select(CaseFile).where(CaseFile.case_id == case.id).order_by(CaseFile.id)
-                )
-            ).all()
+            files, notices, revisits = [
+                (await session.scalars(select(row).where(row.case_id == case.id)
+                                       .order_by(row.id))).all()
+                for row in (CaseFile, OutboxMessage, Revisit)
+            ]
             comments = await self._comments(session, [f.id for f in files])
-            notices = (
-                await session.scalars(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.case_id == case.id)
-                    .order_by(OutboxMessage.id)
-                )
-            ).all()
-            revisits = (
-                await session.scalars(
-                    select(Revisit).where(Revisit.case_id == case.id).order_by(Revisit.id)
-                )
-            ).all()
             usernames = {staff_username(e.actor) for e in timeline} - {None}
             usernames |= {state.assignee} if state and state.assignee else set()
             staff_names = (
