@@ -1,15 +1,10 @@
 """Structural red-risk cues from ``config/risk_cues.toml``.
 
-A phrase list only knows what it lists. A cue describes the shape of a danger instead — a
-means in hand (a blade, petrol, a vehicle used as a weapon) with intent, a target or
-imminence; self-harm; a person held for money; a crowd on its way or blocking a gate;
-violence at home going on; people storming a school or hospital — built from word classes
-an operator can extend with local words. Harmless senses of the same words (跳楼价, 假农药,
-鱼被毒死, 气死我了) are blanked out first, and a cue negated in its own clause (我没拿刀,
-不会跳) does not count unless it is a condition (再不给钱就跳).
-
-Word classes must be whole jieba words where the class is a single character (刀, 车, 枪):
-刀削面 and 车间 are not weapons. jieba's cut of the text is used for that check.
+A cue describes the shape of a danger (a means in hand with intent, a target or imminence;
+self-harm; a person held; a crowd on its way; violence at home; storming a school) in word
+classes an operator extends. Harmless senses (跳楼价, 气死我了) and frames (risk_frames.py) are
+blanked first; a cue negated in its clause (我没拿刀) does not count unless it is a condition
+(再不给钱就跳). A one-character class word (刀, 车) must be a whole jieba word (not 刀削面, 车间).
 """
 
 from __future__ import annotations
@@ -27,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from fengqiao.nlp.prefixes import compiled, remembered, starts_for
+from fengqiao.nlp.risk_frames import Frames
 
 NEGATION = re.compile(
     r"(不|没|没有|别|未|并未|不会|不想|不要|绝不|不打算|不至于|差点|险些|不敢|不用|无需|防止|避免|以免|怕)"
@@ -289,6 +285,7 @@ class CueSet:
                  lexicon: dict[str, list[str]] | None = None) -> None:
         self.cues = cues
         self._harmless = harmless
+        self.frames: Frames | None = None  # [[frame]]: see risk_frames.py
         self._class_words = class_words or {}  # each word class alone, for Cue.needs
         self._weapon_words = weapon_words  # 摩托车, 菜刀 …: where a lone 车 or 刀 may sit
         self.lexicon = lexicon or {}  # the word classes as written, for the learned model
@@ -337,12 +334,18 @@ class CueSet:
         lexicon_words = data.get("lexicon") or {}
         weapons = frozenset(str(w) for name in ("blade", "blunt", "gun", "vehicle", "fire")
                             for w in lexicon_words.get(name, ()))
-        return cls(cues, pattern, weapons, class_words,
+        made = cls(cues, pattern, weapons, class_words,
                    {name: [str(w) for w in words] for name, words in lexicon_words.items()})
+        made.frames = Frames.from_config(data.get("frame", []))
+        return made
 
     def mask(self, text: str, bits: int | None = None) -> str:
-        """The text with harmless senses blanked out (same length, so offsets still hold);
-        ``bits``: the text's `gates` bits, if known."""
+        """The text with harmless senses and frames blanked out (same length, so offsets still
+        hold); ``bits``: the text's `gates` bits, if known."""
+        masked = self._mask(text, bits)
+        return masked if self.frames is None else self.frames.mask(masked, BLANK)
+
+    def _mask(self, text: str, bits: int | None = None) -> str:
         harmless = self._harmless
         if harmless is None:
             return text

@@ -207,6 +207,15 @@ def test_threats_and_farewells_beside_those_frames_stay_red(analyzer: Analyzer,
     assert result.risk == "red", (text, result.risk_reasons)
 
 
+def test_a_frame_blanks_what_was_said_before_it_within_the_sentence() -> None:
+    cues = CueSet.from_config(default_config_dir())
+    masked = cues.mask("他要钱。他说要烧了我家，其实就是吓唬人，想让我们搬走")
+    assert masked.startswith("他要钱。") and "烧" not in masked and masked.endswith("想让我们搬走")
+    # The frame's own words start with known characters: the harmless alternation keeps its
+    # character gate (a leading [^。！？]{0,24} took it off and cost a third of the run time).
+    assert cues._harmless is not None and cues._harmless.first_chars is not None
+
+
 def test_ongoing_since_the_past_still_counts() -> None:
     cues = CueSet.from_config(default_config_dir())
     assert [h for h in cues.find("我老公从去年开始一直打我，现在又在打") if h.strong]
@@ -226,6 +235,8 @@ def test_mask_and_class_gates_change_nothing_but_speed() -> None:
     fired = 0
     for text in texts:
         plain = harmless.pattern.sub(lambda m: "□" * len(m.group(0)), text)
+        if cues.frames is not None:
+            plain = cues.frames.mask(plain, "□")
         assert cues.mask(text) == plain == cues.mask(text, cues.gates.of_text(text))
         for cue in gated:
             found = next(cue.matches(plain), None) is not None
