@@ -54,14 +54,16 @@ def run_classify(argv_text: str | None, jsonl: bool, stdin: TextIO, stdout: Text
     # A batch makes many small containers, and each pass of the garbage collector walked the
     # loaded model and the caches too (none of it garbage): ≈ 4 % of the instructions of a run.
     # For the batch, what is loaded is set aside (gc.freeze) and passes are rarer.
-    thresholds = gc.get_threshold()
+    # A process that froze its own heap before (the service, app._settle_heap) keeps it frozen.
+    thresholds, frozen_before = gc.get_threshold(), gc.get_freeze_count() > 0
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
     try:
         _run_jsonl(analyzer.analyze, stdin, stdout.write)
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
     stdout.flush()
     return 0
 

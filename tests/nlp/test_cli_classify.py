@@ -53,3 +53,23 @@ def test_jsonl_empty_input(nlp_cache: Path) -> None:
     out = io.StringIO()
     assert run_classify(None, True, io.StringIO(""), out, nlp_cache) == 0
     assert out.getvalue() == ""
+
+
+def test_a_batch_leaves_a_heap_frozen_before_it_frozen(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Was: the batch's gc.unfreeze() also unfroze what the service had frozen at start-up
+    (app._settle_heap), so every full collection walked it again."""
+    import gc
+    import io
+
+    from fengqiao.nlp.cli_classify import run_classify
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        out = io.StringIO()
+        run_classify(None, True, io.StringIO('{"text": "老板拖欠工资"}\n'), out, tmp_path)
+        assert '"labor"' in out.getvalue()
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
