@@ -30,7 +30,7 @@ lint: $(BIN)/fengqiao
 	$(BIN)/mypy fengqiao
 
 bench: $(BIN)/fengqiao
-	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+	status=0; for b in bench/*.py; do $(BIN)/python $$b || status=1; done; exit $$status
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
