@@ -177,6 +177,9 @@ def test_widened_shapes_are_red(analyzer: Analyzer, text: str) -> None:
         "我的行李被房东锁在储物间里了，不给钥匙",  # things locked away
         "我奶奶喝药喝了半年，血糖还是高",  # medicine for an illness
         "孩子被关在教室门外罚站了一节课",  # shut out, not shut in
+        "两家为了宅基地吵起来，他家儿子抄起铁锹要打人，被邻居劝住了",  # stopped
+        "他们把我家的门踹坏了，那是上个月的事，现在只想让他们赔门",  # told as last month's
+        "我奶奶前年喝农药走的，保险公司说自杀不赔，这合理吗",  # an insurance question
         "他说再敢来要钱就打断我的腿，我没理他，钱到现在也没还",  # a bare threat: for the mediator
         "他砸了我家玻璃，说下回砸的就是你",  # a threat with no means or time: the mediator's
         "工友们说老板再不给钱就一起去劳动局反映",  # a plan with no time: for the mediator
