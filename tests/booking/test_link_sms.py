@@ -16,6 +16,7 @@ from fengqiao.booking.actor import Actor
 from fengqiao.cases.service import NewCase, PartyInfo
 from fengqiao.settings import Settings
 from fengqiao.sms import build_link_sender
+from fengqiao.tokens import verify_token
 from tests.booking.conftest import MEDIATORS_CSV, ORGS_CSV
 from tests.conftest import make_settings
 from tests.fakes.tencent_sms import FakeTencentSms
@@ -77,7 +78,16 @@ async def test_staff_send_the_respondent_their_booking_link_by_sms(tmp_path: Pat
         assert sent["TemplateId"] == fake.link_template_id
         assert sent["PhoneNumberSet"] == ["+86" + RESPONDENT_PHONE]
         code, url = sent["TemplateParamSet"]
-        assert code == filed.code and url == respondent["link"]
+        # The same page for the same party; the token is minted anew (its expiry may fall a
+        # second later than the one the booking view showed).
+        sms_page, sms_token = url.rsplit("/", 1)
+        view_page, view_token = respondent["link"].rsplit("/", 1)
+        assert code == filed.code and sms_page == view_page
+        secret = app[keys.SETTINGS].secret
+        sms_claims = verify_token(secret, sms_token, "booking")
+        view_claims = verify_token(secret, view_token, "booking")
+        assert (sms_claims.case_id, sms_claims.party_id) == (
+            view_claims.case_id, view_claims.party_id)
         page = await (await client.get(f"/console/cases/{filed.code}", headers=headers)).text()
         assert "已发送短信至 139****0002" in page
         timeline = page.split('id="timeline"', 1)[1].split("</section>", 1)[0]
