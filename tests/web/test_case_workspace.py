@@ -59,13 +59,17 @@ async def filed_case(app) -> str:
     return filed.code
 
 
-async def test_the_mediator_reads_everything_the_resident_said(client):
-    app = client.app
-    headers = await staff_session(app, "ws-m1", "王调解", role="mediator",
+async def mediators_case_page(client) -> str:
+    """The case page of a filed case as its organisation's mediator sees it."""
+    headers = await staff_session(client.app, "ws-m1", "王调解", role="mediator",
                                   organisation=ORGANISATION)
-    code = await filed_case(app)
-    page = await (await client.get(f"/console/cases/{code}",
+    code = await filed_case(client.app)
+    return await (await client.get(f"/console/cases/{code}",
                                    headers={"Cookie": headers["Cookie"]})).text()
+
+
+async def test_the_mediator_reads_everything_the_resident_said(client):
+    page = await mediators_case_page(client)
     for shown in ("发生时间", "2026年10月", "涉及金额", "18,000元", "发生地点",
                   "城关镇锦绣家园工地", "没签合同", "申请人诉求", "结清工资", "其他信息",
                   "对方电话",
@@ -78,12 +82,7 @@ async def test_the_mediator_reads_everything_the_resident_said(client):
 
 
 async def test_each_notice_says_whom_it_was_for(client):
-    app = client.app
-    headers = await staff_session(app, "ws-m1", "王调解", role="mediator",
-                                  organisation=ORGANISATION)
-    code = await filed_case(app)
-    page = await (await client.get(f"/console/cases/{code}",
-                                   headers={"Cookie": headers["Cookie"]})).text()
+    page = await mediators_case_page(client)
     notices = page.split('id="notices"', 1)[1].split("</section>", 1)[0]
     assert "<th>发给</th>" in notices
     assert re.search(r'<td data-label="发给">申请人王\*+</td>', notices), notices
