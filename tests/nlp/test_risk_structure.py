@@ -48,6 +48,21 @@ def test_the_same_words_in_harmless_senses_are_not_red(analyzer: Analyzer, text:
     assert result.risk != "red", (text, result.risk_reasons)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我打了12345投诉，又打110，都说不归他们管",  # 打 + a number is a call, not a blow
+        "借网贷的催收在我爸妈门口喷漆写欠债还钱",  # frightening, but no danger to anyone's body
+        "信用卡分期被多扣了好几个月的钱，银行不给退",  # money deducted, not a person held
+    ],
+)
+def test_calls_paint_and_deductions_are_not_violence(analyzer: Analyzer, text: str) -> None:
+    result = analyzer.analyze(text)
+    assert result.risk != "red", (text, result.risk_reasons)
+    assert not any("持续的暴力" in r or "扣押" in r or "威胁人身" in r for r in result.risk_reasons), (
+        text, result.risk_reasons)
+
+
 def test_self_harm_is_red_and_flagged(analyzer: Analyzer) -> None:
     result = analyzer.analyze("网贷还不上了，我真的活着没意思，遗书都写好了")
     assert result.risk == "red" and result.self_harm
