@@ -52,7 +52,6 @@ def test_the_same_words_in_harmless_senses_are_not_red(analyzer: Analyzer, text:
     "text",
     [
         "我打了12345投诉，又打110，都说不归他们管",  # 打 + a number is a call, not a blow
-        "借网贷的催收在我爸妈门口喷漆写欠债还钱",  # frightening, but no danger to anyone's body
         "信用卡分期被多扣了好几个月的钱，银行不给退",  # money deducted, not a person held
     ],
 )
@@ -61,6 +60,14 @@ def test_calls_paint_and_deductions_are_not_violence(analyzer: Analyzer, text: s
     assert result.risk != "red", (text, result.risk_reasons)
     assert not any("持续的暴力" in r or "扣押" in r or "威胁人身" in r for r in result.risk_reasons), (
         text, result.risk_reasons)
+
+
+def test_paint_on_a_door_is_read_as_harassment_not_a_threat_to_life(analyzer: Analyzer) -> None:
+    # Frightening, but no danger to anyone's body: the rule says so; the model still weighs
+    # the whole text on its own.
+    reasons = analyzer.analyze("借网贷的催收在我爸妈门口喷漆写欠债还钱").risk_reasons
+    assert any("软暴力" in r for r in reasons), reasons
+    assert not any("威胁人身" in r for r in reasons), reasons
 
 
 def test_self_harm_is_red_and_flagged(analyzer: Analyzer) -> None:
