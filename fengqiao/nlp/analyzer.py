@@ -176,12 +176,15 @@ class Analyzer:
         # The taxonomy's own words are examples too, so a new type works before it has data.
         for t in taxonomy:
             examples.extend(_seed_examples(t))
+        # Risk texts written with a type teach the types too; they are not among the plain
+        # negatives below (a red one may hold no cue).
+        typed_risk = load_examples(risk_training_files(config_dir), typed_only=True)
         classes = [t.code for t in taxonomy]
 
         def featurize(text: str) -> set[str]:
             return _features(normalizer.normalize(text), tokenizer)[0]
 
-        model = train_model(examples, classes, featurize)
+        model = train_model(examples + typed_risk, classes, featurize)
         idf_all, median = _load_idf()
         words = set(model.word_weights)
         idf = {w: idf_all[w] for w in words if w in idf_all}

@@ -64,13 +64,17 @@ class Example:
     source: str = ""  # the training file's name (consultation, labor …)
 
 
-def load_examples(paths: Iterable[Path]) -> list[Example]:
+def load_examples(paths: Iterable[Path], typed_only: bool = False) -> list[Example]:
+    """``typed_only``: skip lines without a type (risk_training/ files, whose lines written
+    with a type are dispute examples too)."""
     examples: list[Example] = []
     for path in sorted(paths):
         for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
             row = json.loads(line)
+            if typed_only and not row.get("type"):
+                continue
             if not row.get("text") or not row.get("type"):
                 raise ValueError(f"{path}:{line_no}: needs text and type")
             examples.append(Example(str(row["text"]), str(row["type"]), path.stem))

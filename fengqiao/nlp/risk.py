@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from fengqiao.nlp.risk_cues import CueSet, Phrases, first_unnegated, required_chars
+from fengqiao.nlp.risk_cues import BLANK, CueSet, Phrases, first_unnegated, required_chars
 from fengqiao.nlp.risk_model import RiskModel, features, read
 from fengqiao.nlp.risk_words import GramCache, WordTagger, explain
 
@@ -33,6 +33,7 @@ _OTHERS_PAIRS = ("k:beat+vehicle", "k:harm+vehicle")
 CUE_FLOOR = 0.0  # a strong structural cue is red whatever the model says: a miss costs most
 MODEL_MIN_CHARS = 8
 RULE_FLOOR = 0.3  # an operator phrase rule: red only if the model does not disagree
+DISTANCE_REASON = "本人表示事情已过去或并非当真，请调解员核实"
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,13 @@ class RiskAssessor:
     Analyzer attaches it, the learned model (risk_model.py), combined in ``evaluate``."""
 
     def __init__(self, rules: list[RiskRule], large_sum_yuan: float,
-                 cues: CueSet | None = None, model: RiskModel | None = None) -> None:
+                 cues: CueSet | None = None, model: RiskModel | None = None,
+                 distance: list[str] | None = None) -> None:
         self.rules = rules
+        # The resident's own stance towards what they tell: said in anger or jest, long ago,
+        # already handled (气话, 嘴上说说, 大家都笑, 这都两年了, 派出所处理了). Anywhere in
+        # the text it makes the cues and rules evidence for the model, not red on their own.
+        self.distance = Phrases(distance) if distance else None
         self.large_sum_yuan = large_sum_yuan
         self.cues = cues or CueSet([], None)
         self.model = model
@@ -94,7 +100,8 @@ class RiskAssessor:
             compiled = sorted(map(Phrases, groups), key=lambda p: p.first_chars is None)
             first = tuple(p.first_chars for p in compiled)
             rules.append(RiskRule(level, raw["reason"], tuple(compiled), first))
-        return cls(rules, float(data.get("large_sum_yuan", 100_000)), CueSet.from_config(config_dir))
+        return cls(rules, float(data.get("large_sum_yuan", 100_000)), CueSet.from_config(config_dir),
+                   distance=list(data.get("distance", {}).get("patterns", [])))
 
     def model_features(self, text: str) -> set[str]:
         """What the learned model reads: the masked text's n-grams and the word classes of
@@ -152,11 +159,26 @@ class RiskAssessor:
             "自杀" in r for r in red) or (model_red and any(f in feats for f in _SELF_CLASSES)
                                         and not any(f in feats for f in _OTHERS_CLASSES)
                                         and not any(f in feats for f in _OTHERS_PAIRS))
+        if red and (distant := self._distant(masked)) is not None:
+            # Told as anger, jest, long ago or handled, and nothing set for now or tonight:
+            # the mediator checks it the same day (yellow), with the reasons kept.
+            return RiskResult(YELLOW, red + yellow + [f"{DISTANCE_REASON}（“{distant}”）"],
+                              False, p)
         if red:
             return RiskResult(RED, red + yellow, self_harm, p)
         if yellow:
             return RiskResult(YELLOW, yellow, False, p)
         return RiskResult(BLUE, [], False, p)
+
+    def _distant(self, masked: str) -> str | None:
+        """The words of the resident's distance from what they tell, if the text holds them
+        and no set time or imminence (the `soon` class: 今晚, 马上, 正在…) outside them."""
+        found = None if self.distance is None else next(self.distance.finditer(masked), None)
+        if found is None:
+            return None
+        rest = masked[:found.start()] + BLANK * len(found.group(0)) + masked[found.end():]
+        soon = self.cues.class_words.get("soon")
+        return None if soon is not None and next(soon.finditer(rest), None) else found.group(0)
 
     def _rules(self, text: str, bits: int | None = None) -> tuple[list[str], list[str]]:
         red: list[str] = []

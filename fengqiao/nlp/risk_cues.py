@@ -286,7 +286,7 @@ class CueSet:
         self.cues = cues
         self._harmless = harmless
         self.frames: Frames | None = None  # [[frame]]: see risk_frames.py
-        self._class_words = class_words or {}  # each word class alone, for Cue.needs
+        self.class_words = class_words or {}  # each word class alone, for Cue.needs
         self._weapon_words = weapon_words  # 摩托车, 菜刀 …: where a lone 车 or 刀 may sit
         self.lexicon = lexicon or {}  # the word classes as written, for the learned model
         # Every cue's character sets (first_chars and gates) as bits: a character sets the
@@ -303,7 +303,7 @@ class CueSet:
         self._harmless_bit = self.gates.bits(
             [harmless.first_chars]) if harmless and harmless.first_chars else 0
         self._class_bits = {name: self.gates.bits([words.first_chars]) if words.first_chars
-                            else 0 for name, words in self._class_words.items()}
+                            else 0 for name, words in self.class_words.items()}
 
     @classmethod
     def from_config(cls, config_dir: Path) -> CueSet:
@@ -402,7 +402,7 @@ class CueSet:
         ``missing``: the gate bits its characters do not set."""
         if name not in seen:
             seen[name] = not self._class_bits[name] & missing and next(
-                self._class_words[name].finditer(masked), None) is not None
+                self.class_words[name].finditer(masked), None) is not None
         return seen[name]
 
     def _whole_word(self, ch: str, found: str, words: set[str]) -> bool:

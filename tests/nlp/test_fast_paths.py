@@ -132,7 +132,7 @@ def test_places_found_hold_every_match(analyzer: Analyzer) -> None:
     to try by their possible first two characters: each place a match starts is found."""
     cues = analyzer._risk.cues
     groups = [g for rule in analyzer._risk.rules for g in rule.groups]
-    groups += [cues._harmless, *cues._class_words.values()]
+    groups += [cues._harmless, *cues.class_words.values()]
     texts = [analyzer._normalizer.normalize(t) for t in _texts()]
     texts += ["二十多个人围在门口", "3个人把他关了两天", "拿着菜刀冲过来", "气死我了跳楼价"]
     for group in groups:

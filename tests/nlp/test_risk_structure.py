@@ -70,6 +70,27 @@ def test_paint_on_a_door_is_read_as_harassment_not_a_threat_to_life(analyzer: An
     assert not any("威胁人身" in r for r in reasons), reasons
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "俺跟媳妇吵架，俺说你再闹俺就去死，就是气话，她现在回娘家了，想请人去说和",
+        "他说老板再不给钱就去跳楼，大家都笑他，他自己也笑，工钱拖了五个月了",
+        "邻居那天吵架说要拿刀捅了我，这都过去一个礼拜了，也没见他咋样，想让村里调一下",
+    ],
+)
+def test_danger_the_resident_distances_themself_from_goes_to_the_mediator(
+        analyzer: Analyzer, text: str) -> None:
+    result = analyzer.analyze(text)
+    assert result.risk == "yellow", (text, result.risk_reasons)
+    assert any("并非当真" in r for r in result.risk_reasons)
+
+
+def test_distance_does_not_hide_a_danger_set_for_tonight(analyzer: Analyzer) -> None:
+    # 上次是气话, but tonight he has the knife: the set time outside the distance words wins.
+    result = analyzer.analyze("上次他说要砍我，大家说是气话，今晚他拿着菜刀在我家门口转")
+    assert result.risk == "red", result.risk_reasons
+
+
 def test_self_harm_is_red_and_flagged(analyzer: Analyzer) -> None:
     result = analyzer.analyze("网贷还不上了，我真的活着没意思，遗书都写好了")
     assert result.risk == "red" and result.self_harm
