@@ -58,8 +58,8 @@ def test_the_same_words_in_harmless_senses_are_not_red(analyzer: Analyzer, text:
 def test_calls_paint_and_deductions_are_not_violence(analyzer: Analyzer, text: str) -> None:
     result = analyzer.analyze(text)
     assert result.risk != "red", (text, result.risk_reasons)
-    assert not any("持续的暴力" in r or "扣押" in r or "威胁人身" in r for r in result.risk_reasons), (
-        text, result.risk_reasons)
+    wrong = ("持续的暴力", "扣押", "威胁人身")
+    assert not any(w in r for w in wrong for r in result.risk_reasons), (text, result.risk_reasons)
 
 
 def test_paint_on_a_door_is_read_as_harassment_not_a_threat_to_life(analyzer: Analyzer) -> None:
@@ -89,6 +89,33 @@ def test_distance_does_not_hide_a_danger_set_for_tonight(analyzer: Analyzer) -> 
     # 上次是气话, but tonight he has the knife: the set time outside the distance words wins.
     result = analyzer.analyze("上次他说要砍我，大家说是气话，今晚他拿着菜刀在我家门口转")
     assert result.risk == "red", result.risk_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老人在卫生院打完针就倒了，现在叫不醒，医生说不关他们的事",
+        "电梯卡在九楼，里面关着我爸，他有心脏病，已经喘不过气了，物业说师傅一个小时后到",
+        "工友掉进沉淀池里，下去救的人也没上来，上面的人不知道怎么办",
+    ],
+)
+def test_a_life_in_danger_now_is_red_whoever_caused_it(analyzer: Analyzer, text: str) -> None:
+    result = analyzer.analyze(text)
+    assert result.risk == "red", (text, result.risk_reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "拆迁安置房说好前年交房，到现在还在打地基，过渡费也停了",
+        "打了一针瘦脸针，一边脸现在动不了，工作室说过几个月就好",
+        "房东把我的押金当人质扣着，退租一个月了就是不退",
+    ],
+)
+def test_the_same_words_of_emergency_in_everyday_senses_are_not_red(
+        analyzer: Analyzer, text: str) -> None:
+    result = analyzer.analyze(text)
+    assert result.risk != "red", (text, result.risk_reasons)
 
 
 def test_self_harm_is_red_and_flagged(analyzer: Analyzer) -> None:
