@@ -84,9 +84,10 @@ class Intake:
         if command == "help":
             return Outcome([texts.HELP.format(step_hint=self._hint(s))])
         if command == "cancel":
+            urgent = "" if s.consent else s.urgent
             s.clear(keep_consent=True)
             s.fire("reset")
-            return Outcome([texts.CANCELLED])
+            return Outcome([self._not_kept(urgent) if urgent else texts.CANCELLED])
         if command == "human":
             return Outcome([texts.HUMAN.format(**self.fmt)], wants_human=True)
         if command == "progress":
@@ -114,21 +115,37 @@ class Intake:
         urgent: list[str] = []
         if is_description(text):
             s.pending = text
-            # Danger comes before paperwork: the emergency numbers are given at once (read in
-            # memory; nothing is kept unless the resident agrees).
-            screen = self.analyzer.screen(text)
-            if getattr(screen, "risk", "blue") == "red":
-                guidance = (texts.SELF_HARM_GUIDANCE if getattr(screen, "self_harm", False)
-                            else texts.RED_GUIDANCE)
-                urgent.append(guidance.format(**self.fmt))
+            urgent = self._screen_before_consent(s, text)
         s.fire("show_notice")
         return Outcome(urgent + [texts.PRIVACY_NOTICE.format(**self.fmt)])
+
+    def _screen_before_consent(self, s: Session, text: str) -> list[str]:
+        """Danger comes before paperwork: the emergency numbers at once (read in memory).
+        Nothing is kept and nobody alerted until the resident agrees, so no call is promised:
+        they are told that agreeing is what lets the centre follow up."""
+        screen = self.analyzer.screen(text)
+        if getattr(screen, "risk", "blue") != "red":
+            return []
+        kind = "self_harm" if getattr(screen, "self_harm", False) else "red"
+        if s.urgent != "self_harm":
+            s.urgent = kind
+        return [self._numbers(kind) + texts.URGENT_BEFORE_CONSENT]
+
+    def _numbers(self, kind: str) -> str:
+        numbers = texts.SELF_HARM_NUMBERS if kind == "self_harm" else texts.RED_NUMBERS
+        return numbers.format(**self.fmt)
+
+    def _not_kept(self, kind: str) -> str:
+        return texts.URGENT_NOT_KEPT.format(numbers=self._numbers(kind))
 
     def _step_consent(self, s: Session, text: str, now: datetime) -> Outcome:
         word = self._word(text)
         if word in texts.NO_WORDS or word.startswith("不同意"):
+            urgent = s.urgent
             s.clear()
             s.fire("reset")
+            if urgent:
+                return Outcome([self._not_kept(urgent)])
             return Outcome([texts.CONSENT_DECLINED.format(**self.fmt)])
         if word in texts.YES_WORDS or word.startswith("同意"):
             s.consent = True
@@ -143,7 +160,8 @@ class Intake:
                 kept = texts.KEPT_DESCRIPTION.format(text=pending)
                 return Outcome([kept] + self._step_describe(s, pending, now).replies)
             return Outcome([texts.ASK_DESCRIPTION])
-        return Outcome([texts.CONSENT_REASK])
+        # Neither yes nor no: still nothing kept, but danger said now is answered now.
+        return Outcome(self._screen_before_consent(s, text) + [texts.CONSENT_REASK])
 
     def _step_describe(self, s: Session, text: str, now: datetime) -> Outcome:
         meaningful = sum(1 for ch in text if ch.isalnum())

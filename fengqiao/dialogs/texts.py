@@ -71,14 +71,26 @@ AFTER_FILED = (
 )
 SUBMIT_FAILED = "提交时遇到问题，您的信息没有丢失，请稍后回复“提交”重试。"
 
-SELF_HARM_GUIDANCE = (
+# The emergency numbers alone: what anyone in danger is told, whether or not anything is kept.
+SELF_HARM_NUMBERS = (
     "⚠️ 您的安全最重要。如果您或身边的人有轻生的念头或已经受伤，请马上拨打 120 急救或 110 报警；"
     "心理援助热线 12356（24小时）有专业人员陪您聊。{centre}热线：{hotline}。"
-    "我们已将此事标记为紧急，工作人员会尽快联系您。"
 )
-RED_GUIDANCE = (
+RED_NUMBERS = (
     "⚠️ 如果您或他人正面临人身危险，请立即拨打 110 报警，需要急救请拨打 120。"
-    "{centre}热线：{hotline}（24小时）。我们已将此事标记为紧急，会优先处理。"
+    "{centre}热线：{hotline}（24小时）。"
+)
+# After consent the description is on the record and the case will carry the red flag.
+SELF_HARM_GUIDANCE = SELF_HARM_NUMBERS + "我们已将此事标记为紧急，工作人员会尽快联系您。"
+RED_GUIDANCE = RED_NUMBERS + "我们已将此事标记为紧急，会优先处理。"
+# Before consent nothing is kept and nobody is alerted: promise no call, say what agreeing does.
+URGENT_BEFORE_CONSENT = (
+    "您说的内容我们现在还没有保存，中心也还无法联系您。回复“同意”登记后，中心会把此事作为紧急情况跟进。"
+)
+# Declined or cancelled after danger was mentioned: nothing kept, so the numbers once more.
+URGENT_NOT_KEPT = (
+    "好的，我们不会保存您的任何信息，中心也就无法跟进联系您。遇到危险请不要等待，直接求助：\n{numbers}\n"
+    "想登记时随时发消息给我。"
 )
 
 HELP = (
