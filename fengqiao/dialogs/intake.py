@@ -311,6 +311,8 @@ class Intake:
         kind = question["kind"]
         analysis = self.analyzer.screen(text, now)
         replies = self._raise_risk(s, analysis)
+        if question["key"] == "applicant_name" and validators.is_not_a_name(self._word(text)):
+            return False, None, replies + [texts.APPLICANT_NAME_REQUIRED.format(**self.fmt)]
         if kind != "applicant_phone" and validators.is_skip(text):
             if kind == "text":
                 return True, text, replies  # 没有 stays 没有

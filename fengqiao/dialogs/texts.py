@@ -38,6 +38,19 @@ INVALID = {
     "applicant_phone": "这个号码好像不对，请输入您的11位手机号（如 13800001111）。",
 }
 UNKNOWN_ANSWER = "不清楚"
+# The applicant's name goes on the case, the mediator's call and the agreement (People's
+# Mediation Law art. 29): a registration cannot be anonymous, but a surname is enough.
+APPLICANT_NAME_REQUIRED = (
+    "登记调解需要知道怎么称呼您，方便调解员联系和制作调解文书。不想留全名的话，写姓氏加先生或女士也可以"
+    "（例如：王女士）。如果不想留下任何信息，可以回复“取消”，或拨打{centre}热线 {hotline} 咨询。"
+)
+# Answers to "what is your name" that are not a name: refusals, "don't know", anonymity.
+NOT_A_NAME = (
+    "不知道", "不清楚", "不记得", "没有", "无", "忘了", "跳过", "不涉及", "不告诉你", "不告诉",
+    "不说", "不想说", "不方便说", "不方便", "不想告诉你", "不愿意说", "不愿透露", "保密", "秘密",
+    "匿名", "我要匿名", "我想匿名", "匿名登记", "匿名举报", "不留名", "不留姓名", "无名氏", "没名字",
+    "你猜", "随便", "不用", "算了", "略", "未知", "无可奉告",
+)
 NAME_NOT_PHONE = "已记下电话号码。请再告诉我{who}的姓名或称呼（单位可写单位名称）。"
 
 REVIEW_HEADER = "请核对您填写的信息：\n"
