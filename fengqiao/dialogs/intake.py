@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from fengqiao.cases.codes import CODE_IN_TEXT
-from fengqiao.dialogs import texts, validators
+from fengqiao.dialogs import texts, urgent, validators
 from fengqiao.dialogs.questions import (
     APPLICANT_QUESTIONS,
     MIN_DESCRIPTION,
@@ -84,10 +84,10 @@ class Intake:
         if command == "help":
             return Outcome([texts.HELP.format(step_hint=self._hint(s))])
         if command == "cancel":
-            urgent = "" if s.consent else s.urgent
+            kind = "" if s.consent else s.urgent
             s.clear(keep_consent=True)
             s.fire("reset")
-            return Outcome([self._not_kept(urgent) if urgent else texts.CANCELLED])
+            return Outcome([urgent.not_kept(kind, self.fmt) if kind else texts.CANCELLED])
         if command == "human":
             return Outcome([texts.HUMAN.format(**self.fmt)], wants_human=True)
         if command == "progress":
@@ -112,40 +112,21 @@ class Intake:
         if s.consent:
             s.fire("agree")
             return self._step_describe(s, text, now) if text else Outcome([texts.ASK_DESCRIPTION])
-        urgent: list[str] = []
+        danger: list[str] = []
         if is_description(text):
             s.pending = text
-            urgent = self._screen_before_consent(s, text)
+            danger = urgent.screen(self.analyzer, s, text, self.fmt)
         s.fire("show_notice")
-        return Outcome(urgent + [texts.PRIVACY_NOTICE.format(**self.fmt)])
-
-    def _screen_before_consent(self, s: Session, text: str) -> list[str]:
-        """Danger comes before paperwork: the emergency numbers at once (read in memory).
-        Nothing is kept and nobody alerted until the resident agrees, so no call is promised:
-        they are told that agreeing is what lets the centre follow up."""
-        screen = self.analyzer.screen(text)
-        if getattr(screen, "risk", "blue") != "red":
-            return []
-        kind = "self_harm" if getattr(screen, "self_harm", False) else "red"
-        if s.urgent != "self_harm":
-            s.urgent = kind
-        return [self._numbers(kind) + texts.URGENT_BEFORE_CONSENT]
-
-    def _numbers(self, kind: str) -> str:
-        numbers = texts.SELF_HARM_NUMBERS if kind == "self_harm" else texts.RED_NUMBERS
-        return numbers.format(**self.fmt)
-
-    def _not_kept(self, kind: str) -> str:
-        return texts.URGENT_NOT_KEPT.format(numbers=self._numbers(kind))
+        return Outcome(danger + [texts.PRIVACY_NOTICE.format(**self.fmt)])
 
     def _step_consent(self, s: Session, text: str, now: datetime) -> Outcome:
         word = self._word(text)
         if word in texts.NO_WORDS or word.startswith("不同意"):
-            urgent = s.urgent
+            kind = s.urgent
             s.clear()
             s.fire("reset")
-            if urgent:
-                return Outcome([self._not_kept(urgent)])
+            if kind:
+                return Outcome([urgent.not_kept(kind, self.fmt)])
             return Outcome([texts.CONSENT_DECLINED.format(**self.fmt)])
         if word in texts.YES_WORDS or word.startswith("同意"):
             s.consent = True
@@ -161,7 +142,7 @@ class Intake:
                 return Outcome([kept] + self._step_describe(s, pending, now).replies)
             return Outcome([texts.ASK_DESCRIPTION])
         # Neither yes nor no: still nothing kept, but danger said now is answered now.
-        return Outcome(self._screen_before_consent(s, text) + [texts.CONSENT_REASK])
+        return Outcome(urgent.screen(self.analyzer, s, text, self.fmt) + [texts.CONSENT_REASK])
 
     def _step_describe(self, s: Session, text: str, now: datetime) -> Outcome:
         meaningful = sum(1 for ch in text if ch.isalnum())
