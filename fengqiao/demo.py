@@ -83,8 +83,8 @@ def run_demo(as_json: bool = False) -> int:
             f"（密码 {result['staff_password']}）"
         )
         print(
-            "调解员签名和盖章的短信验证码：未配置短信服务时显示在 `fengqiao serve` 的日志里"
-            f"（调解员 {DEMO_MEDIATOR}，印章管理员 yinzhang）"
+            "签名和盖章的短信验证码：未配置短信服务时显示在 `fengqiao serve` 的日志里"
+            f"（当事人、调解员 {DEMO_MEDIATOR}、印章管理员 yinzhang；grep 验证码）"
         )
         agreement = result["agreement"]
         print(f"调解协议书 {agreement['code']}：核验 {agreement['verify_url']}")
@@ -118,7 +118,8 @@ def print_walkthrough(result: dict[str, Any]) -> None:
         "在“操作”里分流",
         f"调解员 {DEMO_MEDIATOR} 登录，打开劳动争议案件 {labor['code']}：预约、当事人确认情况都在案件页",
         "用上面三个视频调解室链接（调解员在电脑上，两位当事人用手机）进入调解室",
-        f"{DEMO_MEDIATOR} 在案件页打开调解协议书 {agreement['code']}，当事人用上面的签署链接签名，"
+        f"{DEMO_MEDIATOR} 在案件页打开调解协议书 {agreement['code']}，当事人用上面的签署链接签名"
+        "（当事人的验证码也在服务日志里），签名后在同一页点“我同意电子送达”（没有这一步无法电子送达），"
         "调解员签名（验证码在服务日志里）",
         "印章管理员 yinzhang 登录，在同一协议页盖章；随后 "
         f"{DEMO_MEDIATOR} 回到协议页电子送达、下载司法确认材料（印章管理员只盖章）",

@@ -73,6 +73,7 @@ def serve(host: str, port: int, workers: int) -> int:
         )
         return 2
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.remember_served_url()  # `fengqiao chat` prints progress links on this address
     upgrade(settings.effective_database_url)
     # Like the migrations, the language model is built once here, before any worker starts:
     # N workers would otherwise each train it at the same time on a fresh data directory.

@@ -22,6 +22,12 @@ CONFIG_DIR = next(
 )
 
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+# The base of links the last `serve` on this data directory gave out: a command that prints
+# links without serving them (`chat`) uses it rather than assume port 8080.
+SERVED_URL_FILE = "served-url"
+
+
 class SettingsError(ValueError):
     """A setting has a value the service cannot use; the message says which and why."""
 
@@ -32,7 +38,7 @@ class Settings:
     database_url: str = ""
     redis_url: str = ""
     secret_key: str = ""
-    public_url: str = "http://127.0.0.1:8080"
+    public_url: str = DEFAULT_PUBLIC_URL
     wechat_token: str = ""
     wechat_appid: str = ""
     wechat_secret: str = ""
@@ -143,6 +149,26 @@ class Settings:
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
         return _replace(self, secret_key=path.read_text().strip())
+
+
+    def remember_served_url(self) -> None:
+        """Record the base of the links this service gives out, for `chat` (SERVED_URL_FILE)."""
+        path = self.data_dir / SERVED_URL_FILE
+        if not path.exists() or path.read_text("utf-8").strip() != self.public_url:
+            path.write_text(self.public_url + "\n", "utf-8")
+
+    def with_served_url(self) -> Settings:
+        """Unless a public URL was configured, the one the last `serve` on this data directory
+        used (its --host/--port, or its configured address)."""
+        if self.public_url != DEFAULT_PUBLIC_URL:
+            return self
+        try:
+            served = (self.data_dir / SERVED_URL_FILE).read_text("utf-8").strip()
+        except OSError:
+            return self
+        if not served.startswith(("http://", "https://")):
+            return self
+        return _replace(self, public_url=served)
 
 
 def _replace(settings: Settings, **changes: Any) -> Settings:

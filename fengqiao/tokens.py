@@ -17,9 +17,12 @@ import hmac
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 PREFIX = "fq1"
+CHINA = ZoneInfo("Asia/Shanghai")  # times in messages are the resident's
 DAY = 24 * 3600
 
 # Every purpose a token can have, with its default lifetime in seconds.
@@ -42,12 +45,20 @@ class TokenError(ValueError):
         "bad_token": "链接无效，请使用中心发给您的最新链接。",
         "expired": "链接已过期，请联系调解员重新发送。",
         "too_early": "还没到可以进入的时间，请在预约时间前几分钟再打开。",
+        # Only room links have a start: the resident is told when the room opens.
+        "too_early_at": "调解室将于 {at} 开放，请到时再打开此链接。",
         "wrong_purpose": "这个链接不能用于此操作。",
     }
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, *, opens_at: int | None = None) -> None:
         self.code = code
-        self.message = self.MESSAGES[code]
+        self.opens_at = opens_at
+        if code == "too_early" and opens_at:
+            at = datetime.fromtimestamp(opens_at, CHINA)
+            self.message = self.MESSAGES["too_early_at"].format(
+                at=f"{at.month}月{at.day}日 {at:%H:%M}")
+        else:
+            self.message = self.MESSAGES[code]
         super().__init__(self.message)
 
 
@@ -154,7 +165,7 @@ class Signer:
             raise TokenError("bad_token")
         moment = now if now is not None else time.time()
         if moment < claims.not_before:
-            raise TokenError("too_early")
+            raise TokenError("too_early", opens_at=claims.not_before)
         if moment >= claims.expires_at:
             raise TokenError("expired")
         return claims

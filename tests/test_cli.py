@@ -131,3 +131,39 @@ def test_links_default_to_the_address_served():
     assert default_public_url("0.0.0.0", 9000) == "http://127.0.0.1:9000"
     assert default_public_url("192.168.1.20", 80) == "http://192.168.1.20:80"
     assert default_public_url("::1", 8080) == "http://[::1]:8080"
+
+
+def test_chat_links_to_the_address_the_service_runs_on(tmp_path, monkeypatch):
+    """Probe #17: `chat` printed its progress link on port 8080 whatever port `serve` used."""
+    from fengqiao import serve as serve_module
+    from fengqiao.settings import Settings
+
+    data_dir = tmp_path / "var"
+    env = env_for(data_dir)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("FENGQIAO_PUBLIC_URL", "")  # serve() sets it: undone after the test
+    monkeypatch.delenv("FENGQIAO_PUBLIC_URL")
+    monkeypatch.setattr(serve_module, "_worker", lambda *args, **kwargs: None)
+    monkeypatch.setattr(serve_module.logs, "configure", lambda *args, **kwargs: None)
+    assert serve_module.serve("127.0.0.1", 8411, 1) == 0  # records the address it serves
+    resident = Resident()
+    said: str | None = resident.opening()
+    replies = []
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fengqiao", "chat", "--jsonl", "--openid", "cli-port"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+    )
+    while said is not None:
+        proc.stdin.write(said + "\n")
+        proc.stdin.flush()
+        replies.append(json.loads(proc.stdout.readline())["reply"])
+        said = resident.answer(said, replies[-1])
+    proc.stdin.close()
+    assert proc.wait(30) == 0
+    assert f"http://127.0.0.1:8411/h5/progress?code={resident.code}" in replies[-1]
+    # A configured public URL still wins over the recorded address.
+    configured = Settings(data_dir=data_dir, public_url="https://tiaojie.example.cn")
+    assert configured.with_served_url().public_url == "https://tiaojie.example.cn"
+    assert Settings(data_dir=tmp_path / "empty").with_served_url().public_url.endswith(":8080")

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from fengqiao.cases.codes import CODE_IN_TEXT
-from fengqiao.dialogs import texts, validators
+from fengqiao.dialogs import texts, urgent, validators
 from fengqiao.dialogs.questions import (
     APPLICANT_QUESTIONS,
     MIN_DESCRIPTION,
@@ -84,9 +84,10 @@ class Intake:
         if command == "help":
             return Outcome([texts.HELP.format(step_hint=self._hint(s))])
         if command == "cancel":
+            kind = "" if s.consent else s.urgent
             s.clear(keep_consent=True)
             s.fire("reset")
-            return Outcome([texts.CANCELLED])
+            return Outcome([urgent.not_kept(kind, self.fmt) if kind else texts.CANCELLED])
         if command == "human":
             return Outcome([texts.HUMAN.format(**self.fmt)], wants_human=True)
         if command == "progress":
@@ -111,24 +112,21 @@ class Intake:
         if s.consent:
             s.fire("agree")
             return self._step_describe(s, text, now) if text else Outcome([texts.ASK_DESCRIPTION])
-        urgent: list[str] = []
+        danger: list[str] = []
         if is_description(text):
             s.pending = text
-            # Danger comes before paperwork: the emergency numbers are given at once (read in
-            # memory; nothing is kept unless the resident agrees).
-            screen = self.analyzer.screen(text)
-            if getattr(screen, "risk", "blue") == "red":
-                guidance = (texts.SELF_HARM_GUIDANCE if getattr(screen, "self_harm", False)
-                            else texts.RED_GUIDANCE)
-                urgent.append(guidance.format(**self.fmt))
+            danger = urgent.screen(self.analyzer, s, text, self.fmt)
         s.fire("show_notice")
-        return Outcome(urgent + [texts.PRIVACY_NOTICE.format(**self.fmt)])
+        return Outcome(danger + [texts.PRIVACY_NOTICE.format(**self.fmt)])
 
     def _step_consent(self, s: Session, text: str, now: datetime) -> Outcome:
         word = self._word(text)
         if word in texts.NO_WORDS or word.startswith("不同意"):
+            kind = s.urgent
             s.clear()
             s.fire("reset")
+            if kind:
+                return Outcome([urgent.not_kept(kind, self.fmt)])
             return Outcome([texts.CONSENT_DECLINED.format(**self.fmt)])
         if word in texts.YES_WORDS or word.startswith("同意"):
             s.consent = True
@@ -143,7 +141,8 @@ class Intake:
                 kept = texts.KEPT_DESCRIPTION.format(text=pending)
                 return Outcome([kept] + self._step_describe(s, pending, now).replies)
             return Outcome([texts.ASK_DESCRIPTION])
-        return Outcome([texts.CONSENT_REASK])
+        # Neither yes nor no: still nothing kept, but danger said now is answered now.
+        return Outcome(urgent.screen(self.analyzer, s, text, self.fmt) + [texts.CONSENT_REASK])
 
     def _step_describe(self, s: Session, text: str, now: datetime) -> Outcome:
         meaningful = sum(1 for ch in text if ch.isalnum())
@@ -293,6 +292,8 @@ class Intake:
         kind = question["kind"]
         analysis = self.analyzer.screen(text, now)
         replies = self._raise_risk(s, analysis)
+        if question["key"] == "applicant_name" and validators.is_not_a_name(self._word(text)):
+            return False, None, replies + [texts.APPLICANT_NAME_REQUIRED.format(**self.fmt)]
         if kind != "applicant_phone" and validators.is_skip(text):
             if kind == "text":
                 return True, text, replies  # 没有 stays 没有

@@ -211,6 +211,8 @@ def _value_text(intake: Intake, s: Session, key: str, value: Any, now: datetime)
     if kind == "date" and isinstance(value, str) and _ISO.fullmatch(value.strip()):
         value = _iso_date_text(value.strip(), label)
     text = _string(value, label, 500)
+    if key == "applicant_name" and validators.is_not_a_name(intake._word(text)):
+        raise _invalid("bad_value", texts.APPLICANT_NAME_REQUIRED.format(**intake.fmt))
     if _optional(question) and validators.is_skip(text):
         return text
     analysis = intake.analyzer.screen(text, now)

@@ -83,6 +83,9 @@ class Session:
     pending: str = ""
     # Questions answered with 没有 / 不知道 …: the resident's own words, shown on review.
     skipped: dict[str, str] = field(default_factory=dict)
+    # Danger read in what was said before consent ("red" or "self_harm"): the emergency
+    # numbers are given again if the resident declines or cancels, since nothing is kept.
+    urgent: str = ""
 
     def fire(self, trigger: str) -> None:
         """Take the transition `trigger`; transitions.MachineError if this state has none.

@@ -17,7 +17,8 @@ async def _chat(openid: str, jsonl: bool, stdin: IO[str], stdout: IO[str]) -> in
     from fengqiao import logs
     from fengqiao.services import build_services
 
-    settings = Settings.from_env().with_secret()
+    # Its progress link points where `serve` on this data directory runs (or the public URL).
+    settings = Settings.from_env().with_secret().with_served_url()
     logs.configure("WARNING")
     services = await build_services(settings)
     interactive = not jsonl and stdin.isatty()

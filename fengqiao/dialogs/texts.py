@@ -38,6 +38,19 @@ INVALID = {
     "applicant_phone": "这个号码好像不对，请输入您的11位手机号（如 13800001111）。",
 }
 UNKNOWN_ANSWER = "不清楚"
+# The applicant's name goes on the case, the mediator's call and the agreement (People's
+# Mediation Law art. 29): a registration cannot be anonymous, but a surname is enough.
+APPLICANT_NAME_REQUIRED = (
+    "登记调解需要知道怎么称呼您，方便调解员联系和制作调解文书。不想留全名的话，写姓氏加先生或女士也可以"
+    "（例如：王女士）。如果不想留下任何信息，可以回复“取消”，或拨打{centre}热线 {hotline} 咨询。"
+)
+# Answers to "what is your name" that are not a name: refusals, "don't know", anonymity.
+NOT_A_NAME = (
+    "不知道", "不清楚", "不记得", "没有", "无", "忘了", "跳过", "不涉及", "不告诉你", "不告诉",
+    "不说", "不想说", "不方便说", "不方便", "不想告诉你", "不愿意说", "不愿透露", "保密", "秘密",
+    "匿名", "我要匿名", "我想匿名", "匿名登记", "匿名举报", "不留名", "不留姓名", "无名氏", "没名字",
+    "你猜", "随便", "不用", "算了", "略", "未知", "无可奉告",
+)
 NAME_NOT_PHONE = "已记下电话号码。请再告诉我{who}的姓名或称呼（单位可写单位名称）。"
 
 REVIEW_HEADER = "请核对您填写的信息：\n"
@@ -71,14 +84,26 @@ AFTER_FILED = (
 )
 SUBMIT_FAILED = "提交时遇到问题，您的信息没有丢失，请稍后回复“提交”重试。"
 
-SELF_HARM_GUIDANCE = (
+# The emergency numbers alone: what anyone in danger is told, whether or not anything is kept.
+SELF_HARM_NUMBERS = (
     "⚠️ 您的安全最重要。如果您或身边的人有轻生的念头或已经受伤，请马上拨打 120 急救或 110 报警；"
     "心理援助热线 12356（24小时）有专业人员陪您聊。{centre}热线：{hotline}。"
-    "我们已将此事标记为紧急，工作人员会尽快联系您。"
 )
-RED_GUIDANCE = (
+RED_NUMBERS = (
     "⚠️ 如果您或他人正面临人身危险，请立即拨打 110 报警，需要急救请拨打 120。"
-    "{centre}热线：{hotline}（24小时）。我们已将此事标记为紧急，会优先处理。"
+    "{centre}热线：{hotline}（24小时）。"
+)
+# After consent the description is on the record and the case will carry the red flag.
+SELF_HARM_GUIDANCE = SELF_HARM_NUMBERS + "我们已将此事标记为紧急，工作人员会尽快联系您。"
+RED_GUIDANCE = RED_NUMBERS + "我们已将此事标记为紧急，会优先处理。"
+# Before consent nothing is kept and nobody is alerted: promise no call, say what agreeing does.
+URGENT_BEFORE_CONSENT = (
+    "您说的内容我们现在还没有保存，中心也还无法联系您。回复“同意”登记后，中心会把此事作为紧急情况跟进。"
+)
+# Declined or cancelled after danger was mentioned: nothing kept, so the numbers once more.
+URGENT_NOT_KEPT = (
+    "好的，我们不会保存您的任何信息，中心也就无法跟进联系您。遇到危险请不要等待，直接求助：\n{numbers}\n"
+    "想登记时随时发消息给我。"
 )
 
 HELP = (

@@ -28,6 +28,12 @@ def is_skip(text: str) -> bool:
     return bare(text) in texts.SKIP_WORDS
 
 
+def is_not_a_name(text: str) -> bool:
+    """"不知道", "不告诉你", "匿名" … given for the applicant's own name: not a name."""
+    word = bare(text).removeprefix("我").removesuffix("了").removesuffix("吧")
+    return bare(text) in texts.NOT_A_NAME or word in texts.NOT_A_NAME or "匿名" in word
+
+
 def text_answer(text: str) -> str | None:
     if not _MEANINGFUL.search(text) or len(text) > 500:
         return None

@@ -137,7 +137,14 @@ class EvidenceService:
         by_file: dict[int, list[dict[str, Any]]] = {}
         for c in comments:
             by_file.setdefault(c.case_file_id, []).append(self._comment(c, names))
-        return [self._describe(r, by_file.get(r.id, []), names) for r in visible]
+        # A party does not comment on (质证) their own evidence: the page offers no box there.
+        return [self._describe(r, by_file.get(r.id, []), names)
+                | {"can_comment": not self._own(r, viewer)} for r in visible]
+
+    @staticmethod
+    def _own(row: CaseFile, viewer: Viewer) -> bool:
+        """The viewer is the party who submitted it (staff comment on any evidence)."""
+        return not viewer.is_staff and row.party_id == viewer.party_id  # type: ignore[attr-defined]
 
     async def open(self, file_id: int, viewer: Viewer, *, thumbnail: bool = False
                    ) -> tuple[bytes, str, str]:
@@ -164,7 +171,7 @@ class EvidenceService:
         if not text or len(text) > MAX_COMMENT:
             raise Invalid("comment_empty", DOCS["comment_empty"])
         row = await self._row(file_id, viewer)
-        if not viewer.is_staff and row.party_id == viewer.party_id:  # type: ignore[attr-defined]
+        if self._own(row, viewer):
             raise Forbidden("comment_own", DOCS["comment_own"])
         async with self.db.transaction() as session:
             comment = EvidenceComment(case_file_id=row.id, party_id=viewer.party_id,

@@ -14,7 +14,10 @@ DONE = "{action}已完成"
 CASE_NOT_FOUND = "案件编号不存在或有误，请核对后重试"
 REGISTERED = "已登记，案件编号 {code}"
 NOT_SIGNED_IN = "请先登录"
-NO_OPENID_NOTE = "当事人未绑定微信，进展需电话告知"
+# Under 告知当事人: only for a party the platform cannot reach by WeChat, named.
+NO_WECHAT_NOTE = "未绑定微信，进展需电话告知"
+NO_CHANNEL_NOTE = "没有微信，也没有电话：进展无法告知，请补充联系方式"
+NO_NOTICES = "暂无发给当事人的通知"
 
 ACTIONS = {
     "route": "分流",

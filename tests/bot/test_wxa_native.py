@@ -227,3 +227,14 @@ async def test_every_error_a_mini_program_meets_is_chinese_json(
     assert resp.status == status
     assert resp.content_type == "application/json"
     assert CHINESE.search((await resp.json())["error"]["message"])
+
+
+async def test_a_non_name_is_refused_as_the_applicants_name(app_client, wechat_fake):
+    headers = await signed_in(app_client, wechat_fake, "wxa-no-name")
+    await walk_to(app_client, headers, "applicant_name")
+    for value in ("不知道", "匿名"):
+        found = await send(app_client, headers, {"key": "applicant_name", "value": value}, 422)
+        refused(found, "bad_value")
+        assert "王女士" in found["error"]["message"]
+    turn = await send(app_client, headers, {"key": "applicant_name", "value": "王女士"})
+    assert turn["prompt"]["key"] == "applicant_phone"

@@ -124,6 +124,8 @@ class Evidence(BaseModel):
     has_thumbnail: bool
     created_at: str
     comments: list[EvidenceComment]
+    can_comment: bool = Field(
+        True, description="whether the requester may comment on it: not on their own evidence")
 
 
 class EvidenceList(BaseModel):

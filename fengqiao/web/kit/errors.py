@@ -38,6 +38,27 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.Unavailable, 503),
 ]
 
+# The heading of an error page: by the refusal's code where the status alone would mislead (a
+# room not open yet is not a missing page, an expired link not one that never worked), else by
+# status.
+PAGE_HEADINGS = {
+    "too_early": "调解室尚未开放",
+    "room_closed": "调解室尚未开放",
+    "expired": "链接已过期",
+    "bad_token": "链接无效",
+    "wrong_purpose": "链接不能打开这个页面",
+}
+STATUS_HEADINGS = {404: "找不到这个页面", 401: "无法打开", 403: "无法打开", 429: "请稍后再试"}
+
+
+def page_heading(status: int, code: str = "") -> str:
+    if code in PAGE_HEADINGS:
+        return PAGE_HEADINGS[code]
+    if status >= 500:
+        return "服务暂时出错"
+    return STATUS_HEADINGS.get(status, "请求有误")
+
+
 RESIDENT_NO_LINK = "链接不完整或已过期，请从公众号、小程序或短信里的链接重新打开。"
 
 # Framework answers (no route, wrong method, body too large …) in Chinese.
@@ -91,7 +112,7 @@ def refusal(
     if status == 401 and request.path.startswith("/console/"):
         target = quote(request.path_qs, safe="/")
         return web.Response(status=303, headers={"Location": f"/console/login?next={target}"})
-    return error_page(request, status, message, headers=headers)
+    return error_page(request, status, message, headers=headers, code=code)
 
 
 def _wants_json(request: web.Request) -> bool:
@@ -100,7 +121,12 @@ def _wants_json(request: web.Request) -> bool:
 
 
 def error_page(
-    request: web.Request, status: int, message: str, *, headers: dict[str, str] | None = None
+    request: web.Request,
+    status: int,
+    message: str,
+    *,
+    headers: dict[str, str] | None = None,
+    code: str = "",
 ) -> web.Response:
     from fengqiao.web.kit.pages import render
 
@@ -111,7 +137,8 @@ def error_page(
     response = render(
         request,
         "error.html.j2",
-        {"status": status, "message": message, "console": console},
+        {"status": status, "message": message, "console": console,
+         "heading": page_heading(status, code)},
         status=status,
     )
     response.headers.update(headers or {})

@@ -67,6 +67,19 @@ var FQ = (function () {
   function lastPathPart() {
     return decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
   }
+  // A file field in Chinese whatever the phone's language: the native control (invisible, it
+  // still takes the tap) inside <label class="file">, whose text says what to choose and then
+  // the chosen file's name.
+  function fileName(input) {
+    var label = input.parentNode.querySelector(".file-name");
+    var file = input.files && input.files[0];
+    label.textContent = file ? "已选择：" + file.name : label.getAttribute("data-empty");
+    input.parentNode.classList.toggle("chosen", !!file);
+  }
+  function clearFile(input) { input.value = ""; fileName(input); }
+  Array.prototype.forEach.call(document.querySelectorAll("label.file input[type=file]"), function (input) {
+    input.addEventListener("change", function () { fileName(input); });
+  });
   return { token: token, withToken: withToken, api: api, show: show, el: el,
-           renderText: renderText, time: time, lastPathPart: lastPathPart };
+           renderText: renderText, time: time, lastPathPart: lastPathPart, clearFile: clearFile };
 })();
