@@ -124,6 +124,46 @@ async def test_ids_beyond_64_bits_are_404_not_500(client):
     assert 400 <= resp.status < 500, resp.status
 
 
+# Integers that are not ids and are bounded elsewhere: the calendar's days are clamped to 1-62;
+# an agreement's amounts (also accepted as text) become Decimals the agreement model checks.
+UNBOUNDED_ON_PURPOSE = {("Week", "days"), ("Instalment", "amount"), ("Obligation", "amount")}
+
+
+def _integers_without_maximum(schema, model, found, where=""):
+    if isinstance(schema, dict):
+        if schema.get("type") == "integer" and "maximum" not in schema:
+            found.add(where)
+        for key, value in schema.items():
+            inner = key if key not in ("anyOf", "items", "properties", "$defs") else where
+            _integers_without_maximum(value, model, found, inner if key != "properties" else "")
+    elif isinstance(schema, list):
+        for value in schema:
+            _integers_without_maximum(value, model, found, where)
+
+
+def test_every_integer_of_a_request_model_has_an_upper_bound(tmp_path):
+    # Probe report #3: slot_id, mediator_id and party ids without a bound reached SQLite as
+    # numbers beyond 64 bits (OverflowError, a 500). Ids are RowId (fengqiao/web/params.py).
+    from fengqiao.web.kit.door import Endpoint
+
+    app = create_app(make_settings(tmp_path))
+    models = set()
+    for route in app.router.routes():
+        spec = getattr(route.handler, "__endpoint__", None)
+        if isinstance(spec, Endpoint):
+            models |= {m for m in (spec.body, spec.query) if m is not None}
+    assert len(models) > 20
+    unbounded = set()
+    for model in models:
+        schema = model.model_json_schema()
+        for name, sub in [(model.__name__, schema)] + list(schema.get("$defs", {}).items()):
+            found: set[str] = set()
+            for field, prop in sub.get("properties", {}).items():
+                _integers_without_maximum(prop, name, found, field)
+            unbounded |= {(name, field) for field in found}
+    assert unbounded - UNBOUNDED_ON_PURPOSE == set()
+
+
 async def test_unknown_paths_answer_json_under_the_api_and_a_chinese_page_elsewhere(client):
     resp = await client.get("/api/v1/no-such-thing")
     body = await resp.json()
