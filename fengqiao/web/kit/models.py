@@ -17,12 +17,12 @@ from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from fengqiao import errors
+from fengqiao.typed_text import NUL_TEXT, has_nul
 
 M = TypeVar("M", bound=BaseModel)
 
 BAD_JSON = "请求格式不正确，请发送 JSON 对象"
 BAD_FORM = "请求格式不正确，表单内容无法读取"
-NUL_TEXT = "内容含有无法保存的控制字符（\\u0000），请删除后重试"
 TOO_LARGE = "请求内容过大"
 DEFAULT_LIMIT = 256 * 1024
 
@@ -90,19 +90,6 @@ def _chinese(error: Any) -> str:
     return _KINDS.get(kind, "格式不正确")
 
 
-def _has_nul(value: Any) -> bool:
-    """Whether a NUL character hides in any string (key or value) of ``value``: valid JSON
-    (``"\\u0000"``) and valid in a form, but PostgreSQL cannot store it in text, so it would
-    be a 500 deep in the driver instead of a 400 here (paths and queries: door.admit)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
 def parse_query(request: web.Request, model: type[M]) -> M:
     raw: dict[str, Any] = {}
     for key in request.query:
@@ -150,7 +137,9 @@ async def parse_body(request: web.Request, model: type[M], limit: int = DEFAULT_
             raise errors.BadRequest("bad_json", BAD_JSON) from None
         if not isinstance(raw, dict):
             raise errors.BadRequest("bad_json", BAD_JSON)
-    if _has_nul(raw):
+    if has_nul(raw):
+        # valid JSON and valid in a form, but PostgreSQL cannot store it in text: a 400 here,
+        # not a 500 deep in the driver (paths and queries: door.admit)
         raise errors.BadRequest("invalid_field", NUL_TEXT)
     try:
         return model.model_validate(raw)
