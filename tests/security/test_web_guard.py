@@ -211,3 +211,32 @@ async def test_lookups_by_case_code_share_one_limit_on_every_door(tmp_path):
         resp = await client.get("/api/v1/cases/FQ2611-AAAAA9-A/progress")
         assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
         assert "秒后再试" in (await resp.json())["error"]["message"]
+
+
+async def test_the_rooms_evidence_upload_answers_refusals_as_the_api_does(client):
+    # Probe report #18: /h5/room/{id}/evidence (in the OpenAPI, called by the room's script)
+    # answered its 401/403 with an HTML page.
+    for headers in ({}, {"Authorization": "Bearer fq1.forged.token"}):
+        resp = await client.post("/h5/room/nosuch/evidence", data=b"x", headers=headers)
+        assert 400 <= resp.status < 500 and resp.content_type == "application/json", headers
+        assert (await resp.json())["error"]["message"]
+    # A browser tab opening a room's evidence file still gets the Chinese page.
+    resp = await client.get(
+        "/h5/room/nosuch/evidence/e1?t=fq1.forged.token", headers={"Accept": "text/html"}
+    )
+    assert resp.status == 401 and resp.content_type == "text/html"
+    # The room page itself stays a page.
+    resp = await client.get("/h5/room/nosuch")
+    assert resp.content_type == "text/html"
+
+
+async def test_an_over_long_url_is_a_json_414_under_the_api_and_a_page_elsewhere(client):
+    # Probe report #18: a URL over 8 KB was aiohttp's plain-text 400 "Got more than 8190
+    # bytes…". Up to the parser's own limit (64 KiB) it is now answered like every refusal.
+    long = "a" * 9000
+    resp = await client.get(f"/api/v1/cases/{long}/progress")
+    assert resp.status == 414 and resp.content_type == "application/json"
+    assert (await resp.json())["error"]["code"] == "uri_too_long"
+    resp = await client.get(f"/h5/progress?code={long}")
+    assert resp.status == 414 and resp.content_type == "text/html"
+    assert "链接太长" in await resp.text()
