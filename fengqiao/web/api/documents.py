@@ -22,6 +22,7 @@ from fengqiao.web.kit import requester as req
 from fengqiao.web.kit.door import Call, Routes, by_case, by_document, by_file
 from fengqiao.web.kit.ranges import ranged_response
 from fengqiao.web.kit.uploads import UPLOAD_SCHEMA, read_upload
+from fengqiao.web.pages.agreement_fields import masked_summary
 
 routes = Routes()
 RESIDENT_PURPOSES = frozenset({"case", "sign", "delivery", "evidence"})
@@ -186,7 +187,10 @@ async def update_draft(call: Call[m.DraftUpdate, Any]) -> Any:
     summary="A document: status, text for preview, signature slots and whose turn it is",
 )
 async def document_summary(call: Call[Any, Any]) -> Any:
-    return await docs(call).agreements.summary(call.path("doc"), await viewer(call))
+    summary = await docs(call).agreements.summary(call.path("doc"), await viewer(call))
+    # The seal keeper reads the agreement masked, as on the case and agreement pages: sealing
+    # needs the document's state and text, not the parties' ID numbers (the PDF is unchanged).
+    return summary if call.unmasked else masked_summary(summary)
 
 
 @routes.post(
@@ -260,9 +264,10 @@ async def sign(call: Call[m.Sign, Any]) -> Any:
     errors=(409,),
 )
 async def seal(call: Call[m.Seal, Any]) -> Any:
-    return await docs(call).agreements.seal(
+    summary = await docs(call).agreements.seal(
         call.path("doc"), await viewer(call), code=call.body.code
     )
+    return summary if call.unmasked else masked_summary(summary)
 
 
 @routes.get(
