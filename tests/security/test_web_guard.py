@@ -213,6 +213,22 @@ async def test_lookups_by_case_code_share_one_limit_on_every_door(tmp_path):
         assert "秒后再试" in (await resp.json())["error"]["message"]
 
 
+async def test_lookups_by_document_code_share_the_same_limit(tmp_path):
+    # Probe report #6: 100 look-ups of /api/v1/verify/<code> (what /h5/verify?code= calls)
+    # never met a 429, while case codes had one at 30 a minute.
+    settings = make_settings(tmp_path, lookups_per_minute_per_ip=4)
+    async with TestClient(TestServer(create_app(settings))) as client:
+        statuses = [
+            (await client.get(f"/api/v1/verify/FQ2611-AAAAA{n}-A-0000000{n}")).status
+            for n in range(3)
+        ]
+        statuses.append((await client.get("/api/v1/cases/FQ2611-AAAAA9-A/progress")).status)
+        statuses.append((await client.get("/api/v1/verify/FQ2611-AAAAA9-A-00000009")).status)
+        assert statuses == [404, 404, 404, 404, 429], statuses
+        resp = await client.get("/api/v1/verify/FQ2611-AAAAA8-A-00000008")
+        assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
+
+
 async def test_the_rooms_evidence_upload_answers_refusals_as_the_api_does(client):
     # Probe report #18: /h5/room/{id}/evidence (in the OpenAPI, called by the room's script)
     # answered its 401/403 with an HTML page.

@@ -20,6 +20,7 @@ from fengqiao.documents.viewer import Viewer, party_viewer, staff_viewer
 from fengqiao.web.api import documents_models as m
 from fengqiao.web.kit import requester as req
 from fengqiao.web.kit.door import Call, Routes, by_case, by_document, by_file
+from fengqiao.web.kit.limits import limit_lookup
 from fengqiao.web.kit.ranges import ranged_response
 from fengqiao.web.kit.uploads import UPLOAD_SCHEMA, read_upload
 from fengqiao.web.pages.agreement_fields import masked_summary
@@ -419,7 +420,9 @@ async def verify_upload(call: Call[Any, Any]) -> Any:
     "/api/v1/verify/{doc}",
     "public",
     summary="Verify the archived copy of a document by its code (names masked)",
-    errors=(404, 409),
+    errors=(404, 409, 429),
 )
 async def verify_code(call: Call[Any, Any]) -> Any:
+    # A public look-up by code, like a case's progress: the same limit per address.
+    await limit_lookup(call.request)
     return await docs(call).proofs.verify_code(call.path("doc"))
