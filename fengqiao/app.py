@@ -22,7 +22,7 @@ from fengqiao.sms import build_link_sender
 from fengqiao.web import api, pages
 from fengqiao.web.guard import make_guard
 from fengqiao.web.kit.h5_session import exchange_ticket
-from fengqiao.web.kit.middleware import door
+from fengqiao.web.kit.middleware import PARSER_MAX_LINE, door
 from fengqiao.web.sessions import SessionStore
 
 log = logging.getLogger("fengqiao.app")
@@ -36,7 +36,9 @@ def create_app(settings: Settings, *, migrate: bool = True) -> web.Application:
         secure=settings.public_url.startswith("https://"),
     )
     app = web.Application(
-        middlewares=[guard, exchange_ticket, door], client_max_size=settings.max_body_bytes * 64
+        middlewares=[guard, exchange_ticket, door],
+        client_max_size=settings.max_body_bytes * 64,
+        handler_args={"max_line_size": PARSER_MAX_LINE},
     )
     app[keys.SETTINGS] = settings
 

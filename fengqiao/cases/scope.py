@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from fengqiao.cases import codes
 from fengqiao.cases.identity import persons_of_openid
 from fengqiao.policy import CaseScope
 from fengqiao.storage.db import Database
@@ -29,13 +30,15 @@ class CaseScopes:
         self.db = db
 
     async def by_code(self, code: str) -> CaseScope | None:
-        return await self._scope(select(Case.id).where(Case.code == code.strip().upper()))
+        canonical = codes.normalise(code) or code.strip().upper()
+        return await self._scope(select(Case.id).where(Case.code == canonical))
 
     async def by_id(self, case_id: int) -> CaseScope | None:
         return await self._scope(select(Case.id).where(Case.id == case_id))
 
     async def by_document(self, code: str) -> CaseScope | None:
-        return await self._scope(select(Document.case_id).where(Document.code == code))
+        canonical = codes.normalise_document(code) or code
+        return await self._scope(select(Document.case_id).where(Document.code == canonical))
 
     async def by_file(self, file_id: int) -> CaseScope | None:
         return await self._scope(select(CaseFile.case_id).where(CaseFile.id == file_id))

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
+from fengqiao.cases import codes
 from fengqiao.documents.errors import NotFound
 from fengqiao.documents.texts import DOCS
 from fengqiao.documents.viewer import Viewer
@@ -17,7 +18,8 @@ STATUS_NAMES = {"draft": "草稿", "signing": "签署中", "sealed": "已生效"
 
 
 async def load_doc(session: Any, code: str) -> Document:
-    doc = await session.scalar(select(Document).where(Document.code == code.strip()))
+    canonical = codes.normalise_document(code) or code.strip()
+    doc = await session.scalar(select(Document).where(Document.code == canonical))
     if doc is None:
         raise NotFound("document_not_found", DOCS["document_not_found"])
     return doc

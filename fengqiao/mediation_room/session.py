@@ -38,6 +38,7 @@ from fengqiao.mediation_room.store import (
     RoomStore,
 )
 from fengqiao.mediation_room.tokens import JoinClaims, Role
+from fengqiao.typed_text import NUL_TEXT, has_nul, without_controls
 
 logger = logging.getLogger(__name__)
 
@@ -396,7 +397,12 @@ class RoomSession(SessionControls):
     async def chat(
         self, p: Participant, text: str, evidence_id: str | None = None, to: str | None = None
     ) -> None:
-        text = text.strip()[:MAX_CHAT_LENGTH]
+        if has_nul(text):
+            # What the HTTP doors refuse too (fengqiao/typed_text.py): PostgreSQL cannot store
+            # it, and the failed write closed the socket.
+            await self._send(p, {"type": "error", "code": "invalid_text", "message": NUL_TEXT})
+            return
+        text = without_controls(text).strip()[:MAX_CHAT_LENGTH]
         if not text or not p.admitted or p.removed:
             return
         kind = "comment" if evidence_id else "chat"

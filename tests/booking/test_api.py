@@ -318,3 +318,35 @@ async def test_a_form_without_its_boundary_is_a_400_not_a_server_error(client):
     assert resp.status == 400 and (await resp.json())["error"]["code"] == "bad_form"
     resp = await client.post(url, data=b"x", headers=as_user("zhangming") | form)
     assert resp.status == 403 and (await resp.json())["error"]["code"] == "csrf"
+
+
+async def test_ids_beyond_64_bits_in_bodies_are_400_naming_the_field(client):
+    # Probe report #3: these were 500s (OverflowError in SQLite) instead of 400s.
+    code = await seed(client)
+    rec = await (
+        await client.get(f"/api/v1/booking/cases/{code}/recommendations", headers=as_user("window"))
+    ).json()
+    proposal = await (await client.post(
+        f"/api/v1/booking/cases/{code}/proposals",
+        json={"mediator_id": rec["mediators"][0]["id"], "mode": "video"},
+        headers=as_user("window", write=True),
+    )).json()
+    token = proposal["parties"][0]["link"].split("/h5/booking/")[1]
+    huge = 10**30
+    staff = as_user("window", write=True)
+    tries = [
+        (f"/api/v1/booking/party/{token}/confirm", {"slot_id": huge, "consent": True}, {},
+         "slot_id"),
+        (f"/api/v1/booking/party/{token}/mediator", {"mediator_id": huge}, {}, "mediator_id"),
+        (f"/api/v1/booking/cases/{code}/proposals", {"mediator_id": huge}, staff, "mediator_id"),
+        (f"/api/v1/booking/cases/{code}/bookings",
+         {"mediator_id": huge, "starts_at": "2030-01-07T10:00"}, staff, "mediator_id"),
+        (f"/api/v1/booking/bookings/{proposal['id']}/no_show", {"party_ids": [huge]}, staff,
+         "party_ids.0"),
+    ]
+    for path, body, headers, field in tries:
+        resp = await client.post(path, json=body, headers=headers)
+        assert resp.status == 400, (path, resp.status, await resp.text())
+        error = (await resp.json())["error"]
+        assert error["code"] == "invalid_field" and f"字段 {field} " in error["message"], error
+        assert "太大" in error["message"], error

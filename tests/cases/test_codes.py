@@ -52,3 +52,22 @@ def test_lenient_reading_of_what_people_type():
     assert codes.normalise("FQ2611-ABCDEF") is None
     assert codes.normalise("") is None
     assert codes.normalise("../../etc/passwd") is None
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def test_full_width_codes_and_surrounding_punctuation_are_read():
+    # Probe report #20: ＦＱ２６１２－… (a Chinese input method's full-width forms) and a code
+    # pasted with the sentence's 。 were "not found".
+    code = codes.new_code(datetime(2026, 12, 7))
+    for typed in (_full_width(code), code + "。", f"案件编号：{code}。", f"「{code}」",
+                  code.replace("-", "－"), code.replace("-", "−"), _full_width(code.lower())):
+        assert codes.normalise(typed) == code, typed
+    doc = f"{code}-1A2B3C4D"
+    for typed in (doc, _full_width(doc), doc.lower() + "。", f" {doc}，", doc.replace("-", "")):
+        assert codes.normalise_document(typed) == doc, typed
+    assert codes.normalise_document(code) is None
+    assert codes.normalise_document(doc[:-1]) is None
+    assert codes.normalise_document("") is None

@@ -95,3 +95,24 @@ async def test_no_secret_or_personal_data_in_the_logs(tmp_path, captured):
     # Nothing that looks like a full mainland mobile number or ID number, whatever its source.
     assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)
     assert not re.search(r"(?<!\d)\d{17}[\dXx](?!\d)", text)
+
+
+def test_a_logged_path_keeps_no_token(captured):
+    # Probe report #3: the error log line of a failed party-link request held the whole party
+    # credential in "path". Every line is scrubbed by the formatter, whatever logged it.
+    token = "fq1.eyJ1IjoiYm9va2luZyIsImMiOjEsInAiOjF9.wJEUFvm7dS7NFkkvDtTWnbz9lsPJh0g9UqQd01DsHJY"
+    opaque = "Zm9yZ2VkLWJ1dC1zdGlsbC1hLWNyZWRlbnRpYWwtbG9va2luZw"
+    log = logging.getLogger("fengqiao.web")
+    try:
+        raise OverflowError(f"while handling /h5/booking/{token}")
+    except OverflowError:
+        log.exception("unhandled error", extra={"path": f"/api/v1/booking/party/{token}/confirm"})
+    log.warning("dependency unavailable", extra={"path": f"/h5/booking/{opaque}"})
+    log.warning("opened %s", f"/h5/room/r1?t={opaque}&ticket={opaque}&x=1")
+    log.warning("case page", extra={"path": "/h5/delivery/FQ2611-AAAAAA-A-00000000"})
+    text = captured.getvalue()
+    assert "fq1." in text and "wJEUFvm7" not in text and "eyJ1Ijoi" not in text
+    assert opaque not in text
+    assert "/api/v1/booking/party/fq1.…/confirm" in text
+    assert "/h5/room/r1?t=…&ticket=…&x=1" in text
+    assert "/h5/delivery/FQ2611-AAAAAA-A-00000000" in text  # a document code is no secret

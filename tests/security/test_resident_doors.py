@@ -118,7 +118,11 @@ async def test_a_nul_character_in_any_body_or_query_is_a_400_not_a_server_error(
     for path, body in sent:
         resp = await client.post(path, headers=me, json=body)
         assert resp.status == 400, (path, await resp.text())
-        assert (await resp.json())["error"]["code"] == "invalid_field"
+        error = (await resp.json())["error"]
+        assert error["code"] == "invalid_field"
+        # Probe report #18: the message showed the resident "（\u0000）" literally.
+        assert "控制字符" in error["message"], error
+        assert "\\u0000" not in error["message"] and "\x00" not in error["message"], error
     staff = await staff_headers(client.app)
     # In a path (every case, document and party lookup) or a query: was a 500 on PostgreSQL.
     for headers, path in (

@@ -124,6 +124,46 @@ async def test_ids_beyond_64_bits_are_404_not_500(client):
     assert 400 <= resp.status < 500, resp.status
 
 
+# Integers that are not ids and are bounded elsewhere: the calendar's days are clamped to 1-62;
+# an agreement's amounts (also accepted as text) become Decimals the agreement model checks.
+UNBOUNDED_ON_PURPOSE = {("Week", "days"), ("Instalment", "amount"), ("Obligation", "amount")}
+
+
+def _integers_without_maximum(schema, model, found, where=""):
+    if isinstance(schema, dict):
+        if schema.get("type") == "integer" and "maximum" not in schema:
+            found.add(where)
+        for key, value in schema.items():
+            inner = key if key not in ("anyOf", "items", "properties", "$defs") else where
+            _integers_without_maximum(value, model, found, inner if key != "properties" else "")
+    elif isinstance(schema, list):
+        for value in schema:
+            _integers_without_maximum(value, model, found, where)
+
+
+def test_every_integer_of_a_request_model_has_an_upper_bound(tmp_path):
+    # Probe report #3: slot_id, mediator_id and party ids without a bound reached SQLite as
+    # numbers beyond 64 bits (OverflowError, a 500). Ids are RowId (fengqiao/web/params.py).
+    from fengqiao.web.kit.door import Endpoint
+
+    app = create_app(make_settings(tmp_path))
+    models = set()
+    for route in app.router.routes():
+        spec = getattr(route.handler, "__endpoint__", None)
+        if isinstance(spec, Endpoint):
+            models |= {m for m in (spec.body, spec.query) if m is not None}
+    assert len(models) > 20
+    unbounded = set()
+    for model in models:
+        schema = model.model_json_schema()
+        for name, sub in [(model.__name__, schema)] + list(schema.get("$defs", {}).items()):
+            found: set[str] = set()
+            for field, prop in sub.get("properties", {}).items():
+                _integers_without_maximum(prop, name, found, field)
+            unbounded |= {(name, field) for field in found}
+    assert unbounded - UNBOUNDED_ON_PURPOSE == set()
+
+
 async def test_unknown_paths_answer_json_under_the_api_and_a_chinese_page_elsewhere(client):
     resp = await client.get("/api/v1/no-such-thing")
     body = await resp.json()
@@ -171,3 +211,48 @@ async def test_lookups_by_case_code_share_one_limit_on_every_door(tmp_path):
         resp = await client.get("/api/v1/cases/FQ2611-AAAAA9-A/progress")
         assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
         assert "秒后再试" in (await resp.json())["error"]["message"]
+
+
+async def test_lookups_by_document_code_share_the_same_limit(tmp_path):
+    # Probe report #6: 100 look-ups of /api/v1/verify/<code> (what /h5/verify?code= calls)
+    # never met a 429, while case codes had one at 30 a minute.
+    settings = make_settings(tmp_path, lookups_per_minute_per_ip=4)
+    async with TestClient(TestServer(create_app(settings))) as client:
+        statuses = [
+            (await client.get(f"/api/v1/verify/FQ2611-AAAAA{n}-A-0000000{n}")).status
+            for n in range(3)
+        ]
+        statuses.append((await client.get("/api/v1/cases/FQ2611-AAAAA9-A/progress")).status)
+        statuses.append((await client.get("/api/v1/verify/FQ2611-AAAAA9-A-00000009")).status)
+        assert statuses == [404, 404, 404, 404, 429], statuses
+        resp = await client.get("/api/v1/verify/FQ2611-AAAAA8-A-00000008")
+        assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
+
+
+async def test_the_rooms_evidence_upload_answers_refusals_as_the_api_does(client):
+    # Probe report #18: /h5/room/{id}/evidence (in the OpenAPI, called by the room's script)
+    # answered its 401/403 with an HTML page.
+    for headers in ({}, {"Authorization": "Bearer fq1.forged.token"}):
+        resp = await client.post("/h5/room/nosuch/evidence", data=b"x", headers=headers)
+        assert 400 <= resp.status < 500 and resp.content_type == "application/json", headers
+        assert (await resp.json())["error"]["message"]
+    # A browser tab opening a room's evidence file still gets the Chinese page.
+    resp = await client.get(
+        "/h5/room/nosuch/evidence/e1?t=fq1.forged.token", headers={"Accept": "text/html"}
+    )
+    assert resp.status == 401 and resp.content_type == "text/html"
+    # The room page itself stays a page.
+    resp = await client.get("/h5/room/nosuch")
+    assert resp.content_type == "text/html"
+
+
+async def test_an_over_long_url_is_a_json_414_under_the_api_and_a_page_elsewhere(client):
+    # Probe report #18: a URL over 8 KB was aiohttp's plain-text 400 "Got more than 8190
+    # bytes…". Up to the parser's own limit (64 KiB) it is now answered like every refusal.
+    long = "a" * 9000
+    resp = await client.get(f"/api/v1/cases/{long}/progress")
+    assert resp.status == 414 and resp.content_type == "application/json"
+    assert (await resp.json())["error"]["code"] == "uri_too_long"
+    resp = await client.get(f"/h5/progress?code={long}")
+    assert resp.status == 414 and resp.content_type == "text/html"
+    assert "链接太长" in await resp.text()

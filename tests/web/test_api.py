@@ -1,4 +1,5 @@
 import gc
+from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -43,6 +44,14 @@ async def test_progress_api(client):
     body = await resp.json()
     assert body["code"] == filed.code and body["status_name"] == "受理"
     assert "李四" not in await resp.text() and "13700001111" not in await resp.text()
+
+    # Probe report #20: a full-width code (a Chinese input method's) and one pasted with its
+    # sentence's 。 were 404.
+    full_width = "".join(chr(ord(c) + 0xFEE0) if c != "-" else "－" for c in filed.code)
+    for typed in (full_width, filed.code + "。", filed.code.lower()):
+        resp = await client.get(f"/api/v1/cases/{quote(typed)}/progress")
+        assert resp.status == 200, typed
+        assert (await resp.json())["code"] == filed.code
 
     typo = filed.code[:-3] + "ZZ" + filed.code[-1]
     for bad in (typo, "nonsense", "FQ0000-000000-0"):

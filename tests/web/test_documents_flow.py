@@ -4,6 +4,7 @@ their links, sealed, verified, delivered with a service certificate; a tampered 
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import zipfile
 from datetime import datetime, timedelta
@@ -175,7 +176,20 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     assert resp.status == 200, await resp.text()
     # The seal: the seal keeper's own code (to the phone of their account), and the
     # certificate names the person who applied it.
-    await client.get(f"/api/v1/documents/{doc}", headers=sealer)
+    # Probe report #21: the seal keeper reads the agreement masked, as on the case pages (the
+    # mediator, whose role sees personal data, in full); the PDF is the same document.
+    resp = await client.get(f"/api/v1/documents/{doc}", headers=sealer)
+    as_sealer = await resp.text()
+    full = await (await client.get(f"/api/v1/documents/{doc}", headers=staff)).text()
+    for secret in ("110101199001011234", "330681198505052345", "6228480000000000001"):
+        assert secret in full and secret not in as_sealer, secret
+    summary = json.loads(as_sealer)
+    assert "公民身份号码：110*************34" in summary["text"]
+    assert summary["data"]["parties"][0]["id_number"] == "110*************34"
+    assert summary["next"] and summary["slots"] == json.loads(full)["slots"]
+    pdfs = [await (await client.get(f"/api/v1/documents/{doc}/pdf", headers=h)).read()
+            for h in (sealer, staff)]
+    assert pdfs[0] == pdfs[1] and pdfs[0].startswith(b"%PDF")
     resp = await client.post(f"/api/v1/documents/{doc}/seal", headers=sealer,
                              json={"code": "000000"})
     assert resp.status == 400
@@ -186,6 +200,7 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     assert resp.status == 200, await resp.text()
     sealed = await resp.json()
     assert sealed["status"] == "sealed"
+    assert "110101199001011234" not in json.dumps(sealed, ensure_ascii=False)
     # The window ends at 24:00 local time of the 30th day after the seal.
     local = ZoneInfo("Asia/Shanghai")
     deadline = datetime.fromisoformat(sealed["judicial_deadline_at"]).astimezone(local)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fengqiao.booking.reports import YEARS
 from fengqiao.web.kit.models import Body, Query
+from fengqiao.web.params import RowId
 
 Mode = Literal["onsite", "video"]
 Times: Any = Field(default_factory=list, max_length=20, title="可选时间（无时区按北京时间）")
@@ -15,14 +16,14 @@ Reason: Any = Field(default="", max_length=2000, title="原因")
 
 
 class Proposal(Body):
-    mediator_id: int = Field(title="调解员")
+    mediator_id: RowId = Field(title="调解员")
     times: list[str] = Times
     mode: Mode = "onsite"
     place: str | None = Field(default=None, max_length=255, title="地点")
 
 
 class FixedTime(Body):
-    mediator_id: int = Field(title="调解员")
+    mediator_id: RowId = Field(title="调解员")
     starts_at: str = Field(max_length=40, title="开始时间")
     mode: Mode = "onsite"
     place: str | None = Field(default=None, max_length=255, title="地点")
@@ -34,7 +35,7 @@ class Action(Body):
     reason: str = Reason
     outcome: str = Field(default="", max_length=16, title="调解结果")
     notes: str | None = Field(default=None, max_length=20000, title="调解笔记")
-    party_ids: list[int] = Field(default_factory=list, max_length=20, title="未到场的当事人")
+    party_ids: list[RowId] = Field(default_factory=list, max_length=20, title="未到场的当事人")
     times: list[str] = Times
 
 
@@ -45,7 +46,7 @@ class Absence(Body):
 
 
 class PartyConfirm(Body):
-    slot_id: int = Field(title="所选时间")
+    slot_id: RowId = Field(title="所选时间")
     consent: bool = Field(default=False, title="同意参加调解")
 
 
@@ -54,7 +55,7 @@ class PartyReschedule(Body):
 
 
 class PartyPick(Body):
-    mediator_id: int | None = Field(default=None, title="调解员（空：由中心安排）")
+    mediator_id: RowId | None = Field(default=None, title="调解员（空：由中心安排）")
     mode: Mode = "onsite"
 
 

@@ -20,8 +20,10 @@ from fengqiao.documents.viewer import Viewer, party_viewer, staff_viewer
 from fengqiao.web.api import documents_models as m
 from fengqiao.web.kit import requester as req
 from fengqiao.web.kit.door import Call, Routes, by_case, by_document, by_file
+from fengqiao.web.kit.limits import limit_lookup
 from fengqiao.web.kit.ranges import ranged_response
 from fengqiao.web.kit.uploads import UPLOAD_SCHEMA, read_upload
+from fengqiao.web.pages.agreement_fields import masked_summary
 
 routes = Routes()
 RESIDENT_PURPOSES = frozenset({"case", "sign", "delivery", "evidence"})
@@ -186,7 +188,10 @@ async def update_draft(call: Call[m.DraftUpdate, Any]) -> Any:
     summary="A document: status, text for preview, signature slots and whose turn it is",
 )
 async def document_summary(call: Call[Any, Any]) -> Any:
-    return await docs(call).agreements.summary(call.path("doc"), await viewer(call))
+    summary = await docs(call).agreements.summary(call.path("doc"), await viewer(call))
+    # The seal keeper reads the agreement masked, as on the case and agreement pages: sealing
+    # needs the document's state and text, not the parties' ID numbers (the PDF is unchanged).
+    return summary if call.unmasked else masked_summary(summary)
 
 
 @routes.post(
@@ -260,9 +265,10 @@ async def sign(call: Call[m.Sign, Any]) -> Any:
     errors=(409,),
 )
 async def seal(call: Call[m.Seal, Any]) -> Any:
-    return await docs(call).agreements.seal(
+    summary = await docs(call).agreements.seal(
         call.path("doc"), await viewer(call), code=call.body.code
     )
+    return summary if call.unmasked else masked_summary(summary)
 
 
 @routes.get(
@@ -414,7 +420,9 @@ async def verify_upload(call: Call[Any, Any]) -> Any:
     "/api/v1/verify/{doc}",
     "public",
     summary="Verify the archived copy of a document by its code (names masked)",
-    errors=(404, 409),
+    errors=(404, 409, 429),
 )
 async def verify_code(call: Call[Any, Any]) -> Any:
+    # A public look-up by code, like a case's progress: the same limit per address.
+    await limit_lookup(call.request)
     return await docs(call).proofs.verify_code(call.path("doc"))

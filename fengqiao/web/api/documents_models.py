@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from fengqiao.web.kit.models import Body
+from fengqiao.web.params import RowId
 
 Text = Field(default=None, max_length=4000)
 
@@ -42,7 +43,7 @@ class _Part(BaseModel):
 class AgreementParty(_Part):
     name: str = Field(max_length=64)
     role: str = Field(max_length=16)
-    party_id: int | None = None
+    party_id: RowId | None = None
     id_number: str = Field(default="", max_length=32)
     kind: Literal["person", "org"] = "person"
     gender: str = Field(default="", max_length=4)

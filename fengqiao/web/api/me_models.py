@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from fengqiao.web.kit.models import Body
-from fengqiao.web.params import MAX_ID
+from fengqiao.web.params import RowId
 
 
 class Step(BaseModel):
@@ -174,7 +174,7 @@ class MyCaseDetail(BaseModel):
 
 
 class Confirm(Body):
-    slot_id: int = Field(ge=1, le=MAX_ID, title="所选时间")
+    slot_id: RowId = Field(title="所选时间")
     consent: bool = Field(default=False, title="同意参加调解")
 
 
@@ -183,9 +183,7 @@ class Reschedule(Body):
 
 
 class PickMediator(Body):
-    mediator_id: int | None = Field(
-        default=None, ge=1, le=MAX_ID, title="调解员（空：推荐的第一位）"
-    )
+    mediator_id: RowId | None = Field(default=None, title="调解员（空：推荐的第一位）")
     mode: str = Field(default="onsite", max_length=16, title="onsite | video")
 
 
@@ -212,4 +210,4 @@ class Thread(BaseModel):
 
 class NewMessage(Body):
     text: str = Field(max_length=2000, title="留言")
-    party_id: int | None = Field(default=None, ge=1, le=MAX_ID, title="工作人员回复的当事人")
+    party_id: RowId | None = Field(default=None, title="工作人员回复的当事人")

@@ -27,8 +27,9 @@ from pydantic import BaseModel
 
 from fengqiao import errors, keys, policy
 from fengqiao.policy import CaseScope
+from fengqiao.typed_text import NUL_TEXT
 from fengqiao.web.kit import requester as req
-from fengqiao.web.kit.models import NUL_TEXT, parse_body, parse_query
+from fengqiao.web.kit.models import parse_body, parse_query
 from fengqiao.web.kit.replies import reply
 from fengqiao.web.params import row_id
 

@@ -69,6 +69,7 @@ HTTP_MESSAGES = {
     404: ("not_found", "您要找的页面或记录不存在"),
     405: ("method_not_allowed", "不支持这种请求方式"),
     413: ("payload_too_large", "请求内容过大"),
+    414: ("uri_too_long", "链接太长，请使用中心发给您的链接"),
     415: ("unsupported_media_type", "不支持这种内容格式"),
     429: ("too_many_requests", "请求过于频繁，请稍后再试"),
     500: ("internal", "服务器内部错误，请稍后再试"),
@@ -107,12 +108,27 @@ def refusal(
     **more: Any,
 ) -> web.StreamResponse:
     """The answer for a refusal: JSON under /api/, a Chinese page elsewhere."""
-    if is_api(request) or request.path.startswith("/wechat/") or _wants_json(request):
+    if (
+        is_api(request)
+        or request.path.startswith("/wechat/")
+        or _wants_json(request)
+        or _api_style(request)
+    ):
         return reply(error_body(code, message, **more), status=status, headers=headers)
     if status == 401 and request.path.startswith("/console/"):
         target = quote(request.path_qs, safe="/")
         return web.Response(status=303, headers={"Location": f"/console/login?next={target}"})
     return error_page(request, status, message, headers=headers, code=code)
+
+
+def _api_style(request: web.Request) -> bool:
+    """A route outside /api/ declared as no page (the room's evidence upload under /h5/):
+    answered as the API answers, unless a browser tab opened it (Accept: text/html)."""
+    route = getattr(request.match_info, "route", None)
+    spec = getattr(getattr(route, "handler", None), "__endpoint__", None)
+    if spec is None or getattr(spec, "page", True):
+        return False
+    return "text/html" not in request.headers.get("Accept", "")
 
 
 def _wants_json(request: web.Request) -> bool:

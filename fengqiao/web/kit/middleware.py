@@ -15,6 +15,15 @@ from fengqiao.web.kit.errors import answer, http_answer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+# A URL longer than any link the platform makes (a party link is a few hundred bytes) is a 414
+# answered like every refusal (JSON under /api/). The HTTP parser's own limit on the request
+# line (app.py passes it as max_line_size) is set above this one so such a URL reaches us: what
+# the parser refuses (a longer line, a header with a forbidden byte) is answered by aiohttp
+# itself in plain text before any middleware runs, and aiohttp offers no hook to change that
+# (aio-libs/aiohttp#3287); behind nginx, nginx refuses those first.
+MAX_URL_BYTES = 8190
+PARSER_MAX_LINE = 64 * 1024
+
 
 def undeclared(request: web.Request) -> bool:
     """A route that states no permission: closed, whatever it would have answered."""
@@ -27,6 +36,8 @@ def undeclared(request: web.Request) -> bool:
 @web.middleware
 async def door(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
+        if len(request.raw_path) > MAX_URL_BYTES:
+            raise web.HTTPRequestURITooLong()
         spec = endpoint_of(request)
         if spec is not None:
             request[CALL] = await admit(request, spec)

@@ -10,6 +10,7 @@ hot path, is XML and parsed by the bot).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -17,12 +18,12 @@ from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from fengqiao import errors
+from fengqiao.typed_text import NUL_TEXT, has_nul
 
 M = TypeVar("M", bound=BaseModel)
 
 BAD_JSON = "请求格式不正确，请发送 JSON 对象"
 BAD_FORM = "请求格式不正确，表单内容无法读取"
-NUL_TEXT = "内容含有无法保存的控制字符（\\u0000），请删除后重试"
 TOO_LARGE = "请求内容过大"
 DEFAULT_LIMIT = 256 * 1024
 
@@ -44,14 +45,39 @@ class Empty(Body):
 
 
 def _field_error(exc: ValidationError, where: str) -> errors.BadRequest:
-    first = exc.errors()[0]
-    loc = ".".join(str(p) for p in first.get("loc", ())) or where
-    message = f"字段 {loc} 不正确：{_chinese(first)}"
+    # One problem per field: a union (an answer that may be a bool, a number or words) fails
+    # once per choice, under the choice's type name, which is pydantic's, not the client's.
+    found: dict[str, list[str]] = {}
+    for e in exc.errors():
+        found.setdefault(_field_name(e.get("loc", ())) or where, []).append(_chinese(e))
     problems = [
-        {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": _chinese(e)}
-        for e in exc.errors()[:20]
+        {"field": field, "problem": _one(kinds)} for field, kinds in list(found.items())[:20]
     ]
+    first = problems[0]
+    message = f"字段 {first['field']} 不正确：{first['problem']}"
     return errors.BadRequest("invalid_field", message, problems=problems)
+
+
+WRONG_TYPE = "类型不正确"
+# What pydantic puts in an error's location for a choice of a union: "bool", "int",
+# "constrained-int", "function-after[...]", "list[int]", a model's class name. Field names
+# here are lower-case words with underscores (or an alias such as "from").
+_TYPE_TAG = re.compile(
+    r"^(?:bool|int|float|str|bytes|none|dict|list|decimal|date|datetime)$|[-\[]|^[A-Z]"
+)
+
+
+def _one(kinds: list[str]) -> str:
+    """A field's problem; for a union, what the value broke if it had the right type (太大)."""
+    if len(kinds) == 1:
+        return kinds[0]
+    broken = [k for k in kinds if not k.startswith("应为") and k != "格式不正确"]
+    return broken[0] if broken else WRONG_TYPE
+
+
+def _field_name(loc: Any) -> str:
+    """The field as the client named it: ``parties.0.role``, never ``value.constrained-int``."""
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and _TYPE_TAG.search(p)))
 
 
 _KINDS = {
@@ -61,6 +87,9 @@ _KINDS = {
     "int_type": "应为整数",
     "float_parsing": "应为数字",
     "bool_parsing": "应为是或否",
+    "bool_type": "应为是或否",
+    "float_type": "应为数字",
+    "int_from_float": "应为整数",
     "extra_forbidden": "不认识这个字段",
     "string_too_long": "太长",
     "string_too_short": "太短",
@@ -88,19 +117,6 @@ def _chinese(error: Any) -> str:
         found = ctx.get("error")
         return str(found) if found else "不正确"
     return _KINDS.get(kind, "格式不正确")
-
-
-def _has_nul(value: Any) -> bool:
-    """Whether a NUL character hides in any string (key or value) of ``value``: valid JSON
-    (``"\\u0000"``) and valid in a form, but PostgreSQL cannot store it in text, so it would
-    be a 500 deep in the driver instead of a 400 here (paths and queries: door.admit)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 def parse_query(request: web.Request, model: type[M]) -> M:
@@ -150,7 +166,9 @@ async def parse_body(request: web.Request, model: type[M], limit: int = DEFAULT_
             raise errors.BadRequest("bad_json", BAD_JSON) from None
         if not isinstance(raw, dict):
             raise errors.BadRequest("bad_json", BAD_JSON)
-    if _has_nul(raw):
+    if has_nul(raw):
+        # valid JSON and valid in a form, but PostgreSQL cannot store it in text: a 400 here,
+        # not a 500 deep in the driver (paths and queries: door.admit)
         raise errors.BadRequest("invalid_field", NUL_TEXT)
     try:
         return model.model_validate(raw)

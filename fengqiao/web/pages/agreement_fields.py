@@ -143,6 +143,38 @@ def masked(parties: list[dict[str, Any]]) -> dict[str, str]:
     return hide
 
 
+def masked_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """A document's summary (agreement_service.summary) for a role that sees personal data
+    masked (the seal keeper, policy.UNMASKED_ROLES): the parties' ID numbers, phones and
+    addresses and the payee's account masked in the text and the data, as the console's
+    agreement page shows them. The PDF is the signed document and stays as it is."""
+    data = summary.get("data") if isinstance(summary.get("data"), dict) else None
+    parties = [p for p in (data or {}).get("parties") or [] if isinstance(p, dict)]
+    hide = masked(parties)
+    text = summary.get("text")
+    for secret, shown in hide.items():
+        text = text.replace(secret, shown) if text else text
+    out = {**summary, "text": masking.text(text) if text else text}
+    if data is not None:
+        out["data"] = {
+            **data,
+            "parties": [
+                {**p, **{k: hide.get(p[k], masking.text(p[k])) for k in
+                         ("id_number", "phone", "address") if isinstance(p.get(k), str)}}
+                for p in parties
+            ],
+            "obligations": [_masked_account(o) for o in data.get("obligations") or []],
+        }
+    return out
+
+
+def _masked_account(obligation: Any) -> Any:
+    account = obligation.get("account") if isinstance(obligation, dict) else None
+    if not isinstance(account, dict) or not isinstance(account.get("number"), str):
+        return obligation
+    return {**obligation, "account": {**account, "number": masking.text(account["number"])}}
+
+
 def problems_by_place(problems: list[dict[str, str]]) -> dict[str, list[str]]:
     """Problems keyed by where the form shows them: "parties", "facts", "disputed_matters",
     "responsibilities", "obligations.N" (N from 0), "other"."""

@@ -25,6 +25,7 @@ from fengqiao.web import room_doors
 from fengqiao.web.kit.door import Call, Routes, by_booking, by_room
 from fengqiao.web.pages.console_forms import Form
 from fengqiao.web.pages.flash import flash
+from fengqiao.web.params import RowId
 
 routes = Routes()
 SMS_SENT = "已发送短信至 {phone}"
@@ -98,7 +99,7 @@ async def room_case(call: Call[Any, Any]) -> web.Response:
 
 
 class LinkSms(Form):
-    party: int  # the booking party (booking_parties.id)
+    party: RowId  # the booking party (booking_parties.id)
 
 
 @routes.post(

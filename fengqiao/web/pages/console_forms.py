@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, ConfigDict, Field
 
 from fengqiao.web.kit.models import Body, Query
+from fengqiao.web.params import RowId
 
 
 def _listed(value: Any) -> Any:
@@ -117,7 +118,7 @@ class CaseListQuery(Query):
     organisation: str = Field(default="", max_length=128)
     overdue: str = Field(default="", max_length=1)
     q: str = Field(default="", max_length=64)
-    before: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    before: RowId | None = None
 
 
 class RevisitQuery(Query):
