@@ -63,6 +63,7 @@ async def test_the_link_opens_the_partys_own_case_space(client):
     assert [m["text"] for m in mine["messages"]] == ["工资条我已经拍照了"]
     evidence = await (await client.get(f"/api/v1/cases/{case.code}/evidence?t={link}")).json()
     assert [e["name"] for e in evidence["evidence"]] == ["工资条.jpg"]
+    assert evidence["party_id"] == case.applicant  # the page offers 质证 on others' only
 
     # The other party's link is theirs: their own (empty) thread, never the applicant's.
     theirs = await (await client.get(f"{messages}?t={other}")).json()
