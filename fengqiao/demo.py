@@ -124,7 +124,8 @@ def print_walkthrough(result: dict[str, Any]) -> None:
         "印章管理员 yinzhang 登录，在同一协议页盖章；随后 "
         f"{DEMO_MEDIATOR} 回到协议页电子送达、下载司法确认材料（印章管理员只盖章）",
         "当事人收到送达消息：未配置微信时，发给当事人的消息（含链接）逐条记在 "
-        f"{result.get('dev_inbox', '数据目录下的 dev-messages.txt')}，用其中的送达链接打开当事人签收页",
+        f"{result.get('dev_inbox', '数据目录下的 dev-messages.txt')}，用其中的送达链接打开当事人签收页；"
+        "进度通知里的链接（/h5/case/…）是当事人自己的案件空间：提交证据、给调解员留言",
         f"领导 zhuren 登录看板 {result['dashboard_url']}",
     ]
     print("十分钟走一遍：")

@@ -51,17 +51,23 @@ async def resident_recipients(session: AsyncSession, case_id: int) -> list[tuple
     """(channel, openid) of each party's person who can be reached on WeChat: one per person,
     the mini-program first (cases.reach falls back to the person's other channels when it
     sends)."""
+    return [(channel, openid) for channel, openid, _ in await resident_parties(session, case_id)]
+
+
+async def resident_parties(session: AsyncSession, case_id: int) -> list[tuple[str, str, int]]:
+    """(channel, openid, party id) of each party's person who can be reached on WeChat, as
+    resident_recipients; the party is the one a notice's case link is made for."""
     rows = await session.execute(
-        select(PersonChannel.person_id, PersonChannel.kind, PersonChannel.address)
+        select(PersonChannel.person_id, PersonChannel.kind, PersonChannel.address, CaseParty.id)
         .join(CaseParty, CaseParty.person_id == PersonChannel.person_id)
         .where(CaseParty.case_id == case_id, PersonChannel.kind.in_(RESIDENT_CHANNELS))
         .distinct()
     )
-    best: dict[int, tuple[str, str]] = {}
-    for person_id, kind, address in sorted(
-        rows.all(), key=lambda r: (r[0], RESIDENT_CHANNELS.index(r[1]), r[2])
+    best: dict[int, tuple[str, str, int]] = {}
+    for person_id, kind, address, party_id in sorted(
+        rows.all(), key=lambda r: (r[0], RESIDENT_CHANNELS.index(r[1]), r[2], r[3])
     ):
-        best.setdefault(int(person_id), (str(kind), str(address)))
+        best.setdefault(int(person_id), (str(kind), str(address), int(party_id)))
     return list(best.values())
 
 
@@ -76,11 +82,14 @@ async def enqueue_status(
     at: datetime,
     kind: str = "status",
 ) -> int:
-    """Queue a status notice to every reachable party; returns how many were queued."""
+    """Queue a status notice to every reachable party; returns how many were queued. The
+    notice names the party: the dispatcher sends it with that party's own case link
+    (cases.case_link), minted when it is sent; ``url`` (public progress) is the fallback."""
     queued = 0
     url = f"{public_url.rstrip('/')}/h5/progress?code={case.code}"
-    for channel, openid in await resident_recipients(session, case.id):
+    for channel, openid, party_id in await resident_parties(session, case.id):
         payload = {
+            "party_id": party_id,
             "code": case.code,
             "status": case.status,
             "status_name": statuses.NAMES.get(case.status, case.status),

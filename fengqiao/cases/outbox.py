@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
 from fengqiao.cases import texts
+from fengqiao.cases.case_link import CaseLinks
 from fengqiao.cases.reach import Route, Ways, choose, reach_of
 from fengqiao.cases.rules import LOCAL_TZ, CaseConfig
 from fengqiao.cases.subscriptions import KIND_OF_NOTICE, load_templates, refused, settle
@@ -27,6 +29,7 @@ log = logging.getLogger("fengqiao.cases.outbox")
 
 # WeChat errcodes that no retry will fix: user unsubscribed or refused, bad openid/template.
 PERMANENT_ERRCODES = frozenset({40003, 40036, 40037, 43004, 43101, 47003})
+DEV_INBOX_NOTE = "未配置微信：已写入数据目录的 dev-messages.txt"
 # Subscribe-message field limits by keyword type (thing: 20 chars, phrase: 5, ...).
 FIELD_LIMITS = {"thing": 20, "phrase": 5, "character_string": 32, "name": 10}
 
@@ -58,6 +61,7 @@ class Claimed:
     payload: dict[str, Any]
     attempts: int
     kind: str = "status"
+    case_id: int | None = None
 
 
 def _limit(key: str, value: str) -> str:
@@ -94,9 +98,17 @@ class OutboxDispatcher:
         notifier: Notifier | None,
         config: CaseConfig,
         sms: SmsSender | None = None,
+        *,
+        links: CaseLinks | None = None,
+        inbox: Path | None = None,
     ) -> None:
         self.db = db
         self.notifier = notifier
+        # A notice naming its party carries that party's case link, minted when it is sent.
+        self.links = links
+        # With no WeChat configured (development, the demo): notices are written to this
+        # file (dev-messages.txt) instead, as the party would have received them.
+        self.inbox = inbox
         self.mp = config.notifications.get("mp", {})
         # SMS carries notices only where the operator switched it on ([sms] notices).
         self.sms = sms if config.notifications.get("sms", {}).get("notices") else None
@@ -151,18 +163,52 @@ class OutboxDispatcher:
                             dict(row.payload),
                             row.attempts + 1,
                             row.kind,
+                            row.case_id,
                         )
                     )
             return claimed
 
     async def run_once(self, limit: int = 20, now: datetime | None = None) -> int:
         """Send what is due; returns how many rows were tried."""
-        if self.notifier is None:
+        if self.notifier is None and self.inbox is None:
             return 0
         batch = await self.claim(limit, now)
         for item in batch:
-            await self._send(item, now)
+            item = self.with_link(item)
+            if self.notifier is None:
+                await self._write_inbox(item)
+            else:
+                await self._send(item, now)
         return len(batch)
+
+    def with_link(self, item: Claimed) -> Claimed:
+        """The notice with its party's own case link in place of the public progress page."""
+        party_id = item.payload.get("party_id")
+        if self.links is None or item.case_id is None or not isinstance(party_id, int):
+            return item
+        url = self.links.for_party(
+            case_id=item.case_id, case_code=str(item.payload.get("code", "")), party_id=party_id
+        )
+        return Claimed(item.id, item.channel, item.openid, {**item.payload, "url": url},
+                       item.attempts, item.kind, item.case_id)
+
+    async def _write_inbox(self, item: Claimed) -> None:
+        """Development: the notice, as the party would have read it, into dev-messages.txt;
+        the row says where it went (skipped: no WeChat to send it by)."""
+        assert self.inbox is not None
+        p = item.payload
+        title = f"{p.get('status_name', '')} 案件编号：{p.get('code', '')} {p.get('remark', '')}"
+        when = utcnow().isoformat(timespec="seconds")
+        line = f"{when}\t{item.channel}:{item.openid}\t{title}\t{p.get('url', '')}"
+        line = line.replace("\r", " ").replace("\n", " ") + "\n"
+        with self.inbox.open("a", encoding="utf-8") as out:
+            out.write(line)
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == item.id, OutboxMessage.attempts == item.attempts)
+                .values(status="skipped", last_error=DEV_INBOX_NOTE)
+            )
 
     async def _send(self, item: Claimed, now: datetime | None) -> None:
         """Send one notice by the person's channel that can carry it (cases.reach): a

@@ -155,6 +155,26 @@ class PartiesMixin:
             return row.id
 
 
+    async def party_phone(self, code: str, party_id: int) -> tuple[int, str | None]:
+        """(case id, phone) of a party of the case, for sending them their case link;
+        NotFound for a party of another case."""
+        async with self.db.read() as session:
+            case, party = await _case_and_party(session, code, party_id)
+            return case.id, party.phone
+
+    async def note_link_sms(self, code: str, party_id: int, actor: str, phone: str) -> None:
+        """Audit that staff sent a party their case link by SMS (``phone`` masked)."""
+        async with self.db.transaction() as session:
+            case, party = await _case_and_party(session, code, party_id)
+            await audit.append(
+                session,
+                case_id=case.id,
+                actor=actor,
+                action="case.link_sms",
+                detail={"party": party.id, "role": party.role, "phone": phone},
+            )
+
+
 async def _case(session: AsyncSession, code: str) -> Case:
     canonical = codes.normalise(code)
     case = await session.scalar(select(Case).where(Case.code == canonical)) if canonical else None

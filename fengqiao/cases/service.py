@@ -72,6 +72,8 @@ class FiledCase:
     risk: str
     created: bool  # False when a retried submission found the case it had already made
     deadline_at: datetime | None = None
+    # The applicant's case party, for their case link (None when a retry found the case).
+    applicant_party_id: int | None = None
 
 
 def load_deadline_days(config_dir: Path) -> dict[str, int]:
@@ -128,6 +130,7 @@ _CASES = cast(Table, Case.__table__)  # declarative's annotation says FromClause
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
 _INSERT_STATE = insert(cast(Table, CaseState.__table__))
 _INSERT_PARTY = insert(cast(Table, CaseParty.__table__))
+_INSERT_PARTY_ID = _INSERT_PARTY.returning(cast(Table, CaseParty.__table__).c.id)
 
 
 class CaseService(IdentityMixin, SubscriptionsMixin, PartiesMixin, RevisitMixin, QueryMixin):
@@ -264,17 +267,21 @@ class CaseService(IdentityMixin, SubscriptionsMixin, PartiesMixin, RevisitMixin,
                 "month": f"{now.astimezone(LOCAL_TZ):%Y-%m}",
             },
         )
-        parties = [
+        applicant_party_id = prepared.scalar(
+            conn,
+            _INSERT_PARTY_ID,
             {
                 "case_id": case_id,
                 "person_id": applicant_id,
                 "role": "applicant",
                 "name": new.applicant.name,
                 "phone": new.applicant.phone,
-            }
-        ]
+            },
+        )
         if new.respondent and (new.respondent.name or new.respondent.phone):
-            parties.append(
+            prepared.execute(
+                conn,
+                _INSERT_PARTY,
                 {
                     "case_id": case_id,
                     # Known to WeChat only when staff file for someone who uses it (the demo).
@@ -282,9 +289,8 @@ class CaseService(IdentityMixin, SubscriptionsMixin, PartiesMixin, RevisitMixin,
                     "role": "respondent",
                     "name": new.respondent.name,
                     "phone": new.respondent.phone,
-                }
+                },
             )
-        prepared.execute(conn, _INSERT_PARTY, parties)
         audit.append_sync(
             conn,
             case_id=case_id,
@@ -301,7 +307,9 @@ class CaseService(IdentityMixin, SubscriptionsMixin, PartiesMixin, RevisitMixin,
             },
             at=now,
         )
-        return FiledCase(case_id, code, statuses.ACCEPTED, new.risk, True, deadline)
+        return FiledCase(
+            case_id, code, statuses.ACCEPTED, new.risk, True, deadline, int(applicant_party_id)
+        )
 
     async def _red_alert(self, session: Any, case: Case, actor: str, now: datetime) -> None:
         """红色风险: an immediate alert to the leaders, in the filing transaction."""
@@ -408,6 +416,21 @@ class CaseService(IdentityMixin, SubscriptionsMixin, PartiesMixin, RevisitMixin,
                 select(Case).where(Case.applicant_id.in_(person)).order_by(Case.id.desc())
             )
             return list(rows.all())
+
+    async def party_of(self, case_id: int, channel: str, openid: str) -> int | None:
+        """The party of ``case_id`` whose person writes from (channel, openid), if any: the
+        party a case link (cases.case_link) is made for."""
+        person = select(PersonChannel.person_id).where(
+            PersonChannel.kind == channel, PersonChannel.address == openid
+        )
+        async with self.db.read() as session:
+            found = await session.scalar(
+                select(CaseParty.id)
+                .where(CaseParty.case_id == case_id, CaseParty.person_id.in_(person))
+                .order_by(CaseParty.id)
+                .limit(1)
+            )
+        return int(found) if found is not None else None
 
     async def handle_template_event(self, msg_id: int | str, status: str) -> bool:
         """TEMPLATESENDJOBFINISH from the official account: record the delivery status."""

@@ -272,18 +272,22 @@ class Intake:
 
     # -- results from the service ----------------------------------------------------------
     def filed(
-        self, session: Session, code: str, deadline: str, progress_url: str, channel: str = ""
+        self, session: Session, code: str, deadline: str, progress_url: str, channel: str = "",
+        case_link: str = "",
     ) -> str:
-        """The filing reply, pointing to where the resident's channel shows progress."""
+        """The filing reply, pointing to where the resident's channel shows progress: their
+        own case link (``case_link``, a sentence of texts.CASE_LINK) where it can be opened."""
         session.fire("file")
         session.case_code = code
         session.history.clear()
         step = texts.NEXT_STEP.get(session.risk, texts.NEXT_STEP["blue"])
         if not deadline and "{deadline}" in step:
             step = texts.NEXT_STEP_NO_DEADLINE
-        follow = texts.FOLLOW_UP.get(channel, texts.FOLLOW_UP[""])
+        ways = texts.FOLLOW_UP_CASE if case_link else texts.FOLLOW_UP
+        follow = ways.get(channel, ways[""])
+        follow_up = follow.format(progress_url=progress_url, case_link=case_link)
         return texts.FILED.format(code=code, next_step=step.format(deadline=deadline),
-                                  follow_up=follow.format(progress_url=progress_url))
+                                  follow_up=follow_up)
 
     # -- helpers ---------------------------------------------------------------------------
     def _accept(

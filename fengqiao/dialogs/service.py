@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from fengqiao.cases import codes
+from fengqiao.cases.case_link import PURPOSE as CASE_PURPOSE
+from fengqiao.cases.case_link import CaseLinks
 from fengqiao.cases.revisit import parse_satisfaction
 from fengqiao.cases.service import LOCAL_TZ, CaseNotFound, CaseService, NewCase, PartyInfo
 from fengqiao.dialogs import prompts, texts
@@ -23,6 +25,7 @@ from fengqiao.storage import jsoncodec
 from fengqiao.storage.files import FileStore
 from fengqiao.storage.kv import EPHEMERAL, KeyValueStore
 from fengqiao.storage.models import utcnow
+from fengqiao.tokens import DAY, PURPOSES
 
 log = logging.getLogger("fengqiao.dialogs")
 
@@ -67,6 +70,7 @@ class IntakeService:
         self.files = files
         self.settings = settings
         self.intake = Intake(analyzer, settings.centre_name, settings.hotline)
+        self.links = CaseLinks(settings.secret, settings.public_url)
         self.fmt = {"centre": settings.centre_name, "hotline": settings.hotline}
         # Sessions as last saved, with their stored bytes: decoding a session costs as much
         # as the rest of a turn. Used only while the store still holds those very bytes.
@@ -334,20 +338,42 @@ class IntakeService:
             else ""
         )
         url = f"{self.settings.public_url.rstrip('/')}/h5/progress?code={filed.code}"
-        return self.intake.filed(session, filed.code, deadline, url, channel)
+        link = await self._case_link(
+            channel, user_id, filed.id, filed.code, party_id=filed.applicant_party_id
+        )
+        return self.intake.filed(session, filed.code, deadline, url, channel, link)
+
+    async def _case_link(
+        self, channel: str, user_id: str, case_id: int, code: str, *, party_id: int | None = None
+    ) -> str:
+        """The sentence with the resident's own case link (cases.case_link), when they are a
+        party of the case and their channel can open a web page (not the mini-program: it
+        has its own case space and web-view); else nothing."""
+        if channel == "wxa":
+            return ""
+        if party_id is None:
+            party_id = await self.cases.party_of(case_id, channel, user_id)
+        if party_id is None:
+            return ""
+        url = self.links.for_party(case_id=case_id, case_code=code, party_id=party_id)
+        return texts.CASE_LINK.format(days=PURPOSES[CASE_PURPOSE] // DAY, url=url)
 
     async def _progress(self, channel: str, user_id: str, query: str) -> str:
         if query == "mine":
             mine = await self.cases.cases_of(channel, user_id)
             if not mine:
                 return texts.PROGRESS_NONE
-            return "\n\n".join([await self._progress_text(c.code) for c in mine[:3]])
+            return "\n\n".join(
+                [await self._progress_text(c.code, channel, user_id) for c in mine[:3]]
+            )
         try:
-            return await self._progress_text(query)
+            return await self._progress_text(query, channel, user_id)
         except CaseNotFound:
             return texts.PROGRESS_NOT_FOUND
 
-    async def _progress_text(self, code: str) -> str:
+    async def _progress_text(self, code: str, channel: str = "", user_id: str = "") -> str:
+        """A case's progress; for one of its parties, with their own case link."""
+        case = await self.cases.get(code)
         p = await self.cases.progress(code)
         steps = "\n".join(
             texts.PROGRESS_STEP.format(
@@ -360,4 +386,7 @@ class IntakeService:
         )
         if p.get("next_deadline"):
             out += "\n" + texts.PROGRESS_DEADLINE.format(deadline=p["next_deadline"][:10])
+        if user_id:
+            link = await self._case_link(channel, user_id, case.id, case.code)
+            out += "\n" + link if link else ""
         return out

@@ -66,6 +66,13 @@ FOLLOW_UP = {
     "wxa": "随时在小程序“我的”页面查看办理情况和后续事项，也可在这里回复“进度”查询。",
     "": "随时回复“进度”查看办理情况，也可打开 {progress_url} 查询。",
 }
+# The same with the resident's own case link (cases.case_link), where their channel can open it.
+FOLLOW_UP_CASE = {
+    "mp": "随时回复“进度”或在公众号菜单“查询进度”查看办理情况。{case_link}",
+    "": "随时回复“进度”查看办理情况。{case_link}",
+}
+# A party's own link to their case: progress, evidence, messages with the mediator.
+CASE_LINK = "查看进度、提交证据、给调解员留言，请打开您的专属链接（{days}天内有效，请勿转发）：{url}"
 # What really happens next, by risk colour (config/deadlines.toml: red the same day, yellow
 # reported daily, blue handled within 30 days). The deadline is when the case must be
 # handled, not a promise to call.

@@ -85,6 +85,7 @@ AUDIT_ACTIONS = {
     "booking.accepted": "调解员接受预约",
     "booking.confirmed": "预约已确认",
     "booking.link_sms": "短信发送预约链接",
+    "case.link_sms": "短信发送案件链接",
     "booking.rescheduled": "改约",
     "booking.notes": "调解记录",
     "booking.rated": "评价调解",

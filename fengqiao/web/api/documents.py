@@ -98,7 +98,9 @@ async def upload_evidence(call: Call[Any, Any]) -> Any:
     summary="Evidence of a case visible to the caller, with comments (质证意见)",
 )
 async def list_evidence(call: Call[Any, Any]) -> Any:
-    return {"evidence": await docs(call).evidence.list_for(call.path("code"), await viewer(call))}
+    seen_by = await viewer(call)
+    found = await docs(call).evidence.list_for(call.path("code"), seen_by)
+    return {"evidence": found, "party_id": None if seen_by.is_staff else seen_by.party_id}
 
 
 async def _serve_evidence(call: Call[Any, Any], thumbnail: bool) -> web.Response:

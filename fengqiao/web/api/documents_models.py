@@ -131,6 +131,9 @@ class Evidence(BaseModel):
 
 class EvidenceList(BaseModel):
     evidence: list[Evidence]
+    party_id: int | None = Field(
+        default=None, title="提问的当事人（自己提交的证据不能质证）；工作人员为空"
+    )
 
 
 class SignatureSlot(BaseModel):

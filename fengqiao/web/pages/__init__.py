@@ -8,7 +8,15 @@ from aiohttp import web
 
 from fengqiao import keys
 from fengqiao.web.kit.pages import make_templates
-from fengqiao.web.pages import agreements, booking, case_booking, console, dashboard, documents
+from fengqiao.web.pages import (
+    agreements,
+    booking,
+    case_booking,
+    case_link_sms,
+    console,
+    dashboard,
+    documents,
+)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -18,6 +26,7 @@ def setup(app: web.Application) -> None:
     console.routes.setup(app)
     agreements.routes.setup(app)
     case_booking.routes.setup(app)
+    case_link_sms.routes.setup(app)
     dashboard.routes.setup(app)
     documents.setup(app)
     booking.setup(app)

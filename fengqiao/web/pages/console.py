@@ -21,6 +21,7 @@ from fengqiao.cases.rules import LOCAL_TZ
 from fengqiao.cases.service import NewCase, PartyInfo
 from fengqiao.documents.agreement_progress import case_agreements
 from fengqiao.signin import SignInThrottle, throttled_message
+from fengqiao.sms import build_link_sender
 from fengqiao.storage.models import utcnow
 from fengqiao.web import console_texts as T
 from fengqiao.web.kit.door import Call, Routes, by_case
@@ -223,6 +224,13 @@ async def case_page(call: Call[Any, Any]) -> web.Response:
     duplicates = []
     if "merge" in actions:
         duplicates = [c.code for c in await cases.find_duplicates(detail["code"])]
+    can_message = policy.staff_may(
+        call.staff.user.role,
+        "case.messages",
+        call.case,
+        organisation=call.staff.user.organisation,
+        username=call.staff.user.username,
+    )
     return render(
         call.request,
         "case.html.j2",
@@ -257,13 +265,10 @@ async def case_page(call: Call[Any, Any]) -> web.Response:
                 username=call.staff.user.username,
             ),
             # The 留言 section loads only for roles that answer parties; no link to it otherwise.
-            can_message=policy.staff_may(
-                call.staff.user.role,
-                "case.messages",
-                call.case,
-                organisation=call.staff.user.organisation,
-                username=call.staff.user.username,
-            ),
+            can_message=can_message,
+            # Those roles may also text a party their case link (web/pages/case_link_sms.py).
+            can_sms_case_link=can_message
+            and build_link_sender(call.app[keys.SETTINGS]) is not None,
             whistle_departments=cases.config.whistle_departments,
             organisations=sorted({r.organisation for r in cases.config.rules}),
             # Bookings and the video room (issue #19 point 2): web/pages/case_booking.py.

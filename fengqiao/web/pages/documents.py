@@ -1,4 +1,5 @@
-"""Resident pages of the documents feature: sign, verify, evidence, delivery.
+"""Resident pages of the documents feature: sign, verify, evidence, delivery, and a party's
+case space (progress, messages with the mediator, evidence).
 
 Plain HTML and JavaScript (no build step) that works in WeChat's built-in browser. The pages
 carry their texts; they call the JSON API with the token from their own URL. The door checks
@@ -61,6 +62,18 @@ async def sign_page(call: Call[Any, Any]) -> web.Response:
 
 routes.get("/h5/verify", "public", **PAGE)(_page("verify.html"))
 routes.get("/h5/evidence/{code}", "evidence.view", case=by_case(), **PAGE)(_page("evidence.html"))
+_case_page = _page("case.html")
+
+
+@routes.get("/h5/case/{code}", "case.messages", case=by_case(), **PAGE)
+async def case_page(call: Call[Any, Any]) -> web.Response:
+    """A party's case space, opened by their case link (cases/case_link.py) or the
+    mini-program's web-view: progress, their thread with the mediator, the case's evidence.
+    Staff are sent to the console's case page, where every party's thread is answered."""
+    if isinstance(call.who, req.Staff):
+        location = f"/console/cases/{quote(call.path('code'), safe='')}"
+        return web.Response(status=303, headers={"Location": location})
+    return await _case_page(call)
 routes.get("/h5/delivery/{doc}", "delivery.open", case=by_document(), **PAGE)(
     _page("delivery.html")
 )
