@@ -135,8 +135,12 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
             app.get(keys.WECHAT) if settings.wechat_appid else None,
             app.get(keys.WXA) if settings.wxa_appid else None,
         )
-    # Without WeChat configured, notices stay pending in the outbox until it is.
-    dispatcher = OutboxDispatcher(cases.db, notifier, cases.config, app[keys.DOCUMENTS].otp.sender)
+    # Without WeChat configured, notices are written to dev-messages.txt by the documents'
+    # notifier (LogNotifier), like signing and delivery links, and the row says so.
+    dispatcher = OutboxDispatcher(
+        cases.db, notifier, cases.config, app[keys.DOCUMENTS].otp.sender,
+        inbox=app[keys.DOCUMENTS].notifier,
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(Scheduler(cases, dispatcher).run(stop))
     yield

@@ -50,6 +50,19 @@ class Notifier(Protocol):
     ) -> Any: ...
 
 
+class Inbox(Protocol):
+    """Where notices go while no WeChat is configured: fengqiao.documents.notify.LogNotifier,
+    the same path as the document messages, writing each to ``<data dir>/dev-messages.txt``."""
+
+    async def send_link(
+        self, to: Any, kind: str, title: str, text: str, url: str, *, code: str = ""
+    ) -> str | None: ...
+
+
+# The row's status once a notice has gone to the development inbox instead of WeChat.
+DEV_INBOX_STATUS = "dev_inbox"
+
+
 @dataclass(frozen=True)
 class Claimed:
     id: int
@@ -94,9 +107,12 @@ class OutboxDispatcher:
         notifier: Notifier | None,
         config: CaseConfig,
         sms: SmsSender | None = None,
+        inbox: Inbox | None = None,
     ) -> None:
         self.db = db
         self.notifier = notifier
+        # Without WeChat (development, the demo) notices go to the inbox, not nowhere.
+        self.inbox = inbox if notifier is None else None
         self.mp = config.notifications.get("mp", {})
         # SMS carries notices only where the operator switched it on ([sms] notices).
         self.sms = sms if config.notifications.get("sms", {}).get("notices") else None
@@ -157,12 +173,34 @@ class OutboxDispatcher:
 
     async def run_once(self, limit: int = 20, now: datetime | None = None) -> int:
         """Send what is due; returns how many rows were tried."""
-        if self.notifier is None:
+        if self.notifier is None and self.inbox is None:
             return 0
         batch = await self.claim(limit, now)
         for item in batch:
-            await self._send(item, now)
+            if self.notifier is None:
+                await self._write_to_inbox(item)
+            else:
+                await self._send(item, now)
         return len(batch)
+
+    async def _write_to_inbox(self, item: Claimed) -> None:
+        """No WeChat configured: the notice, as the person would have received it, goes to
+        the development inbox, and the row says so instead of staying pending."""
+        assert self.inbox is not None
+        async with self.db.transaction() as session:
+            to = await reach_of(session, item.channel, item.openid)
+        payload = item.payload
+        await self.inbox.send_link(
+            to, KIND_OF_NOTICE.get(item.kind, "progress"), str(payload.get("status_name", "")),
+            str(payload.get("remark", "")), str(payload.get("url", "")),
+            code=str(payload.get("code", "")))
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == item.id, OutboxMessage.attempts == item.attempts)
+                .values(status=DEV_INBOX_STATUS, sent_at=utcnow(),
+                        last_error="WeChat not configured: written to dev-messages.txt")
+            )
 
     async def _send(self, item: Claimed, now: datetime | None) -> None:
         """Send one notice by the person's channel that can carry it (cases.reach): a
