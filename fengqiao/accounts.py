@@ -9,7 +9,9 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,10 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from fengqiao import errors, policy
 from fengqiao.cases import audit, masking
 from fengqiao.cases.parties import normal_phone
+from fengqiao.cases.rules import load_config
 from fengqiao.passwords import password_problem
+from fengqiao.settings import Settings
 from fengqiao.signin import SignInThrottle
 from fengqiao.storage.db import Database
-from fengqiao.storage.models import StaffUser
+from fengqiao.storage.models import Organisation, StaffUser, utcnow
 
 # Roles and what each may do are the access policy's (fengqiao/policy.py).
 ROLES = policy.ROLES
@@ -209,10 +213,106 @@ async def _audit_sign_in(db: Database, actor: str, action: str, detail: dict[str
         await audit.append(session, case_id=None, actor=actor, action=action, detail=detail)
 
 
-async def get_user(db: Database, user_id: int) -> Staff | None:
+async def get_user(db: Database, user_id: int, *, started: float | None = None) -> Staff | None:
+    """The active account behind a console session; None when it is disabled, or when the
+    session (started at epoch seconds `started`) began before its sessions were ended."""
     async with db.read() as session:
         row = await session.get(StaffUser, user_id)
-    return _staff(row) if row is not None and row.active else None
+    if row is None or not row.active:
+        return None
+    if started is not None and row.sessions_from is not None:
+        if started < row.sessions_from.timestamp():
+            return None
+    return _staff(row)
+
+
+async def known_organisations(db: Database, settings: Settings) -> list[str]:
+    """The organisations a console account may belong to: the centre itself, those cases are
+    routed to (config/routing.toml) and the mediation organisations in the registry."""
+    names = [settings.centre_name, *load_config(settings.config_dir).organisations()]
+    async with db.read() as session:
+        names += (await session.scalars(select(Organisation.name).where(
+            Organisation.active.is_(True)).order_by(Organisation.id))).all()
+    return list(dict.fromkeys(names))
+
+
+async def check_organisation(db: Database, settings: Settings, organisation: str | None) -> None:
+    if organisation is None:
+        return
+    known = await known_organisations(db, settings)
+    if organisation.strip() not in known:
+        listed = "、".join(known)
+        raise AccountError(
+            f"组织“{organisation}”不存在，已有的组织：{listed} / unknown organisation "
+            f"{organisation!r}; known: {', '.join(known)}")
+
+
+async def _account(session: Any, username: str) -> StaffUser:
+    row = await session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
+    if row is None:
+        raise AccountError(f"用户 {username} 不存在 / no user {username}")
+    return cast(StaffUser, row)
+
+
+async def set_active(db: Database, username: str, active: bool, *, actor: str = "cli") -> Staff:
+    """Disable an account (it cannot sign in and its console sessions end at once) or enable
+    it again (old sessions stay ended: it signs in anew)."""
+    async with db.transaction() as session:
+        row = await _account(session, username)
+        row.active = active
+        if not active:
+            row.sessions_from = utcnow()
+        await audit.append(session, case_id=None, actor=actor,
+                           action="user.enabled" if active else "user.disabled",
+                           detail={"username": row.username})
+        return _staff(row)
+
+
+async def reset_password(db: Database, username: str, password: str, *, actor: str = "cli"
+                         ) -> Staff:
+    """Set a new password (the same rules as for a new account); the account's console
+    sessions end, so whoever knew the old password is signed out."""
+    async with db.transaction() as session:
+        row = await _account(session, username)
+        check_new_password(password, row.username)
+        row.password_hash = hash_password(password)
+        row.sessions_from = utcnow()
+        await audit.append(session, case_id=None, actor=actor, action="user.password_reset",
+                           detail={"username": row.username})
+        return _staff(row)
+
+
+def _ask_password() -> str | None:
+    import getpass
+
+    password = getpass.getpass("密码 / password: ")
+    if getpass.getpass("再次输入 / again: ") != password:
+        print("两次输入的密码不一致 / passwords differ")
+        return None
+    return password
+
+
+def _run(work: Callable[[Database, Settings], Awaitable[Staff]]) -> Staff | None:
+    """Run one account change against the configured database; print refusals."""
+    import asyncio
+
+    from fengqiao.storage.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.effective_database_url)
+
+    async def run() -> Staff:
+        db = Database(settings.effective_database_url)
+        try:
+            return await work(db, settings)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(run())
+    except AccountError as exc:
+        print(f"error: {exc}")
+        return None
 
 
 def add_user_command(
@@ -223,40 +323,45 @@ def add_user_command(
     organisation: str | None,
     phone: str | None = None,
 ) -> int:
-    """`fengqiao users add --role ROLE NAME`: prompts for the password when not given."""
-    import asyncio
-    import getpass
-
-    from fengqiao.settings import Settings
-    from fengqiao.storage.migrate import upgrade
-
-    settings = Settings.from_env()
+    """`fengqiao users add --role ROLE NAME`: prompts for the password when not given; an
+    organisation must be one the platform knows (`known_organisations`)."""
     if password is None:
-        password = getpass.getpass("密码 / password: ")
-        if getpass.getpass("再次输入 / again: ") != password:
-            print("两次输入的密码不一致 / passwords differ")
+        password = _ask_password()
+        if password is None:
             return 1
-    upgrade(settings.effective_database_url)
+    chosen = password
 
-    async def run() -> Staff:
-        db = Database(settings.effective_database_url)
-        try:
-            return await create_user(
-                db,
-                username,
-                password,
-                role,
-                display_name=display_name,
-                organisation=organisation,
-                phone=phone,
-            )
-        finally:
-            await db.dispose()
+    async def work(db: Database, settings: Settings) -> Staff:
+        await check_organisation(db, settings, organisation)
+        return await create_user(db, username, chosen, role, display_name=display_name,
+                                 organisation=organisation and organisation.strip(),
+                                 phone=phone)
 
-    try:
-        user = asyncio.run(run())
-    except AccountError as exc:
-        print(f"error: {exc}")
+    user = _run(work)
+    if user is None:
         return 1
     print(f"created {user.role} {user.username}")
+    return 0
+
+
+def set_active_command(username: str, active: bool) -> int:
+    """`fengqiao users disable|enable NAME`."""
+    user = _run(lambda db, _settings: set_active(db, username, active))
+    if user is None:
+        return 1
+    print(f"{'enabled' if active else 'disabled'} {user.username}")
+    return 0
+
+
+def reset_password_command(username: str, password: str | None) -> int:
+    """`fengqiao users reset-password NAME`: prompts for the new password when not given."""
+    if password is None:
+        password = _ask_password()
+        if password is None:
+            return 1
+    chosen = password
+    user = _run(lambda db, _settings: reset_password(db, username, chosen))
+    if user is None:
+        return 1
+    print(f"password reset for {user.username}; their console sessions have ended")
     return 0

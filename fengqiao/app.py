@@ -7,7 +7,6 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from aiohttp import web
 
@@ -18,7 +17,6 @@ from fengqiao.cases.outbox import OutboxDispatcher
 from fengqiao.cases.reach import Ways
 from fengqiao.cases.scheduler import Scheduler
 from fengqiao.cases.subscriptions import load_templates
-from fengqiao.documents.notify import DEV_INBOX
 from fengqiao.services import build_services
 from fengqiao.settings import Settings
 from fengqiao.sms import build_link_sender
@@ -140,15 +138,13 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
             app.get(keys.WECHAT) if settings.wechat_appid else None,
             app.get(keys.WXA) if settings.wxa_appid else None,
         )
-    # Without WeChat configured (development, the demo) notices go to dev-messages.txt, as
-    # signing and delivery links do; each carries its party's own case link.
+    # Without WeChat configured (development, the demo) notices are written to dev-messages.txt
+    # by the documents' notifier (LogNotifier), like signing and delivery links, and the row
+    # says so; each notice naming a party carries that party's own case link.
     dispatcher = OutboxDispatcher(
-        cases.db,
-        notifier,
-        cases.config,
-        app[keys.DOCUMENTS].otp.sender,
+        cases.db, notifier, cases.config, app[keys.DOCUMENTS].otp.sender,
         links=CaseLinks(settings.secret, settings.public_url),
-        inbox=Path(settings.data_dir) / DEV_INBOX if notifier is None else None,
+        inbox=app[keys.DOCUMENTS].notifier,
     )
     stop = asyncio.Event()
     task = asyncio.create_task(Scheduler(cases, dispatcher).run(stop))

@@ -43,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--display-name")
     u.add_argument("--organisation")
     u.add_argument("--phone", help="where a one-time code goes when signing or sealing")
+    for name, what in (("disable", "disable an account: no sign-in, its sessions end"),
+                       ("enable", "enable a disabled account again")):
+        u = usub.add_parser(name, help=what)
+        u.add_argument("name")
+    u = usub.add_parser("reset-password", help="set a new password; the account's sessions end")
+    u.add_argument("name")
+    u.add_argument("--password", help="prompted for when not given")
 
     p = sub.add_parser("backup", help="back up the database and the file store to one file")
     p.add_argument("--output", help="archive to write (default: <data dir>/backups/...)")
@@ -77,9 +84,13 @@ def main(argv: list[str] | None = None) -> int:
         print("database is up to date")
         return 0
     if args.command == "users":
-        from fengqiao.accounts import add_user_command
+        from fengqiao import accounts
 
-        return add_user_command(
+        if args.users_command in ("disable", "enable"):
+            return accounts.set_active_command(args.name, args.users_command == "enable")
+        if args.users_command == "reset-password":
+            return accounts.reset_password_command(args.name, args.password)
+        return accounts.add_user_command(
             args.name, args.role, args.password, args.display_name, args.organisation, args.phone
         )
     if args.command == "booking":

@@ -1,18 +1,29 @@
-"""Sign-in throttle: per account and per client address, shared by all workers.
+"""Sign-in throttle: per account and client address, shared by all workers.
 
-After `account_failures` failed sign-ins of one account, or `address_failures` from one
-address, within `window_seconds`, that account or address is locked for `lockout_seconds`:
-every attempt is refused with the time left, the right password included, and without
-checking it. When the lock ends the count starts again.
+Following OWASP's Authentication Cheat Sheet (account lockout keyed on the account *and* the
+client, so that nobody can lock a user out from elsewhere), three counters:
+
+- `account_failures` (5) failed sign-ins of one account *from one address* (`PAIR`) lock that
+  account for that address only: the right password from another address still signs in;
+- `address_failures` (20) failures from one address, whatever the accounts, lock the address
+  (one host guessing many names);
+- `account_ceiling` (100) failures of one account from all addresses together lock the
+  account everywhere: the ceiling against guessing spread over many addresses, high enough
+  that a single address (stopped at 20) cannot reach it.
+
+Within `window_seconds`, reaching a limit locks for `lockout_seconds`: every attempt under
+the lock is refused with the time left, the right password included, and without checking
+it. When the lock ends the count starts again.
 
 Counts live in the key-value store (Redis with several workers), so the limit holds across
 workers. Each attempt is counted *before* its password is checked, as if it were going to
 fail, and taken back when it succeeds: checked after, a burst of parallel guesses would all
 pass the check before the first failure was written. Counts are kept per window-long bucket,
 and the previous bucket's weighs by how much of it the sliding window still covers, so that
-failures on both sides of a bucket's end add up. A success clears the account's count; it
-does not clear the address's (one good account must not wipe out guesses at others), it only
-takes its own attempt back. An IPv6 client counts by its /64, which one host usually holds.
+failures on both sides of a bucket's end add up. A success clears its account-and-address
+count; it does not clear the address's or the account's ceiling (one good account must not
+wipe out guesses at others, nor one good sign-in guesses from elsewhere), it only takes its
+own attempt back. An IPv6 client counts by its /64, which one host usually holds.
 """
 
 from __future__ import annotations
@@ -26,7 +37,8 @@ from dataclasses import dataclass, field
 
 from fengqiao.storage.kv import EPHEMERAL, KeyValueStore
 
-ACCOUNT = "account"
+PAIR = "account_address"  # one account from one address
+ACCOUNT = "account"  # one account from every address (the ceiling)
 ADDRESS = "address"
 _PREFIX = f"{EPHEMERAL}signin"
 
@@ -40,14 +52,16 @@ def throttled_message(wait_seconds: int) -> str:
 
 @dataclass(frozen=True)
 class ThrottleConfig:
-    account_failures: int = 5
+    account_failures: int = 5  # per account and address
     address_failures: int = 20
+    account_ceiling: int = 100  # per account, all addresses together
     window_seconds: float = 15 * 60
     lockout_seconds: float = 15 * 60
     clock: Callable[[], float] = field(default=time.time)
 
     def limit(self, scope: str) -> int:
-        return self.account_failures if scope == ACCOUNT else self.address_failures
+        return {PAIR: self.account_failures, ACCOUNT: self.account_ceiling}.get(
+            scope, self.address_failures)
 
 
 @dataclass(frozen=True)
@@ -56,7 +70,7 @@ class Decision:
 
     allowed: bool
     wait_seconds: int = 0
-    scope: str | None = None  # what is locked: ACCOUNT or ADDRESS
+    scope: str | None = None  # what is locked: PAIR, ACCOUNT or ADDRESS
     # Which counters the attempt went into, for `failed` and `succeeded`.
     subjects: tuple[tuple[str, str], ...] = ()
     bucket: int = 0
@@ -100,7 +114,8 @@ class SignInThrottle:
     async def attempt(self, username: str, address: str | None) -> Decision:
         """Count an attempt about to check its password, or refuse it."""
         now = self.config.clock()
-        subjects = ((ACCOUNT, account_id(username)), (ADDRESS, address_id(address)))
+        account, client = account_id(username), address_id(address)
+        subjects = ((PAIR, f"{account}:{client}"), (ACCOUNT, account), (ADDRESS, client))
         waits = [(await self._locked_for(scope, ident, now), scope) for scope, ident in subjects]
         wait, scope = max(waits)
         if wait > 0:
@@ -134,10 +149,10 @@ class SignInThrottle:
         return Decision(True, 0, None, decision.subjects)
 
     async def succeeded(self, decision: Decision) -> None:
-        """The attempt signed in: the account's count starts again; the address only gets this
-        attempt back."""
+        """The attempt signed in: the account's count from this address starts again; the
+        address and the account's ceiling only get this attempt back."""
         for scope, ident in decision.subjects:
-            if scope == ACCOUNT:
+            if scope == PAIR:
                 await self._clear(scope, ident, decision.bucket)
             else:
                 _, successes_key = self._count_keys(scope, ident, decision.bucket)

@@ -350,6 +350,9 @@ class BookingFlow:
             booking = await tx.booking(booking_id, lock=True)
             rules.mediator_only(booking, actor)
             rules.may_record(booking, now)
+            parties = await tx.parties(booking.id)
+            if status == "no_show":
+                rules.check_absent(absent or [], {p.id for p in parties})
             booking.status = status
             booking.outcome = outcome
             booking.completed_at = now
@@ -357,7 +360,7 @@ class BookingFlow:
             if notes:
                 booking.notes = notes
             roles = []
-            for p in await tx.parties(booking.id):
+            for p in parties:
                 if absent and p.id in absent:
                     p.no_show = True
                     roles.append(p.role)

@@ -85,6 +85,12 @@ def check_outcome(outcome: str) -> None:
         raise Invalid("bad_outcome", texts.E_OUTCOME)
 
 
+def check_absent(named: list[int], own: set[int]) -> None:
+    """A no-show names at least one of the booking's own parties, and only them."""
+    if not named or not set(named) <= own:
+        raise Invalid("absent_required", texts.E_ABSENT)
+
+
 def check_score(score: int) -> None:
     if not 1 <= score <= 5:
         raise Invalid("bad_score", texts.E_SCORE)

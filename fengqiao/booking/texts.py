@@ -60,6 +60,7 @@ E_PAST = "不能预约已经过去的时间"
 E_NAIVE_TIME = "时间缺少时区"
 E_OUTCOME = "请选择调解结果：调解成功、调解不成或申请人撤回"
 E_SCORE = "满意度请打1到5分"
+E_ABSENT = "请勾选未到场的当事人（至少一位本次预约的当事人）"
 E_YEAR = "年份应在{low}到{high}之间"
 E_CSV = "第{line}行：{error}"
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -29,7 +28,6 @@ log = logging.getLogger("fengqiao.cases.outbox")
 
 # WeChat errcodes that no retry will fix: user unsubscribed or refused, bad openid/template.
 PERMANENT_ERRCODES = frozenset({40003, 40036, 40037, 43004, 43101, 47003})
-DEV_INBOX_NOTE = "未配置微信：已写入数据目录的 dev-messages.txt"
 # Subscribe-message field limits by keyword type (thing: 20 chars, phrase: 5, ...).
 FIELD_LIMITS = {"thing": 20, "phrase": 5, "character_string": 32, "name": 10}
 
@@ -51,6 +49,19 @@ class Notifier(Protocol):
     async def send_subscribe(
         self, openid: str, template_id: str, data: dict[str, str], *, page: str | None = None
     ) -> Any: ...
+
+
+class Inbox(Protocol):
+    """Where notices go while no WeChat is configured: fengqiao.documents.notify.LogNotifier,
+    the same path as the document messages, writing each to ``<data dir>/dev-messages.txt``."""
+
+    async def send_link(
+        self, to: Any, kind: str, title: str, text: str, url: str, *, code: str = ""
+    ) -> str | None: ...
+
+
+# The row's status once a notice has gone to the development inbox instead of WeChat.
+DEV_INBOX_STATUS = "dev_inbox"
 
 
 @dataclass(frozen=True)
@@ -100,15 +111,14 @@ class OutboxDispatcher:
         sms: SmsSender | None = None,
         *,
         links: CaseLinks | None = None,
-        inbox: Path | None = None,
+        inbox: Inbox | None = None,
     ) -> None:
         self.db = db
         self.notifier = notifier
         # A notice naming its party carries that party's case link, minted when it is sent.
         self.links = links
-        # With no WeChat configured (development, the demo): notices are written to this
-        # file (dev-messages.txt) instead, as the party would have received them.
-        self.inbox = inbox
+        # Without WeChat (development, the demo) notices go to the inbox, not nowhere.
+        self.inbox = inbox if notifier is None else None
         self.mp = config.notifications.get("mp", {})
         # SMS carries notices only where the operator switched it on ([sms] notices).
         self.sms = sms if config.notifications.get("sms", {}).get("notices") else None
@@ -176,7 +186,7 @@ class OutboxDispatcher:
         for item in batch:
             item = self.with_link(item)
             if self.notifier is None:
-                await self._write_inbox(item)
+                await self._write_to_inbox(item)
             else:
                 await self._send(item, now)
         return len(batch)
@@ -192,22 +202,23 @@ class OutboxDispatcher:
         return Claimed(item.id, item.channel, item.openid, {**item.payload, "url": url},
                        item.attempts, item.kind, item.case_id)
 
-    async def _write_inbox(self, item: Claimed) -> None:
-        """Development: the notice, as the party would have read it, into dev-messages.txt;
-        the row says where it went (skipped: no WeChat to send it by)."""
+    async def _write_to_inbox(self, item: Claimed) -> None:
+        """No WeChat configured: the notice, as the person would have received it, goes to
+        the development inbox, and the row says so instead of staying pending."""
         assert self.inbox is not None
-        p = item.payload
-        title = f"{p.get('status_name', '')} 案件编号：{p.get('code', '')} {p.get('remark', '')}"
-        when = utcnow().isoformat(timespec="seconds")
-        line = f"{when}\t{item.channel}:{item.openid}\t{title}\t{p.get('url', '')}"
-        line = line.replace("\r", " ").replace("\n", " ") + "\n"
-        with self.inbox.open("a", encoding="utf-8") as out:
-            out.write(line)
+        async with self.db.transaction() as session:
+            to = await reach_of(session, item.channel, item.openid)
+        payload = item.payload
+        await self.inbox.send_link(
+            to, KIND_OF_NOTICE.get(item.kind, "progress"), str(payload.get("status_name", "")),
+            str(payload.get("remark", "")), str(payload.get("url", "")),
+            code=str(payload.get("code", "")))
         async with self.db.transaction() as session:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == item.id, OutboxMessage.attempts == item.attempts)
-                .values(status="skipped", last_error=DEV_INBOX_NOTE)
+                .values(status=DEV_INBOX_STATUS, sent_at=utcnow(),
+                        last_error="WeChat not configured: written to dev-messages.txt")
             )
 
     async def _send(self, item: Claimed, now: datetime | None) -> None:

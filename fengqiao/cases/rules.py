@@ -21,6 +21,9 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
+FALLBACK_ORGANISATION = "县人民调解委员会"  # where a case no rule matches goes
+
+
 @dataclass(frozen=True)
 class RoutingRule:
     types: list[str]
@@ -61,7 +64,12 @@ class CaseConfig:
         for index, rule in enumerate(self.rules):
             if rule.matches(type_code, risk, region):
                 return Destination(rule.organisation, rule.department, index)
-        return Destination("县人民调解委员会", None, -1)
+        return Destination(FALLBACK_ORGANISATION, None, -1)
+
+    def organisations(self) -> list[str]:
+        """Every organisation a case can be routed to, in the rules' order."""
+        names = [rule.organisation for rule in self.rules] + [FALLBACK_ORGANISATION]
+        return list(dict.fromkeys(names))
 
     def deadline_days(self, risk: str, type_code: str) -> int:
         days = self.days_by_risk.get(risk, 30)

@@ -43,9 +43,10 @@ def mask_openid(openid: str) -> str:
 
 
 class DeliveryService:
-    def __init__(self, db: Database, files: FileStore, notifier: Notifier,
+    def __init__(self, db: Database, files: FileStore, kv: Any, notifier: Notifier,
                  settings: Settings) -> None:
-        self.db, self.files, self.notifier, self.settings = db, files, notifier, settings
+        self.db, self.files, self.kv = db, files, kv
+        self.notifier, self.settings = notifier, settings
 
     async def consent(self, case_code: str, viewer: Viewer, *, openid: str | None = None,
                       wording: str | None = None) -> dict[str, Any]:
@@ -84,8 +85,24 @@ class DeliveryService:
                     "wording_sha256": digest}
 
     async def deliver(self, doc_code: str, staff: Viewer) -> list[dict[str, Any]]:
-        """Send the sealed document to every party who consented; say who was not served."""
+        """Send the sealed document to every party who consented; say who was not served.
+
+        One delivery of a document at a time, across workers (the lock seal uses): a second
+        press while the first is still sending is refused (409 ``delivering``) instead of
+        making a second attempt for every party. Delivering again afterwards is allowed and
+        adds attempts."""
         staff.require_staff()
+        held = False
+        try:
+            async with self.kv.lock(f"doc-deliver:{doc_code.strip()}", ttl=120, wait=0):
+                held = True
+                return await self._deliver(doc_code, staff)
+        except TimeoutError:
+            if held:  # a timeout while sending is not a second press
+                raise
+            raise Conflict("delivering", DOCS["delivering"]) from None
+
+    async def _deliver(self, doc_code: str, staff: Viewer) -> list[dict[str, Any]]:
         async with self.db.read() as session:
             doc = await records.load_doc(session, doc_code)
             if doc.status != "sealed":

@@ -1,6 +1,8 @@
 """The demo's finished agreement: drafted, signed by both parties and the mediator, sealed
 and served, through the same service calls a real case makes (only the SMS codes are read
-back from a development sender instead of a phone)."""
+back from a development sender instead of a phone). The seal is applied by the demo's seal
+keeper (`yinzhang`, 孙印章), not the mediator who drafted and signed: only the seal keeper
+applies the seal, and the certificate and /h5/verify show the two duties apart."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from fengqiao.documents.viewer import party_viewer, staff_viewer
 from fengqiao.tokens import issue_token
 
 MEDIATOR_PHONE = "13300000007"
+# The demo's seal keeper account (fengqiao.cases.demo.DEMO_USERS): username, name, phone.
+SEAL_KEEPER = ("yinzhang", "孙印章", "13800000023")
 DEMO_TRAFFIC: dict[str, Any] = {
     "ids": ("110101198506061234", "110101197909093456"),
     "addresses": ("县城关镇幸福里3号", "县东城乡运输队宿舍2号"),
@@ -35,6 +39,8 @@ async def build_sealed_agreement(services: Any, case_code: str, public_url: str
     docs = services.documents
     agreements = docs.agreements
     mediator = staff_viewer("demo-sealer", "张调解", phone=MEDIATOR_PHONE)
+    keeper_id, keeper_name, keeper_phone = SEAL_KEEPER
+    seal_keeper = staff_viewer(keeper_id, keeper_name, phone=keeper_phone)
     codes = LogSmsSender()
     real_sender, docs.otp.sender = docs.otp.sender, codes  # codes read back, not texted
     try:
@@ -62,9 +68,9 @@ async def build_sealed_agreement(services: Any, case_code: str, public_url: str
         while summary["status"] == "signing":
             slot = next(s for s in summary["slots"] if s["field"] == summary["next"])
             if slot["role"] == "seal":
-                await agreements.request_code(doc, mediator)
+                await agreements.request_code(doc, seal_keeper)
                 summary = await agreements.seal(
-                    doc, mediator, code=codes.last_code(MEDIATOR_PHONE) or "")
+                    doc, seal_keeper, code=codes.last_code(keeper_phone) or "")
                 continue
             if slot["role"] == "mediator":
                 signer, phone = mediator, MEDIATOR_PHONE

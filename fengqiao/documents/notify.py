@@ -55,7 +55,8 @@ class LogNotifier:
         log.info("link for %s…: %s %s", openid[:6], title, url.split("?", 1)[0])
         if self.inbox is not None:
             when = utcnow().isoformat(timespec="seconds")
-            line = f"{when}\t{to.primary.kind}:{openid}\t{title}\t{url}\n"
+            words = " ".join(f"{title} {text}".split())  # one line per message
+            line = f"{when}\t{to.primary.kind}:{openid}\t{words}\t{url}\n"
             with self.inbox.open("a", encoding="utf-8") as out:
                 out.write(line)
         return msg_id

@@ -18,7 +18,7 @@ from fengqiao.documents.errors import Conflict
 from fengqiao.documents.ltv import Timestamping, sign_as_platform, timestamping_for
 from fengqiao.documents.pki import PlatformCA
 from fengqiao.documents.texts import CERTIFICATES, DOCS
-from fengqiao.documents.verify import VerificationResult, coverage_text, verify_pdf
+from fengqiao.documents.verify import VerificationResult, coverage_text, sentences, verify_pdf
 from fengqiao.documents.viewer import Viewer
 from fengqiao.settings import Settings
 from fengqiao.storage.db import Database
@@ -63,7 +63,7 @@ def _with_final(body: dict[str, Any], result: VerificationResult,
     if result.ok:
         body["message"] = check.message
     elif not check.final:
-        body["message"] = result.message + "；" + check.message
+        body["message"] = sentences([result.message, check.message])
     body["document"] = check.document
     return body
 

@@ -116,7 +116,7 @@ async def build_document_service(
     timestamping = await asyncio.to_thread(load_timestamping, settings, ca)
     notifier = notifier or LogNotifier(inbox=Path(settings.data_dir) / DEV_INBOX)
     otp = OtpService(kv, sms or LogSmsSender(), settings.secret)
-    delivery = DeliveryService(db, files, notifier, settings)
+    delivery = DeliveryService(db, files, kv, notifier, settings)
     return DocumentService(
         evidence=EvidenceService(db, files, settings.max_upload_mb * 1024 * 1024),
         messages=MessageService(db, files, settings.max_upload_mb * 1024 * 1024),

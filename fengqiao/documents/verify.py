@@ -61,6 +61,14 @@ class VerificationResult:
     long_term: bool = False  # every signature has its chain and CRLs in the DSS (B-LT)
 
 
+def sentences(parts: list[str]) -> str:
+    """Whole Chinese sentences one after another, each said once and ending with its own
+    full stop: never "。；" between them."""
+    said = [p.strip() for p in parts if p.strip()]
+    ended = [p if p[-1] in "。！？" else p + "。" for p in said]
+    return "".join(dict.fromkeys(ended))
+
+
 async def verify_pdf(
     pdf: bytes,
     trust_roots: list[asn1_x509.Certificate],
@@ -96,7 +104,7 @@ async def verify_pdf(
     if modified_after_last:
         problems.append(VERIFY["modified_after"])
     ok = not problems
-    message = VERIFY["ok"].format(n=len(reports)) if ok else "；".join(dict.fromkeys(problems))
+    message = VERIFY["ok"].format(n=len(reports)) if ok else sentences(problems)
     return VerificationResult(ok, reports, modified_after_last, message, digest,
                               archive_timestamp=archive_at, long_term=_has_dss(reader))
 

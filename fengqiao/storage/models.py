@@ -482,6 +482,8 @@ class StaffUser(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Console sessions started before this are over (set on disable and password reset).
+    sessions_from: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class CaseStat(Base):

@@ -116,6 +116,7 @@ NOTICE_STATUS = {
     "failed": "发送失败",
     "skipped": "未配置模板",
     "undeliverable": "无法送达",
+    "dev_inbox": "未配置微信，已写入 dev-messages.txt",
 }
 CHANNELS = {"walk_in": "来访登记", "phone": "来电登记"}
 CASE_CHANNELS = {

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,9 @@ class ConsoleSession:
     user_id: int
     csrf: str
     data: dict[str, Any] = field(default_factory=dict)
+    # When it was started (epoch seconds): disabling the account or resetting its password
+    # ends the sessions started before (accounts.get_user).
+    started: float = field(default_factory=time.time)
 
 
 def _key(sid: str) -> str:
@@ -57,10 +61,12 @@ class SessionStore:
         if raw is None:
             return None
         body = json.loads(raw)
-        return ConsoleSession(sid, int(body["user_id"]), str(body["csrf"]), body.get("data", {}))
+        return ConsoleSession(sid, int(body["user_id"]), str(body["csrf"]), body.get("data", {}),
+                              float(body.get("started", 0.0)))
 
     async def save(self, session: ConsoleSession) -> None:
-        body = {"user_id": session.user_id, "csrf": session.csrf, "data": session.data}
+        body = {"user_id": session.user_id, "csrf": session.csrf, "data": session.data,
+                "started": session.started}
         await self.kv.set(_key(session.sid), json.dumps(body, ensure_ascii=False), ttl=TTL)
 
     async def start(

@@ -12,6 +12,7 @@ from fengqiao.accounts import create_user, sign_in
 from fengqiao.signin import (
     ACCOUNT,
     ADDRESS,
+    PAIR,
     SignInThrottle,
     ThrottleConfig,
     account_id,
@@ -53,18 +54,20 @@ async def actions(db) -> list[tuple[str, str, dict]]:
     return [(r.action, r.actor, r.detail) for r in rows]
 
 
-async def test_five_failures_lock_the_account_even_for_the_right_password(world):
+async def test_five_failures_lock_the_account_from_that_address_only(world):
     services, throttle, clock = world
     for _ in range(5):
         tried = await sign_in(services.db, throttle, "admin", WRONG, "10.0.0.1")
         assert tried.user is None and tried.wait_seconds == 0
     tried = await sign_in(services.db, throttle, "admin", PASSWORD, "10.0.0.1")
     assert tried.user is None and tried.wait_seconds == 900
-    # From another address too: the account is locked, not only the address.
     clock.now += 300
-    tried = await sign_in(services.db, throttle, "admin", PASSWORD, "10.0.0.2")
+    tried = await sign_in(services.db, throttle, "admin", PASSWORD, "10.0.0.1")
     assert tried.user is None and tried.wait_seconds == 600
     assert throttled_message(tried.wait_seconds) == "登录尝试过多，请 10 分钟后再试"
+    # From another address the right password signs in: a guesser cannot lock staff out
+    # (OWASP: lock on the account and the client together).
+    assert (await sign_in(services.db, throttle, "admin", PASSWORD, "10.0.0.2")).user
     # Another account from the same address is not locked.
     assert (await sign_in(services.db, throttle, "li", PASSWORD, "10.0.0.1")).user is not None
     # When the lock ends, the right password works and the count starts again.
@@ -76,17 +79,28 @@ async def test_five_failures_lock_the_account_even_for_the_right_password(world)
         "signin.refused",
         "signin.succeeded",
         "signin.succeeded",
+        "signin.succeeded",
     ]
     failed, refused = log[4][2], log[5][2]
-    assert failed == {"username": "admin", "address": "10.0.0.1", "locked": ACCOUNT}
+    assert failed == {"username": "admin", "address": "10.0.0.1", "locked": PAIR}
     assert refused == {
         "username": "admin",
         "address": "10.0.0.1",
-        "locked": ACCOUNT,
+        "locked": PAIR,
         "wait_seconds": 900,
     }
     assert log[-1][1] == "staff:admin" and log[0][1] == "anonymous"
     assert (await services.cases.verify_audit()).ok
+
+
+async def test_guesses_spread_over_many_addresses_reach_the_account_ceiling(world):
+    services, throttle, _ = world
+    for i in range(100):  # 4 from each of 25 addresses: no address and no pair is locked
+        await sign_in(services.db, throttle, "admin", WRONG, f"10.0.{i // 4}.1")
+    tried = await sign_in(services.db, throttle, "admin", PASSWORD, "10.9.9.9")
+    assert tried.user is None and tried.wait_seconds == 900
+    assert (await actions(services.db))[-1][2]["locked"] == ACCOUNT
+    assert (await sign_in(services.db, throttle, "li", PASSWORD, "10.9.9.9")).user
 
 
 async def test_a_phone_number_typed_as_the_name_is_masked_in_the_audit(world):
@@ -168,9 +182,10 @@ async def test_throttle_alone_returns_decisions(services):
     assert first.allowed and (await throttle.failed(first)).allowed
     second = await throttle.attempt("x", "10.1.1.1")
     after = await throttle.failed(second)
-    assert not after.allowed and after.scope == ACCOUNT and after.wait_seconds == 60
+    assert not after.allowed and after.scope == PAIR and after.wait_seconds == 60
     refused = await throttle.attempt("x", "10.1.1.1")
-    assert (refused.allowed, refused.wait_seconds, refused.scope) == (False, 60, ACCOUNT)
+    assert (refused.allowed, refused.wait_seconds, refused.scope) == (False, 60, PAIR)
+    assert (await throttle.attempt("x", "10.1.1.2")).allowed  # another address
     clock.now += 59.5
     assert (await throttle.attempt("x", "10.1.1.1")).wait_seconds == 1
     clock.now += 1

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from fengqiao.booking.actor import Actor
-from fengqiao.booking.errors import BookingError, Conflict, Forbidden
+from fengqiao.booking.errors import BookingError, Conflict, Forbidden, Invalid
 from fengqiao.tokens import issue_token, verify_token
 from tests.booking.conftest import STAFF, local
 
@@ -182,6 +182,14 @@ async def test_outcome_no_show_and_subsidy(world):
     await world.booking.flow.complete(done[0]["id"], actor, "agreed", "双方达成协议")
     await world.booking.flow.complete(done[1]["id"], actor, "failed")
     absent = [p["id"] for p in done[2]["parties"] if p["role"] == "respondent"]
+    others = [p["id"] for p in done[1]["parties"]]
+    for named in ([], others[:1], [10**9], absent + others[:1]):
+        with pytest.raises(Invalid) as refused:
+            await world.booking.flow.no_show(done[2]["id"], actor, named)
+        assert refused.value.code == "absent_required" and "请勾选未到场的当事人" in str(
+            refused.value.message
+        )
+    assert (await world.booking.flow.get(done[2]["id"], actor))["status"] == "confirmed"
     view = await world.booking.flow.no_show(done[2]["id"], actor, absent)
     assert view["status"] == "no_show"
     assert [p["no_show"] for p in view["parties"]] == [False, True]

@@ -289,3 +289,25 @@ async def test_a_client_reporting_accept_in_a_loop_stores_a_bounded_number_of_gr
     assert left["progress"] == MAX_UNUSED_GRANTS
     # Another resident is not affected by it.
     assert await cases.record_grants("wxa-other", {"TPL-WXA-progress": "accept"}) == 1
+
+
+async def test_without_wechat_notices_go_to_the_dev_inbox_and_say_so(cases, tmp_path):
+    """No WeChat configured: a case notice is written to dev-messages.txt by the documents'
+    LogNotifier, like signing and delivery links, and its row is no longer pending."""
+    from fengqiao.documents.notify import DEV_INBOX, LogNotifier
+    from fengqiao.web.console_texts import NOTICE_STATUS
+
+    filed = await cases.file_case(resident_case())
+    await cases.route(filed.code, "staff:li")
+    inbox = LogNotifier(inbox=tmp_path / DEV_INBOX)
+    assert await OutboxDispatcher(cases.db, None, cases.config).run_once() == 0  # no inbox
+    dispatcher = OutboxDispatcher(cases.db, None, cases.config, inbox=inbox)
+    assert await dispatcher.run_once() == 1
+    assert await dispatcher.run_once() == 0  # written once
+    written = (tmp_path / DEV_INBOX).read_text(encoding="utf-8")
+    assert "mp:openid-1\t分流" in written and "县劳资纠纷调解室" in written
+    assert f"/h5/progress?code={filed.code}" in written
+    [row] = await rows(cases.db)
+    assert row.status == "dev_inbox" and row.sent_at is not None
+    detail = await cases.case_detail(filed.code)
+    assert NOTICE_STATUS[detail["notices"][0]["status"]] == "未配置微信，已写入 dev-messages.txt"

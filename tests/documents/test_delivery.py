@@ -4,6 +4,7 @@ service certificate that is itself a signed PDF listing all of it."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import subprocess
 from datetime import timedelta
@@ -107,3 +108,28 @@ async def test_unopened_delivery_is_reminded_then_handed_to_staff(client) -> Non
     resp = await client.get(f"/api/v1/documents/{doc}/service-certificate", headers=staff)
     text = pdftotext(await resp.read())
     assert "已于" in text and "提醒查收" in text and "转为纸质送达" in text
+
+
+async def test_two_presses_at_once_make_one_delivery(client) -> None:
+    """Double submit of 送达: the second, while the first is still sending, is refused with
+    409 and makes no attempt; pressing again afterwards is a new attempt as before."""
+    app = client.app
+    case, doc, staff, _ = await sealed_document(client)
+    for party in (case.applicant, case.respondent):
+        await client.post(
+            f"/api/v1/cases/{case.code}/service-consent?t={party_token(app, case, party)}")
+    sent = app[keys.DOCUMENTS].notifier.sent
+    before = len(sent)
+    answers = await asyncio.gather(*(client.post(f"/api/v1/documents/{doc}/deliver",
+                                                 headers=staff) for _ in range(2)))
+    assert sorted(r.status for r in answers) == [200, 409]
+    refused = next(r for r in answers if r.status == 409)
+    assert (await refused.json())["error"] == {"code": "delivering",
+                                               "message": DOCS["delivering"]}
+    rows = await attempts(app, doc)
+    assert sorted((r.party_id, r.attempt) for r in rows) == sorted(
+        [(case.applicant, 1), (case.respondent, 1)])
+    assert len(sent) == before + 2
+    resp = await client.post(f"/api/v1/documents/{doc}/deliver", headers=staff)
+    assert resp.status == 200
+    assert sorted(r.attempt for r in await attempts(app, doc)) == [1, 1, 2, 2]

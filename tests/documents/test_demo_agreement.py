@@ -30,12 +30,23 @@ async def test_demo_has_a_sealed_agreement_that_lasts(settings):
         assert checked["ok"] and checked["final"], checked["message"]
         assert [s["role"] for s in checked["signatures"]] == ["party", "party", "mediator",
                                                               "seal"]
+        # Separation of duties: the seal keeper applies the seal, not the mediator who signed.
+        mediator_sig, seal_sig = checked["signatures"][2:]
+        assert mediator_sig["signer"] == "张**" and seal_sig["operator"] == "孙印章"
+        from fengqiao.cases.demo import DEMO_USERS
+        from fengqiao.documents.demo_sealed import SEAL_KEEPER
+
+        assert (SEAL_KEEPER[0], "seal_keeper", SEAL_KEEPER[1]) in [u[:3] for u in DEMO_USERS]
+        assert SEAL_KEEPER[2] in [u[4] for u in DEMO_USERS if u[0] == SEAL_KEEPER[0]]
         _, attempts = await docs.delivery.deliveries(sealed["code"])
         assert len(attempts) == 2 and all(a.status == "sent" for a in attempts)
         async with docs.db.read() as session:
             from fengqiao.documents import records
 
             row = await records.load_doc(session, sealed["code"])
+            actors = {e.event: e.actor for e in await records.events_of(session, row.id)}
+        # What the audit certificate lists: the mediator signs, the seal keeper seals.
+        assert actors["sealed"].endswith("（用印人：孙印章）") and "张调解" not in actors["sealed"]
         pdf = await services.files.get(row.file_key)
     finally:
         await services.close()

@@ -67,6 +67,22 @@ async def test_a_copy_cut_before_the_seal_is_not_final(client) -> None:
     assert (await alien.json())["final"] is False
 
 
+def test_verify_messages_are_whole_sentences_not_joined_by_semicolons() -> None:
+    from fengqiao.documents.final_version import FinalCheck
+    from fengqiao.documents.proof_service import _with_final
+    from fengqiao.documents.texts import VERIFY
+    from fengqiao.documents.verify import VerificationResult, sentences
+
+    broken = VERIFY["broken"].format(field="调解员签名")
+    problems = [broken, VERIFY["modified_after"], broken, "没有句号"]
+    assert sentences(problems) == broken + VERIFY["modified_after"] + "没有句号。"
+    result = VerificationResult(False, [], True, sentences(problems[:2]), "0" * 64)
+    check = FinalCheck(False, VERIFY["not_archived"], None)
+    message = _with_final({}, result, check)["message"]
+    assert "。；" not in message and "；" not in message
+    assert message == broken + VERIFY["modified_after"] + VERIFY["not_archived"]
+
+
 async def test_signing_page_data_carries_the_privacy_notice(client) -> None:
     case, doc, _ = await issued(client)
     token = party_token(client.app, case, case.applicant)

@@ -187,3 +187,25 @@ async def test_stats_api_and_progress_page(client):
     assert (await client.get("/h5/progress", params={"code": "FQ0000-000000-0"})).status == 404
     spec = await (await client.get("/api/v1/openapi.json")).json()
     assert {"/api/v1/stats", "/api/v1/audit/verify", "/api/v1/console/cases"} <= set(spec["paths"])
+
+
+async def test_a_disabled_account_is_signed_out_and_cannot_sign_in(client):
+    from fengqiao.accounts import reset_password, set_active
+
+    db = client.app[keys.DB]
+    await sign_in(client, "boss")
+    assert (await client.get("/api/v1/stats")).status == 200
+    await set_active(db, "boss", False)
+    assert (await client.get("/api/v1/stats")).status == 401  # the open session has ended
+    resp = await sign_in(client, "boss")
+    assert resp.status == 401 and "用户名或密码错误" in await resp.text()
+    await set_active(db, "boss", True)
+    assert (await client.get("/api/v1/stats")).status == 401  # enabling revives no session
+    assert (await sign_in(client, "boss")).status == 303
+    assert (await client.get("/api/v1/stats")).status == 200
+    # A password reset signs out whoever held the old one.
+    await reset_password(db, "boss", "brand new horse staple")
+    assert (await client.get("/api/v1/stats")).status == 401
+    assert (await sign_in(client, "boss")).status == 401
+    assert (await sign_in(client, "boss", password="brand new horse staple")).status == 303
+    assert (await client.get("/api/v1/stats")).status == 200

@@ -160,3 +160,14 @@ async def test_every_documents_route_is_in_openapi(client):
         if path.startswith("/api/v1/") and route.method != "HEAD" and "openapi" not in path:
             assert route.method.lower() in spec["paths"].get(path, {}), path
     assert "/api/v1/documents/{doc}/sign" in spec["paths"]
+
+
+async def test_upload_bodies_in_openapi_name_only_the_fields_each_route_reads(client):
+    spec = await (await client.get("/api/v1/openapi.json")).json()
+
+    def fields(path: str) -> set[str]:
+        body = spec["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]
+        return set(body["schema"]["properties"])
+
+    assert fields("/api/v1/verify") == {"file"}  # no `visibility`: that is evidence's
+    assert fields("/api/v1/cases/{code}/evidence") == {"file", "visibility"}

@@ -22,7 +22,7 @@ from fengqiao.web.kit import requester as req
 from fengqiao.web.kit.door import Call, Routes, by_case, by_document, by_file
 from fengqiao.web.kit.limits import limit_lookup
 from fengqiao.web.kit.ranges import ranged_response
-from fengqiao.web.kit.uploads import UPLOAD_SCHEMA, read_upload
+from fengqiao.web.kit.uploads import FILE_SCHEMA, UPLOAD_SCHEMA, read_upload
 from fengqiao.web.pages.agreement_fields import masked_summary
 
 routes = Routes()
@@ -408,7 +408,7 @@ async def judicial_package(call: Call[Any, Any]) -> web.Response:
     "public",
     summary="Verify an uploaded PDF (multipart `file` or raw application/pdf body)",
     body_media_type="multipart/form-data",
-    body_schema=UPLOAD_SCHEMA,
+    body_schema=FILE_SCHEMA,
     errors=(400, 413),
 )
 async def verify_upload(call: Call[Any, Any]) -> Any:

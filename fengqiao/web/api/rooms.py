@@ -22,7 +22,7 @@ from fengqiao.mediation_room.sql_store import (
 from fengqiao.web.api.documents import EVIDENCE_TYPES
 from fengqiao.web.api.me_models import RoomLink
 from fengqiao.web.kit.door import Call, Routes, by_booking, by_room, declare
-from fengqiao.web.kit.uploads import UPLOAD_SCHEMA
+from fengqiao.web.kit.uploads import FILE_SCHEMA
 from fengqiao.web.room_doors import ROOM_SERVICE
 
 routes = Routes()
@@ -80,7 +80,7 @@ declare(
     summary="Show evidence in the room (multipart `file`): to the participants now online",
     response=RoomEvidence,
     body_media_type="multipart/form-data",
-    body_schema=UPLOAD_SCHEMA,
+    body_schema=FILE_SCHEMA,
     errors=(400, 409, 413, 415),
     **_JOIN,
 )(room_routes.upload_evidence)

@@ -194,7 +194,7 @@ async def _staff(request: web.Request) -> Requester:
     session = await store.load(request)
     if session is None:
         return Anonymous()
-    user = await get_user(request.app[keys.DB], session.user_id)
+    user = await get_user(request.app[keys.DB], session.user_id, started=session.started)
     if user is None:
         return Anonymous()
     ok = request.method in SAFE_METHODS or csrf_ok(session, await _csrf_of(request))

@@ -14,12 +14,19 @@ from fengqiao import errors
 TOO_LARGE = "文件过大，单个文件不能超过 {limit_mb} MB。"
 BAD_FORM = "上传的内容格式不正确，请重新选择文件上传。"
 
-UPLOAD_SCHEMA = {
+# OpenAPI bodies of the uploads: each documents only the fields its route reads.
+FILE_SCHEMA = {
+    "type": "object",
+    "properties": {"file": {"type": "string", "format": "binary"}},
+    "required": ["file"],
+}
+UPLOAD_SCHEMA = {  # evidence: the file and who may see it
     "type": "object",
     "properties": {
         "file": {"type": "string", "format": "binary"},
         "visibility": {"type": "string", "enum": ["parties", "mediator"]},
     },
+    "required": ["file"],
 }
 
 
