@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
 from fengqiao.policy import ROLES
+
+# Set by a command whose process may end without the interpreter's teardown (`__main__`).
+QUICK_EXIT = [False]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,10 +106,16 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_chat(args.openid, args.jsonl, sys.stdin, sys.stdout)
     if args.command == "classify":
-        from fengqiao.nlp.cli_classify import run_classify
-        from fengqiao.settings import Settings
-
+        # The imports make objects that live as long as the process, none of them garbage:
+        # the collector is off while they are made (run_classify does the same for the load).
+        gc.disable()
+        try:
+            from fengqiao.nlp.cli_classify import run_classify
+            from fengqiao.settings import Settings
+        finally:
+            gc.enable()
         settings = Settings.from_env()
+        QUICK_EXIT[0] = True
         return run_classify(
             args.text, args.jsonl, sys.stdin, sys.stdout, settings.data_dir, settings.config_dir
         )

@@ -28,7 +28,7 @@ from fengqiao.nlp.taxonomy import DisputeType, load_taxonomy
 from fengqiao.nlp.text import Normalizer
 
 # Bump when feature extraction or the model changes, so old caches are not reused.
-MODEL_VERSION = "nb-lr-poe-5-lentemp+risk-lr-words-5"
+MODEL_VERSION = "nb-lr-poe-5-lentemp+risk-lr-words-5+matrix"
 LOW_CONFIDENCE = 0.6
 KEYWORD_COUNT = 5
 FALLBACK_TYPE = "other"
@@ -136,9 +136,10 @@ class Analyzer:
 
     # -- building -------------------------------------------------------------------------
     @classmethod
-    def load(cls, config_dir: Path, cache_dir: Path) -> Analyzer:
+    def load(cls, config_dir: Path, cache_dir: Path, key: str | None = None) -> Analyzer:
         """Loads from ``<cache_dir>/nlp/`` if the cache matches the config, else trains and
-        writes the cache (a few seconds, once per change of config or training data)."""
+        writes the cache (a few seconds, once per change of config or training data).
+        ``key``: `model_key` of the config, if already worked out (it hashes every file)."""
         config_dir, nlp_cache = Path(config_dir), Path(cache_dir) / "nlp"
         taxonomy = load_taxonomy(config_dir / "taxonomy.toml")
         prefixes.load_memo(nlp_cache)
@@ -148,7 +149,7 @@ class Analyzer:
         risk = RiskAssessor.from_config(config_dir)
         prefixes.save_memo(nlp_cache)
         risk.cut = lambda text: tokenize.cut(tokenizer, text)
-        key = model_key(config_dir)
+        key = key or model_key(config_dir)
         path = nlp_cache / f"model-{key}.marshal"
         data: dict[str, Any] | None = None  # the marshalled model, idf and median idf
         if path.exists():
@@ -436,5 +437,5 @@ def get_analyzer(config_dir: Path | None = None, cache_dir: Path | None = None) 
     with _LOCK:
         analyzer = _CACHE.get(key)
         if analyzer is None:
-            analyzer = _CACHE[key] = Analyzer.load(config, cache)
+            analyzer = _CACHE[key] = Analyzer.load(config, cache, key[1])
         return analyzer

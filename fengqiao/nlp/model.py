@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+# numpy here indexes and sums rows and does no linear algebra, so OpenBLAS's worker threads
+# have nothing to do; started at import, one spins on the other core for ≈ 0.1 s of CPU
+# before it sleeps (a fifth of `fengqiao classify`'s start-up). Set before numpy is first
+# imported; a value given in the environment is kept.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np  # noqa: E402 - after the setting above
 
 ALPHA = 0.1
 NB_SHARE = 0.5  # weight of NB's (tempered) scores in the combined scores
@@ -220,11 +226,14 @@ class Classifier:
     averaged before one softmax. Averaging scores instead of probabilities lets the two weight
     tables be merged into one, so a text costs one pass over its features."""
 
-    def __init__(self, classes: list[str], weights: dict[str, list[float]],
+    def __init__(self, classes: list[str], weights: dict[str, list[float]] | None,
                  word_weights: dict[str, list[float]], temperature: float = 1.0,
-                 length_power: float = 0.0) -> None:
+                 length_power: float = 0.0,
+                 matrix: tuple[list[str], bytes] | None = None) -> None:
+        """``weights``: a row of weights per feature; or None and ``matrix``: the features
+        and their rows as `to_data` stores them (the rows as one array's bytes)."""
         self.classes = classes
-        self.weights = weights
+        self._weights = weights
         self.word_weights = word_weights  # NB's centred log-likelihoods of words, for keywords
         # Fitted on a held-out split (see train_model): confidence tracks accuracy. Scores are
         # sums over the known features, so they grow with a text's length while the evidence
@@ -236,9 +245,24 @@ class Classifier:
         # The same weights as one matrix, a row per feature: a text's scores are the sum of
         # its rows, added in numpy in the order the features come (the same sums, to the
         # last bit, as adding them one by one in Python, at a tenth of the cost).
+        if weights is None and matrix is not None:
+            # From the cache: the array is the stored bytes as they are, and the features'
+            # rows as a dict of lists (400,000 floats made one by one, then copied into the
+            # array: a fifth of the start-up) only if asked for (`weights`).
+            self._row = dict(zip(matrix[0], range(len(matrix[0]))))
+            self._matrix = np.frombuffer(matrix[1], dtype=np.float64).reshape(-1, len(classes))
+            return
+        weights = weights or {}
         self._row = {f: i for i, f in enumerate(weights)}
         self._matrix = np.array(list(weights.values()) or [[0.0] * len(classes)],
                                 dtype=np.float64).reshape(-1, len(classes))
+
+    @property
+    def weights(self) -> dict[str, list[float]]:
+        """A row of weights per feature (the classes' order), in the rows' order."""
+        if self._weights is None:
+            self._weights = dict(zip(self._row, self._matrix.tolist()))
+        return self._weights
 
     @classmethod
     def combine(cls, nb: NaiveBayes, lr: LogisticRegression) -> Classifier:
@@ -293,14 +317,19 @@ class Classifier:
         return vec[class_index] if vec is not None else 0.0
 
     def to_data(self) -> dict[str, object]:
-        return {"classes": self.classes, "weights": self.weights, "words": self.word_weights,
+        """The features in their rows' order and the rows as the bytes of one array (marshal
+        reads them back at once: no float objects made)."""
+        return {"classes": self.classes, "features": list(self._row),
+                "matrix": self._matrix.tobytes(), "words": self.word_weights,
                 "temperature": self.temperature, "length_power": self.length_power}
 
     @classmethod
     def from_data(cls, data: dict[str, object]) -> Classifier:
-        return cls(data["classes"], data["weights"], data["words"],  # type: ignore[arg-type]
+        stored = (data["features"], data["matrix"]) if "matrix" in data else None
+        return cls(data["classes"], data.get("weights"), data["words"],  # type: ignore[arg-type]
                    float(data.get("temperature", 1.0)),  # type: ignore[arg-type]
-                   float(data.get("length_power", 0.0)))  # type: ignore[arg-type]
+                   float(data.get("length_power", 0.0)),  # type: ignore[arg-type]
+                   stored)  # type: ignore[arg-type]
 
 
 def _train_combined(docs: Sequence[set[str]], labels: Sequence[str],

@@ -155,6 +155,51 @@ def _heads(seq: list[tuple[Any, Any]], depth: int) -> set[str] | None:
     return {""}
 
 
+def split(pattern: str, first: frozenset[str] | None,
+          first_of: Callable[[str], frozenset[str] | None]) -> list[tuple[str, Any]]:
+    """(alternative, the characters it can start with: ``first_of``, remembered) for each of
+    the pattern's top-level alternatives; the pattern whole (with ``first``) if that is not
+    known for one of them. A phrase group's alternation for one starting character holds
+    only the alternatives that can start with it: `re` entered each of the others (a group,
+    a class) to fail there (the harmless senses' by a half)."""
+    parts = [(alt, remembered("first", alt, first_of)) for alt in alternatives(pattern)]
+    return parts if all(f is not None for _, f in parts) else [(pattern, first)]
+
+
+def alternatives(pattern: str) -> tuple[str, ...]:
+    """The pattern's top-level alternatives: its text split at each ``|`` outside groups and
+    character classes (``"|".join`` of them is the pattern). Remembered."""
+    return remembered("alternatives", pattern, _alternatives)  # type: ignore[no-any-return]
+
+
+def _alternatives(pattern: str) -> tuple[str, ...]:
+    parts: list[str] = []
+    depth = start = i = 0
+    n = len(pattern)
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            i += 1  # the escaped character is skipped with it
+        elif char == "[":
+            i += 1
+            if i < n and pattern[i] == "^":
+                i += 1
+            if i < n and pattern[i] == "]":
+                i += 1  # a ] first in a class is a literal
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return tuple(parts)
+
+
 # What the risk screen works out from its patterns at start-up (first characters, required
 # characters, beginnings, word classes) took Python's regex parser a third of the start-up:
 # it is remembered per pattern text, and kept in the data directory beside the model.

@@ -21,7 +21,7 @@ from operator import or_
 from pathlib import Path
 from typing import Any
 
-from fengqiao.nlp.prefixes import compiled, remembered, starts_for
+from fengqiao.nlp.prefixes import compiled, remembered, split, starts_for
 from fengqiao.nlp.risk_frames import Frames
 
 NEGATION = re.compile(
@@ -189,8 +189,9 @@ class Phrases:
             self.first_chars = frozenset().union(*firsts)  # type: ignore[arg-type]
             chars = sorted(self.first_chars)
             self._starts = starts_for(self.source, self.first_chars)
-            for char in chars:
-                own = [p for p, f in zip(patterns, firsts) if char in f]  # type: ignore[operator]
+            parts = [a for p, f in zip(patterns, firsts) for a in split(p, f, _first_chars_of)]
+            for char in chars:  # each alternative only where it can start (prefixes.split)
+                own = [p for p, f in parts if char in f]
                 self._by_char[char] = compiled(_alternation(own))
 
     @cached_property
@@ -336,14 +337,14 @@ class CueSet:
                             for w in lexicon_words.get(name, ()))
         made = cls(cues, pattern, weapons, class_words,
                    {name: [str(w) for w in words] for name, words in lexicon_words.items()})
-        made.frames = Frames.from_config(data.get("frame", []))
+        made.frames = Frames.from_config(data.get("frame", []), made.gates)
         return made
 
     def mask(self, text: str, bits: int | None = None) -> str:
         """The text with harmless senses and frames blanked out (same length, so offsets still
         hold); ``bits``: the text's `gates` bits, if known."""
         masked = self._mask(text, bits)
-        return masked if self.frames is None else self.frames.mask(masked, BLANK)
+        return masked if self.frames is None else self.frames.mask(masked, BLANK, bits)
 
     def _mask(self, text: str, bits: int | None = None) -> str:
         harmless = self._harmless
