@@ -162,7 +162,8 @@ def test_chat_links_to_the_address_the_service_runs_on(tmp_path, monkeypatch):
         said = resident.answer(said, replies[-1])
     proc.stdin.close()
     assert proc.wait(30) == 0
-    assert f"http://127.0.0.1:8411/h5/progress?code={resident.code}" in replies[-1]
+    # The filing reply links the applicant's own case page, on the port the service runs on.
+    assert f"http://127.0.0.1:8411/h5/case/{resident.code}?t=" in replies[-1]
     # A configured public URL still wins over the recorded address.
     configured = Settings(data_dir=data_dir, public_url="https://tiaojie.example.cn")
     assert configured.with_served_url().public_url == "https://tiaojie.example.cn"
