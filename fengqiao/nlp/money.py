@@ -34,7 +34,7 @@ _CURRENCY_BEFORE = re.compile(r"(?:¥|\$|rmb|RMB|人民币|金额|现金)[:：\s
 _APPROX_AFTER = re.compile(r"^(?:多|余|来|左右|上下|出头)")
 # Units that make the number something other than money.
 _OTHER_UNIT_AFTER = re.compile(
-    r"^\s*(?:多|余|来)?\s*(?:个|人|名|位|天|日|号|年|月|周|岁|次|趟|遍|回|小时|分钟|分|秒|点|层|楼|"
+    r"^\s*(?:多|余|来)?\s*(?:个|人|名|位|天|日|号|年(?!卡)|月(?!卡)|周|岁|次|趟|遍|回|小时|分钟|分|秒|点|层|楼|"
     r"户|家|间|套|辆|台|只|头|条|匹|棵|亩|米|公里|里|平|方|斤|公斤|克|吨|kg|KG|km|%|％|倍|级|栋|"
     r"座|张|本|件|份|期|集|度|成|公分|厘米|cm|个月|组|队|班|届|辈|代|口|顿|下|针|瓶|箱|袋|粒|颗|"
     r"包(?!工|料|吃|住|干|清|活|修|装)|"
@@ -45,13 +45,14 @@ _MONEY_CUE = re.compile(
     r"利息|本金|贷|转账|转了|提成|奖金|共计|总共|一共|合计|金额|值|买|卖|亏|投资|存|要了|给了|"
     r"给我|给他|每月|每个月|一个月|每年|一年|每天|一天|每亩|一亩|每平|月入|收入|挣|赚|骗|拿|领|发|充|"
     r"首付|月供|尾款|余额|差|涨|降|多收|少给|分红|补助|奖励|开价|报价|估价|评估|标准|块|元|贵|便宜|"
-    r"每人|一人|每户|一户|出|包工|包料"
+    r"每人|一人|每户|一户|出|包工|包料|套餐|会员|挂号|年卡|月卡|学费|输了|输掉|结账|结算"
 )
 # Said right before the number, these make it a price or a sum: 修要八百, 只给六千八, and a
 # price per unit, 一节课一百二, 每斤三块二.
 _MONEY_JUST_BEFORE = re.compile(
-    r"(?:要|给|加|补|开|收|卖|赔|出|值|花|付|交|退|扣|说好|讲好|谈好)$"
-    r"|(?:一|每)(?:[节斤个次天晚月年件份桌台亩张本瓶箱盒吨方顿趟车]|节课|小时|课时|平米|平方|人|户|公斤)$"
+    r"(?:要|给|加|补|开|收|卖|赔|出|值|花|付|交|退|扣|结|罚)(?:我|他|她|你|我们|了)?$"
+    r"|(?:说好|讲好|谈好)$"
+    r"|(?:一|每)(?:[节斤个次天晚月年件份桌台亩张本瓶箱盒吨方顿趟车家]|节课|小时|课时|平米|平方|人|户|公斤)$"
 )
 # 三块二, 两块八: a digit right after 块 or 元 is dimes (角), unless more of a number follows.
 _DIMES_AFTER = re.compile(
@@ -61,7 +62,11 @@ _CLAUSE_BREAK = re.compile(r"[，。！？；,!?;\n、]")
 # characters out, so a text without any holds no amount.
 _ANY_NUMERAL = re.compile(rf"[\d{_NUM_CHARS}]")
 _APPROX_INSIDE = re.compile(rf"([\d{_NUM_CHARS}])(多|来|余)([万千百亿])")
-_VAGUE_BEFORE = re.compile(r"(?:几|好几|百分之|第|之|No\.?|no\.?|#)$")
+_VAGUE_BEFORE = re.compile(r"(?:几|好几|百分之|第|之|No\.?|no\.?|#|双|腊月|正月|冬月|农历|阴历|初)$")
+# A number named as a label (车牌后面是578, 房号1203) or an age (我七十三了, 老人八十多了).
+_LABEL_BEFORE = re.compile(r"(?:车牌|牌照|尾号|编号|号码|工号|房号|门牌|单号|订单号)[^，。！？]{0,4}$")
+_AGE = (re.compile(r"(?:我|他|她|俺|老人|我妈|我爸|奶奶|爷爷|姥姥|姥爷|老伴|老头|老太太|老汉)"
+                   r"(?:都|已经|也|今年)?$"), re.compile(r"^(?:多|来)?(?:岁)?了"))
 # Hotlines and service numbers: 我打了12345投诉 names a number to call, never an amount.
 SERVICE_NUMBERS = frozenset({"110", "119", "120", "122", "12345", "12315", "12348", "12356",
                              "12333", "12319", "12369", "12351", "12338", "96110", "12110"})
@@ -77,6 +82,7 @@ _DIGIT = re.compile(r"\d")
 _NON_DIGITS = re.compile(r"\D")
 _LONE_DIGITS = frozenset(_CN_DIGITS)  # 一, 两 …: the short cut in find_amounts
 _SERVICE_CONTEXT_AFTER = re.compile(r"^\s*(?:元|块|圆|万|千|百)")
+_CHARGED_BEFORE = re.compile(r"(?:扣|收|罚|赔|花|付|退)(?:了|我|他|她|我们)?$")
 
 
 def cn_to_number(token: str) -> float | None:
@@ -183,15 +189,20 @@ def find_amounts(text: str) -> list[float | int]:
             continue  # 一, 两 with no currency word: below ten, never money (checked below too)
         if _VAGUE_BEFORE.search(before) or after.startswith(("几", "把")):
             continue
+        if token[0] in "拾佰仟" or _LABEL_BEFORE.search(before) or (
+                _AGE[0].search(before) and _AGE[1].match(after)):
+            continue  # 收拾 is no 拾 (a written amount starts with a digit: 壹拾), a label, an age
         digits_only = _NON_DIGITS.sub("", token)
-        if token in SERVICE_NUMBERS and not _SERVICE_CONTEXT_AFTER.match(after):
-            continue  # 12345, 110 …: a hotline unless a currency word follows (12345元)
+        if token in SERVICE_NUMBERS and not _SERVICE_CONTEXT_AFTER.match(after) and not (
+                _CHARGED_BEFORE.search(before)):
+            continue  # 12345, 110 …: a hotline unless a currency word follows (12345元) or
+            # a charge comes right before (扣我120; 给120 is still a call)
         before_currency = bool(_CURRENCY_BEFORE.search(before))
         if len(digits_only) >= 11 or (not before_currency and start > 0 and
                                       text[start - 1].isalpha() and text[start - 1].isascii()):
             continue  # phone, ID or card number, or a code such as A3000
         value = cn_to_number(token)
-        if value is None and len(token) > 1 and not token[0].isdigit():
+        if value is None and len(token) > 1:
             # 两千五一个月: the numeral run swallowed the next word's 一; keep the longest
             # prefix that is one number, unless it is a range such as 三四千.
             for cut in range(len(token) - 1, 0, -1):

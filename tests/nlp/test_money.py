@@ -115,3 +115,22 @@ def test_an_amount_next_to_a_phone_number_is_still_found() -> None:
     assert find_amounts("他电话159-1234-5678，欠我3000块") == [3000]
     assert find_amounts("我打了12345投诉，他还欠我两万") == [20000]
     assert find_amounts("他欠我12345元") == [12345]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("老板娘说再闹就找人收拾我们，欠了两个月工资", []),  # 收拾: 拾 is no written ten
+        ("儿媳妇不让我做饭，还骂我，我七十三了", []),  # an age
+        ("双十一买的洗衣机1288，是翻新机", [1288]),  # a shopping festival
+        ("定金给了三千，他说腊月二十八来", [3000]),  # a lunar date
+        ("他开车撞过来，车牌后面是578", []),  # a label
+        ("补课收费2800一个学生", [2800]),  # the digits before 一个
+        ("理发店剪一次头扣我120", [120]),  # a verb of docking with its object
+        ("合作社让我们入股每家五千，说年底分红", [5000]),  # per household
+        ("健身房交了五千年卡，只退一千", [5000, 1000]),  # 年卡 is a card, not years
+        ("说好结4500，到手只给了2000", [4500, 2000]),
+    ],
+)
+def test_words_that_look_like_numbers_and_numbers_said_with_context(text, expected) -> None:
+    assert find_amounts(text) == expected
