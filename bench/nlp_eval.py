@@ -7,9 +7,10 @@ reported on its own. Defaults: <repo>/../shared/data/intake_dev.jsonl (the share
 complaints), bench/data/risk_eval.jsonl and risk_eval_6…9.jsonl (red-risk texts written by
 hand for evaluation, from other scenarios and words than config/risk_training/; nothing here
 feeds training), consult_eval.jsonl and consult_eval_2.jsonl (consultation questions), and
-the last held-back set, intake_eval_6.jsonl (complaints in a realistic mix, with types,
-colours and amounts), written by an author who had not seen the
-training sets (docs/nlp.md has their first-look figures and what became of the earlier ones).
+the held-back sets intake_eval_6.jsonl and intake_eval_7.jsonl (complaints in a realistic
+mix, with types, colours and amounts) and risk_eval_14.jsonl, each written by an author who
+had not seen the training sets (docs/nlp.md has their first-look figures and what became of
+the earlier ones; after a first look a set is dev data, and the next look needs a new set).
 Printed: type top-1/top-3/macro-F1, the type confusion matrix, the expected calibration error
 (ECE) of the reported confidence and mean confidence against accuracy; red recall and
 precision, the risk confusion matrix and the ECE of the red probability; amounts; errors per
@@ -36,7 +37,8 @@ RISK_EVAL = REPO / "bench/data/risk_eval.jsonl"
 # Written later, each measured once before any tuning against it (docs/nlp.md has the figures).
 RISK_EVAL_LATER = [REPO / f"bench/data/risk_eval_{n}.jsonl" for n in (6, 7, 8, 9)]
 CONSULT_EVAL = REPO / "bench/data/consult_eval.jsonl"
-LATER_EVAL = [REPO / "bench/data/consult_eval_2.jsonl", REPO / "bench/data/intake_eval_6.jsonl"]
+LATER_EVAL = [REPO / f"bench/data/{name}.jsonl" for name in
+              ("consult_eval_2", "intake_eval_6", "intake_eval_7", "risk_eval_14")]
 
 
 def ece(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
