@@ -176,7 +176,7 @@ async def test_mediator_takes_the_agreement_from_draft_to_delivery(served) -> No
                 await party.locator("summary").click()
                 await party.locator("input[name=id_number]").fill(id_number)
                 await party.locator("input[name=address]").fill(address)
-                await submit(page, party.locator("button[type=submit]"))
+                await submit(page, party.get_by_role("button", name="保存"))
                 assert "已保存" in await flash(page)
             assert "草稿" in await page.inner_text("#agreements")
             await submit(page, "#agreements a.button")

@@ -236,7 +236,7 @@ async def walk(s: Steps, app: Any, base: str, fake: FakeWeChat, sms: Any) -> Non
         await party.locator("input[name=phone]").fill(phone)
         await party.locator("input[name=id_number]").fill(id_number)
         await party.locator("input[name=address]").fill(address)
-        await submit(clerk, party.locator("button[type=submit]"))
+        await submit(clerk, party.get_by_role("button", name="保存"))
         assert "已保存" in await clerk.inner_text(".flash")
     form = clerk.locator("#form-route")
     await form.locator("select[name=organisation]").select_option(label=ORG)
