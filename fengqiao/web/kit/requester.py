@@ -83,7 +83,9 @@ Requester = Anonymous | Staff | Party | Resident | BadCredential
 REQUESTER: web.RequestKey[Requester] = web.RequestKey("requester")
 
 LOGIN_REQUIRED = "请先登录小程序"
-STAFF_WITH_PARTY_LINK = "您已登录工作台，这是当事人本人的链接，不能以当事人身份提交。请在工作台案件页回复当事人。"
+STAFF_WITH_PARTY_LINK = (
+    "您已登录工作台，这是当事人本人的链接，不能以当事人身份提交。请在工作台案件页回复当事人。"
+)
 # The party links whose writes a console session in the same browser turns away: the case
 # link, whose thread, evidence and consent would otherwise be recorded as the party's.
 _NOT_WITH_STAFF = frozenset({"case"})
