@@ -33,6 +33,10 @@ from fengqiao.storage.models import (
 )
 
 WECHAT = ("mp", "wxa")  # openids; each reachable only through its own AppID
+# Every identity a resident writes to the intake dialog from: the WeChat openids and the
+# terminal's (`fengqiao chat`) user id. Filing binds it to the person, so "进度" and the
+# case link find the person's cases from it; only WECHAT ones can be sent to.
+WRITES_FROM = (*WECHAT, "cli")
 # How a notice prefers to reach a person: the mini-program's subscribe message (when the
 # person granted one), then the official account, then SMS to a verified phone.
 ORDER = ("wxa", "mp", "phone")

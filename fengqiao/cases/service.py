@@ -188,7 +188,7 @@ class CaseService(IdentityMixin, SubscriptionsMixin, PartiesMixin, RevisitMixin,
                 "created_at": now,
             },
         )
-        if party.channel in identity.WECHAT:
+        if party.channel in identity.WRITES_FROM:
             prepared.execute(
                 conn,
                 _CHANNEL_INSERT[conn.dialect.name],
@@ -406,14 +406,15 @@ class CaseService(IdentityMixin, SubscriptionsMixin, PartiesMixin, RevisitMixin,
         }
 
     async def cases_of(self, channel: str, openid: str) -> list[Case]:
-        """A resident's own cases, newest first: those they applied in through any channel
-        of theirs (cases.identity)."""
+        """A resident's own cases, newest first: every case the person behind (channel,
+        openid) is a party of, applicant or respondent (cases.identity)."""
         person = select(PersonChannel.person_id).where(
             PersonChannel.kind == channel, PersonChannel.address == openid
         )
+        party = select(CaseParty.case_id).where(CaseParty.person_id.in_(person))
         async with self.db.read() as session:
             rows = await session.scalars(
-                select(Case).where(Case.applicant_id.in_(person)).order_by(Case.id.desc())
+                select(Case).where(Case.id.in_(party)).order_by(Case.id.desc())
             )
             return list(rows.all())
 

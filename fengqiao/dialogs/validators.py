@@ -28,10 +28,31 @@ def is_skip(text: str) -> bool:
     return bare(text) in texts.SKIP_WORDS
 
 
+# The dialog's command and answer words (取消, 进度, 返回, 确认, 是, 好的 …): replies to the
+# dialog, never someone's name. The same lists the dialog matches commands with.
+_DIALOG_WORDS = frozenset(
+    w.lower()
+    for words in (
+        *texts.COMMAND_WORDS.values(), texts.YES_WORDS, texts.NO_WORDS, texts.SUBMIT_WORDS
+    )
+    for w in words
+)
+_EDIT = re.compile(r"(?:修改|改)\d*")
+
+
 def is_not_a_name(text: str) -> bool:
-    """"不知道", "不告诉你", "匿名" … given for the applicant's own name: not a name."""
-    word = bare(text).removeprefix("我").removesuffix("了").removesuffix("吧")
-    return bare(text) in texts.NOT_A_NAME or word in texts.NOT_A_NAME or "匿名" in word
+    """"不知道", "不告诉你", "匿名" … given for the applicant's own name, or a command word
+    (确认, 取消, 进度 …): not a name. ``text`` as the dialog matches words: bare and
+    Simplified (Intake._word), so 確認 arrives as 确认."""
+    whole = bare(text)
+    word = whole.removeprefix("我").removesuffix("了").removesuffix("吧")
+    return (
+        whole in texts.NOT_A_NAME
+        or word in texts.NOT_A_NAME
+        or "匿名" in word
+        or whole in _DIALOG_WORDS
+        or _EDIT.fullmatch(whole) is not None
+    )
 
 
 def text_answer(text: str) -> str | None:

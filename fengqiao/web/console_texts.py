@@ -14,10 +14,15 @@ DONE = "{action}已完成"
 CASE_NOT_FOUND = "案件编号不存在或有误，请核对后重试"
 REGISTERED = "已登记，案件编号 {code}"
 NOT_SIGNED_IN = "请先登录"
-# Under 告知当事人: only for a party the platform cannot reach by WeChat, named.
+# Under 告知当事人: only for a party the platform cannot reach by WeChat, named. Progress
+# notices go by WeChat (by SMS only as the fallback of a WeChat user's verified phone); a
+# party with a phone alone can still be texted their case link, where SMS links are set up.
 NO_WECHAT_NOTE = "未绑定微信，进展需电话告知"
+NO_WECHAT_SMS_NOTE = "未绑定微信，进展不会自动通知：可点“短信发送案件链接”让其随时查看，或电话告知"
 NO_CHANNEL_NOTE = "没有微信，也没有电话：进展无法告知，请补充联系方式"
 NO_NOTICES = "暂无发给当事人的通知"
+# The channel an outbox notice went by (outbox rows say sms where reach says phone).
+NOTICE_CHANNELS = {"mp": "公众号", "wxa": "小程序", "sms": "短信", "phone": "短信"}
 
 ACTIONS = {
     "route": "分流",

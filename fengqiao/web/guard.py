@@ -98,9 +98,9 @@ def make_guard(trusted_proxies: list[str], per_minute: int, secure: bool) -> Mid
             try:
                 response = await handler(request)
             except web.HTTPException as exc:
-                _secure(exc.headers, secure, request.path)
+                _secure(exc.headers, secure, request.path, _token_in_url(request))
                 raise
-        _secure(response.headers, secure, request.path)
+        _secure(response.headers, secure, request.path, _token_in_url(request))
         return response
 
     return guard
@@ -113,9 +113,17 @@ async def _over(request: web.Request, key: str, per_minute: int) -> bool:
         return False  # no counter without the store; the handler answers 503 if it needs it
 
 
-def _secure(headers: object, secure: bool, path: str = "") -> None:
+def _token_in_url(request: web.Request) -> bool:
+    return "t" in request.query
+
+
+def _secure(headers: object, secure: bool, path: str = "", token_in_url: bool = False) -> None:
     for name, value in _HEADERS.items():
         headers.setdefault(name, value)  # type: ignore[attr-defined]
+    if token_in_url or path.startswith("/h5/"):
+        # Whatever answers (the page, an error page, a redirect), its URL may hold a link's
+        # token: no page sends it on as a referrer, even to this site.
+        headers["Referrer-Policy"] = "no-referrer"  # type: ignore[index]
     # No framework or version for a scanner to look up.
     headers["Server"] = "fengqiao"  # type: ignore[index]
     if path.startswith("/h5/"):

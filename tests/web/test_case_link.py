@@ -18,7 +18,7 @@ from fengqiao.app import create_app
 from fengqiao.cases.case_link import CaseLinks
 from fengqiao.tokens import DAY, issue_token, verify_token
 
-from .docs_helpers import jpeg_bytes, make_case, party_token
+from .docs_helpers import jpeg_bytes, make_case, party_token, staff_headers
 
 CASE_PAGE = re.compile(r"/h5/case/([A-Z0-9-]+)\?t=(fq1\.[\w.-]+)")
 
@@ -109,3 +109,49 @@ async def test_the_link_is_refused_elsewhere(client):
     assert resp.status == 403
     resp = await client.post(f"/api/v1/booking/party/{link}/confirm", json={"slot_id": 1})
     assert resp.status in (401, 403)
+
+
+async def test_staff_holding_a_party_link_see_the_partys_page_but_write_nothing_as_them(client):
+    """Probe2 #9: a staff member signed in to the console who opens a party's case link sees
+    what the party sees (the link wins over the cookie), but their writes through it are
+    refused, never stored as the party's."""
+    app = client.app
+    case = await make_case(app)
+    link = party_token(app, case, case.applicant, "case")
+    staff = await staff_headers(app)
+    page = await client.get(f"/h5/case/{case.code}?t={link}", allow_redirects=False,
+                            headers={"Cookie": staff["Cookie"]})
+    assert page.status == 200 and "我的案件" in await page.text()
+    # Without the link, staff go to the console's case page.
+    resp = await client.get(f"/h5/case/{case.code}", allow_redirects=False,
+                            headers={"Cookie": staff["Cookie"]})
+    assert resp.status == 303 and resp.headers["Location"] == f"/console/cases/{case.code}"
+
+    messages = f"/api/v1/cases/{case.code}/messages?t={link}"
+    for headers in ({"Cookie": staff["Cookie"]}, staff):
+        resp = await client.post(messages, json={"text": "我是调解员"}, headers=headers)
+        assert resp.status == 403, await resp.text()
+        assert (await resp.json())["error"]["code"] == "staff_with_party_link"
+    resp = await client.post(f"/api/v1/cases/{case.code}/service-consent?t={link}", json={},
+                             headers={"Cookie": staff["Cookie"]})
+    assert resp.status == 403
+    # Reading is still the party's view; the party's own browser writes as before.
+    mine = await client.get(messages, headers={"Cookie": staff["Cookie"]})
+    assert mine.status == 200 and (await mine.json())["messages"] == []
+    resp = await client.post(messages, json={"text": "工资条我已经拍照了"})
+    assert resp.status == 200, await resp.text()
+
+
+async def test_every_answer_to_a_url_with_a_token_sends_no_referrer(client):
+    """Probe2 #9: /h5/evidence's refusal page (and any answer to a URL carrying ?t=) sent
+    Referrer-Policy: same-origin; the token in its URL must not travel as a referrer."""
+    app = client.app
+    case = await make_case(app)
+    link = party_token(app, case, case.applicant, "case")
+    for path in (f"/h5/evidence/{case.code}?t={link}", f"/h5/evidence/{case.code}?t={link}AA",
+                 f"/h5/evidence/{case.code}", f"/h5/case/{case.code}?t=nonsense",
+                 f"/api/v1/cases/{case.code}/messages?t={link}AA", "/console/login?t=x"):
+        resp = await client.get(path, allow_redirects=False)
+        assert resp.headers["Referrer-Policy"] == "no-referrer", (path, resp.status)
+    console = await client.get("/console/login", allow_redirects=False)
+    assert console.headers["Referrer-Policy"] == "same-origin"

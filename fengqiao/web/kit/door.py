@@ -268,6 +268,8 @@ async def _authorise(
     if isinstance(who, req.BadCredential):
         if who.code == "csrf":  # a live session, but a write the page did not mark as its own
             raise errors.Forbidden("csrf", MESSAGES["csrf"])
+        if who.code == "staff_with_party_link":  # a genuine link, but staff's browser
+            raise errors.Forbidden(who.code, who.message)
         raise errors.Unauthorized(who.code, who.message)
     if isinstance(who, req.Anonymous):
         raise errors.Unauthorized("login_required", MESSAGES["login_required"])

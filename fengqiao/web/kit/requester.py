@@ -11,7 +11,10 @@
   ``X-Requested-With: fengqiao-h5``, which a form on another site cannot send.
 - ``Anonymous``: none of these.
 A token in the request wins over a cookie: a staff member who opens a party's link in the same
-browser acts as that party, never with both identities at once.
+browser acts as that party, never with both identities at once. They may look (the page the
+party sees), but a write through a party's case link from a browser signed in to the console
+is refused (``staff_with_party_link``): what staff write would otherwise be stored as the
+party's, silently. Staff answer a party from the console's case page.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from fengqiao import keys
 from fengqiao.accounts import Staff as StaffUser
 from fengqiao.accounts import get_user
 from fengqiao.tokens import PURPOSES, Claims, TokenError, is_token
+from fengqiao.web.sessions import COOKIE as CONSOLE_COOKIE
 from fengqiao.web.sessions import ConsoleSession, csrf_ok
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -79,6 +83,12 @@ Requester = Anonymous | Staff | Party | Resident | BadCredential
 REQUESTER: web.RequestKey[Requester] = web.RequestKey("requester")
 
 LOGIN_REQUIRED = "请先登录小程序"
+STAFF_WITH_PARTY_LINK = (
+    "您已登录工作台，这是当事人本人的链接，不能以当事人身份提交。请在工作台案件页回复当事人。"
+)
+# The party links whose writes a console session in the same browser turns away: the case
+# link, whose thread, evidence and consent would otherwise be recorded as the party's.
+_NOT_WITH_STAFF = frozenset({"case"})
 # What secrets.token_urlsafe gives for a mini-program session, with room to spare.
 _SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOGIN_EXPIRED = "登录已过期，请重新进入小程序"
@@ -143,7 +153,16 @@ async def resolve(request: web.Request, *, now: float | None = None) -> Requeste
     """The one identity of ``request``."""
     token = presented_token(request)
     if token is not None:
-        return party(request, token, now=now)
+        found = party(request, token, now=now)
+        if (
+            isinstance(found, Party)
+            and found.claims.purpose in _NOT_WITH_STAFF
+            and request.method not in SAFE_METHODS
+            and request.cookies.get(CONSOLE_COOKIE)
+            and isinstance(await _staff(request), Staff)
+        ):
+            return BadCredential("staff_with_party_link", STAFF_WITH_PARTY_LINK)
+        return found
     bearer = _bearer(request)
     if bearer is not None:
         return await _resident(request, bearer)
