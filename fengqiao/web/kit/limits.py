@@ -32,6 +32,26 @@ async def limit(
         raise errors.TooMany("too_many_requests", TOO_MANY.format(seconds=wait), retry_after=wait)
 
 
-async def limit_lookup(request: web.Request) -> None:
-    """Public look-ups by case or document code share one limit, whichever door they use."""
+async def limit_lookup(request: web.Request, *, case_code: str | None = None) -> None:
+    """Public look-ups by case or document code share one limit, whichever door they use.
+
+    A party reading their own case (``case_code``) with a live link of that case is no
+    look-up: they know the case, and behind a shared address (NAT) strangers' look-ups must
+    not lock them out of it. Their requests count only against the API's per-address limit
+    (guard.py)."""
+    if case_code is not None and await _own_case_link(request, case_code):
+        return
     await limit(request, "lookup", request.app[keys.SETTINGS].lookups_per_minute_per_ip)
+
+
+async def _own_case_link(request: web.Request, case_code: str) -> bool:
+    from fengqiao.web.kit import requester as req  # the requester imports nothing of this
+
+    token = req.presented_token(request)
+    if token is None:
+        return False
+    who = req.party(request, token)
+    if not isinstance(who, req.Party) or who.claims.case_id is None:
+        return False
+    scope = await request.app[keys.SCOPES].by_code(case_code)
+    return scope is not None and scope.id == who.claims.case_id
