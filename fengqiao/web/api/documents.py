@@ -16,6 +16,7 @@ from aiohttp import web
 from fengqiao import errors, keys
 from fengqiao.documents.filetypes import OFFICE_TYPES
 from fengqiao.documents.service import DocumentService
+from fengqiao.documents.service_address import in_wechat
 from fengqiao.documents.viewer import Viewer, party_viewer, staff_viewer
 from fengqiao.web.api import documents_models as m
 from fengqiao.web.kit import requester as req
@@ -50,7 +51,10 @@ async def viewer(call: Call[Any, Any]) -> Viewer:
         found = party_viewer(call.case.id, call.party_id, name, purposes)
     else:
         raise errors.Forbidden("forbidden", "没有权限进行此操作")
-    return found.with_client(call.client_ip, call.user_agent)
+    # A party link says who it was sent to, not which WeChat account opened it: only a link
+    # opened in WeChat's browser (or the mini-program) is "from WeChat".
+    from_wechat = not isinstance(who, req.Party) or in_wechat(call.user_agent)
+    return found.with_client(call.client_ip, call.user_agent, from_wechat)
 
 
 def _pdf(data: bytes, name: str, inline: bool = True) -> web.Response:
