@@ -54,9 +54,12 @@ class CaseLinks:
         generation: int = 0,
         now: float | None = None,
     ) -> str:
-        extra = {"g": generation} if generation else {}
-        token = signer_for(self.secret).issue(
-            PURPOSE, case_id=case_id, party_id=party_id, now=now, **extra
+        signer = signer_for(self.secret)
+        # Generation 0 is written as no claim at all: the links of before (cases/case_link).
+        token = (
+            signer.issue(PURPOSE, case_id=case_id, party_id=party_id, now=now, g=generation)
+            if generation
+            else signer.issue(PURPOSE, case_id=case_id, party_id=party_id, now=now)
         )
         page = PAGE.format(code=quote(case_code, safe=""))
         return f"{self.public_url.rstrip('/')}{page}?t={token}"

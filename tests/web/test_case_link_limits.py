@@ -119,3 +119,79 @@ async def test_the_phone_moving_to_another_wechat_user_voids_the_holders_links(t
         await cases.verify_phone("wxa", "o-someone-else", RESPONDENT_PHONE)
         assert await cases.link_generation(case.respondent) == before + 1
         assert await cases.link_generation(case.applicant) == 0
+
+
+# --- #3: what a party can send through the link is bounded ----------------------------------
+async def test_messages_by_link_are_limited_per_party(tmp_path, monkeypatch):
+    from fengqiao.web.kit import limits
+
+    monkeypatch.setattr(limits, "PARTY_WRITES_PER_MINUTE", 3)
+    app = create_app(make_settings(tmp_path))
+    app[keys.RUN_SCHEDULER] = False
+    async with TestClient(TestServer(app)) as client:
+        case = await make_case(app)
+        link = party_token(app, case, case.applicant, "case")
+        other = party_token(app, case, case.respondent, "case")
+        url = f"/api/v1/cases/{case.code}/messages"
+        statuses = [(await client.post(f"{url}?t={link}", json={"text": f"第{n}条"})).status
+                    for n in range(5)]
+        assert statuses == [200, 200, 200, 429, 429]
+        resp = await client.post(f"{url}?t={link}", json={"text": "再来"})
+        body = await resp.json()
+        assert resp.status == 429 and "秒后再试" in body["error"]["message"]
+        assert int(resp.headers["Retry-After"]) > 0
+        # The other party's link has its own count.
+        assert (await client.post(f"{url}?t={other}", json={"text": "我也说"})).status == 200
+
+
+async def test_uploads_by_link_are_capped_deduplicated_and_quota_bound(tmp_path, monkeypatch):
+    from aiohttp import FormData
+
+    from fengqiao.web.kit import limits
+
+    from .docs_helpers import jpeg_bytes
+
+    app = create_app(make_settings(tmp_path))
+    app[keys.RUN_SCHEDULER] = False
+
+    def form(data: bytes, name: str = "工资条.jpg") -> FormData:
+        f = FormData()
+        f.add_field("file", data, filename=name, content_type="image/jpeg")
+        return f
+
+    async with TestClient(TestServer(app)) as client:
+        case = await make_case(app)
+        link = party_token(app, case, case.applicant, "case")
+        evidence = f"/api/v1/cases/{case.code}/evidence?t={link}"
+        photo = jpeg_bytes()
+        first = await client.post(evidence, data=form(photo))
+        again = await client.post(evidence, data=form(photo, "又一次.jpg"))
+        assert first.status == again.status == 200
+        assert (await first.json())["id"] == (await again.json())["id"]
+        listed = await (await client.get(evidence)).json()
+        assert len(listed["evidence"]) == 1
+
+        monkeypatch.setattr(limits, "PARTY_EVIDENCE_MAX", 1024)
+        monkeypatch.setattr(limits, "PARTY_IMAGE_MAX", 1024)
+        big = photo + b"\0" * 2048
+        resp = await client.post(evidence, data=form(big))
+        assert resp.status == 413 and "MB" in (await resp.json())["error"]["message"]
+        image = f"/api/v1/cases/{case.code}/messages/image?t={link}"
+        assert (await client.post(image, data=form(big))).status == 413
+
+        monkeypatch.setattr(limits, "PARTY_EVIDENCE_MAX", 30 * 1024 * 1024)
+        monkeypatch.setattr(limits, "CASE_UPLOAD_QUOTA", len(photo) + 10)
+        resp = await client.post(evidence, data=form(_green_jpeg()))
+        body = await resp.json()
+        assert resp.status == 413 and body["error"]["code"] == "case_quota"
+        assert "上限" in body["error"]["message"]
+
+
+def _green_jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), "green").save(out, "JPEG")
+    return out.getvalue()
