@@ -71,9 +71,10 @@ class EvidenceService:
                     select(CaseFile).where(CaseFile.source_ref == source_ref))
                 if existing is not None:
                     return self._describe(existing, [])
-            if not viewer.is_staff and viewer.party_id is not None:
-                # The same file sent again by the same party (a retry, a double tap) is the
-                # evidence already there, not another copy on disk.
+            if not source_ref and not viewer.is_staff and viewer.party_id is not None:
+                # The same file uploaded again by the same party (a retry, a double tap) is the
+                # evidence already there, not another copy on disk. (A WeChat message is its
+                # own record, kept once per MsgId above.)
                 same = await session.scalar(
                     select(CaseFile).where(
                         CaseFile.case_id == case.id, CaseFile.kind == "evidence",
