@@ -195,3 +195,14 @@ def _green_jpeg() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (640, 480), "green").save(out, "JPEG")
     return out.getvalue()
+
+
+async def test_a_revoked_link_is_a_public_lookup_again(tmp_path):
+    settings = make_settings(tmp_path, lookups_per_minute_per_ip=2)
+    async with TestClient(TestServer(create_app(settings))) as client:
+        case = await make_case(client.app)
+        link = party_token(client.app, case, case.applicant, "case")
+        await client.app[keys.CASES].revoke_links(case.code, case.applicant, "staff:m1")
+        statuses = [(await client.get(f"/api/v1/cases/{case.code}/progress?t={link}")).status
+                    for _ in range(3)]
+        assert statuses == [200, 200, 429]

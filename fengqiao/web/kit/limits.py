@@ -53,8 +53,17 @@ async def _own_case_link(request: web.Request, case_code: str) -> bool:
     who = req.party(request, token)
     if not isinstance(who, req.Party) or who.claims.case_id is None:
         return False
-    scope = await request.app[keys.SCOPES].by_code(case_code)
-    return scope is not None and scope.id == who.claims.case_id
+    from fengqiao.cases.case_link import generation_of
+
+    scopes = request.app[keys.SCOPES]
+    scope = await scopes.by_code(case_code)
+    if scope is None or scope.id != who.claims.case_id or who.claims.party_id is None:
+        return False
+    # A revoked case link is no live link (cases/case_link.py); other purposes have no
+    # generations.
+    return who.claims.purpose != "case" or (
+        await scopes.link_generation(who.claims.party_id) == generation_of(who.claims)
+    )
 
 
 # --- what a party may send through their link (probe 2 #3) ----------------------------------
