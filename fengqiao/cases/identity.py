@@ -228,6 +228,18 @@ class IdentityMixin:
         now = utcnow()
         async with self.db.transaction() as session:
             person_id = await ensure_person(session, channel, openid)
+            # The number leaves its former holder: the case links their parties were sent
+            # (texted to that number, too) are void (cases/case_link.py).
+            former = select(PersonChannel.person_id).where(
+                PersonChannel.kind == "phone",
+                PersonChannel.address == phone,
+                PersonChannel.person_id != person_id,
+            )
+            await session.execute(
+                update(CaseParty)
+                .where(CaseParty.person_id.in_(former))
+                .values(link_generation=CaseParty.link_generation + 1)
+            )
             await session.execute(
                 update(PersonChannel)
                 .where(PersonChannel.kind == "phone", PersonChannel.address == phone)

@@ -22,7 +22,7 @@ from fengqiao.cases.reach import Route, Ways, choose, reach_of
 from fengqiao.cases.rules import LOCAL_TZ, CaseConfig
 from fengqiao.cases.subscriptions import KIND_OF_NOTICE, load_templates, refused, settle
 from fengqiao.storage.db import Database
-from fengqiao.storage.models import OutboxMessage, utcnow
+from fengqiao.storage.models import CaseParty, OutboxMessage, utcnow
 
 log = logging.getLogger("fengqiao.cases.outbox")
 
@@ -184,20 +184,32 @@ class OutboxDispatcher:
             return 0
         batch = await self.claim(limit, now)
         for item in batch:
-            item = self.with_link(item)
+            item = self.with_link(item, generation=await self._link_generation(item))
             if self.notifier is None:
                 await self._write_to_inbox(item)
             else:
                 await self._send(item, now)
         return len(batch)
 
-    def with_link(self, item: Claimed) -> Claimed:
-        """The notice with its party's own case link in place of the public progress page."""
+    async def _link_generation(self, item: Claimed) -> int:
+        party_id = item.payload.get("party_id")
+        if self.links is None or not isinstance(party_id, int):
+            return 0
+        async with self.db.read() as session:
+            found = await session.scalar(
+                select(CaseParty.link_generation).where(CaseParty.id == party_id)
+            )
+        return int(found or 0)
+
+    def with_link(self, item: Claimed, *, generation: int = 0) -> Claimed:
+        """The notice with its party's own case link (of the party's current link
+        ``generation``) in place of the public progress page."""
         party_id = item.payload.get("party_id")
         if self.links is None or item.case_id is None or not isinstance(party_id, int):
             return item
         url = self.links.for_party(
-            case_id=item.case_id, case_code=str(item.payload.get("code", "")), party_id=party_id
+            case_id=item.case_id, case_code=str(item.payload.get("code", "")), party_id=party_id,
+            generation=generation,
         )
         return Claimed(item.id, item.channel, item.openid, {**item.payload, "url": url},
                        item.attempts, item.kind, item.case_id)

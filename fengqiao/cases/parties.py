@@ -129,6 +129,9 @@ class PartiesMixin:
                     setattr(party, field, new)
             if not changed:
                 return
+            if "phone" in changed:
+                # The old number may be someone else's now: links sent to it are void.
+                party.link_generation = (party.link_generation or 0) + 1
             await audit.append(
                 session,
                 case_id=case.id,
@@ -161,6 +164,28 @@ class PartiesMixin:
         async with self.db.read() as session:
             case, party = await _case_and_party(session, code, party_id)
             return case.id, party.phone
+
+    async def link_generation(self, party_id: int) -> int:
+        """The generation a new case link of the party is made in (cases.case_link)."""
+        async with self.db.read() as session:
+            found = await session.scalar(
+                select(CaseParty.link_generation).where(CaseParty.id == party_id)
+            )
+        return int(found or 0)
+
+    async def revoke_links(self, code: str, party_id: int, actor: str) -> None:
+        """Void every case link the party was sent (staff's 作废旧链接), audited."""
+        async with self.db.transaction() as session:
+            case, party = await _case_and_party(session, code, party_id)
+            party.link_generation = (party.link_generation or 0) + 1
+            await audit.append(
+                session,
+                case_id=case.id,
+                actor=actor,
+                action="party.links_revoked",
+                detail={"party": party.id, "role": party.role,
+                        "generation": party.link_generation},
+            )
 
     async def note_link_sms(self, code: str, party_id: int, actor: str, phone: str) -> None:
         """Audit that staff sent a party their case link by SMS (``phone`` masked)."""

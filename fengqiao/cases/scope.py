@@ -65,6 +65,14 @@ class CaseScopes:
             )
         return int(found) if found is not None else None
 
+    async def link_generation(self, party_id: int) -> int | None:
+        """The generation of the party's case link (cases.case_link), None for no such party."""
+        async with self.db.read() as session:
+            found = await session.scalar(
+                select(CaseParty.link_generation).where(CaseParty.id == party_id)
+            )
+        return int(found) if found is not None else None
+
     async def party_name(self, party_id: int) -> str:
         async with self.db.read() as session:
             name = await session.scalar(select(CaseParty.name).where(CaseParty.id == party_id))

@@ -355,7 +355,8 @@ class IntakeService:
             party_id = await self.cases.party_of(case_id, channel, user_id)
         if party_id is None:
             return ""
-        url = self.links.for_party(case_id=case_id, case_code=code, party_id=party_id)
+        url = self.links.for_party(case_id=case_id, case_code=code, party_id=party_id,
+                                   generation=await self.cases.link_generation(party_id))
         return texts.CASE_LINK.format(days=PURPOSES[CASE_PURPOSE] // DAY, url=url)
 
     async def _progress(self, channel: str, user_id: str, query: str) -> str:

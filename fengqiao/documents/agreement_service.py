@@ -202,7 +202,8 @@ class AgreementService:
             "verify_url": f"{base}/h5/verify?code={doc.code}",
             "privacy_notice": DOCS["privacy_notice"],
             "consent_text": await service_address.consent_text(
-                session, self.settings.secret, doc.case_id, viewer.party_id),
+                session, self.settings.secret, doc.case_id, viewer.party_id,
+                wechat=viewer.from_wechat),
         }
         if viewer.is_staff:
             body["data"] = doc.data

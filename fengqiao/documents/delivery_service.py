@@ -59,9 +59,14 @@ class DeliveryService:
                 raise Forbidden("not_party", DOCS["no_wechat"])
             party = await session.get(CaseParty, viewer.party_id)
             assert party is not None
+            # WeChat only from WeChat: through a link opened elsewhere the party has shown
+            # no WeChat account (service_address: what the consent may name).
+            wechat = viewer.from_wechat
             found = ((service_address.WECHAT, openid) if openid else
                      await service_address.address_of(session, self.settings.secret, case.id,
-                                                      party))
+                                                      party, wechat=wechat))
+            if found is None and not wechat:
+                raise Conflict("not_in_wechat", DOCS["not_in_wechat"])
             if found is None:
                 raise Conflict("no_wechat", DOCS["no_address"])
             channel, address = found

@@ -7,6 +7,7 @@ change is written to the audit log in the same transaction.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import Any
 
 from sqlalchemy import select
@@ -70,6 +71,18 @@ class EvidenceService:
                     select(CaseFile).where(CaseFile.source_ref == source_ref))
                 if existing is not None:
                     return self._describe(existing, [])
+            if not source_ref and not viewer.is_staff and viewer.party_id is not None:
+                # The same file uploaded again by the same party (a retry, a double tap) is the
+                # evidence already there, not another copy on disk. (A WeChat message is its
+                # own record, kept once per MsgId above.)
+                same = await session.scalar(
+                    select(CaseFile).where(
+                        CaseFile.case_id == case.id, CaseFile.kind == "evidence",
+                        CaseFile.party_id == viewer.party_id,  # type: ignore[attr-defined]
+                        CaseFile.sha256 == hashlib.sha256(data).hexdigest(),
+                    ).order_by(CaseFile.id).limit(1))
+                if same is not None:
+                    return self._describe(same, [])
         try:
             prepared: PreparedEvidence = await asyncio.to_thread(
                 prepare_evidence, case_id=case.id, data=data, filename=filename,

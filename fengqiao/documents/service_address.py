@@ -4,7 +4,17 @@ The party's WeChat, when the platform knows it. Otherwise the mobile phone the p
 to hold by signing with a code sent to it (Civil Procedure Law art. 90 allows service by
 mobile communication with the recipient's consent): a respondent entered by staff often has
 no WeChat identity, and would otherwise never be served online. The phone's proof is a
-keyed hash of the number in the signing event, so the event does not carry the number."""
+keyed hash of the number in the signing event, so the event does not carry the number.
+
+A 送达地址确认书 is the party's own statement of an address *they* control (Civil Procedure
+Law art. 90: service to the system the recipient designates, with their consent). Through a
+party link (``?t=``) the platform only knows who the link was sent to, not which WeChat
+account — if any — opened it. So WeChat is offered and recorded only where the request
+comes from WeChat: the mini-program (whose session names the openid) or a link opened in
+WeChat's browser (user agent ``MicroMessenger``), where the wording "即打开本页面的微信账号"
+is true. A link opened in another browser (an SMS'd case link) can consent only to the phone
+the party proved by a signing code; with none, consent is refused (409 ``not_in_wechat``)
+and the party is told to open the link in WeChat or sign first."""
 
 from __future__ import annotations
 
@@ -33,12 +43,21 @@ def proof_of_signing(secret: bytes, party_id: int | None, phone: str | None) -> 
     return phone_proof(secret, phone) if party_id is not None and phone else None
 
 
-async def consent_text(session: Any, secret: bytes, case_id: int, party_id: int | None) -> str:
-    """The service consent as this party would give it: by WeChat, or by SMS to the phone
-    they proved by signing."""
+def in_wechat(user_agent: str | None) -> bool:
+    """The request comes from WeChat's browser or web-view (what a link opened there sends)."""
+    return "micromessenger" in (user_agent or "").lower()
+
+
+async def consent_text(session: Any, secret: bytes, case_id: int, party_id: int | None,
+                       *, wechat: bool = True) -> str:
+    """The service consent as this party would give it: by WeChat (only when ``wechat``: the
+    request comes from WeChat), or by SMS to the phone they proved by signing."""
     party = await session.get(CaseParty, party_id) if party_id is not None else None
-    found = await address_of(session, secret, case_id, party) if party is not None else None
-    return wording(*found) if found else DOCS["consent_text"]
+    found = (await address_of(session, secret, case_id, party, wechat=wechat)
+             if party is not None else None)
+    if found:
+        return wording(*found)
+    return DOCS["consent_text"] if wechat else DOCS["not_in_wechat"]
 
 
 async def proved_phone(session: Any, secret: bytes, case_id: int, party: CaseParty) -> str | None:
@@ -58,10 +77,11 @@ async def proved_phone(session: Any, secret: bytes, case_id: int, party: CasePar
     return None
 
 
-async def address_of(session: Any, secret: bytes, case_id: int, party: CaseParty
-                     ) -> tuple[str, str] | None:
-    """(channel, address) at which the party can be served, or None."""
-    openid = lookup.wechat_address(await lookup.party_reach(session, party))
+async def address_of(session: Any, secret: bytes, case_id: int, party: CaseParty,
+                     *, wechat: bool = True) -> tuple[str, str] | None:
+    """(channel, address) at which the party can be served, or None; WeChat only when
+    ``wechat`` (the consent is given from WeChat)."""
+    openid = lookup.wechat_address(await lookup.party_reach(session, party)) if wechat else None
     if openid:
         return WECHAT, openid
     phone = await proved_phone(session, secret, case_id, party)

@@ -19,6 +19,9 @@ class Viewer:
     purposes: frozenset[str] = frozenset()  # parties: what their link allows
     ip: str | None = None
     user_agent: str | None = None
+    # The request comes from WeChat: the mini-program's session, or a link opened in WeChat's
+    # browser. A party link opened elsewhere shows no WeChat account (service_address.py).
+    from_wechat: bool = True
 
     @property
     def is_staff(self) -> bool:
@@ -28,8 +31,9 @@ class Viewer:
     def actor(self) -> str:
         return f"staff:{self.staff_id}" if self.is_staff else f"party:{self.party_id}"
 
-    def with_client(self, ip: str | None, user_agent: str | None) -> Viewer:
-        return replace(self, ip=ip, user_agent=user_agent)
+    def with_client(self, ip: str | None, user_agent: str | None,
+                    from_wechat: bool = True) -> Viewer:
+        return replace(self, ip=ip, user_agent=user_agent, from_wechat=from_wechat)
 
     def require_case(self, case_id: int, *purposes: str) -> None:
         """Staff see every case; a party only the case (and purpose) their access names."""

@@ -159,6 +159,9 @@ class CaseParty(Base):
     id_number: Mapped[str | None] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(255))
     agent: Mapped[str | None] = mapped_column(String(64))
+    # The generation of the party's case link (migration 0010_party_links): a link carries the
+    # generation it was made in, and one made before the newest is void (cases/case_link.py).
+    link_generation: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class CaseFile(Base):

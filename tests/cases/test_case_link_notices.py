@@ -79,3 +79,17 @@ async def test_without_links_the_notice_points_to_public_progress(cases):
     notifier = FakeNotifier()
     assert await OutboxDispatcher(cases.db, notifier, cases.config).run_once() == 1
     assert notifier.sent[0][4] == f"https://fq.example/h5/progress?code={filed.code}"
+
+
+async def test_a_notice_after_revocation_carries_a_link_of_the_new_generation(cases):
+    from fengqiao.cases.case_link import generation_of
+
+    filed = await cases.file_case(resident_case())
+    await cases.revoke_links(filed.code, filed.applicant_party_id, "staff:li")
+    await cases.route(filed.code, "staff:li")
+    notifier = FakeNotifier()
+    links = CaseLinks(SECRET, "https://fq.example")
+    assert await OutboxDispatcher(cases.db, notifier, cases.config, links=links).run_once() == 1
+    [(_, _, _, _, url)] = notifier.sent
+    claims = verify_token(SECRET, parse_qs(urlsplit(url).query)["t"][0], "case")
+    assert generation_of(claims) == 1 == await cases.link_generation(filed.applicant_party_id)

@@ -22,6 +22,8 @@ from tests.web.docs_helpers import party_token
 
 from .flow import sealed_document
 
+IN_WECHAT = {"User-Agent": "Mozilla/5.0 (Linux; Android 13) MicroMessenger/8.0.47.2560"}
+
 
 @pytest.fixture
 async def client(settings):
@@ -44,7 +46,9 @@ async def test_attempts_are_kept_and_the_certificate_is_signed(client) -> None:
     t_app = party_token(app, case, case.applicant)
     t_resp = party_token(app, case, case.respondent)
     for token in (t_app, t_app, t_resp):  # the applicant confirms twice: two records
-        resp = await client.post(f"/api/v1/cases/{case.code}/service-consent?t={token}")
+        # Links opened in WeChat's browser: consent to WeChat service (service_address.py).
+        resp = await client.post(f"/api/v1/cases/{case.code}/service-consent?t={token}",
+                                 headers=IN_WECHAT)
         body = await resp.json()
         assert body["wording_sha256"] == hashlib.sha256(
             DOCS["consent_text"].encode()).hexdigest()
@@ -87,7 +91,8 @@ async def test_unopened_delivery_is_reminded_then_handed_to_staff(client) -> Non
     case, doc, staff, _ = await sealed_document(client)
     for party in (case.applicant, case.respondent):
         await client.post(
-            f"/api/v1/cases/{case.code}/service-consent?t={party_token(app, case, party)}")
+            f"/api/v1/cases/{case.code}/service-consent?t={party_token(app, case, party)}",
+            headers=IN_WECHAT)
     await client.post(f"/api/v1/documents/{doc}/deliver", headers=staff)
     sent = app[keys.DOCUMENTS].notifier.sent
     opened_token = sent[-2]["url"].split("?t=", 1)[1]  # the applicant opens it at once
@@ -117,7 +122,8 @@ async def test_two_presses_at_once_make_one_delivery(client) -> None:
     case, doc, staff, _ = await sealed_document(client)
     for party in (case.applicant, case.respondent):
         await client.post(
-            f"/api/v1/cases/{case.code}/service-consent?t={party_token(app, case, party)}")
+            f"/api/v1/cases/{case.code}/service-consent?t={party_token(app, case, party)}",
+            headers=IN_WECHAT)
     sent = app[keys.DOCUMENTS].notifier.sent
     before = len(sent)
     answers = await asyncio.gather(*(client.post(f"/api/v1/documents/{doc}/deliver",

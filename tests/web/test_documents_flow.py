@@ -252,7 +252,8 @@ async def test_agreement_signed_sealed_verified_delivered(client):
     resp = await client.post(f"/api/v1/documents/{doc}/deliver", headers=staff)
     assert [d["status"] for d in (await resp.json())["deliveries"]] == ["no_consent"] * 2
     for t in (t_app, t_resp):
-        resp = await client.post(f"/api/v1/cases/{case.code}/service-consent?t={t}")
+        resp = await client.post(f"/api/v1/cases/{case.code}/service-consent?t={t}",
+                                 headers={"User-Agent": "Mozilla/5.0 MicroMessenger/8.0.47"})
         assert resp.status == 200
     resp = await client.post(f"/api/v1/documents/{doc}/deliver", headers=staff)
     assert [d["status"] for d in (await resp.json())["deliveries"]] == ["sent"] * 2

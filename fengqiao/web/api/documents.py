@@ -16,8 +16,10 @@ from aiohttp import web
 from fengqiao import errors, keys
 from fengqiao.documents.filetypes import OFFICE_TYPES
 from fengqiao.documents.service import DocumentService
+from fengqiao.documents.service_address import in_wechat
 from fengqiao.documents.viewer import Viewer, party_viewer, staff_viewer
 from fengqiao.web.api import documents_models as m
+from fengqiao.web.kit import limits
 from fengqiao.web.kit import requester as req
 from fengqiao.web.kit.door import Call, Routes, by_case, by_document, by_file
 from fengqiao.web.kit.limits import limit_lookup
@@ -50,7 +52,10 @@ async def viewer(call: Call[Any, Any]) -> Viewer:
         found = party_viewer(call.case.id, call.party_id, name, purposes)
     else:
         raise errors.Forbidden("forbidden", "没有权限进行此操作")
-    return found.with_client(call.client_ip, call.user_agent)
+    # A party link says who it was sent to, not which WeChat account opened it: only a link
+    # opened in WeChat's browser (or the mini-program) is "from WeChat".
+    from_wechat = not isinstance(who, req.Party) or in_wechat(call.user_agent)
+    return found.with_client(call.client_ip, call.user_agent, from_wechat)
 
 
 def _pdf(data: bytes, name: str, inline: bool = True) -> web.Response:
@@ -75,10 +80,15 @@ def _pdf(data: bytes, name: str, inline: bool = True) -> web.Response:
     summary="Upload evidence to a case (multipart `file`, optional `visibility`)",
     body_media_type="multipart/form-data",
     body_schema=UPLOAD_SCHEMA,
-    errors=(413, 415, 422),
+    errors=(413, 415, 422, 429),
 )
 async def upload_evidence(call: Call[Any, Any]) -> Any:
-    data, name, fields = await read_upload(call.request, docs(call).evidence.max_bytes)
+    await limits.limit_party_writes(call.request)
+    cap = limits.upload_limit(call.request, docs(call).evidence.max_bytes,
+                              limits.PARTY_EVIDENCE_MAX)
+    data, name, fields = await read_upload(call.request, cap)
+    assert call.case is not None
+    await limits.check_case_quota(call.request, call.case.id, len(data))
     return await docs(call).evidence.upload(
         call.path("code"),
         await viewer(call),

@@ -11,6 +11,7 @@ from aiohttp import web
 from fengqiao import keys
 from fengqiao.web.api import me_models as m
 from fengqiao.web.api.documents import viewer
+from fengqiao.web.kit import limits
 from fengqiao.web.kit.door import Call, Routes, by_case
 from fengqiao.web.kit.uploads import read_upload
 from fengqiao.web.params import row_id
@@ -47,10 +48,11 @@ async def thread(call: Call[Any, Any]) -> m.Thread:
     case=by_case(),
     body=m.NewMessage,
     response=m.Message,
-    errors=(422,),
+    errors=(422, 429),
     summary="Write a message (a party to the mediator; staff to the party named by party_id)",
 )
 async def write(call: Call[m.NewMessage, Any]) -> m.Message:
+    await limits.limit_party_writes(call.request)
     found = await service(call).post(
         call.path("code"), await viewer(call), call.body.text, party_id=call.body.party_id
     )
@@ -64,12 +66,16 @@ async def write(call: Call[m.NewMessage, Any]) -> m.Message:
     body_media_type="multipart/form-data",
     body_schema=IMAGE_SCHEMA,
     response=m.Message,
-    errors=(413, 415, 422),
+    errors=(413, 415, 422, 429),
     summary="Send an image (multipart `file`; staff add `party_id`)",
 )
 async def write_image(call: Call[Any, Any]) -> m.Message:
     svc = service(call)
-    data, name, fields = await read_upload(call.request, svc.max_bytes)
+    await limits.limit_party_writes(call.request)
+    cap = limits.upload_limit(call.request, svc.max_bytes, limits.PARTY_IMAGE_MAX)
+    data, name, fields = await read_upload(call.request, cap)
+    assert call.case is not None
+    await limits.check_case_quota(call.request, call.case.id, len(data))
     to = fields.get("party_id", "")
     found = await svc.post(
         call.path("code"), await viewer(call), "", party_id=row_id(to) if to.isascii() else None,

@@ -70,7 +70,7 @@ async def healthz(call: Call[Any, Any]) -> web.Response:
     errors=(404, 429),
 )
 async def case_progress(call: Call[Any, Any]) -> Any:
-    await limit_lookup(call.request)
+    await limit_lookup(call.request, case_code=call.path("code"))
     return await call.app[keys.CASES].progress(call.path("code"))
 
 

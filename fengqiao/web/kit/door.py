@@ -26,7 +26,10 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from fengqiao import errors, keys, policy
+from fengqiao.cases.case_link import PURPOSE as CASE_LINK
+from fengqiao.cases.case_link import REVOKED, generation_of
 from fengqiao.policy import CaseScope
+from fengqiao.tokens import Claims
 from fengqiao.typed_text import NUL_TEXT
 from fengqiao.web.kit import requester as req
 from fengqiao.web.kit.models import parse_body, parse_query
@@ -300,6 +303,8 @@ async def _authorise(
             raise errors.Forbidden("other_case", MESSAGES["other_case"])
         if not policy.party_may(who.claims.purpose, perm):
             raise errors.Forbidden("wrong_purpose", MESSAGES["wrong_purpose"])
+        if who.claims.purpose == CASE_LINK and not await _live_case_link(request, who.claims):
+            raise errors.Unauthorized("link_revoked", REVOKED)
         return case, who.claims.party_id
     assert isinstance(who, req.Resident)
     if perm not in policy.RESIDENT_PERMISSIONS:
@@ -309,6 +314,14 @@ async def _authorise(
     if case is None or party_id is None:
         raise errors.Forbidden("not_party", MESSAGES["not_party"])
     return case, party_id
+
+
+async def _live_case_link(request: web.Request, claims: Claims) -> bool:
+    """A case link of the party's newest link generation (cases/case_link.py)."""
+    if claims.party_id is None:
+        return False
+    current = await request.app[keys.SCOPES].link_generation(claims.party_id)
+    return current is not None and generation_of(claims) == current
 
 
 async def _case(request: web.Request, spec: Endpoint) -> CaseScope | None:

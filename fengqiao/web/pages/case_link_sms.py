@@ -54,7 +54,8 @@ async def send_case_link_sms(call: Call[Any, Any]) -> web.Response:
         await flash(call.request, session, SMS_TOO_SOON.format(per_day=SMS_PER_DAY), error=True)
         return back
     url = CaseLinks(settings.secret, settings.public_url).for_party(
-        case_id=case_id, case_code=code, party_id=party_id
+        case_id=case_id, case_code=code, party_id=party_id,
+        generation=await cases.link_generation(party_id),
     )
     try:
         await sender.send_link(phone, code, url)
@@ -65,6 +66,25 @@ async def send_case_link_sms(call: Call[Any, Any]) -> web.Response:
     await cases.note_link_sms(code, party_id, call.staff.actor, mask_phone(phone))
     await flash(call.request, session, SMS_SENT.format(phone=mask_phone(phone)))
     return back
+
+
+LINKS_REVOKED = "已作废该当事人此前收到的所有案件链接；需要时请重新发送。"
+
+
+@routes.post(
+    "/console/cases/{code}/parties/{party:\\d+}/revoke-links", "case.parties", case=by_case(),
+    page=True,
+)
+async def revoke_case_links(call: Call[Any, Any]) -> web.Response:
+    """作废旧链接: every case link the party was sent stops working (cases/case_link.py)."""
+    session = call.staff.session
+    assert session is not None and call.case is not None
+    code, party_id = call.case.code, call.path_id("party")
+    await call.app[keys.CASES].revoke_links(code, party_id, call.staff.actor)
+    await flash(call.request, session, LINKS_REVOKED)
+    return web.Response(
+        status=303, headers={"Location": f"/console/cases/{quote(code, safe='')}#party-{party_id}"}
+    )
 
 
 async def _too_soon(call: Call[Any, Any], party_id: int) -> bool:
