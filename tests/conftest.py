@@ -148,3 +148,10 @@ class LoopTurns:
     async def __aexit__(self, *_: object) -> None:
         assert self._task is not None
         self._task.cancel()
+
+
+# WeChat's in-app browser on a phone: consent to service by WeChat is recorded only from it
+# (documents/service_address.py), so browser tests of parties who opened WeChat links use it.
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 12; M2012K11AC) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Chrome/116.0.0.0 Mobile Safari/537.36 MicroMessenger/8.0.47.2560(0x28002F35) "
+             "NetType/WIFI Language/zh_CN")

@@ -351,12 +351,16 @@ class IntakeService:
         has its own case space and web-view); else nothing."""
         if channel == "wxa":
             return ""
+        # A party filed in this turn has had no link revoked: its generation is 0, and the
+        # filing turn reads nothing more (each read is more loop turns under load).
+        generation = 0
         if party_id is None:
             party_id = await self.cases.party_of(case_id, channel, user_id)
-        if party_id is None:
-            return ""
+            if party_id is None:
+                return ""
+            generation = await self.cases.link_generation(party_id)
         url = self.links.for_party(case_id=case_id, case_code=code, party_id=party_id,
-                                   generation=await self.cases.link_generation(party_id))
+                                   generation=generation)
         return texts.CASE_LINK.format(days=PURPOSES[CASE_PURPOSE] // DAY, url=url)
 
     async def _progress(self, channel: str, user_id: str, query: str) -> str:

@@ -38,7 +38,7 @@ from fengqiao import keys
 from fengqiao.app import create_app
 from fengqiao.mediation_room import routes as room_routes
 from tests.bot import wx
-from tests.conftest import NO_BROWSER, REPO, make_settings
+from tests.conftest import NO_BROWSER, REPO, WECHAT_UA, make_settings
 from tests.fakes.resident import Resident
 from tests.fakes.tencent_sms import FakeTencentSms
 from tests.fakes.wechat_server import FakeWeChat
@@ -46,8 +46,9 @@ from tests.mediation_room.browsers import CHROMIUM_FLAGS, Person
 from tests.web.sessions import PASSWORD, staff_session
 
 CHROMIUM = "/usr/bin/chromium"
+# The parties open the links WeChat sent them in WeChat's browser (WECHAT_UA).
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1,
-         "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
+         "is_mobile": True, "has_touch": True, "locale": "zh-CN", "user_agent": WECHAT_UA}
 ORG = "县劳资纠纷调解室"
 APPLICANT_PHONE = "13900000001"
 RESPONDENT_PHONE = "13800000002"

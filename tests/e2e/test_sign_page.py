@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 from fengqiao import keys
 from fengqiao.app import create_app
 from fengqiao.documents.verify import verify_pdf
-from tests.conftest import NO_BROWSER, REPO, make_settings
+from tests.conftest import NO_BROWSER, REPO, WECHAT_UA, make_settings
 from tests.web.docs_helpers import APPLICANT_PHONE, complete, make_case, staff_headers
 
 CHROMIUM = "/usr/bin/chromium"
@@ -50,7 +50,7 @@ async def test_party_signs_on_the_phone_page(tmp_path: Path) -> None:
             try:
                 page = await browser.new_page(viewport={"width": 390, "height": 844},
                                               device_scale_factor=2, is_mobile=True,
-                                              has_touch=True)
+                                              has_touch=True, user_agent=WECHAT_UA)
                 await page.goto(base + path)
                 await page.wait_for_selector("#signbox:not([hidden])")
                 assert "人民调解协议书" in await page.inner_text("#text")
