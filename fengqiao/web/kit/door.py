@@ -111,6 +111,13 @@ class Call(Generic[B, Q]):
             raise errors.Forbidden("staff_only", "仅限中心工作人员")
         return self.who
 
+    def staff_may(self, permission: str) -> bool:
+        """Whether the signed-in staff member holds ``permission`` on this call's case (for
+        what a page offers; the route's own permission is checked by the door)."""
+        user = self.staff.user
+        return policy.staff_may(user.role, permission, self.case,
+                                organisation=user.organisation, username=user.username)
+
     @property
     def unmasked(self) -> bool:
         """Whether the asker sees personal data in full (staff by role; parties their own)."""

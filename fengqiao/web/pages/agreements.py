@@ -43,12 +43,6 @@ def _docs(call: Call[Any, Any]) -> DocumentService:
     return call.app[keys.DOCUMENTS]
 
 
-def may(call: Call[Any, Any], permission: str) -> bool:
-    user = call.staff.user
-    return policy.staff_may(user.role, permission, call.case, organisation=user.organisation,
-                            username=user.username)
-
-
 async def _back(call: Call[Any, Any], message: str, anchor: str = "", *,
                 error: bool = False) -> web.Response:
     session = call.staff.session
@@ -89,7 +83,7 @@ async def agreement_page(call: Call[Any, Any]) -> web.Response:
     detail = await call.app[keys.CASES].case_detail(summary["case_code"])
     parties = fields.parties_from_case(detail["parties"], summary["data"])
     progress = await agreement_progress(call.app[keys.DB], code)
-    can = {p: may(call, p) for p in PAGE_PERMISSIONS}
+    can = {p: call.staff_may(p) for p in PAGE_PERMISSIONS}
     links: list[dict[str, str]] = []
     if summary["status"] == "signing" and can["document.draft"]:
         by_id = {str(p["party_id"]): p for p in parties}

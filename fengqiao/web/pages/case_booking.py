@@ -38,22 +38,15 @@ SMS_TOO_SOON = "刚刚已给该当事人发过短信，请稍后再试；今天�
 SMS_PER_MINUTE, SMS_PER_DAY = 1, 5
 
 
-def _may(call: Call[Any, Any], permission: str) -> bool:
-    user = call.staff.user
-    return policy.staff_may(
-        user.role, permission, call.case, organisation=user.organisation, username=user.username
-    )
-
-
 async def case_booking(call: Call[Any, Any], code: str) -> dict[str, Any] | None:
     """The section's context, or None for a role that may not see bookings."""
-    if not _may(call, "booking.view"):
+    if not call.staff_may("booking.view"):
         return None
     app, user = call.app, call.staff.user
     svc = app[keys.BOOKING]
     bookings = await svc.flow.for_case(code)
     mine = await svc.registry.mediator_by_username(user.username)
-    may_link = _may(call, "room.links")
+    may_link = call.staff_may("room.links")
     for b in bookings:
         if user.role not in policy.UNMASKED_ROLES:
             for p in b["parties"]:
@@ -78,7 +71,7 @@ async def case_booking(call: Call[Any, Any], code: str) -> dict[str, Any] | None
             b["room"]["mediator_url"] = own["url"] if own else None
     return {
         "bookings": bookings,
-        "can_book": _may(call, "booking.manage"),  # and so may see the parties' links
+        "can_book": call.staff_may("booking.manage"),  # and so may see the parties' links
         "can_sms": build_link_sender(app[keys.SETTINGS]) is not None,
         "code": code,
     }

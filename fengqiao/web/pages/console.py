@@ -198,18 +198,7 @@ def _masked_answer(key: str, value: str) -> str:
 def allowed_actions(call: Call[Any, Any], lifecycle_actions: list[str]) -> list[str]:
     """The actions this staff member may take on this case now: the lifecycle allows them and
     the policy grants them on this case."""
-    user = call.staff.user
-    return [
-        a
-        for a in [*lifecycle_actions, *EXTRA_ACTIONS]
-        if policy.staff_may(
-            user.role,
-            f"case.{a}",
-            call.case,
-            organisation=user.organisation,
-            username=user.username,
-        )
-    ]
+    return [a for a in [*lifecycle_actions, *EXTRA_ACTIONS] if call.staff_may(f"case.{a}")]
 
 
 @routes.get("/console/cases/{code}", "case.view", case=by_case(), page=True)
@@ -224,13 +213,7 @@ async def case_page(call: Call[Any, Any]) -> web.Response:
     duplicates = []
     if "merge" in actions:
         duplicates = [c.code for c in await cases.find_duplicates(detail["code"])]
-    can_message = policy.staff_may(
-        call.staff.user.role,
-        "case.messages",
-        call.case,
-        organisation=call.staff.user.organisation,
-        username=call.staff.user.username,
-    )
+    can_message = call.staff_may("case.messages")
     return render(
         call.request,
         "case.html.j2",
@@ -239,31 +222,13 @@ async def case_page(call: Call[Any, Any]) -> web.Response:
             flash=await pop_flash(call.request, call.staff.session),
             case=_mask_for(call.staff.user, detail),
             actions=actions,
-            can_edit_parties=policy.staff_may(
-                call.staff.user.role,
-                "case.parties",
-                call.case,
-                organisation=call.staff.user.organisation,
-                username=call.staff.user.username,
-            ),
+            can_edit_parties=call.staff_may("case.parties"),
             duplicates=duplicates,
             agreements=await case_agreements(call.app[keys.DB], detail["code"])
-            if policy.staff_may(
-                call.staff.user.role,
-                "document.view",
-                call.case,
-                organisation=call.staff.user.organisation,
-                username=call.staff.user.username,
-            )
+            if call.staff_may("document.view")
             else None,
             can_draft=detail["status"] in DRAFT_STATUSES
-            and policy.staff_may(
-                call.staff.user.role,
-                "document.draft",
-                call.case,
-                organisation=call.staff.user.organisation,
-                username=call.staff.user.username,
-            ),
+            and call.staff_may("document.draft"),
             # The 留言 section loads only for roles that answer parties; no link to it otherwise.
             can_message=can_message,
             # Those roles may also text a party their case link (web/pages/case_link_sms.py).
