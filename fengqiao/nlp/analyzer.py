@@ -28,7 +28,7 @@ from fengqiao.nlp.taxonomy import DisputeType, load_taxonomy
 from fengqiao.nlp.text import Normalizer
 
 # Bump when feature extraction or the model changes, so old caches are not reused.
-MODEL_VERSION = "nb-lr-poe-5-lentemp+risk-lr-words-5+matrix"
+MODEL_VERSION = "nb-lr-poe-5-lentemp+risk-lr-words-5+hidden32+matrix"
 LOW_CONFIDENCE = 0.6
 KEYWORD_COUNT = 5
 FALLBACK_TYPE = "other"

@@ -1,11 +1,12 @@
 """A small learned red-risk model: logistic regression over character n-grams and word
-classes in their clauses (risk_words.py), with Platt calibration fitted on held-out folds.
+classes in their clauses (risk_words.py), with Platt calibration fitted on held-out folds,
+averaged with a one-hidden-layer reader of the same features (risk_hidden.py).
 
 Trained on ``config/risk_training/*.jsonl`` (lines of ``{"text", "risk"}``, risk red,
 yellow or blue; only red against the rest is learned) — a broad set written for this:
 colloquial, dialect, run-on and misspelt phrasings, long and short, and hard negatives that
 use the same words in harmless senses. The evaluation file in bench/data/ is never read here.
-Pure Python: the model is a dict of weights, cached with the classifier.
+The regression is a dict of weights, the hidden layer numpy arrays, cached with the classifier.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from pathlib import Path
 
+from fengqiao.nlp.risk_hidden import HiddenModel
 from fengqiao.nlp.risk_words import CACHE_LIMIT, GramCache, WordTagger, word_features
 
 EPOCHS = 8
@@ -66,7 +68,10 @@ def read(model: RiskModel, text: str, masked: str, cut: Callable[[str], list[str
     weights; the sum is added in another order (a difference below 1e-12, as between two
     processes, whose sets iterate in another order)."""
     feats = word_features(text, masked, cut, tagger)
-    return model.probability_of(feats, model.gram_weights(masked, grams)), feats
+    p = model.probability_of(feats, model.gram_weights(masked, grams))
+    if model.hidden is not None:
+        p = (p + model.hidden.probability_of(feats, masked, grams)) / 2
+    return p, feats
 
 
 def _sigmoid(z: float) -> float:
@@ -124,11 +129,13 @@ def _fit_platt(scores: list[float], labels: list[bool]) -> tuple[float, float]:
 
 
 class RiskModel:
-    def __init__(self, weights: dict[str, float], bias: float, a: float, b: float) -> None:
+    def __init__(self, weights: dict[str, float], bias: float, a: float, b: float,
+                 hidden: HiddenModel | None = None) -> None:
         self.weights = weights
         self.bias = bias
         self.a = a
         self.b = b
+        self.hidden = hidden
         self._runs: dict[str, dict[str, float]] = {}  # run of Chinese -> known bigrams
 
     @classmethod
@@ -139,21 +146,29 @@ class RiskModel:
         order = list(range(len(docs)))
         random.Random(5).shuffle(order)
         held_scores: list[float] = []
+        held_hidden: list[float] = []
         held_labels: list[bool] = []
         for fold in range(FOLDS):
             test = set(order[fold::FOLDS])
             train = [i for i in order if i not in test]
-            w, bias = _train_lr([docs[i] for i in train], [labels[i] for i in train],
-                                sample=[sample[i] for i in train] if sample else None)
+            part = ([docs[i] for i in train], [labels[i] for i in train],
+                    [sample[i] for i in train] if sample else None)
+            w, bias = _train_lr(*part[:2], sample=part[2])
+            reader = HiddenModel.train(*part)
             for i in test:
                 held_scores.append(_score(w, bias, docs[i]))
+                held_hidden.append(reader.score(docs[i]))
                 held_labels.append(labels[i])
         a, b = _fit_platt(held_scores, held_labels)
         weights, bias = _train_lr(docs, labels, sample=sample)
-        return cls(weights, bias, a, b)
+        hidden = HiddenModel.train(docs, labels, sample)
+        hidden.a, hidden.b = _fit_platt(held_hidden, held_labels)
+        return cls(weights, bias, a, b, hidden)
 
     def probability(self, feats: Iterable[str]) -> float:
-        return _sigmoid(self.a * _score(self.weights, self.bias, feats) + self.b)
+        feats = list(feats)
+        p = _sigmoid(self.a * _score(self.weights, self.bias, feats) + self.b)
+        return p if self.hidden is None else (p + self.hidden.probability(feats)) / 2
 
     def probability_of(self, feats: Iterable[str], gram_weights: dict[str, float]) -> float:
         """`probability` of ``feats`` and the bigrams of ``gram_weights`` (known ones only,
@@ -178,9 +193,12 @@ class RiskModel:
         return out
 
     def to_data(self) -> dict[str, object]:
-        return {"weights": self.weights, "bias": self.bias, "a": self.a, "b": self.b}
+        return {"weights": self.weights, "bias": self.bias, "a": self.a, "b": self.b,
+                "hidden": None if self.hidden is None else self.hidden.to_data()}
 
     @classmethod
     def from_data(cls, data: dict[str, object]) -> RiskModel:
+        hidden = data.get("hidden")
         return cls(data["weights"], float(data["bias"]),  # type: ignore[arg-type]
-                   float(data["a"]), float(data["b"]))  # type: ignore[arg-type]
+                   float(data["a"]), float(data["b"]),  # type: ignore[arg-type]
+                   None if hidden is None else HiddenModel.from_data(hidden))  # type: ignore[arg-type]

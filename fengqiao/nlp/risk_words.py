@@ -32,7 +32,7 @@ _TARGETS = frozenset({"person", "kin", "school_hosp", "institution"})
 # verb, a crowd, despair ...): k:blade+hold, k:beat+kin, s:despair+now; never alone
 # (k:hold) nor with each other (k:go+person), which fired on ordinary disputes. A class an
 # operator adds is a danger class unless listed here.
-CONTEXT = frozenset({"person", "kin", "hold", "go", "say", "now", "institution", "way",
+CONTEXT = frozenset({"person", "kin", "hold", "go", "say", "now", "later", "institution", "way",
                      "school_hosp", "block", "medicine", "strain", "vehicle", "take"})
 _PAST = ("以前", "前几年", "几年前", "多年前", "去年", "前年", "曾经", "那时候", "小时候", "当年",
          "早就", "后来", "现在没事", "戒了", "已经好了", "年轻的时候", "年轻时", "早年", "那几年",
