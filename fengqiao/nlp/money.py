@@ -28,14 +28,17 @@ _CANDIDATE = re.compile(
     r"(?:[wWkK](?![A-Za-z]))?"
 )
 _CURRENCY_AFTER = re.compile(
-    r"^\s*(?:多|余|来)?\s*(?:元|块(?![地田砖石板木布肉糖玉表])|圆|rmb|RMB|人民币|大洋)"
+    r"^\s*(?:多|余|来)?\s*(?:元|块(?![地田砖石板木布肉糖玉表去走来种喝干住吃玩过商上找儿堆跑坐睡做出回办长学打凑])"
+    r"|圆|rmb|RMB|人民币|大洋)"
 )
 _CURRENCY_BEFORE = re.compile(r"(?:¥|\$|rmb|RMB|人民币|金额|现金)[:：\s]*$")
 _APPROX_AFTER = re.compile(r"^(?:多|余|来|左右|上下|出头)")
 # Units that make the number something other than money.
 _OTHER_UNIT_AFTER = re.compile(
-    r"^\s*(?:多|余|来)?\s*(?:个|人|名|位|天|日|号|年(?!卡)|月(?!卡)|周|岁|次|趟|遍|回|小时|分钟|分|秒|点|层|楼|"
-    r"户|家|间|套|辆|台|只|头|条|匹|棵|亩|米|公里|里|平|方|斤|公斤|克|吨|kg|KG|km|%|％|倍|级|栋|"
+    r"^\s*(?:多|余|来)?\s*(?:个|人|名|位|天(?!天)|日|号|年(?!卡|费|薪|终)|月(?!卡)|周|岁|次|趟|遍|回|小时|分钟|分|秒|点|层|楼|"
+    r"户|家|间|套|辆|台|只(?!给|能|有|是|要|退|赔|好|剩|收|肯|说|修|换)|头|条|匹|棵|亩|米|公里|里|平|方|斤|"
+    r"公斤|克|吨|kg|KG|km|%|％|倍|级|栋|圈|单(?!价)|对(?![方面我他她你不])|会员|骑手|工人|工友|村民|"
+    r"老人|学生|员工|业主|家长|司机|"
     r"座|张|本|件|份|期|集|度|成|公分|厘米|cm|个月|组|队|班|届|辈|代|口|顿|下|针|瓶|箱|袋|粒|颗|"
     r"包(?!工|料|吃|住|干|清|活|修|装)|"
     r"块地|块田|块砖|室|单元|幢|弄|巷|路|床|房间|届|年级|分钟)"
@@ -45,14 +48,15 @@ _MONEY_CUE = re.compile(
     r"利息|本金|贷|转账|转了|提成|奖金|共计|总共|一共|合计|金额|值|买|卖|亏|投资|存|要了|给了|"
     r"给我|给他|每月|每个月|一个月|每年|一年|每天|一天|每亩|一亩|每平|月入|收入|挣|赚|骗|拿|领|发|充|"
     r"首付|月供|尾款|余额|差|涨|降|多收|少给|分红|补助|奖励|开价|报价|估价|评估|标准|块|元|贵|便宜|"
-    r"每人|一人|每户|一户|出|包工|包料|套餐|会员|挂号|年卡|月卡|学费|输了|输掉|结账|结算"
+    r"每人|一人|每户|一户|出|包工|包料|套餐|会员|挂号|年卡|月卡|学费|输了|输掉|结账|结算|"
+    r"的手机|的电脑|的耳机|的手表|的项链|的首饰"
 )
 # Said right before the number, these make it a price or a sum: 修要八百, 只给六千八, and a
 # price per unit, 一节课一百二, 每斤三块二.
 _MONEY_JUST_BEFORE = re.compile(
-    r"(?:要|给|加|补|开|收|卖|赔|出|值|花|付|交|退|扣|结|罚)(?:我|他|她|你|我们|了)?$"
+    r"(?:要|给|加|补|开|收|卖|赔|出|值|花|付|交|退|扣|结|罚|刷|满|减)(?:我|他|她|你|我们|了)?$"
     r"|(?:说好|讲好|谈好)$"
-    r"|(?:一|每)(?:[节斤个次天晚月年件份桌台亩张本瓶箱盒吨方顿趟车家]|节课|小时|课时|平米|平方|人|户|公斤)$"
+    r"|(?:一|每)(?:[节斤个次天晚月年件份桌台亩张本瓶箱盒吨方顿趟车家套]|节课|小时|课时|平米|平方|人|户|公斤)$"
 )
 # 三块二, 两块八: a digit right after 块 or 元 is dimes (角), unless more of a number follows.
 _DIMES_AFTER = re.compile(
@@ -62,11 +66,19 @@ _CLAUSE_BREAK = re.compile(r"[，。！？；,!?;\n、]")
 # characters out, so a text without any holds no amount.
 _ANY_NUMERAL = re.compile(rf"[\d{_NUM_CHARS}]")
 _APPROX_INSIDE = re.compile(rf"([\d{_NUM_CHARS}])(多|来|余)([万千百亿])")
+# 十几万, 三十几万, 二十几块: at least the tens said (authors and residents read 十几万 as
+# 100,000 and more); 几十万 says no digit and stays vague.
+_TENS_AND_SOME = re.compile(r"(十)几([万千]|块(?=钱)|元)")
 _VAGUE_BEFORE = re.compile(r"(?:几|好几|百分之|第|之|No\.?|no\.?|#|双|腊月|正月|冬月|农历|阴历|初)$")
 # A number named as a label (车牌后面是578, 房号1203) or an age (我七十三了, 老人八十多了).
-_LABEL_BEFORE = re.compile(r"(?:车牌|牌照|尾号|编号|号码|工号|房号|门牌|单号|订单号)[^，。！？]{0,4}$")
+_LABEL_BEFORE = re.compile(r"(?:车牌|牌照|尾号|编号|号码|工号|房号|门牌|单号|订单号)[^，。！？]{0,4}$"
+                           r"|\d(?:栋|幢|单元|号楼)$")
 _AGE = (re.compile(r"(?:我|他|她|俺|老人|我妈|我爸|奶奶|爷爷|姥姥|姥爷|老伴|老头|老太太|老汉)"
                    r"(?:都|已经|也|今年)?$"), re.compile(r"^(?:多|来)?(?:岁)?了"))
+# An elder named, then a number ending the phrase (我娘七十九 临洮, 俺老两口都八十了): an age.
+_ELDER_AGE = (re.compile(r"(?:我娘|俺娘|老娘|我妈|俺妈|我爹|俺爹|老爹|我爸|奶奶|爷爷|姥姥|姥爷|外婆|外公|"
+                         r"老伴|老太太|老两口|两口子|老俩口|婆婆|公公|大伯|大爷|大娘)(?:都|已经|也|今年)?$"),
+              re.compile(r"^(?:多|来)?(?:岁)?(?:了|\s|[，。！？,]|$)"))
 # Hotlines and service numbers: 我打了12345投诉 names a number to call, never an amount.
 SERVICE_NUMBERS = frozenset({"110", "119", "120", "122", "12345", "12315", "12348", "12356",
                              "12333", "12319", "12369", "12351", "12338", "96110", "12110"})
@@ -83,6 +95,12 @@ _NON_DIGITS = re.compile(r"\D")
 _LONE_DIGITS = frozenset(_CN_DIGITS)  # 一, 两 …: the short cut in find_amounts
 _SERVICE_CONTEXT_AFTER = re.compile(r"^\s*(?:元|块|圆|万|千|百)")
 _CHARGED_BEFORE = re.compile(r"(?:扣|收|罚|赔|花|付|退)(?:了|我|他|她|我们)?$")
+# A work schedule, not a sum: 996干了一年.
+_SCHEDULES = frozenset({"996", "955", "007"})
+# 十二万一直, 三万一时, 八百一个月: the numeral run took the 一 of the next word.
+_SWALLOWED_ONE = re.compile(r"[万千百亿][一二三四五六七八九两]?一$")
+_NEXT_WORD = re.compile(r"^(?:直|时|共|起|下|定|点|般|样|次|些|天|年|个|月|把|边|会|旦|切|再|向|律|同|"
+                        r"家|人|辈|周|星期|礼拜|声|口|回|趟|笔)")
 
 
 def cn_to_number(token: str) -> float | None:
@@ -172,6 +190,8 @@ def find_amounts(text: str) -> list[float | int]:
     # 二十多万 / 三千来块: the approximation word sits inside the number; drop it (the same
     # length is kept with a space so positions stay meaningful).
     text = _APPROX_INSIDE.sub(lambda m: m.group(1) + m.group(3) + " ", text)
+    if "几" in text:
+        text = _TENS_AND_SOME.sub(lambda m: m.group(1) + m.group(2) + " ", text)
     if _DIGIT.search(text) is not None:  # every phone, ID or card number holds digits
         text = _NOT_MONEY.sub(lambda m: " " * len(m.group(0)), text)
     for m in _CANDIDATE.finditer(text):
@@ -190,9 +210,13 @@ def find_amounts(text: str) -> list[float | int]:
         if _VAGUE_BEFORE.search(before) or after.startswith(("几", "把")):
             continue
         if token[0] in "拾佰仟" or _LABEL_BEFORE.search(before) or (
-                _AGE[0].search(before) and _AGE[1].match(after)):
+                _AGE[0].search(before) and _AGE[1].match(after)) or (
+                _ELDER_AGE[0].search(before) and _ELDER_AGE[1].match(after)
+                and 40 <= (cn_to_number(token) or 0) <= 120):
             continue  # 收拾 is no 拾 (a written amount starts with a digit: 壹拾), a label, an age
         digits_only = _NON_DIGITS.sub("", token)
+        if token in _SCHEDULES and not _CURRENCY_AFTER.match(after):
+            continue
         if token in SERVICE_NUMBERS and not _SERVICE_CONTEXT_AFTER.match(after) and not (
                 _CHARGED_BEFORE.search(before)):
             continue  # 12345, 110 …: a hotline unless a currency word follows (12345元) or
@@ -201,6 +225,10 @@ def find_amounts(text: str) -> list[float | int]:
         if len(digits_only) >= 11 or (not before_currency and start > 0 and
                                       text[start - 1].isalpha() and text[start - 1].isascii()):
             continue  # phone, ID or card number, or a code such as A3000
+        if _SWALLOWED_ONE.search(token) and _NEXT_WORD.match(after) and not (
+                _CURRENCY_AFTER.match(after)):
+            token, end = token[:-1], end - 1
+            after = text[end : end + 6]
         value = cn_to_number(token)
         if value is None and len(token) > 1:
             # 两千五一个月: the numeral run swallowed the next word's 一; keep the longest
@@ -223,8 +251,10 @@ def find_amounts(text: str) -> list[float | int]:
             digit = dimes.group(1)
             value += (int(digit) if digit.isdigit() else _CN_DIGITS[digit]) / 10
         if not currency:
-            if _OTHER_UNIT_AFTER.match(after):
-                continue
+            unit = _OTHER_UNIT_AFTER.match(after)
+            if unit and (not after[:1].isspace() or value < 100
+                         or any(ch.isdigit() for ch in token)):
+                continue  # a space after a large Chinese numeral is a pause (三万六 家里)
             # 14万 with no other unit after it is money in a complaint; smaller numbers need
             # the clause to be about money.
             if not ("万" in token or "亿" in token) and not _MONEY_JUST_BEFORE.search(before):

@@ -57,7 +57,7 @@ def test_amount_forms(text: str, expected: list[float]) -> None:
         "身份证110101199003074514",
         "两个人吵架，一直没解决",
         "好几万块",
-        "十几万",
+        "几十万",  # no digit said
         "三四千",  # a range is not one amount
         "分3期付款",
         "302室的住户欠钱",
@@ -127,6 +127,18 @@ def test_an_amount_next_to_a_phone_number_is_still_found() -> None:
         ("他开车撞过来，车牌后面是578", []),  # a label
         ("补课收费2800一个学生", [2800]),  # the digits before 一个
         ("理发店剪一次头扣我120", [120]),  # a verb of docking with its object
+        ("老公赌钱输了十几万", [100000]),  # at least the tens said: read as its lower bound
+        ("拆迁一户才给二十来万，隔壁给到三十几万", [200000, 300000]),
+        ("民事赔偿十二万一直没给", [120000]),  # the 一 of 一直 is no digit
+        ("房租八百一个月，押一付三", [800]),
+        ("工资两千一", [2100]),
+        ("那个那个老板欠我三万六 家里娃要上学", [36000]),  # a pause, not a unit (家)
+        ("医院还欠着五万多天天催", [50000]),  # 天天 is every day, not days
+        ("我娘七十九 临洮 我在路上", []),  # an elder's age
+        ("和平小区6栋302，欠了房租八千", [8000]),  # a room number
+        ("996干了一年，工资拖了三个月", []),  # a work schedule
+        ("大家商量下礼拜一块去县里要钱", []),  # 一块去: together
+        ("满三百减两百，结果商家不发货", [300, 200]),
         ("合作社让我们入股每家五千，说年底分红", [5000]),  # per household
         ("健身房交了五千年卡，只退一千", [5000, 1000]),  # 年卡 is a card, not years
         ("说好结4500，到手只给了2000", [4500, 2000]),
