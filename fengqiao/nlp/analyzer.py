@@ -7,8 +7,10 @@ same type, risk colour and extracted facts wherever it comes in.
 from __future__ import annotations
 
 import hashlib
+import logging
 import marshal
 import os
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -26,6 +28,9 @@ from fengqiao.nlp.risk_model import HARD_NEGATIVE_WEIGHT, RiskModel, load_risk_e
 from fengqiao.nlp.risk_model import training_files as risk_training_files
 from fengqiao.nlp.taxonomy import DisputeType, load_taxonomy
 from fengqiao.nlp.text import Normalizer
+
+log = logging.getLogger("fengqiao.nlp")
+BUILDING = "正在训练文本模型（首次运行或规则、训练数据有改动时，约半分钟，只需一次）…"
 
 # Bump when feature extraction or the model changes, so old caches are not reused.
 MODEL_VERSION = "nb-lr-poe-5-lentemp+risk-lr-words-5+hidden32+matrix"
@@ -158,6 +163,10 @@ class Analyzer:
             except (EOFError, ValueError, TypeError):
                 data = None  # a torn or foreign file: rebuild it
         if data is None:
+            # Half a minute of silence on a first start looks like a hang: say why.
+            log.info("building the text model", extra={"cache": str(path)})
+            if sys.stderr.isatty():
+                print(BUILDING, file=sys.stderr, flush=True)
             data = cls._build(config_dir, taxonomy, normalizer, tokenizer, risk)
             _atomic_write(path, marshal.dumps(data))
             for old in nlp_cache.glob("model-*.marshal"):
