@@ -85,7 +85,30 @@ def starts_source(found: AbstractSet[str]) -> str:
     # characters in C), its second characters a class.
     parts = [f"{re.escape(first)}{_klass(nexts)}" for first, nexts in sorted(seconds.items())]
     parts += [re.escape(h) for h in sorted(singles)]
-    return "|".join(parts)
+    if len(parts) <= _FLAT_MAX:
+        return "|".join(parts)
+    return _tree([(first, branch) for first, branch in zip([*sorted(seconds), *sorted(singles)],
+                                                         parts)])
+
+
+# `re` searches a flat alternation of branches that each begin with a character for the
+# places holding a first character (in C), then tries the branches there one by one: with
+# many branches that is most of the cost (the harmless senses' 228: 6.9 µs a text). A tree
+# of lookaheads picks the branches in a few class tests but is tried at every place, ≈ 1 µs
+# a text more: it pays above about a hundred branches (measured on each starts pattern).
+_FLAT_MAX = 128
+_LEAF = 16  # branches tried one by one at the bottom of `_tree`
+
+
+def _tree(parts: list[tuple[str, str]]) -> str:
+    """The alternation of the branches (first character, branch), nested in halves, each
+    behind a lookahead for its first characters (harmless senses: 6.9 → 3.7 µs a text). A
+    match begins at the same places."""
+    if len(parts) <= _LEAF:
+        return "|".join(branch for _, branch in parts)
+    half = len(parts) // 2
+    return "|".join(f"(?={_klass({first for first, _ in side})})(?:{_tree(side)})"
+                    for side in (parts[:half], parts[half:]))
 
 
 def _klass(chars: set[str]) -> str:
