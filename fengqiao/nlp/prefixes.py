@@ -178,6 +178,66 @@ def _heads(seq: list[tuple[Any, Any]], depth: int) -> set[str] | None:
     return {""}
 
 
+_MAX_PAIR_GATES = 2
+
+
+def required_pairs(pattern: str) -> tuple[frozenset[str], ...]:
+    """Sets of two-character strings such that every match of ``pattern`` holds one string
+    of each set (the fewest-string sets, at most two; none holding a ，, since a text's pairs
+    are taken between its commas). Where the characters a match needs are common (让, 带,
+    我), the pairs they must form (不让, 带走) are rare: a cue or rule tried on most texts
+    is skipped on most (remembered)."""
+    return remembered("pairs", pattern, _required_pairs)  # type: ignore[no-any-return]
+
+
+def _required_pairs(pattern: str) -> tuple[frozenset[str], ...]:
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return ()
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return ()
+    gates = [g for g in _pairs(list(parsed), "") if not any("，" in p for p in g)]
+    gates.sort(key=len)
+    return tuple(frozenset(g) for g in gates[:_MAX_PAIR_GATES])
+
+
+def _pairs(seq: list[tuple[Any, Any]], lead: str) -> list[set[str]]:
+    """For a parsed sequence whose match always comes right after the string ``lead``
+    (empty if not known): sets of two-character strings the text must hold one of each.
+    Literal characters in a row give their pairs; an alternation, one pair of each
+    alternative; anything else ends the row (what it is is not followed)."""
+    out: list[set[str]] = []
+    run = lead
+    for op, arg in seq:
+        if op is sre_constants.LITERAL:
+            run += chr(arg)
+            continue
+        if op is sre_constants.SUBPATTERN and not arg[1] and not arg[2] and all(
+                item_op is sre_constants.LITERAL for item_op, _ in arg[-1]):
+            run += "".join(chr(item) for _, item in arg[-1])
+            continue
+        out.extend({run[i:i + 2]} for i in range(len(run) - 1))
+        before = run[-1:]
+        run = ""
+        if op is sre_constants.SUBPATTERN and not arg[1] and not arg[2]:
+            out.extend(_pairs(list(arg[-1]), before))
+        elif op is sre_constants.BRANCH:
+            union: set[str] = set()
+            for branch in arg[1]:
+                inner = _pairs(list(branch), before)
+                if not inner:
+                    union = set()
+                    break
+                union |= min(inner, key=len)
+            if union:
+                out.append(union)
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and arg[0] >= 1:
+            out.extend(_pairs(list(arg[2]), before))
+    out.extend({run[i:i + 2]} for i in range(len(run) - 1))
+    return out
+
+
 def split(pattern: str, first: frozenset[str] | None,
           first_of: Callable[[str], frozenset[str] | None]) -> list[tuple[str, Any]]:
     """(alternative, the characters it can start with: ``first_of``, remembered) for each of
