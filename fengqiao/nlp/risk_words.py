@@ -79,6 +79,8 @@ class WordTagger:
         self._gates = [required_chars(pattern.pattern) for pattern, _ in self.patterns]
         # clause, or (clause, masked clause) -> its classes (sorted) and features
         self.clauses: dict[str | tuple[str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
+        # (classes of a clause, of the next) -> their s: features (`word_features`)
+        self.pairs: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
 
     def spans(self, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """(start, end, classes) of the multi-character words and patterns in ``text``."""
@@ -181,13 +183,24 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
                 feats.update(own)
             if ordered:
                 if previous:
-                    feats.update(f"s:{min(a, b)}+{max(a, b)}" for a in previous
-                                 for b in ordered if a != b
-                                 and (a not in CONTEXT or b not in CONTEXT))
+                    pair = tagger.pairs.get((previous, ordered))
+                    if pair is None:
+                        pair = _pair_features(previous, ordered)
+                        if len(tagger.pairs) >= CACHE_LIMIT:
+                            tagger.pairs.clear()
+                        tagger.pairs[previous, ordered] = pair
+                    feats.update(pair)
                 previous = ordered
             else:
                 previous = ()
     return feats
+
+
+def _pair_features(previous: tuple[str, ...], ordered: tuple[str, ...]) -> tuple[str, ...]:
+    """The s: features of two neighbouring clauses' classes, in the order they were added
+    one by one (a tuple, not a set: the text's set of features is then built alike)."""
+    return tuple(f"s:{min(a, b)}+{max(a, b)}" for a in previous for b in ordered
+                 if a != b and (a not in CONTEXT or b not in CONTEXT))
 
 
 # Done before, said in its own clause: 吓唬过我爸, 打过他两次 (经过, 路过 are not).
