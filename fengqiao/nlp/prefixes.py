@@ -197,45 +197,65 @@ def _required_pairs(pattern: str) -> tuple[frozenset[str], ...]:
         return ()
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return ()
-    gates = [g for g in _pairs(list(parsed), "") if not any("，" in p for p in g)]
+    gates = [g for g in _pairs(list(parsed), None)[0] if not any("，" in p for p in g)]
     gates.sort(key=len)
     return tuple(frozenset(g) for g in gates[:_MAX_PAIR_GATES])
 
 
-def _pairs(seq: list[tuple[Any, Any]], lead: str) -> list[set[str]]:
-    """For a parsed sequence whose match always comes right after the string ``lead``
-    (empty if not known): sets of two-character strings the text must hold one of each.
-    Literal characters in a row give their pairs; an alternation, one pair of each
-    alternative; anything else ends the row (what it is is not followed)."""
+_MAX_PAIRS = 64  # a gate of more pairs than this is not made
+
+
+def _pairs(seq: list[tuple[Any, Any]], lead: set[str] | None
+           ) -> tuple[list[set[str]], set[str] | None]:
+    """For a parsed sequence whose match always comes right after one of the characters
+    ``lead`` (None: not known): sets of two-character strings the text must hold one of
+    each, and the characters the match may end with (None: not known). A character or a
+    small class after one gives their pairs; an alternation, the union of one set of each
+    alternative; anything else (a wider class, a repeat that may be skipped, an anchor or
+    a lookaround) ends what is known."""
     out: list[set[str]] = []
-    run = lead
+    last = lead
     for op, arg in seq:
-        if op is sre_constants.LITERAL:
-            run += chr(arg)
-            continue
-        if op is sre_constants.SUBPATTERN and not arg[1] and not arg[2] and all(
-                item_op is sre_constants.LITERAL for item_op, _ in arg[-1]):
-            run += "".join(chr(item) for _, item in arg[-1])
-            continue
-        out.extend({run[i:i + 2]} for i in range(len(run) - 1))
-        before = run[-1:]
-        run = ""
-        if op is sre_constants.SUBPATTERN and not arg[1] and not arg[2]:
-            out.extend(_pairs(list(arg[-1]), before))
+        chars = _small_class(op, arg)
+        if chars is not None:
+            if last and len(last) * len(chars) <= _MAX_PAIRS:
+                out.append({a + b for a in last for b in chars})
+            last = chars
+        elif op is sre_constants.SUBPATTERN and not arg[1] and not arg[2]:
+            inner, last = _pairs(list(arg[-1]), last)
+            out.extend(inner)
         elif op is sre_constants.BRANCH:
-            union: set[str] = set()
+            union: set[str] | None = set()
+            ends: set[str] | None = set()
             for branch in arg[1]:
-                inner = _pairs(list(branch), before)
-                if not inner:
-                    union = set()
-                    break
-                union |= min(inner, key=len)
+                inner, end = _pairs(list(branch), last)
+                union = union | min(inner, key=len) if inner and union is not None else None
+                ends = ends | end if end is not None and ends is not None else None
             if union:
                 out.append(union)
-        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and arg[0] >= 1:
-            out.extend(_pairs(list(arg[2]), before))
-    out.extend({run[i:i + 2]} for i in range(len(run) - 1))
-    return out
+            last = ends if ends and len(ends) <= _MAX_CLASS_PAIRED else None
+        else:
+            if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and arg[0] >= 1:
+                out.extend(_pairs(list(arg[2]), last)[0])  # it is there at least once
+            last = None
+    return out, last
+
+
+_MAX_CLASS_PAIRED = 16
+
+
+def _small_class(op: Any, arg: Any) -> set[str] | None:
+    """The characters of a literal or of a class of at most 16 listed characters."""
+    if op is sre_constants.LITERAL:
+        return {chr(arg)}
+    if op is not sre_constants.IN or len(arg) > _MAX_CLASS_PAIRED:
+        return None
+    chars = set()
+    for item_op, item in arg:
+        if item_op is not sre_constants.LITERAL:
+            return None  # a range, a category, a negation
+        chars.add(chr(item))
+    return chars
 
 
 def split(pattern: str, first: frozenset[str] | None,

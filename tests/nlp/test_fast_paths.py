@@ -132,11 +132,14 @@ def test_required_pairs() -> None:
     from fengqiao.nlp.prefixes import required_pairs
 
     assert required_pairs("(?:带走|带上车|看住)") == (frozenset({"带走", "带上", "看住"}),)
-    assert required_pairs("a(?:bc|de)f") == (frozenset({"ab", "ad"}),)
+    assert required_pairs("a(?:bc|de)f") == (frozenset({"ab", "ad"}), frozenset({"cf", "ef"}))
     assert required_pairs("不让(他|她)?(走|出来)") == (frozenset({"不让"}),)
     assert required_pairs("[^，]{0,2}拿刀") == (frozenset({"拿刀"}),)
+    assert required_pairs("(不|没)拿") == (frozenset({"不拿", "没拿"}),)
+    assert required_pairs("扣(了|住)[^，]{0,4}人") == (frozenset({"扣了", "扣住"}),)
+    assert required_pairs("x(?:|b)c") == (frozenset({"xc", "bc"}),)
     # No pair known, one across a comma (a text's pairs are taken between commas), flags.
-    assert required_pairs("(不|没)拿") == () and required_pairs("a，b") == ()
+    assert required_pairs("a(?:b|c)?d") == () and required_pairs("a，b") == ()
     assert required_pairs("(?i)ab") == () and required_pairs("a(?:|b)") == ()
 
 
