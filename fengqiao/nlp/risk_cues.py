@@ -299,12 +299,12 @@ class CueSet:
         self._cue_bits: list[tuple[int, Cue]] = [
             (self.gates.bits((*((cue.first_chars,) if cue.first_chars else ()), *cue.gates)),
              cue) for cue in cues]
-        # The characters a harmless sense or a word of a class can start with, as bits too
-        # (0: any character): `mask` and `_has` need no set of the text's characters.
+        # The characters a harmless sense or a word of a class can start with (and the pairs a
+        # class word holds) as bits too (0: any): `mask` and `_has` need no set of characters.
         self._harmless_bit = self.gates.bits(
             [harmless.first_chars]) if harmless and harmless.first_chars else 0
-        self._class_bits = {name: self.gates.bits([words.first_chars]) if words.first_chars
-                            else 0 for name, words in self.class_words.items()}
+        self._class_bits = {name: self.gates.bits([w.first_chars, *required_pairs(w.source)])
+                            if w.first_chars else 0 for name, w in self.class_words.items()}
 
     @classmethod
     def from_config(cls, config_dir: Path) -> CueSet:
