@@ -199,7 +199,13 @@ def _required_pairs(pattern: str) -> tuple[frozenset[str], ...]:
         return ()
     gates = [g for g in _pairs(list(parsed), None)[0] if not any("，" in p for p in g)]
     gates.sort(key=len)
-    return tuple(frozenset(g) for g in gates[:_MAX_PAIR_GATES])
+    kept = [frozenset(g) for g in gates[:_MAX_PAIR_GATES]]
+    # Its possible first two characters, when every match has two (a text holding none of
+    # them was searched for them in vain: a third of the cues tried, before this gate).
+    begins = heads(pattern)
+    if begins and all(len(h) == 2 and "，" not in h for h in begins) and begins not in kept:
+        kept.append(frozenset(begins))
+    return tuple(kept)
 
 
 _MAX_PAIRS = 64  # a gate of more pairs than this is not made

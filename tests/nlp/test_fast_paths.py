@@ -137,9 +137,10 @@ def test_required_pairs() -> None:
     assert required_pairs("[^，]{0,2}拿刀") == (frozenset({"拿刀"}),)
     assert required_pairs("(不|没)拿") == (frozenset({"不拿", "没拿"}),)
     assert required_pairs("扣(了|住)[^，]{0,4}人") == (frozenset({"扣了", "扣住"}),)
-    assert required_pairs("x(?:|b)c") == (frozenset({"xc", "bc"}),)
+    assert required_pairs("x(?:|b)c") == (frozenset({"xc", "bc"}), frozenset({"xc", "xb"}))
     # No pair known, one across a comma (a text's pairs are taken between commas), flags.
-    assert required_pairs("a(?:b|c)?d") == () and required_pairs("a，b") == ()
+    assert required_pairs("a(?:b|c)?d") == (frozenset({"ab", "ac", "ad"}),)  # its beginnings
+    assert required_pairs("a[^，]b") == () and required_pairs("a，b") == ()
     assert required_pairs("(?i)ab") == () and required_pairs("a(?:|b)") == ()
 
 
