@@ -68,8 +68,8 @@ class Cue:
     # sequence): a text without one of them skips the cue.
     needs: tuple[str, ...] = ()
     # Sets of characters (`required_chars`), then of character pairs (`required_pairs`),
-    # every match holds one of each: a text missing any set skips the cue. Exact, like `first_chars`, but it can ask for the
-    # rarest part of the pattern (菜刀|斧头 …) rather than its common start (我, 他, 拿).
+    # every match holds one of each: a text missing any set skips the cue. Exact; it can
+    # ask for the rarest part of the pattern (菜刀|斧头 …), not its common start (我, 他, 拿).
     gates: tuple[frozenset[str], ...] = ()
     # Word classes one of which the text must hold for a strong cue to be strong (a set time
     # or a means beside a bare threat); without one the hit is weak evidence for the model.
