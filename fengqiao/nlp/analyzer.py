@@ -302,9 +302,8 @@ class Analyzer:
         """One block's words, their known rows (in order), its runs' known rows and its
         keyword candidates."""
         words = tokenize.cut(self._tokenizer, block)
-        row_of = self._model.row
-        word_rows = tuple(row for row in (-1 if w in STOP_WORDS else row_of("w:" + w)
-                                          for w in words) if row >= 0)
+        word_rows = tuple(row for row in self._model.rows(["w:" + w for w in words
+                                                           if w not in STOP_WORDS]) if row >= 0)
         run_rows = tuple(row for run in tokenize.han_runs(block) for row in self._run_known(run))
         found = (words, word_rows, run_rows, _candidates(words))
         if found == _NOTHING:
@@ -318,10 +317,9 @@ class Analyzer:
         """The known rows of a run of Chinese characters: its bigrams, then its characters."""
         known = self._run_rows.get(run)
         if known is None:
-            row_of = self._model.row
             grams = [*("b:" + g for g in tokenize.han_bigrams(run)),
                      *("u:" + c for c in tokenize.han_chars(run))]
-            known = tuple(i for i in map(row_of, grams) if i >= 0)
+            known = tuple(i for i in self._model.rows(grams) if i >= 0)
             if len(self._run_rows) >= tokenize.CACHE_LIMIT:
                 self._run_rows.clear()
             self._run_rows[run] = known

@@ -15,8 +15,9 @@ import math
 import os
 import random
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 # numpy here indexes and sums rows and does no linear algebra, so OpenBLAS's worker threads
@@ -300,6 +301,10 @@ class Classifier:
     def row(self, feature: str) -> int:
         """The feature's row in the weight matrix, -1 if the model does not know it."""
         return self._row.get(feature, -1)
+
+    def rows(self, features: Iterable[str]) -> Iterator[int]:
+        """`row` of each feature, looked up in C (no Python call per feature)."""
+        return map(self._row.get, features, repeat(-1))
 
     def probabilities_of_rows(self, rows: Collection[int]) -> list[float] | None:
         """Probabilities per class from the rows of the known features (see `row`), or None

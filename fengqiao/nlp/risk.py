@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fengqiao.nlp.prefixes import required_pairs
 from fengqiao.nlp.risk_cues import BLANK, CueSet, Phrases, first_unnegated, required_chars
 from fengqiao.nlp.risk_model import RiskModel, features, read
 from fengqiao.nlp.risk_words import GramCache, WordTagger, explain
@@ -85,12 +86,13 @@ class RiskAssessor:
         self.tagger = WordTagger(self.cues.lexicon)
         self._grams = GramCache()
         # The risk step runs on every answer. Each rule's character sets (what each group can
-        # start with, and the rarest characters each group's every match holds) are bits, in
-        # the cues' index: a rule is tried only if the text's characters set all of its bits.
+        # start with, the rarest characters and the pairs each group's every match holds) are
+        # bits, in the cues' index: a rule is tried only if the text sets all of its bits.
         self._rule_bits: list[tuple[int, RiskRule]] = [
             (self.cues.gates.bits(gate for group, first in zip(rule.groups, rule.first_chars)
                                   for gate in (*((first,) if first else ()),
-                                               *required_chars(group.source))), rule)
+                                               *required_chars(group.source),
+                                               *required_pairs(group.source))), rule)
             for rule in rules]
 
     @classmethod
@@ -193,7 +195,7 @@ class RiskAssessor:
     def _rules(self, text: str, bits: int | None = None) -> tuple[list[str], list[str]]:
         red: list[str] = []
         yellow: list[str] = []
-        missing = ~(self.cues.gates.of(frozenset(text)) if bits is None else bits)
+        missing = ~(self.cues.gates.of_text(text) if bits is None else bits)
         # A rule missing a character one of its groups needs is skipped.
         for rule in [rule for needed, rule in self._rule_bits if not needed & missing]:
             hits: list[str] = []

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, reduce
-from operator import or_
+from operator import add, or_
 from pathlib import Path
 from typing import Any
 
-from fengqiao.nlp.prefixes import compiled, remembered, split, starts_for
+from fengqiao.nlp.prefixes import compiled, remembered, required_pairs, split, starts_for
 from fengqiao.nlp.risk_frames import Frames
 
 NEGATION = re.compile(
@@ -67,9 +67,9 @@ class Cue:
     # Word classes every match must contain (the {name}s of the pattern's top-level
     # sequence): a text without one of them skips the cue.
     needs: tuple[str, ...] = ()
-    # Sets of characters every match holds one of each (see `required_chars`): a text
-    # missing any set skips the cue. Exact, like `first_chars`, but it can ask for the
-    # rarest part of the pattern (菜刀|斧头 …) rather than its common start (我, 他, 拿).
+    # Sets of characters (`required_chars`), then of character pairs (`required_pairs`),
+    # every match holds one of each: a text missing any set skips the cue. Exact; it can
+    # ask for the rarest part of the pattern (菜刀|斧头 …), not its common start (我, 他, 拿).
     gates: tuple[frozenset[str], ...] = ()
     # Word classes one of which the text must hold for a strong cue to be strong (a set time
     # or a means beside a bare threat); without one the hit is weak evidence for the model.
@@ -243,14 +243,14 @@ class GateBits:
         return reduce(or_, filter(None, map(self._char_bits.get, present)), 0)
 
     def of_text(self, text: str) -> int:
-        """``of(frozenset(text))`` from its parts between commas, remembered (residents
-        repeat clauses; a set of a text's characters cost as much as the rest of the test)."""
+        """`of` the text's characters and pairs of neighbours (`prefixes.required_pairs`),
+        from its parts between commas, remembered (residents repeat clauses)."""
         known = self._parts
         bits = 0
         for part in text.split("，"):
             found = known.get(part)
             if found is None:
-                found = self.of(frozenset(part))
+                found = self.of(frozenset(part).union(map(add, part, part[1:])))  # and pairs
                 if len(known) >= 50_000:
                     known.clear()
                 known[part] = found
@@ -299,12 +299,12 @@ class CueSet:
         self._cue_bits: list[tuple[int, Cue]] = [
             (self.gates.bits((*((cue.first_chars,) if cue.first_chars else ()), *cue.gates)),
              cue) for cue in cues]
-        # The characters a harmless sense or a word of a class can start with, as bits too
-        # (0: any character): `mask` and `_has` need no set of the text's characters.
+        # The characters a harmless sense or a word of a class can start with (and the pairs a
+        # class word holds) as bits too (0: any): `mask` and `_has` need no set of characters.
         self._harmless_bit = self.gates.bits(
             [harmless.first_chars]) if harmless and harmless.first_chars else 0
-        self._class_bits = {name: self.gates.bits([words.first_chars]) if words.first_chars
-                            else 0 for name, words in self.class_words.items()}
+        self._class_bits = {name: self.gates.bits([w.first_chars, *required_pairs(w.source)])
+                            if w.first_chars else 0 for name, w in self.class_words.items()}
 
     @classmethod
     def from_config(cls, config_dir: Path) -> CueSet:
@@ -329,7 +329,7 @@ class CueSet:
                             compiled(expanded), frozenset(firsts) if firsts else None, starts,
                             remembered("needs", "\0".join((str(raw["pattern"]), *lexicon)),
                                        _needs_of),
-                            required_chars(expanded),
+                            required_chars(expanded) + required_pairs(expanded),
                             tuple(str(n) for n in raw.get("strong_with", ()))))
         pattern = Phrases(harmless) if harmless else None
         lexicon_words = data.get("lexicon") or {}
@@ -372,7 +372,7 @@ class CueSet:
         whole: set[str] | None = None
         kinds: set[str] = set()
         has: dict[str, bool] = {}
-        missing = ~(self.gates.of(frozenset(masked)) if bits is None else bits)
+        missing = ~(self.gates.of_text(masked) if bits is None else bits)
         # A cue missing a part it needs is skipped; one hit per kind is enough.
         for cue in [cue for needed, cue in self._cue_bits if not needed & missing]:
             if cue.kind in kinds:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from fengqiao.nlp.prefixes import compiled
 from fengqiao.nlp.risk_cues import _PAST as _PAST_TIME
@@ -79,6 +79,8 @@ class WordTagger:
         self._gates = [required_chars(pattern.pattern) for pattern, _ in self.patterns]
         # clause, or (clause, masked clause) -> its classes (sorted) and features
         self.clauses: dict[str | tuple[str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
+        # (classes of a clause, of the next) -> their s: features (`word_features`)
+        self.pairs: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
 
     def spans(self, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """(start, end, classes) of the multi-character words and patterns in ``text``."""
@@ -92,8 +94,12 @@ class WordTagger:
                     break  # the longest word here is enough
         if self.patterns:
             chars = set(text)
+            # Plain loops: a generator in all() per pattern cost more than the search.
             for (pattern, name), gates in zip(self.patterns, self._gates):
-                if all(not gate.isdisjoint(chars) for gate in gates):
+                for gate in gates:
+                    if gate.isdisjoint(chars):
+                        break
+                else:
                     out.extend((m.start(), m.end(), (name,)) for m in pattern.finditer(text)
                                if m.end() > m.start())
         return out
@@ -149,13 +155,16 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
     remembered = tagger.clauses
     # Keyed by the clause alone when nothing was blanked (most texts), else with its masked
     # form; an empty clause (two breaks in a row) is skipped.
-    keys: list[str] | list[tuple[str, str]]
+    keys: Sequence[str | tuple[str, str]]
     if masked == text:
         keys = _BREAK.split(text)
     else:
         stops = [*(m.start() for m in _BREAK.finditer(text)), len(text)]
-        keys = [(text[a:b], masked[a:b]) for a, b in zip([0, *(s + 1 for s in stops)], stops)
-                if b > a]
+        # A clause nothing was blanked in is keyed by itself, as in an unmasked text: the
+        # same entry (a tuple key for every clause of such a text missed the cache).
+        keys = [clause if clause == masked_clause else (clause, masked_clause)
+                for a, b in zip([0, *(s + 1 for s in stops)], stops) if b > a
+                for clause, masked_clause in ((text[a:b], masked[a:b]),)]
     for key in keys:
         if key:
             found = remembered.get(key)
@@ -174,13 +183,24 @@ def word_features(text: str, masked: str, cut: Callable[[str], list[str]],
                 feats.update(own)
             if ordered:
                 if previous:
-                    feats.update(f"s:{min(a, b)}+{max(a, b)}" for a in previous
-                                 for b in ordered if a != b
-                                 and (a not in CONTEXT or b not in CONTEXT))
+                    pair = tagger.pairs.get((previous, ordered))
+                    if pair is None:
+                        pair = _pair_features(previous, ordered)
+                        if len(tagger.pairs) >= CACHE_LIMIT:
+                            tagger.pairs.clear()
+                        tagger.pairs[previous, ordered] = pair
+                    feats.update(pair)
                 previous = ordered
             else:
                 previous = ()
     return feats
+
+
+def _pair_features(previous: tuple[str, ...], ordered: tuple[str, ...]) -> tuple[str, ...]:
+    """The s: features of two neighbouring clauses' classes, in the order they were added
+    one by one (a tuple, not a set: the text's set of features is then built alike)."""
+    return tuple(f"s:{min(a, b)}+{max(a, b)}" for a in previous for b in ordered
+                 if a != b and (a not in CONTEXT or b not in CONTEXT))
 
 
 # Done before, said in its own clause: 吓唬过我爸, 打过他两次 (经过, 路过 are not).

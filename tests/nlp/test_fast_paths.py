@@ -127,6 +127,23 @@ def test_two_character_beginnings() -> None:
     assert heads("a*") is None and heads("[^a]b") is None and heads("(?i)ab") is None
 
 
+def test_required_pairs() -> None:
+    """Pairs of characters every match holds one of (gates for cues and phrase rules)."""
+    from fengqiao.nlp.prefixes import required_pairs
+
+    assert required_pairs("(?:带走|带上车|看住)") == (frozenset({"带走", "带上", "看住"}),)
+    assert required_pairs("a(?:bc|de)f") == (frozenset({"ab", "ad"}), frozenset({"cf", "ef"}))
+    assert required_pairs("不让(他|她)?(走|出来)") == (frozenset({"不让"}),)
+    assert required_pairs("[^，]{0,2}拿刀") == (frozenset({"拿刀"}),)
+    assert required_pairs("(不|没)拿") == (frozenset({"不拿", "没拿"}),)
+    assert required_pairs("扣(了|住)[^，]{0,4}人") == (frozenset({"扣了", "扣住"}),)
+    assert required_pairs("x(?:|b)c") == (frozenset({"xc", "bc"}), frozenset({"xc", "xb"}))
+    # No pair known, one across a comma (a text's pairs are taken between commas), flags.
+    assert required_pairs("a(?:b|c)?d") == (frozenset({"ab", "ac", "ad"}),)  # its beginnings
+    assert required_pairs("a[^，]b") == () and required_pairs("a，b") == ()
+    assert required_pairs("(?i)ab") == () and required_pairs("a(?:|b)") == ()
+
+
 def test_places_found_hold_every_match(analyzer: Analyzer) -> None:
     """Every phrase group (rules, harmless senses, word classes) and every cue finds the places
     to try by their possible first two characters: each place a match starts is found."""
