@@ -43,35 +43,38 @@ class HiddenModel:
         self.vocab = vocab
         self.w1, self.b1, self.w2, self.b2 = w1, b1, w2, b2
         self.a, self.b = a, b  # Platt calibration, fitted on held-out folds (RiskModel.train)
-        self._runs: dict[str, frozenset[int]] = {}  # run of Chinese -> its known bigrams' rows
+        self._runs: dict[str, np.ndarray] = {}  # run of Chinese -> its known bigrams' rows
 
     def score(self, feats: Iterable[str]) -> float:
         vocab = self.vocab
         # Sorted rows, as probability_of: the same sum in the same order, to the last bit.
-        return self._score(sorted({vocab[f] for f in feats if f in vocab}))
+        return self._score(np.array(sorted({vocab[f] for f in feats if f in vocab}),
+                                    dtype=np.intp))
 
     def probability(self, feats: Iterable[str]) -> float:
         return _sigmoid(self.a * self.score(feats) + self.b)
 
     def probability_of(self, feats: Iterable[str], masked: str, grams: GramCache) -> float:
         """`probability` of ``feats`` and the bigrams of ``masked``, each run's rows
-        remembered (residents repeat phrases, and the bench repeats texts)."""
+        remembered as an array (residents repeat phrases, and the bench repeats texts)."""
         vocab = self.vocab
-        rows = {vocab[f] for f in feats if f in vocab}
+        parts = [np.fromiter((vocab[f] for f in feats if f in vocab), dtype=np.intp)]
         runs = self._runs
         for run in grams.runs(masked):
             known = runs.get(run)
             if known is None:
-                known = frozenset(vocab[g] for g in grams.grams(run) if g in vocab)
+                known = np.fromiter((vocab[g] for g in grams.grams(run) if g in vocab),
+                                    dtype=np.intp)
                 if len(runs) >= CACHE_LIMIT:
                     runs.clear()
                 runs[run] = known
-            rows.update(known)
-        return _sigmoid(self.a * self._score(sorted(rows)) + self.b)
+            parts.append(known)
+        rows = np.unique(np.concatenate(parts))  # sorted, as `score` sums them
+        return _sigmoid(self.a * self._score(rows) + self.b)
 
-    def _score(self, rows: Sequence[int]) -> float:
-        if rows:
-            hidden = self.w1[list(rows)].sum(axis=0) / math.sqrt(len(rows) + 1) + self.b1
+    def _score(self, rows: Sequence[int] | np.ndarray) -> float:
+        if len(rows):
+            hidden = self.w1.take(rows, axis=0).sum(axis=0) / math.sqrt(len(rows) + 1) + self.b1
         else:
             hidden = self.b1
         return float(np.maximum(hidden, 0.0) @ self.w2) + self.b2
