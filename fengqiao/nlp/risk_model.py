@@ -68,9 +68,10 @@ def read(model: RiskModel, text: str, masked: str, cut: Callable[[str], list[str
     weights; the sum is added in another order (a difference below 1e-12, as between two
     processes, whose sets iterate in another order)."""
     feats = word_features(text, masked, cut, tagger)
-    p = model.probability_of(feats, model.gram_weights(masked, grams))
+    runs = grams.runs(masked)  # found once for both readers
+    p = model.probability_of(feats, model.gram_weights(runs, grams))
     if model.hidden is not None:
-        p = (p + model.hidden.probability_of(feats, masked, grams)) / 2
+        p = (p + model.hidden.probability_of(feats, runs, grams)) / 2
     return p, feats
 
 
@@ -176,19 +177,19 @@ class RiskModel:
         z = _score(self.weights, self.bias, feats) + sum(gram_weights.values())
         return _sigmoid(self.a * z + self.b)
 
-    def gram_weights(self, masked: str, grams: GramCache) -> dict[str, float]:
-        """The known bigrams of ``masked`` (those of `GramCache.grams`) and their weights,
-        from each run's, remembered."""
+    def gram_weights(self, runs: Iterable[str], grams: GramCache) -> dict[str, float]:
+        """The known bigrams of ``runs`` (`GramCache.runs` of the masked text: the union of
+        theirs is its `GramCache.grams`) and their weights, from each run's, remembered."""
         out: dict[str, float] = {}
-        runs = self._runs
+        known_runs = self._runs
         weights = self.weights
-        for run in grams.runs(masked):
-            known = runs.get(run)
+        for run in runs:
+            known = known_runs.get(run)
             if known is None:
                 known = {g: weights[g] for g in grams.grams(run) if g in weights}
-                if len(runs) >= CACHE_LIMIT:
-                    runs.clear()
-                runs[run] = known
+                if len(known_runs) >= CACHE_LIMIT:
+                    known_runs.clear()
+                known_runs[run] = known
             out.update(known)
         return out
 
