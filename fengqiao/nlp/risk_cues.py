@@ -21,7 +21,7 @@ from operator import add, or_
 from pathlib import Path
 from typing import Any
 
-from fengqiao.nlp.prefixes import compiled, remembered, required_pairs, split, starts_for
+from fengqiao.nlp.prefixes import remembered, required_pairs, spans_only, split, starts_for
 from fengqiao.nlp.risk_frames import Frames
 
 NEGATION = re.compile(
@@ -192,13 +192,13 @@ class Phrases:
             parts = [a for p, f in zip(patterns, firsts) for a in split(p, f, _first_chars_of)]
             for char in chars:  # each alternative only where it can start (prefixes.split)
                 own = [p for p, f in parts if char in f]
-                self._by_char[char] = compiled(_alternation(own))
+                self._by_char[char] = spans_only(_alternation(own))
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
         """The whole alternation (compiled when first asked: the search by starting
         character does not need it)."""
-        return compiled(self.source)
+        return spans_only(self.source)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if self._starts is None:
@@ -326,7 +326,7 @@ class CueSet:
             firsts = remembered("first", expanded, _first_chars_of)
             starts = starts_for(expanded, frozenset(firsts)) if firsts else None
             cues.append(Cue(str(raw["kind"]), str(raw["reason"]), bool(raw.get("strong", False)),
-                            compiled(expanded), frozenset(firsts) if firsts else None, starts,
+                            spans_only(expanded), frozenset(firsts) if firsts else None, starts,
                             remembered("needs", "\0".join((str(raw["pattern"]), *lexicon)),
                                        _needs_of),
                             required_chars(expanded) + required_pairs(expanded),

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from fengqiao.nlp.prefixes import compiled
+from fengqiao.nlp.prefixes import spans_only
 
 _SENTENCE_END = "。！？!?\n"
 _CLAUSE_END = _SENTENCE_END + "，,；;"
@@ -33,7 +33,7 @@ class Frames:
     def __init__(self, frames: list[Frame], needed: list[int] | None = None) -> None:
         self.frames = frames
         # One search over all frames first: most texts hold none.
-        self._any = compiled("|".join(f"(?:{f.pattern.pattern})" for f in frames))
+        self._any = spans_only("|".join(f"(?:{f.pattern.pattern})" for f in frames))
         # Each frame's gate bits (the cues' `GateBits`: characters its every match holds):
         # a text whose characters set none of the frames' bits all holds no frame. The
         # search above starts at every character (the frames begin with ，, 是 or a group),
@@ -43,7 +43,7 @@ class Frames:
     @classmethod
     def from_config(cls, data: list[dict[str, Any]], gates: Any = None) -> Frames | None:
         """``gates``: the cues' `GateBits`, to skip texts by their characters."""
-        frames = [Frame(compiled(str(raw["pattern"])), int(raw.get("before", 24)),
+        frames = [Frame(spans_only(str(raw["pattern"])), int(raw.get("before", 24)),
                         _CLAUSE_END if raw.get("clause") else _SENTENCE_END) for raw in data]
         if not frames:
             return None

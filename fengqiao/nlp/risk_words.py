@@ -14,7 +14,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 
-from fengqiao.nlp.prefixes import compiled
+from fengqiao.nlp.prefixes import spans_only
 from fengqiao.nlp.risk_cues import _PAST as _PAST_TIME
 from fengqiao.nlp.risk_cues import BLANK, required_chars
 
@@ -70,7 +70,7 @@ class WordTagger:
         self.by_first = {ch: sorted(((w, tuple(sorted(n))) for w, n in found.items()),
                                     key=lambda wn: -len(wn[0]))
                          for ch, found in by_first.items()}
-        self.patterns = [(compiled("|".join(f"(?:{p})" for p in ps)), name)
+        self.patterns = [(spans_only("|".join(f"(?:{p})" for p in ps)), name)
                          for name, ps in patterns.items()]
         # Sets of characters each pattern's every match holds one of (`required_chars`): a
         # clause missing one is not searched (most clauses: all of them skipped). One
