@@ -195,9 +195,10 @@ class RiskAssessor:
     def _rules(self, text: str, bits: int | None = None) -> tuple[list[str], list[str]]:
         red: list[str] = []
         yellow: list[str] = []
-        missing = ~(self.cues.gates.of_text(text) if bits is None else bits)
-        # A rule missing a character one of its groups needs is skipped.
-        for rule in [rule for needed, rule in self._rule_bits if not needed & missing]:
+        bits = self.cues.gates.of_text(text) if bits is None else bits
+        # A rule missing a character one of its groups needs is skipped (& with the bits, not
+        # with their complement: a negative int is copied whole at every test).
+        for rule in [rule for needed, rule in self._rule_bits if needed & bits == needed]:
             hits: list[str] = []
             for group in rule.groups:
                 hit = _first_unnegated(group, text)

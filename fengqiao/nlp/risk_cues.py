@@ -372,12 +372,12 @@ class CueSet:
         whole: set[str] | None = None
         kinds: set[str] = set()
         has: dict[str, bool] = {}
-        missing = ~(self.gates.of_text(masked) if bits is None else bits)
-        # A cue missing a part it needs is skipped; one hit per kind is enough.
-        for cue in [cue for needed, cue in self._cue_bits if not needed & missing]:
+        bits = self.gates.of_text(masked) if bits is None else bits
+        # Cues missing a part they need skipped (& ~bits copied a big int); one hit per kind.
+        for cue in [cue for needed, cue in self._cue_bits if needed & bits == needed]:
             if cue.kind in kinds:
                 continue
-            if cue.needs and not all(self._has(name, masked, missing, has) for name in cue.needs):
+            if cue.needs and not all(self._has(name, masked, bits, has) for name in cue.needs):
                 continue
             for m in cue.matches(masked):
                 if is_negated(masked, m.start()) or _is_past(masked, m.start(), m.end(), True):
@@ -391,18 +391,18 @@ class CueSet:
                         continue
                 shown = found if len(found) <= 24 else found[:22] + "…"
                 strong = cue.strong and (not cue.strong_with or any(
-                    self._has(name, masked, missing, has) for name in cue.strong_with))
+                    self._has(name, masked, bits, has) for name in cue.strong_with))
                 if strong or not cue.strong:
                     kinds.add(cue.kind)  # a strong cue made weak leaves its kind to the others
                 hits.append(CueHit(cue.kind, cue.reason, strong, shown))
                 break
         return hits
 
-    def _has(self, name: str, masked: str, missing: int, seen: dict[str, bool]) -> bool:
-        """Whether the text holds a word of this class (asked once per text and class);
-        ``missing``: the gate bits its characters do not set."""
+    def _has(self, name: str, masked: str, bits: int, seen: dict[str, bool]) -> bool:
+        """Whether the text holds a word of this class (once per text and class)."""
         if name not in seen:
-            seen[name] = not self._class_bits[name] & missing and next(
+            needed = self._class_bits[name]
+            seen[name] = needed & bits == needed and next(
                 self.class_words[name].finditer(masked), None) is not None
         return seen[name]
 
