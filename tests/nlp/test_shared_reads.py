@@ -65,10 +65,33 @@ def test_explained_ties_do_not_follow_the_hash_seed() -> None:
 def test_remembered_regex_code_is_what_re_compiles(analyzer: Analyzer) -> None:
     """Pattern objects compare equal only if their compiled code is the same."""
     patterns = [key[1] for key in prefixes._MEMO if key[0] == "sre"]
-    assert len(patterns) > 100
+    assert len(patterns) > 50
     for pattern in patterns:
         assert prefixes.compiled(pattern) == re.compile(pattern), pattern[:60]
     assert prefixes.compiled("(?P<a>x)(y)").groupindex == {"a": 1}
+
+
+def test_patterns_without_groups_match_alike(analyzer: Analyzer) -> None:
+    """`prefixes.spans_only` (the risk screen's patterns: cues, phrase groups, frames, word
+    classes) finds the matches `re.compile` finds, at the same places; a cue's pattern
+    matches alike at every place (Cue.matches tries it where a match can begin)."""
+    texts = [analyzer._normalizer.normalize(t) for t in _more()]
+    masked = [analyzer._risk.cues.mask(t) for t in texts]
+    patterns = [key[1] for key in prefixes._MEMO if key[0] == "spans"]
+    assert len(patterns) > 1000
+    for pattern in patterns:
+        plain, fast = re.compile(pattern), prefixes.spans_only(pattern)
+        assert fast.groups == 0 or "\\" in pattern, pattern[:60]
+        for text in texts + masked:
+            assert [m.span() for m in fast.finditer(text)] == [
+                m.span() for m in plain.finditer(text)], pattern[:60]
+    for cue in analyzer._risk.cues.cues:
+        plain = re.compile(cue.pattern.pattern)
+        for text in texts + masked:
+            for at in range(len(text)):
+                found, expected = cue.pattern.match(text, at), plain.match(text, at)
+                assert (found and found.span()) == (expected and expected.span()), text
+    assert prefixes.spans_only("(a)x\\1").groups == 1  # a group referred back to is kept
 
 
 def test_no_digit_no_phone_number_to_blank(analyzer: Analyzer) -> None:
