@@ -38,7 +38,8 @@ RISK_EVAL = REPO / "bench/data/risk_eval.jsonl"
 RISK_EVAL_LATER = [REPO / f"bench/data/risk_eval_{n}.jsonl" for n in (6, 7, 8, 9)]
 CONSULT_EVAL = REPO / "bench/data/consult_eval.jsonl"
 LATER_EVAL = [REPO / f"bench/data/{name}.jsonl" for name in
-              ("consult_eval_2", "intake_eval_6", "intake_eval_7", "intake_eval_9", "risk_eval_14")]
+              ("consult_eval_2", "intake_eval_6", "intake_eval_7", "intake_eval_8", "intake_eval_9",
+               "risk_eval_14", "risk_eval_15")]
 
 
 def ece(pairs: list[tuple[float, bool]], bins: int = 10) -> float:

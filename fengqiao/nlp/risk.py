@@ -37,7 +37,8 @@ _OTHERS_PAIRS = ("k:beat+vehicle", "k:harm+vehicle")
 CUE_FLOOR = 0.1
 # Kinds red whatever the model says: a life at stake now, a person held, self-harm (the issue
 # lists 活着没意思 as red, and a miss costs most).
-ALWAYS_RED_KINDS = frozenset({SELF_HARM, "detention", "emergency"})
+EMERGENCY = "emergency"
+ALWAYS_RED_KINDS = frozenset({SELF_HARM, "detention", EMERGENCY})
 MODEL_MIN_CHARS = 8
 RULE_FLOOR = 0.3  # an operator phrase rule: red only if the model does not disagree
 DISTANCE_REASON = "本人表示事情已过去或并非当真，请调解员核实"
@@ -171,7 +172,9 @@ class RiskAssessor:
             "自杀" in r for r in red) or (model_red and any(f in feats for f in _SELF_CLASSES)
                                         and not any(f in feats for f in _OTHERS_CLASSES)
                                         and not any(f in feats for f in _OTHERS_PAIRS))
-        if red and (distant := self._distant(masked)) is not None:
+        # A life in danger now is not made distant by what else the resident says (对方跑了).
+        if red and not any(h.kind == EMERGENCY and h.strong for h in hits) and (
+                distant := self._distant(masked)) is not None:
             # Told as anger, jest, long ago or handled, and nothing set for now or tonight:
             # the mediator checks it the same day (yellow), with the reasons kept.
             return RiskResult(YELLOW, red + yellow + [f"{DISTANCE_REASON}（“{distant}”）"],

@@ -265,7 +265,7 @@ def test_past_fiction_and_accidents_are_not_red(analyzer: Analyzer, text: str) -
 @pytest.mark.parametrize(
     "text",
     [
-        "他又打电话来了，说再去法院告他就要你命",  # 要你命: a threat, said with no 的
+        "他又打电话来了，说今晚就上门要你命",  # 要你命 with a time, beside a call
         "他故意开着三轮车把我撞倒了，现在还在门口转",  # on purpose: not an accident
         "我弟把存折寄给了我，说以后用不上了，电话再也打不通",  # a farewell, not a bad line
         "工友三十几个现在坐在高速路口，车都过不去",  # a crowd counted after its noun
