@@ -54,6 +54,9 @@ def test_risk_read_is_the_model_on_its_features(analyzer: Analyzer) -> None:
             p, feats = read(model, text, masked, risk.cut, fresh, grams)
             assert feats == plain - grams.grams(masked), raw
             assert math.isclose(p, model.probability(plain), rel_tol=1e-12, abs_tol=1e-12), raw
+            if model.hidden is not None:  # the hidden reader's sum: the same bits
+                assert model.hidden.probability_of(feats, grams.runs(masked), grams) == (
+                    model.hidden.probability(plain)), raw
 
 
 def test_explained_ties_do_not_follow_the_hash_seed() -> None:
