@@ -317,8 +317,10 @@ class Analyzer:
         """The known rows of a run of Chinese characters: its bigrams, then its characters."""
         known = self._run_rows.get(run)
         if known is None:
-            grams = [*("b:" + g for g in tokenize.han_bigrams(run)),
-                     *("u:" + c for c in tokenize.han_chars(run))]
+            # `han_bigrams` and `han_chars` of a run, written out: each would search the run
+            # for runs again (the set is built alike, so it iterates alike).
+            grams = ["b:" + run[i:i + 2] for i in range(len(run) - 1)]
+            grams += ["u:" + c for c in {c for c in run}]
             known = tuple(i for i in self._model.rows(grams) if i >= 0)
             if len(self._run_rows) >= tokenize.CACHE_LIMIT:
                 self._run_rows.clear()

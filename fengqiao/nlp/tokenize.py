@@ -95,7 +95,8 @@ def _segment(tokenizer: jieba.Tokenizer, block: str, logtotal: float) -> list[st
     through the word graph, the same joining of single latin letters and digits. Written as one
     loop because jieba's generator layers cost more than the search itself, and the classifier
     runs it on every message (tests check the output equals jieba's)."""
-    freq = tokenizer.FREQ
+    frequency = tokenizer.FREQ.get  # one lookup a fragment, not `in` and then `[]`
+    log = math.log
     n = len(block)
     score = [0.0] * (n + 1)
     end = [0] * n
@@ -104,10 +105,9 @@ def _segment(tokenizer: jieba.Tokenizer, block: str, logtotal: float) -> list[st
         best_end = start
         i = start
         frag = block[start]
-        while i < n and frag in freq:
-            count = freq[frag]
+        while i < n and (count := frequency(frag)) is not None:
             if count:
-                value = math.log(count) - logtotal + score[i + 1]
+                value = log(count) - logtotal + score[i + 1]
                 if value >= best:  # ties go to the longer word, as in jieba
                     best, best_end = value, i
             i += 1
