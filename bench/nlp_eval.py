@@ -39,6 +39,7 @@ RISK_EVAL_LATER = [REPO / f"bench/data/risk_eval_{n}.jsonl" for n in (6, 7, 8, 9
 CONSULT_EVAL = REPO / "bench/data/consult_eval.jsonl"
 LATER_EVAL = [REPO / f"bench/data/{name}.jsonl" for name in
               ("consult_eval_2", "intake_eval_6", "intake_eval_7", "intake_eval_8", "intake_eval_9",
+               "intake_eval_10", "intake_eval_11",
                "risk_eval_14", "risk_eval_15")]
 
 
