@@ -7,8 +7,8 @@ reported on its own. Defaults: <repo>/../shared/data/intake_dev.jsonl (the share
 complaints), bench/data/risk_eval.jsonl and risk_eval_6…9.jsonl (red-risk texts written by
 hand for evaluation, from other scenarios and words than config/risk_training/; nothing here
 feeds training), consult_eval.jsonl and consult_eval_2.jsonl (consultation questions), and
-the held-back sets intake_eval_6.jsonl and intake_eval_7.jsonl (complaints in a realistic
-mix, with types, colours and amounts) and risk_eval_14.jsonl, each written by an author who
+the held-back sets intake_eval_6 … intake_eval_11.jsonl (complaints in a realistic mix, with
+types, colours and amounts) and risk_eval_14, risk_eval_15.jsonl, each written by an author who
 had not seen the training sets (docs/nlp.md has their first-look figures and what became of
 the earlier ones; after a first look a set is dev data, and the next look needs a new set).
 Printed: type top-1/top-3/macro-F1, the type confusion matrix, the expected calibration error
@@ -39,6 +39,7 @@ RISK_EVAL_LATER = [REPO / f"bench/data/risk_eval_{n}.jsonl" for n in (6, 7, 8, 9
 CONSULT_EVAL = REPO / "bench/data/consult_eval.jsonl"
 LATER_EVAL = [REPO / f"bench/data/{name}.jsonl" for name in
               ("consult_eval_2", "intake_eval_6", "intake_eval_7", "intake_eval_8", "intake_eval_9",
+               "intake_eval_10", "intake_eval_11",
                "risk_eval_14", "risk_eval_15")]
 
 

@@ -72,12 +72,15 @@ class RiskAssessor:
 
     def __init__(self, rules: list[RiskRule], large_sum_yuan: float,
                  cues: CueSet | None = None, model: RiskModel | None = None,
-                 distance: list[str] | None = None) -> None:
+                 distance: list[str] | None = None, earnest: list[str] | None = None) -> None:
         self.rules = rules
         # The resident's own stance towards what they tell: said in anger or jest, long ago,
         # already handled (气话, 嘴上说说, 大家都笑, 这都两年了, 派出所处理了). Anywhere in
         # the text it makes the cues and rules evidence for the model, not red on their own.
         self.distance = Phrases(distance) if distance else None
+        # And the opposite: the resident believes it (他干得出来, 真的不是开玩笑). Then neither
+        # that distance nor the model's doubt (CUE_FLOOR) takes a strong cue's red away.
+        self.earnest = Phrases(earnest) if earnest else None
         self.large_sum_yuan = large_sum_yuan
         self.cues = cues or CueSet([], None)
         self.model = model
@@ -110,7 +113,8 @@ class RiskAssessor:
             first = tuple(p.first_chars for p in compiled)
             rules.append(RiskRule(level, raw["reason"], tuple(compiled), first))
         return cls(rules, float(data.get("large_sum_yuan", 100_000)), CueSet.from_config(config_dir),
-                   distance=list(data.get("distance", {}).get("patterns", [])))
+                   distance=list(data.get("distance", {}).get("patterns", [])),
+                   earnest=list(data.get("earnest", {}).get("patterns", [])))
 
     def model_features(self, text: str) -> set[str]:
         """What the learned model reads: the masked text's n-grams and the word classes of
@@ -148,7 +152,8 @@ class RiskAssessor:
         if self.model is not None and self.cut is not None and len(masked) >= MODEL_MIN_CHARS:
             p, feats = read(self.model, text, masked, self.cut, self.tagger, self._grams)
         red: list[str] = []
-        if p is not None and p < CUE_FLOOR:
+        earnest = self.earnest is not None and next(self.earnest.finditer(masked), None) is not None
+        if p is not None and p < CUE_FLOOR and not earnest:
             yellow.extend(f"{h.reason}（“{h.text}”）" for h in strong
                           if h.kind not in ALWAYS_RED_KINDS)
             strong = [h for h in strong if h.kind in ALWAYS_RED_KINDS]
@@ -173,7 +178,7 @@ class RiskAssessor:
                                         and not any(f in feats for f in _OTHERS_CLASSES)
                                         and not any(f in feats for f in _OTHERS_PAIRS))
         # A life in danger now is not made distant by what else the resident says (对方跑了).
-        if red and not any(h.kind == EMERGENCY and h.strong for h in hits) and (
+        if red and not earnest and not any(h.kind == EMERGENCY and h.strong for h in hits) and (
                 distant := self._distant(masked)) is not None:
             # Told as anger, jest, long ago or handled, and nothing set for now or tonight:
             # the mediator checks it the same day (yellow), with the reasons kept.

@@ -72,12 +72,37 @@ def test_a_strong_cue_the_model_is_nearly_sure_of_goes_to_the_mediator(
         assert risk.evaluate(text, []).colour == "red", text
 
 
+def test_a_resident_who_believes_the_threat_keeps_it_red(analyzer: Analyzer) -> None:
+    """他干得出来, 真的不是开玩笑: the model's doubt and words of distance no longer take a
+    strong cue's red away (and 不是开玩笑 is no joke)."""
+    risk = copy.copy(analyzer._risk)
+    risk.model = RiskModel({}, -40.0, 1.0, 0.0)  # every text reads as harmless
+    doubted = risk.evaluate("他拿着刀站在院子里，说要砍死我", [])
+    believed = risk.evaluate("他拿着刀站在院子里，说要砍死我，他干得出来", [])
+    assert (doubted.colour, believed.colour) == ("yellow", "red")
+    told = analyzer.analyze("楼下有人拿着菜刀在追我邻居，胳膊已经划伤了，真的不是开玩笑")
+    assert told.risk == "red", told.risk_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "讨债的在我家院子里码了一堆稻草，说半夜来烧",  # the fuel is there
+        "村口的水井里不知道谁倒了一包白粉末，还说要让全村人喝了都完蛋",  # a poisoned well
+        "我阿妈而家喘唔到气，人就快唔得了，诊所话唔关佢哋事",  # Cantonese: now, cannot breathe
+    ],
+)
+def test_danger_in_other_words_and_dialects_is_red(analyzer: Analyzer, text: str) -> None:
+    result = analyzer.analyze(text)
+    assert result.risk == "red", (text, result.risk_reasons)
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "这家装修公司磨洋工磨得我想死，合同上写的工期早过了",  # a degree of feeling
         "经理开会说完不成任务的都去死吧，这算不算辱骂",  # death wished on others
-        "给我外婆办完后事，舅舅就把老房子锁了不让我们进",  # a funeral arranged
+        "给我外婆办完后事，舅舅就说老房子归他一个人了",  # a funeral arranged
         "我爷爷去世前写的遗书上说宅基地给我爸，这个算数吗",  # a dead man's will
         "两人在村口吵起来，后来被村干部拉开了，现在各回各家",  # pulled apart, not held
         "我男人说要是我敢离婚他就喝药，这话说了十几年了",  # leverage said for years
