@@ -152,8 +152,7 @@ class RiskAssessor:
         if self.model is not None and self.cut is not None and len(masked) >= MODEL_MIN_CHARS:
             p, feats = read(self.model, text, masked, self.cut, self.tagger, self._grams)
         red: list[str] = []
-        earnest = self.earnest is not None and next(self.earnest.finditer(masked), None) is not None
-        if p is not None and p < CUE_FLOOR and not earnest:
+        if p is not None and p < CUE_FLOOR and strong and not self._earnest(masked):
             yellow.extend(f"{h.reason}（“{h.text}”）" for h in strong
                           if h.kind not in ALWAYS_RED_KINDS)
             strong = [h for h in strong if h.kind in ALWAYS_RED_KINDS]
@@ -178,8 +177,8 @@ class RiskAssessor:
                                         and not any(f in feats for f in _OTHERS_CLASSES)
                                         and not any(f in feats for f in _OTHERS_PAIRS))
         # A life in danger now is not made distant by what else the resident says (对方跑了).
-        if red and not earnest and not any(h.kind == EMERGENCY and h.strong for h in hits) and (
-                distant := self._distant(masked)) is not None:
+        if red and not any(h.kind == EMERGENCY and h.strong for h in hits) and (
+                distant := self._distant(masked)) is not None and not self._earnest(masked):
             # Told as anger, jest, long ago or handled, and nothing set for now or tonight:
             # the mediator checks it the same day (yellow), with the reasons kept.
             return RiskResult(YELLOW, red + yellow + [f"{DISTANCE_REASON}（“{distant}”）"],
@@ -189,6 +188,10 @@ class RiskAssessor:
         if yellow:
             return RiskResult(YELLOW, yellow, False, p)
         return RiskResult(BLUE, [], False, p)
+
+    def _earnest(self, masked: str) -> bool:
+        """Whether the resident says they believe it (asked only where it would decide)."""
+        return self.earnest is not None and next(self.earnest.finditer(masked), None) is not None
 
     def _distant(self, masked: str) -> str | None:
         """The words of the resident's distance from what they tell, if the text holds them
